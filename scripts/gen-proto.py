@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Generate cafka's Kafka protocol codecs from src/proto/apis.spec.
+
+usage: gen-proto.py SPEC OUT_H OUT_C
+
+One declaration per API (fields, types, versions) becomes: C structs, a decoder and an encoder for
+both the request and the response, and the table of implemented versions that ApiVersions and the
+dispatcher read. The codecs are pure functions over kc_rbuf / kc_wbuf (src/proto/buf.h): no I/O,
+no globals, every length checked against the bytes that remain before anything is allocated.
+"""
+import re
+import sys
+
+PRIMS = {
+    "int8": ("int8_t", "i8"),
+    "int16": ("int16_t", "i16"),
+    "int32": ("int32_t", "i32"),
+    "int64": ("int64_t", "i64"),
+    "bool": ("bool", "bool"),
+    "string": ("kc_str", "str"),
+    "nstring": ("kc_str", "str"),
+    "bytes": ("kc_bytes", "bytes"),
+    "nbytes": ("kc_bytes", "bytes"),
+    "records": ("kc_bytes", "bytes"),
+}
+NULLABLE_TYPES = {"nstring", "nbytes", "records"}
+
+
+def snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Field:
+    def __init__(self, name, typ, vmin, vmax, nullable_from, default):
+        self.name, self.typ = name, typ
+        self.vmin, self.vmax = vmin, vmax
+        self.nullable_from = nullable_from
+        self.default = default
+        self.children = []
+        self.struct = None  # item struct name for []Struct
+
+
+class Struct:
+    def __init__(self, cname):
+        self.cname = cname
+        self.fields = []
+
+
+class Api:
+    def __init__(self, key, name, vmin, vmax, flex):
+        self.key, self.name, self.vmin, self.vmax, self.flex = key, name, vmin, vmax, flex
+        self.snake = snake(name)
+        self.msgs = {}
+
+
+def parse_versions(tok):
+    m = re.fullmatch(r"v(\d+)\+", tok)
+    if m:
+        return int(m.group(1)), 32767
+    m = re.fullmatch(r"v(\d+)-(\d+)", tok)
+    if m:
+        return int(m.group(1)), int(m.group(2))
+    return None
+
+
+def parse(path):
+    apis = []
+    api = None
+    stack = None  # list of (indent, field list owner)
+    for lineno, raw in enumerate(open(path), 1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        toks = line.split()
+        if indent == 0 and toks[0] == "api":
+            lo, hi = toks[3].split("-")
+            flex = 32767
+            if len(toks) > 4:
+                assert toks[4] == "flex", f"{path}:{lineno}: bad api line"
+                flex = int(toks[5].rstrip("+"))
+            api = Api(int(toks[1]), toks[2], int(lo), int(hi), flex)
+            apis.append(api)
+            continue
+        if indent == 0 and toks[0] in ("request", "response"):
+            root = Field(toks[0], "[]", 0, 32767, 32767, None)
+            api.msgs[toks[0]] = root
+            stack = [(0, root)]
+            continue
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1]
+        name, typ = toks[0], toks[1]
+        vmin, vmax, nullable_from, default = 0, 32767, 32767, None
+        for t in toks[2:]:
+            pv = parse_versions(t)
+            if pv:
+                vmin, vmax = pv
+            elif t.startswith("nullable="):
+                nullable_from = parse_versions(t.split("=", 1)[1])[0]
+            elif t.startswith("default="):
+                default = t.split("=", 1)[1]
+            else:
+                raise SystemExit(f"{path}:{lineno}: unknown token {t!r}")
+        if typ in NULLABLE_TYPES:
+            nullable_from = 0
+        f = Field(name, typ, vmin, vmax, nullable_from, default)
+        parent.children.append(f)
+        stack.append((indent, f))
+    return apis
+
+
+def vcond(f):
+    conds = []
+    if f.vmin > 0:
+        conds.append(f"v >= {f.vmin}")
+    if f.vmax < 32767:
+        conds.append(f"v <= {f.vmax}")
+    return " && ".join(conds)
+
+
+def collect_structs(api, kind, root):
+    """Assign C struct names depth-first; children before parents so C sees them declared."""
+    out = []
+    top = f"kc_{api.snake}_{'req' if kind == 'request' else 'resp'}"
+
+    def walk(field, cname):
+        field.struct = cname
+        for c in field.children:
+            if c.typ.startswith("[]") and c.typ[2:] not in ("int32", "int64", "string"):
+                item = c.typ[2:] or f"{cname[3:]}_{c.name}"
+                walk(c, "kc_" + snake(item))
+        out.append(field)
+
+    walk(root, top)
+    return out
+
+
+def ctype(f):
+    if f.typ.startswith("[]"):
+        elem = f.typ[2:]
+        if elem in ("int32", "int64"):
+            return f"{elem}_t"
+        if elem == "string":
+            return "kc_str"
+        return f.struct
+    return PRIMS[f.typ][0]
+
+
+def gen_struct(h, s):
+    h.append(f"typedef struct {s.struct} {{")
+    for f in s.children:
+        if f.typ.startswith("[]"):
+            h.append(f"    int32_t {f.name}_count; /* -1 = null array */")
+            h.append(f"    {ctype(f)} *{f.name};")
+        else:
+            h.append(f"    {ctype(f)} {f.name};")
+    h.append(f"}} {s.struct};")
+    h.append("")
+
+
+def default_stmt(f, dst):
+    if f.typ.startswith("[]"):
+        if f.nullable_from < 32767 and f.vmin > 0:
+            return f"{dst}{f.name}_count = -1; {dst}{f.name} = NULL;"
+        return f"{dst}{f.name}_count = 0; {dst}{f.name} = NULL;"
+    kind = PRIMS[f.typ][1]
+    if kind in ("str", "bytes"):
+        null = f.typ in NULLABLE_TYPES
+        return f"{dst}{f.name}.p = NULL; {dst}{f.name}.len = {-1 if null else 0};"
+    return f"{dst}{f.name} = {f.default or 0};"
+
+
+def null_ok(f):
+    if f.nullable_from >= 32767:
+        return "false"
+    if f.nullable_from == 0:
+        return "true"
+    return f"(v >= {f.nullable_from})"
+
+
+def gen_decoder(c, s, top):
+    c.append(f"static int dec_{s.struct}(kc_rbuf *r, int16_t v, bool flex, {s.struct} *o, "
+             "kc_arena *a)")
+    c.append("{")
+    c.append("    (void)v; (void)a; (void)flex;")
+    for f in s.children:
+        cond = vcond(f)
+        ind = "    "
+        if cond:
+            c.append(f"    if ({cond}) {{")
+            ind = "        "
+        if f.typ.startswith("[]"):
+            elem = f.typ[2:]
+            c.append(f"{ind}o->{f.name}_count = kc_rbuf_array_len(r, flex, {null_ok(f)});")
+            c.append(f"{ind}if (r->err) return -1;")
+            c.append(f"{ind}o->{f.name} = NULL;")
+            c.append(f"{ind}if (o->{f.name}_count > 0) {{")
+            c.append(f"{ind}    o->{f.name} = kc_arena_alloc(a, (size_t)o->{f.name}_count * "
+                     f"sizeof(*o->{f.name}));")
+            c.append(f"{ind}    for (int32_t i = 0; i < o->{f.name}_count; i++) {{")
+            if elem in ("int32", "int64"):
+                c.append(f"{ind}        o->{f.name}[i] = kc_rbuf_{elem[0]}{elem[3:]}(r);")
+            elif elem == "string":
+                c.append(f"{ind}        o->{f.name}[i] = kc_rbuf_str(r, flex, false);")
+            else:
+                c.append(f"{ind}        if (dec_{f.struct}(r, v, flex, &o->{f.name}[i], a)) "
+                         "return -1;")
+            c.append(f"{ind}    }}")
+            c.append(f"{ind}}}")
+        else:
+            kind = PRIMS[f.typ][1]
+            if kind in ("str", "bytes"):
+                c.append(f"{ind}o->{f.name} = kc_rbuf_{kind}(r, flex, {null_ok(f)});")
+            else:
+                c.append(f"{ind}o->{f.name} = kc_rbuf_{kind}(r);")
+        if cond:
+            c.append("    } else {")
+            c.append(f"        {default_stmt(f, 'o->')}")
+            c.append("    }")
+    c.append("    if (flex) kc_rbuf_skip_tags(r);")
+    c.append("    return r->err ? -1 : 0;")
+    c.append("}")
+    c.append("")
+
+
+def gen_encoder(c, s):
+    c.append(f"static void enc_{s.struct}(kc_wbuf *w, int16_t v, bool flex, const {s.struct} *o)")
+    c.append("{")
+    c.append("    (void)v; (void)flex;")
+    for f in s.children:
+        cond = vcond(f)
+        ind = "    "
+        if cond:
+            c.append(f"    if ({cond}) {{")
+            ind = "        "
+        if f.typ.startswith("[]"):
+            elem = f.typ[2:]
+            c.append(f"{ind}kc_wbuf_array_len(w, flex, o->{f.name}_count);")
+            c.append(f"{ind}for (int32_t i = 0; i < o->{f.name}_count; i++) {{")
+            if elem in ("int32", "int64"):
+                c.append(f"{ind}    kc_wbuf_{elem[0]}{elem[3:]}(w, o->{f.name}[i]);")
+            elif elem == "string":
+                c.append(f"{ind}    kc_wbuf_str(w, flex, o->{f.name}[i]);")
+            else:
+                c.append(f"{ind}    enc_{f.struct}(w, v, flex, &o->{f.name}[i]);")
+            c.append(f"{ind}}}")
+        else:
+            kind = PRIMS[f.typ][1]
+            if kind in ("str", "bytes"):
+                c.append(f"{ind}kc_wbuf_{kind}(w, flex, o->{f.name});")
+            else:
+                c.append(f"{ind}kc_wbuf_{kind}(w, o->{f.name});")
+        if cond:
+            c.append("    }")
+    c.append("    if (flex) kc_wbuf_u8(w, 0); /* no tagged fields */")
+    c.append("}")
+    c.append("")
+
+
+def main():
+    spec, out_h, out_c = sys.argv[1:4]
+    apis = parse(spec)
+    h = [
+        "/* Generated by scripts/gen-proto.py from src/proto/apis.spec. Do not edit. */",
+        "#ifndef KC_APIS_H",
+        "#define KC_APIS_H",
+        "",
+        "#include <stdbool.h>",
+        "#include <stdint.h>",
+        "",
+        '#include "common/arena.h"',
+        '#include "proto/buf.h"',
+        "",
+        "enum kc_api_key {",
+    ]
+    for a in apis:
+        h.append(f"    KC_API_{a.snake.upper()} = {a.key},")
+    h += ["};", "",
+          "/** One implemented API: the versions cafka accepts and the first flexible one. */",
+          "typedef struct kc_api_info {",
+          "    int16_t key;",
+          "    const char *name;",
+          "    int16_t min_version;",
+          "    int16_t max_version;",
+          "    int16_t flex_from; /* 32767 = never flexible */",
+          "} kc_api_info;",
+          "",
+          f"#define KC_API_COUNT {len(apis)}",
+          "/** Every implemented API, in ascending key order. */",
+          "extern const kc_api_info kc_apis[KC_API_COUNT];",
+          "",
+          "/** The entry for @p key, or NULL when cafka does not implement that API. */",
+          "const kc_api_info *kc_api_find(int16_t key);",
+          "",
+          "/** True when version @p v of @p key uses the flexible (KIP-482) encoding. */",
+          "bool kc_api_is_flexible(int16_t key, int16_t v);",
+          ""]
+    c = [
+        "/* Generated by scripts/gen-proto.py from src/proto/apis.spec. Do not edit. */",
+        '#include "kc_apis.h"',
+        "",
+        "#include <stddef.h>",
+        "",
+        "const kc_api_info kc_apis[KC_API_COUNT] = {",
+    ]
+    for a in sorted(apis, key=lambda a: a.key):
+        c.append(f'    {{{a.key}, "{a.name}", {a.vmin}, {a.vmax}, {a.flex}}},')
+    c += ["};", "",
+          "const kc_api_info *kc_api_find(int16_t key)",
+          "{",
+          "    for (size_t i = 0; i < KC_API_COUNT; i++)",
+          "        if (kc_apis[i].key == key) return &kc_apis[i];",
+          "    return NULL;",
+          "}", "",
+          "bool kc_api_is_flexible(int16_t key, int16_t v)",
+          "{",
+          "    const kc_api_info *i = kc_api_find(key);",
+          "    return i && v >= i->flex_from;",
+          "}", ""]
+    for a in apis:
+        for kind in ("request", "response"):
+            structs = collect_structs(a, kind, a.msgs[kind])
+            for s in structs:
+                gen_struct(h, s)
+            for s in structs:
+                c.append(f"static int dec_{s.struct}(kc_rbuf *r, int16_t v, bool flex, "
+                         f"{s.struct} *o, kc_arena *a);")
+                c.append(f"static void enc_{s.struct}(kc_wbuf *w, int16_t v, bool flex, "
+                         f"const {s.struct} *o);")
+            c.append("")
+            for s in structs:
+                gen_decoder(c, s, structs[-1])
+                gen_encoder(c, s)
+            top = structs[-1].struct
+            what = "request" if kind == "request" else "response"
+            h.append(f"/**\n * Decode a {a.name} v@p v {what} body from @p r into @p out.\n"
+                     f" * Arrays are allocated from @p a; strings and bytes are views into the\n"
+                     f" * reader's buffer, valid while it lives. @return 0, or -1 when the body\n"
+                     f" * is truncated or a length is out of bounds (r->err is set).\n */")
+            h.append(f"int {top}_decode(kc_rbuf *r, int16_t v, {top} *out, kc_arena *a);")
+            h.append(f"/** Append a {a.name} v@p v {what} body to @p w (which grows; OOM aborts). */")
+            h.append(f"void {top}_encode(kc_wbuf *w, int16_t v, const {top} *in);")
+            h.append("")
+            c.append(f"int {top}_decode(kc_rbuf *r, int16_t v, {top} *out, kc_arena *a)")
+            c.append("{")
+            c.append(f"    return dec_{top}(r, v, v >= {a.flex}, out, a);")
+            c.append("}")
+            c.append("")
+            c.append(f"void {top}_encode(kc_wbuf *w, int16_t v, const {top} *in)")
+            c.append("{")
+            c.append(f"    enc_{top}(w, v, v >= {a.flex}, in);")
+            c.append("}")
+            c.append("")
+    h += ["#endif", ""]
+    open(out_h, "w").write("\n".join(h))
+    open(out_c, "w").write("\n".join(c))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+/*
+ * Fetch (1), v4-11, and its delayed form (Kafka's DelayedFetch purgatory): when fewer than
+ * min_bytes are available the request waits, off the reactor's critical path, until an append
+ * makes enough bytes available or max_wait_ms passes; then the whole response is built fresh.
+ *
+ * Per partition: whole batches from the one holding fetch_offset, up to the high watermark,
+ * within partition_max_bytes and what is left of max_bytes; the first batch of the first
+ * non-empty partition is returned whole even when larger (KIP-74). fetch_offset outside
+ * [log start offset, high watermark] gets OFFSET_OUT_OF_RANGE. No fetch sessions: session_id 0.
+ */
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/dispatch.h"
+#include "broker/broker.h"
+#include "common/log.h"
+#include "kc_apis.h"
+#include "proto/errors.h"
+
+typedef struct kc_delayed_fetch {
+    struct kc_delayed_fetch *next, *prev;
+    kc_broker *broker;
+    kc_request *req;
+    kc_fetch_req r;
+    struct event *timer;
+} kc_delayed_fetch;
+
+/* Partition state for a fetch: NULL plus an error, or the log and its high watermark. */
+static kc_plog *fetch_target(kc_broker *b, kc_str topic, int32_t partition, int16_t *err)
+{
+    kc_partition *p = kc_topic_partition(kc_topics_find(&b->topics, topic), partition);
+    if (!p) {
+        *err = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        return NULL;
+    }
+    if (!p->log || p->leader != b->cfg->broker_id) {
+        *err = KC_ERR_NOT_LEADER_OR_FOLLOWER;
+        return NULL;
+    }
+    *err = KC_ERR_NONE;
+    return p->log;
+}
+
+/* Bytes available now, or -1 when a partition is in error (answer at once, as Kafka does). */
+static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
+{
+    int64_t total = 0;
+    for (int32_t i = 0; i < r->topics_count; i++)
+        for (int32_t j = 0; j < r->topics[i].partitions_count; j++) {
+            const kc_fetch_partition *fp = &r->topics[i].partitions[j];
+            int16_t err;
+            kc_plog *l = fetch_target(b, r->topics[i].topic, fp->partition, &err);
+            if (!l)
+                return -1;
+            int64_t hw = kc_plog_log_end_offset(l);
+            if (fp->fetch_offset < kc_plog_log_start_offset(l) || fp->fetch_offset > hw)
+                return -1;
+            total += (int64_t)kc_plog_bytes_available(l, fp->fetch_offset, hw,
+                                                      fp->partition_max_bytes);
+        }
+    return total;
+}
+
+static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
+{
+    int16_t v = req->hdr.api_version;
+    kc_fetch_resp resp = {0};
+    int64_t budget = r->max_bytes < 0 ? 0 : r->max_bytes, used = 0;
+    resp.responses_count = r->topics_count;
+    resp.responses = kc_arena_alloc(&req->arena, sizeof(*resp.responses) *
+                                                     (size_t)(r->topics_count + 1));
+    for (int32_t i = 0; i < r->topics_count; i++) {
+        const kc_fetch_topic *ft = &r->topics[i];
+        kc_fetch_topic_response *tr = &resp.responses[i];
+        tr->topic = ft->topic;
+        tr->partitions_count = ft->partitions_count;
+        tr->partitions = kc_arena_alloc(&req->arena, sizeof(*tr->partitions) *
+                                                         (size_t)(ft->partitions_count + 1));
+        for (int32_t j = 0; j < ft->partitions_count; j++) {
+            const kc_fetch_partition *fp = &ft->partitions[j];
+            kc_fetch_partition_data *pd = &tr->partitions[j];
+            pd->partition_index = fp->partition;
+            pd->high_watermark = pd->last_stable_offset = pd->log_start_offset = -1;
+            pd->preferred_read_replica = -1;
+            pd->aborted_transactions_count = 0;
+            pd->records = (kc_bytes){NULL, 0};
+            kc_plog *l = fetch_target(b, ft->topic, fp->partition, &pd->error_code);
+            if (!l)
+                continue;
+            int64_t hw = kc_plog_log_end_offset(l);
+            pd->high_watermark = pd->last_stable_offset = hw;
+            pd->log_start_offset = kc_plog_log_start_offset(l);
+            int64_t left = budget - used;
+            int32_t limit = fp->partition_max_bytes;
+            if (left < limit)
+                limit = (int32_t)(left < 0 ? 0 : left);
+            size_t avail = kc_plog_bytes_available(l, fp->fetch_offset, hw, limit);
+            if (used > 0 && avail > (size_t)limit)
+                continue; /* only the first non-empty partition may exceed the limits */
+            int rc = kc_plog_read(l, fp->fetch_offset, hw, limit, &req->arena, &pd->records);
+            if (rc == 1) {
+                pd->error_code = KC_ERR_OFFSET_OUT_OF_RANGE;
+            } else if (rc < 0) {
+                kc_error("STORAGE", "read of %.*s-%d failed: %s", (int)ft->topic.len, ft->topic.p,
+                         fp->partition, strerror(-rc));
+                pd->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
+            } else {
+                used += pd->records.len;
+            }
+        }
+    }
+    kc_fetch_resp_encode(&req->out, v, &resp);
+    kc_request_respond(req);
+}
+
+static void delayed_remove(kc_delayed_fetch *d)
+{
+    kc_broker *b = d->broker;
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        b->delayed_fetches = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    event_free(d->timer);
+}
+
+static void delayed_complete(kc_delayed_fetch *d)
+{
+    delayed_remove(d);
+    fetch_respond(d->broker, d->req, &d->r);
+    free(d);
+}
+
+static void delayed_on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    delayed_complete(arg);
+}
+
+void kc_broker_on_append(kc_broker *b, kc_partition *p)
+{
+    (void)p;
+    kc_delayed_fetch *d = b->delayed_fetches;
+    while (d) {
+        kc_delayed_fetch *next = d->next;
+        int64_t avail = fetch_available(b, &d->r);
+        if (avail < 0 || avail >= d->r.min_bytes)
+            delayed_complete(d);
+        d = next;
+    }
+}
+
+/** Completes every waiting fetch now (shutdown). */
+void kc_fetch_complete_all(kc_broker *b)
+{
+    while (b->delayed_fetches)
+        delayed_complete(b->delayed_fetches);
+}
+
+void kc_handle_fetch(kc_request *req)
+{
+    kc_broker *b = req->broker;
+    kc_fetch_req r;
+    if (kc_fetch_req_decode(&req->body, req->hdr.api_version, &r, &req->arena)) {
+        kc_request_protocol_error(req, "malformed Fetch request");
+        return;
+    }
+    int64_t avail = fetch_available(b, &r);
+    if (r.max_wait_ms <= 0 || avail < 0 || avail >= r.min_bytes || b->shutting_down ||
+        r.topics_count == 0) {
+        fetch_respond(b, req, &r);
+        return;
+    }
+    kc_delayed_fetch *d = calloc(1, sizeof(*d));
+    if (!d)
+        kc_fatal("fetch: out of memory");
+    d->broker = b;
+    d->req = req;
+    d->r = r;
+    d->timer = evtimer_new(b->base, delayed_on_timeout, d);
+    struct timeval tv = {r.max_wait_ms / 1000, (r.max_wait_ms % 1000) * 1000};
+    evtimer_add(d->timer, &tv);
+    d->next = b->delayed_fetches;
+    if (d->next)
+        d->next->prev = d;
+    b->delayed_fetches = d;
+}

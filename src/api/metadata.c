@@ -1,0 +1,128 @@
+/*
+ * Metadata (3), v0-5. Brokers: this broker, with the advertised endpoint of the listener the
+ * client came in on (the cluster-wide metadata cache comes with the control plane). Topics:
+ * requested or all (v0 empty list = all; v1+ null = all, empty = none). An unknown topic is
+ * auto-created when auto.create.topics.enable and (v < 4 or allow_auto_topic_creation), and
+ * answered LEADER_NOT_AVAILABLE until it exists, as Kafka does.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/dispatch.h"
+#include "broker/broker.h"
+#include "broker/topic_create.h"
+#include "common/log.h"
+#include "kc_apis.h"
+#include "proto/errors.h"
+
+typedef struct auto_create_ctx {
+    char *name;
+    int16_t *sync_err; /* set while kc_topic_create() has not returned yet */
+} auto_create_ctx;
+
+static void on_auto_created(int16_t err, const char *msg, void *arg)
+{
+    auto_create_ctx *ctx = arg;
+    if (ctx->sync_err)
+        *ctx->sync_err = err;
+    if (err)
+        kc_warn("TOPIC", "auto-creation of topic %s failed: error %d (%s)", ctx->name, err,
+                msg ? msg : "");
+    free(ctx->name);
+    free(ctx);
+}
+
+/* Starts auto-creation; returns the error code the topic gets in this response: a validation
+ * error at once (e.g. INVALID_REPLICATION_FACTOR), else LEADER_NOT_AVAILABLE until created. */
+static int16_t auto_create(kc_broker *b, kc_str name)
+{
+    kc_topic_create_spec spec = {.name = name, .num_partitions = -1, .replication_factor = -1};
+    auto_create_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx || !(ctx->name = strndup(name.p, (size_t)name.len)))
+        kc_fatal("metadata: out of memory");
+    int16_t sync_err = -2;
+    ctx->sync_err = &sync_err;
+    kc_topic_create(b, &spec, on_auto_created, ctx);
+    if (sync_err != -2)
+        return sync_err ? sync_err : KC_ERR_LEADER_NOT_AVAILABLE;
+    ctx->sync_err = NULL;
+    return KC_ERR_LEADER_NOT_AVAILABLE;
+}
+
+static void fill_topic(kc_request *req, kc_metadata_topic *out, kc_topic *t)
+{
+    out->error_code = KC_ERR_NONE;
+    out->name = kc_str_c(t->name);
+    out->is_internal = t->internal;
+    out->partitions_count = t->n_partitions;
+    out->partitions = kc_arena_alloc(&req->arena, sizeof(kc_metadata_partition) *
+                                                      (size_t)(t->n_partitions ? t->n_partitions : 1));
+    for (int32_t i = 0; i < t->n_partitions; i++) {
+        kc_partition *p = &t->partitions[i];
+        kc_metadata_partition *mp = &out->partitions[i];
+        mp->error_code = p->leader >= 0 ? KC_ERR_NONE : KC_ERR_LEADER_NOT_AVAILABLE;
+        mp->partition_index = p->id;
+        mp->leader_id = p->leader;
+        mp->replica_nodes = p->replicas;
+        mp->replica_nodes_count = p->n_replicas;
+        mp->isr_nodes = p->replicas;
+        mp->isr_nodes_count = p->n_replicas;
+        mp->offline_replicas_count = 0;
+    }
+}
+
+void kc_handle_metadata(kc_request *req)
+{
+    kc_broker *b = req->broker;
+    int16_t v = req->hdr.api_version;
+    kc_metadata_req r;
+    if (kc_metadata_req_decode(&req->body, v, &r, &req->arena)) {
+        kc_request_protocol_error(req, "malformed Metadata request");
+        return;
+    }
+    kc_metadata_resp resp = {0};
+    const kc_listener_conf *in = &b->cfg->listeners[req->listener];
+    const kc_listener_conf *adv = NULL;
+    for (int i = 0; i < b->cfg->n_advertised; i++)
+        if (strcmp(b->cfg->advertised[i].name, in->name) == 0)
+            adv = &b->cfg->advertised[i];
+    kc_metadata_broker self = {b->cfg->broker_id, kc_str_c(adv ? adv->host : in->host),
+                               adv ? adv->port : in->port,
+                               b->cfg->broker_rack ? kc_str_c(b->cfg->broker_rack) : KC_STR_NULL};
+    resp.brokers = &self;
+    resp.brokers_count = 1;
+    resp.cluster_id = kc_str_c(b->cluster_id);
+    resp.controller_id = b->cfg->broker_id;
+
+    bool all = r.topics_count < 0 || (v == 0 && r.topics_count == 0);
+    if (all) {
+        resp.topics_count = (int32_t)b->topics.count;
+        resp.topics = kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (b->topics.count + 1));
+        for (size_t i = 0; i < b->topics.count; i++)
+            fill_topic(req, &resp.topics[i], b->topics.all[i]);
+    } else {
+        resp.topics_count = r.topics_count;
+        resp.topics = kc_arena_alloc(&req->arena,
+                                     sizeof(kc_metadata_topic) * (size_t)(r.topics_count + 1));
+        for (int32_t i = 0; i < r.topics_count; i++) {
+            kc_str name = r.topics[i].name;
+            kc_metadata_topic *mt = &resp.topics[i];
+            kc_topic *t = kc_topics_find(&b->topics, name);
+            if (t) {
+                fill_topic(req, mt, t);
+                continue;
+            }
+            mt->name = name;
+            if (!kc_topic_name_valid(name))
+                mt->error_code = KC_ERR_INVALID_TOPIC_EXCEPTION;
+            else if (kc_topic_create_in_flight(b, name))
+                mt->error_code = KC_ERR_LEADER_NOT_AVAILABLE;
+            else if (b->cfg->auto_create_topics_enable && (v < 4 || r.allow_auto_topic_creation))
+                mt->error_code = auto_create(b, name);
+            else
+                mt->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        }
+    }
+    kc_metadata_resp_encode(&req->out, v, &resp);
+    kc_request_respond(req);
+}

@@ -1,0 +1,103 @@
+/*
+ * Produce (0), v3-7. Each partition's records are validated whole (proto/records.c) before
+ * anything is appended; a rejected batch gets its error code and leaves the log untouched.
+ * acks=0 gets no response; when such a request fails, the connection is closed instead, which is
+ * how Kafka tells an acks=0 producer (it has no response to read an error from).
+ * With one replica per partition the ISR is this broker alone, so acks=-1 completes at once
+ * unless min.insync.replicas asks for more (NOT_ENOUGH_REPLICAS).
+ */
+#include "api/dispatch.h"
+#include "broker/broker.h"
+#include "common/log.h"
+#include "kc_apis.h"
+#include "proto/errors.h"
+#include "proto/records.h"
+
+#include <string.h>
+
+static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_partition *pd,
+                                 int16_t acks, int16_t v, kc_produce_partition_response *out)
+{
+    out->index = pd->index;
+    out->base_offset = -1;
+    out->log_append_time_ms = -1;
+    out->log_start_offset = -1;
+    kc_partition *p = kc_topic_partition(t, pd->index);
+    if (!p)
+        return KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    if (!p->log || p->leader != b->cfg->broker_id)
+        return KC_ERR_NOT_LEADER_OR_FOLLOWER;
+    out->log_start_offset = kc_plog_log_start_offset(p->log);
+    if (pd->records.len <= 0)
+        return KC_ERR_INVALID_RECORD;
+    kc_batch_header h;
+    int16_t err = (int16_t)kc_records_validate_produce(pd->records.p, pd->records.len,
+                                                       b->cfg->message_max_bytes, &h);
+    if (err)
+        return err;
+    if (v < 7 && (h.attributes & KC_ATTR_CODEC_MASK) == 4)
+        return 76; /* UNSUPPORTED_COMPRESSION_TYPE: zstd needs Produce v7 (KIP-110) */
+    if (acks == -1 && b->cfg->min_insync_replicas > 1)
+        return KC_ERR_NOT_ENOUGH_REPLICAS;
+    int64_t base;
+    /* the frame is ours: stamp BaseOffset/PartitionLeaderEpoch in place and write it as is */
+    int rc = kc_plog_append(p->log, (uint8_t *)pd->records.p, (size_t)pd->records.len,
+                            p->leader_epoch, &base);
+    if (rc) {
+        kc_error("STORAGE", "append to %s-%d failed: %s", t->name, p->id, strerror(-rc));
+        return KC_ERR_KAFKA_STORAGE_ERROR;
+    }
+    out->base_offset = base;
+    kc_broker_on_append(b, p);
+    return KC_ERR_NONE;
+}
+
+void kc_handle_produce(kc_request *req)
+{
+    kc_broker *b = req->broker;
+    int16_t v = req->hdr.api_version;
+    kc_produce_req r;
+    if (kc_produce_req_decode(&req->body, v, &r, &req->arena)) {
+        kc_request_protocol_error(req, "malformed Produce request");
+        return;
+    }
+    bool acks_ok = r.acks == -1 || r.acks == 0 || r.acks == 1;
+    bool failed = false;
+    kc_produce_resp resp = {0};
+    resp.responses_count = r.topic_data_count;
+    resp.responses = kc_arena_alloc(&req->arena, sizeof(*resp.responses) *
+                                                     (size_t)(r.topic_data_count + 1));
+    for (int32_t i = 0; i < r.topic_data_count; i++) {
+        const kc_produce_topic *td = &r.topic_data[i];
+        kc_produce_topic_response *tr = &resp.responses[i];
+        kc_topic *t = kc_topics_find(&b->topics, td->name);
+        tr->name = td->name;
+        tr->partition_responses_count = td->partition_data_count;
+        tr->partition_responses = kc_arena_alloc(
+            &req->arena, sizeof(*tr->partition_responses) * (size_t)(td->partition_data_count + 1));
+        for (int32_t j = 0; j < td->partition_data_count; j++) {
+            kc_produce_partition_response *pr = &tr->partition_responses[j];
+            if (!acks_ok) {
+                *pr = (kc_produce_partition_response){td->partition_data[j].index,
+                                                      KC_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
+            } else if (!t) {
+                *pr = (kc_produce_partition_response){td->partition_data[j].index,
+                                                      KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, -1, -1,
+                                                      -1};
+            } else {
+                pr->error_code = produce_partition(b, t, &td->partition_data[j], r.acks, v, pr);
+            }
+            failed |= pr->error_code != KC_ERR_NONE;
+        }
+    }
+    if (r.acks == 0) {
+        if (failed) {
+            kc_request_protocol_error(req, "acks=0 produce failed");
+            return;
+        }
+        kc_request_finish_silently(req);
+        return;
+    }
+    kc_produce_resp_encode(&req->out, v, &resp);
+    kc_request_respond(req);
+}

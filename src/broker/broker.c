@@ -1,0 +1,512 @@
+/*
+ * Broker start-up, the reactor loop, ZooKeeper-driven updates and shutdown.
+ *
+ * Start-up (blocking, before the loop): ZooKeeper session -> persistent skeleton -> cluster id
+ * (get or create) -> meta.properties check in every log dir -> topics from /brokers/topics and
+ * their local logs -> listeners -> ephemeral /brokers/ids/<id> (Kafka's create-then-setData
+ * multi, so the znode has dataVersion 1).
+ *
+ * After start-up everything runs on the reactor: watch events re-read /brokers/ids (live
+ * brokers) and /brokers/topics (topics created elsewhere); a session expiry opens a new session
+ * and registers again.
+ *
+ * Shutdown (SIGTERM/SIGINT): stop accepting, complete delayed fetches, let every connection
+ * flush its responses (bounded wait), fsync the logs, close the session (the ephemeral
+ * registration goes with it), exit 0.
+ */
+#include "broker/broker.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "api/dispatch.h"
+#include "broker/meta_props.h"
+#include "broker/topic_create.h"
+#include "common/log.h"
+#include "net/conn.h"
+#include "net/listeners.h"
+#include "zk/znodes.h"
+
+#define SHUTDOWN_POLL_MS 20
+#define SHUTDOWN_MAX_POLLS 250 /* 5 s for connections to flush */
+
+int64_t kc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- partitions */
+
+static bool dir_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int kc_broker_open_partition(kc_broker *b, kc_partition *p)
+{
+    bool replica = false;
+    for (int32_t i = 0; i < p->n_replicas; i++)
+        replica |= p->replicas[i] == b->cfg->broker_id;
+    if (!replica || p->log)
+        return 0;
+    char dir[4096];
+    const kc_config *c = b->cfg;
+    int chosen = -1;
+    for (int i = 0; i < c->n_log_dirs && chosen < 0; i++) {
+        snprintf(dir, sizeof(dir), "%s/%s-%d", c->log_dirs[i], p->topic->name, p->id);
+        if (dir_exists(dir))
+            chosen = i;
+    }
+    if (chosen < 0) {
+        chosen = b->next_log_dir++ % c->n_log_dirs;
+        snprintf(dir, sizeof(dir), "%s/%s-%d", c->log_dirs[chosen], p->topic->name, p->id);
+    }
+    char err[512];
+    if (kc_plog_open(dir, &p->log, err, sizeof(err))) {
+        kc_error("STORAGE", "cannot open partition %s-%d: %s", p->topic->name, p->id, err);
+        return -1;
+    }
+    return 0;
+}
+
+static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, int len)
+{
+    int32_t n = 0, rf = 0, *replicas = NULL;
+    if (!data || len < 0 || kc_znode_topic_parse(data, (size_t)len, &n, &rf, &replicas)) {
+        kc_warn("TOPIC", "ignoring topic %s: unreadable /brokers/topics/%s", name, name);
+        return;
+    }
+    kc_topic *t = kc_topics_add(&b->topics, name, n, rf, replicas);
+    free(replicas);
+    if (!t)
+        return;
+    for (int32_t p = 0; p < n; p++)
+        kc_broker_open_partition(b, &t->partitions[p]);
+    kc_info("TOPIC", "loaded topic %s (%d partitions)", name, n);
+}
+
+/* ---------------------------------------------------------------- ZooKeeper, reactor side */
+
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, c = *(const int32_t *)y;
+    return a < c ? -1 : a > c;
+}
+
+static void set_live_brokers(kc_broker *b, char **names, int n)
+{
+    free(b->live_brokers);
+    b->live_brokers = calloc((size_t)(n ? n : 1), sizeof(int32_t));
+    if (!b->live_brokers)
+        kc_fatal("broker: out of memory");
+    b->n_live_brokers = 0;
+    for (int i = 0; i < n; i++) {
+        char *end;
+        long id = strtol(names[i], &end, 10);
+        if (*end == '\0' && id >= 0 && id <= INT32_MAX)
+            b->live_brokers[b->n_live_brokers++] = (int32_t)id;
+    }
+    qsort(b->live_brokers, (size_t)b->n_live_brokers, sizeof(int32_t), cmp_i32);
+}
+
+static void on_broker_ids(const kc_zk_result *res, void *arg)
+{
+    kc_broker *b = arg;
+    if (res->rc == ZOK)
+        set_live_brokers(b, res->children, res->n_children);
+}
+
+typedef struct topic_fetch {
+    kc_broker *b;
+    char *name;
+} topic_fetch;
+
+static void on_topic_data(const kc_zk_result *res, void *arg)
+{
+    topic_fetch *tf = arg;
+    if (res->rc == ZOK && !tf->b->shutting_down)
+        add_topic_from_zk(tf->b, tf->name, res->data, res->data_len);
+    free(tf->name);
+    free(tf);
+}
+
+static void on_topic_names(const kc_zk_result *res, void *arg)
+{
+    kc_broker *b = arg;
+    if (res->rc != ZOK || b->shutting_down)
+        return;
+    for (int i = 0; i < res->n_children; i++) {
+        kc_str name = kc_str_c(res->children[i]);
+        if (kc_topics_find(&b->topics, name) || kc_topic_create_in_flight(b, name))
+            continue;
+        topic_fetch *tf = malloc(sizeof(*tf));
+        if (!tf || !(tf->name = strdup(res->children[i])))
+            kc_fatal("broker: out of memory");
+        tf->b = b;
+        char path[600];
+        snprintf(path, sizeof(path), "/brokers/topics/%s", tf->name);
+        kc_zk_aget(b->zk, path, 0, on_topic_data, tf);
+    }
+}
+
+static void arm_watches(kc_broker *b)
+{
+    kc_zk_aget_children(b->zk, "/brokers/ids", 1, on_broker_ids, b);
+    kc_zk_aget_children(b->zk, "/brokers/topics", 1, on_topic_names, b);
+}
+
+static void on_zk_watch(int type, const char *path, void *arg)
+{
+    kc_broker *b = arg;
+    if (b->shutting_down || type != ZOO_CHILD_EVENT)
+        return;
+    if (strcmp(path, "/brokers/ids") == 0)
+        kc_zk_aget_children(b->zk, path, 1, on_broker_ids, b);
+    else if (strcmp(path, "/brokers/topics") == 0)
+        kc_zk_aget_children(b->zk, path, 1, on_topic_names, b);
+}
+
+static zoo_op_t reg_ops[2];
+static char reg_path[64];
+static char *reg_json;
+
+static void on_reregistered(const kc_zk_result *res, void *arg)
+{
+    kc_broker *b = arg;
+    if (res->rc != ZOK) {
+        kc_error("ZK", "re-registration of %s failed: %s; shutting down", reg_path,
+                 zerror(res->rc));
+        kc_broker_shutdown(b, 1);
+        return;
+    }
+    b->registered = true;
+    kc_info("ZK", "re-registered %s in the new session", reg_path);
+    arm_watches(b);
+}
+
+static void prepare_registration_ops(kc_broker *b)
+{
+    free(reg_json);
+    reg_json = kc_znode_broker_json(b->cfg, kc_now_ms());
+    snprintf(reg_path, sizeof(reg_path), "/brokers/ids/%d", b->cfg->broker_id);
+    /* Kafka (KAFKA-7165): create with no data, then setData at version 0 -> dataVersion 1 */
+    zoo_create_op_init(&reg_ops[0], reg_path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL,
+                       0);
+    zoo_set_op_init(&reg_ops[1], reg_path, reg_json, (int)strlen(reg_json), 0, NULL);
+}
+
+static void on_zk_session(int state, void *arg)
+{
+    kc_broker *b = arg;
+    if (b->shutting_down)
+        return;
+    if (state == ZOO_EXPIRED_SESSION_STATE) {
+        kc_warn("ZK", "ZooKeeper session expired; opening a new session and registering again");
+        b->registered = false;
+        if (kc_zk_reconnect(b->zk)) {
+            kc_error("ZK", "cannot open a new ZooKeeper session; shutting down");
+            kc_broker_shutdown(b, 1);
+        }
+    } else if (state == ZOO_CONNECTED_STATE && !b->registered) {
+        prepare_registration_ops(b);
+        kc_zk_amulti(b->zk, 2, reg_ops, on_reregistered, b);
+    }
+}
+
+/* ---------------------------------------------------------------- start-up */
+
+static int get_or_create_cluster_id(kc_broker *b)
+{
+    zhandle_t *zh = kc_zk_handle(b->zk);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char buf[512];
+        int len = sizeof(buf) - 1;
+        int rc = zoo_get(zh, "/cluster/id", 0, buf, &len, NULL);
+        if (rc == ZOK && len > 0) {
+            if (kc_znode_cluster_id_parse(buf, (size_t)len, b->cluster_id, sizeof(b->cluster_id))) {
+                kc_error("ZK", "/cluster/id holds malformed data");
+                return -1;
+            }
+            return 0;
+        }
+        if (rc != ZNONODE) {
+            kc_error("ZK", "reading /cluster/id failed: %s", zerror(rc));
+            return -1;
+        }
+        char id[23];
+        kc_znode_random_uuid(id);
+        char *json = kc_znode_cluster_id_json(id);
+        rc = kc_zk_sync_mkdirs(b->zk, "/cluster");
+        if (rc == ZOK)
+            rc = zoo_create(zh, "/cluster/id", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
+                            NULL, 0);
+        free(json);
+        if (rc == ZOK) {
+            snprintf(b->cluster_id, sizeof(b->cluster_id), "%s", id);
+            kc_info("ZK", "created cluster id %s", id);
+            return 0;
+        }
+        if (rc != ZNODEEXISTS) { /* another broker won the race: read theirs */
+            kc_error("ZK", "creating /cluster/id failed: %s", zerror(rc));
+            return -1;
+        }
+    }
+    return -1;
+}
+
+static int check_log_dirs(kc_broker *b)
+{
+    for (int i = 0; i < b->cfg->n_log_dirs; i++) {
+        const char *dir = b->cfg->log_dirs[i];
+        char err[512], cmd[4200];
+        snprintf(cmd, sizeof(cmd), "%s", dir);
+        for (char *p = cmd + 1; *p; p++)
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(cmd, 0755);
+                *p = '/';
+            }
+        if (mkdir(dir, 0755) && errno != EEXIST) {
+            kc_error("STORAGE", "cannot create log dir '%s': %s", dir, strerror(errno));
+            return -1;
+        }
+        kc_meta_props mp;
+        int rc = kc_meta_props_read(dir, &mp, err, sizeof(err));
+        if (rc < 0) {
+            kc_error("STORAGE", "%s", err);
+            return -1;
+        }
+        if (rc == 1 && mp.cluster_id[0] && strcmp(mp.cluster_id, b->cluster_id) != 0) {
+            kc_error("STORAGE",
+                     "the cluster id %s in ZooKeeper doesn't match the stored cluster.id %s in "
+                     "'%s/meta.properties': the broker is trying to join the wrong cluster",
+                     b->cluster_id, mp.cluster_id, dir);
+            return -1;
+        }
+        if (rc == 1 && mp.broker_id >= 0 && mp.broker_id != b->cfg->broker_id) {
+            kc_error("STORAGE",
+                     "configured broker.id %d doesn't match stored broker.id %d in "
+                     "'%s/meta.properties'",
+                     b->cfg->broker_id, mp.broker_id, dir);
+            return -1;
+        }
+        if (rc == 0) {
+            mp.version = 0;
+            mp.broker_id = b->cfg->broker_id;
+            snprintf(mp.cluster_id, sizeof(mp.cluster_id), "%s", b->cluster_id);
+            if ((rc = kc_meta_props_write(dir, &mp))) {
+                kc_error("STORAGE", "cannot write '%s/meta.properties': %s", dir, strerror(-rc));
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int load_topics(kc_broker *b)
+{
+    zhandle_t *zh = kc_zk_handle(b->zk);
+    struct String_vector names = {0, NULL};
+    int rc = zoo_get_children(zh, "/brokers/topics", 0, &names);
+    if (rc != ZOK) {
+        kc_error("ZK", "listing /brokers/topics failed: %s", zerror(rc));
+        return -1;
+    }
+    int buflen = 1 << 20;
+    char *buf = malloc((size_t)buflen);
+    if (!buf)
+        kc_fatal("broker: out of memory");
+    for (int i = 0; i < names.count; i++) {
+        char path[600];
+        snprintf(path, sizeof(path), "/brokers/topics/%s", names.data[i]);
+        int len = buflen;
+        if (zoo_get(zh, path, 0, buf, &len, NULL) == ZOK)
+            add_topic_from_zk(b, names.data[i], buf, len);
+    }
+    free(buf);
+    deallocate_String_vector(&names);
+    return 0;
+}
+
+static int register_broker(kc_broker *b)
+{
+    zhandle_t *zh = kc_zk_handle(b->zk);
+    prepare_registration_ops(b);
+    zoo_op_result_t results[2];
+    int rc = zoo_multi(zh, 2, reg_ops, results);
+    struct Stat st;
+    if (rc == ZNODEEXISTS) {
+        /* ours only if created by this very session (a retried create) */
+        if (zoo_exists(zh, reg_path, 0, &st) == ZOK &&
+            st.ephemeralOwner == kc_zk_session_id(b->zk)) {
+            rc = ZOK;
+        } else {
+            kc_error("ZK",
+                     "broker.id %d is already registered at %s by another live session; is "
+                     "another broker running with the same id?",
+                     b->cfg->broker_id, reg_path);
+            return -1;
+        }
+    }
+    if (rc != ZOK) {
+        kc_error("ZK", "registering %s failed: %s", reg_path, zerror(rc));
+        return -1;
+    }
+    if (zoo_exists(zh, reg_path, 0, &st) == ZOK)
+        b->broker_epoch = st.czxid;
+    b->registered = true;
+    kc_info("ZK", "registered %s (broker epoch %lld): %s", reg_path, (long long)b->broker_epoch,
+            reg_json);
+    return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    kc_info("BROKER", "received signal %d, shutting down", (int)sig);
+    kc_broker_shutdown(arg, 0);
+}
+
+int kc_broker_start(kc_broker *b, kc_config *cfg)
+{
+    memset(b, 0, sizeof(*b));
+    b->cfg = cfg;
+    kc_topics_init(&b->topics);
+    evthread_use_pthreads();
+    b->base = event_base_new();
+    if (!b->base) {
+        kc_error("BROKER", "cannot create the event loop");
+        return -1;
+    }
+    b->mb = kc_mailbox_new(b->base);
+    for (int i = 0; i < cfg->n_listeners; i++)
+        if (cfg->listeners[i].protocol == KC_SEC_SSL && !b->ssl_ctx) {
+            char err[512];
+            b->ssl_ctx = kc_tls_server_ctx_new(cfg, err, sizeof(err));
+            if (!b->ssl_ctx) {
+                kc_error("CONFIG", "%s", err);
+                return -1;
+            }
+        }
+    b->zk = kc_zk_new(cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms, b->mb,
+                      on_zk_watch, on_zk_session, b);
+    char err[512];
+    if (kc_zk_connect(b->zk, cfg->zookeeper_connection_timeout_ms, err, sizeof(err))) {
+        kc_error("ZK", "%s", err);
+        return -1;
+    }
+    for (const char *const *p = kc_znode_skeleton_paths; *p; p++) {
+        int rc = kc_zk_sync_mkdirs(b->zk, *p);
+        if (rc != ZOK) {
+            kc_error("ZK", "creating %s failed: %s", *p, zerror(rc));
+            return -1;
+        }
+    }
+    if (get_or_create_cluster_id(b) || check_log_dirs(b) || load_topics(b))
+        return -1;
+    struct String_vector ids = {0, NULL};
+    if (zoo_get_children(kc_zk_handle(b->zk), "/brokers/ids", 0, &ids) == ZOK) {
+        set_live_brokers(b, ids.data, ids.count);
+        deallocate_String_vector(&ids);
+    }
+    if (kc_listeners_start(b) || register_broker(b))
+        return -1;
+    /* our own id is live even if the listing above raced with the registration */
+    bool self = false;
+    for (int i = 0; i < b->n_live_brokers; i++)
+        self |= b->live_brokers[i] == cfg->broker_id;
+    if (!self) {
+        char name[16], *names[] = {name};
+        snprintf(name, sizeof(name), "%d", cfg->broker_id);
+        set_live_brokers(b, names, 1);
+    }
+    arm_watches(b);
+    b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
+    b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);
+    event_add(b->sig_term, NULL);
+    event_add(b->sig_int, NULL);
+    kc_info("BROKER", "broker %d started (cluster id %s)", cfg->broker_id, b->cluster_id);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- run and shutdown */
+
+static void on_shutdown_poll(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    kc_fetch_complete_all(b);
+    if (kc_conns_count(b) == 0 || ++b->shutdown_polls >= SHUTDOWN_MAX_POLLS) {
+        event_base_loopexit(b->base, NULL);
+        return;
+    }
+    struct timeval tv = {0, SHUTDOWN_POLL_MS * 1000};
+    evtimer_add(b->shutdown_timer, &tv);
+}
+
+void kc_broker_shutdown(kc_broker *b, int exit_code)
+{
+    if (b->shutting_down)
+        return;
+    b->shutting_down = true;
+    b->exit_code = exit_code;
+    kc_listeners_stop(b);
+    kc_fetch_complete_all(b);
+    kc_conns_shutdown(b);
+    b->shutdown_timer = evtimer_new(b->base, on_shutdown_poll, b);
+    struct timeval tv = {0, 0};
+    evtimer_add(b->shutdown_timer, &tv);
+}
+
+int kc_broker_run(kc_broker *b)
+{
+    event_base_dispatch(b->base);
+    return b->exit_code;
+}
+
+void kc_broker_destroy(kc_broker *b)
+{
+    kc_listeners_stop(b);
+    /* flush before deregistering: once the registration is gone, clients move on */
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t p = 0; p < b->topics.all[i]->n_partitions; p++) {
+            kc_plog *l = b->topics.all[i]->partitions[p].log;
+            if (l && kc_plog_flush(l))
+                kc_error("STORAGE", "flush of %s-%d failed", b->topics.all[i]->name, p);
+        }
+    b->shutting_down = true;
+    kc_zk_free(b->zk); /* closes the session: /brokers/ids/<id> is deleted now */
+    b->zk = NULL;
+    if (b->mb)
+        kc_mailbox_drain(b->mb); /* completions of cancelled ZooKeeper operations */
+    kc_fetch_complete_all(b);
+    kc_conns_free_all(b);
+    kc_topics_destroy(&b->topics, false);
+    if (b->sig_term)
+        event_free(b->sig_term);
+    if (b->sig_int)
+        event_free(b->sig_int);
+    if (b->shutdown_timer)
+        event_free(b->shutdown_timer);
+    kc_mailbox_free(b->mb);
+    if (b->base)
+        event_base_free(b->base);
+    if (b->ssl_ctx)
+        SSL_CTX_free(b->ssl_ctx);
+    free(b->live_brokers);
+    free(reg_json);
+    reg_json = NULL;
+    kc_info("BROKER", "broker %d stopped", b->cfg->broker_id);
+}

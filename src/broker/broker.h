@@ -1,0 +1,82 @@
+/*
+ * The broker process: owns the configuration, the reactor (one libevent base), the ZooKeeper
+ * session, the topic registry with its partition logs, the listeners and connections, and the
+ * delayed operations. Start-up order follows Kafka's KafkaServer.startup: ZooKeeper and the
+ * cluster id, log dirs and meta.properties, logs, listeners, then registration in
+ * /brokers/ids. Everything after start-up runs on the reactor thread.
+ */
+#ifndef KC_BROKER_H
+#define KC_BROKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker/topics.h"
+#include "common/mailbox.h"
+#include "config/config.h"
+#include "zk/zk.h"
+
+struct event_base;
+struct event;
+struct evconnlistener;
+struct kc_conn;
+struct kc_delayed_fetch;
+struct ssl_ctx_st;
+
+typedef struct kc_broker {
+    kc_config *cfg;
+    struct event_base *base;
+    kc_mailbox *mb;
+    kc_zk *zk;
+    kc_topics topics;
+    char cluster_id[64];
+    int64_t broker_epoch; /* czxid of our /brokers/ids/<id> */
+    bool registered;
+    int32_t *live_brokers; /* sorted ids under /brokers/ids (child watch) */
+    int n_live_brokers;
+
+    struct evconnlistener *listeners[KC_MAX_LISTENERS];
+    struct ssl_ctx_st *ssl_ctx; /* NULL without an SSL listener */
+    struct kc_conn *conns;      /* doubly linked */
+    int n_conns;
+
+    struct kc_delayed_fetch *delayed_fetches; /* waiting for min_bytes or max_wait_ms */
+    struct kc_topic_create *creating;         /* topic creations in flight */
+
+    struct event *sig_term, *sig_int, *shutdown_timer;
+    bool shutting_down;
+    int shutdown_polls;
+    int exit_code;
+    int next_log_dir; /* round-robin over cfg->log_dirs for new partitions */
+} kc_broker;
+
+/**
+ * Start the broker with @p cfg (borrowed for the broker's life): everything up to and including
+ * the registration in ZooKeeper. Blocking; runs before the reactor loop.
+ * @return 0, or -1 after logging why (ZooKeeper unreachable, cluster id mismatch with
+ *         meta.properties, a log dir unusable, a listener port taken, broker id in use...).
+ */
+int kc_broker_start(kc_broker *b, kc_config *cfg);
+
+/** Run the reactor until shutdown (SIGTERM/SIGINT). @return the process exit code. */
+int kc_broker_run(kc_broker *b);
+
+/** Release everything (flushes logs, closes the session so /brokers/ids/<id> goes). */
+void kc_broker_destroy(kc_broker *b);
+
+/** Ask the reactor to shut down gracefully with @p exit_code. Reactor thread only. */
+void kc_broker_shutdown(kc_broker *b, int exit_code);
+
+/** Milliseconds since the Unix epoch (wall clock, for timestamps). */
+int64_t kc_now_ms(void);
+
+/**
+ * Open (creating if needed) the local log of @p p when this broker is one of its replicas.
+ * @return 0 (also when not a replica), or -1 after logging the error.
+ */
+int kc_broker_open_partition(kc_broker *b, kc_partition *p);
+
+/** Called after records were appended to @p p: completes delayed fetches that can now finish. */
+void kc_broker_on_append(kc_broker *b, kc_partition *p);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * Validation and the two-step ZooKeeper write of a new topic. Each creation in flight is a
+ * kc_topic_create node on the broker's list, so that a second create or an auto-create of the
+ * same name sees it.
+ */
+#include "broker/topic_create.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "proto/errors.h"
+#include "zk/znodes.h"
+
+typedef struct kc_topic_create {
+    struct kc_topic_create *next;
+    kc_broker *b;
+    char *name;
+    int32_t n_partitions, rf;
+    int32_t *replicas; /* partition-major */
+    char *config_json;
+    char *topic_json;
+    char path[600];
+    kc_topic_create_cb cb;
+    void *arg;
+} create_op;
+
+/* Topic-level configs Kafka knows (LogConfig); others get INVALID_CONFIG, as Kafka answers. */
+static const char *const topic_configs[] = {
+    "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
+    "flush.messages", "flush.ms", "follower.replication.throttled.replicas", "index.interval.bytes",
+    "leader.replication.throttled.replicas", "max.compaction.lag.ms", "max.message.bytes",
+    "message.downconversion.enable", "message.format.version", "message.timestamp.difference.max.ms",
+    "message.timestamp.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
+    "min.insync.replicas", "preallocate", "retention.bytes", "retention.ms", "segment.bytes",
+    "segment.index.bytes", "segment.jitter.ms", "segment.ms", "unclean.leader.election.enable",
+    NULL,
+};
+
+void kc_assign_replicas(const int32_t *brokers, int n_brokers, int32_t n_partitions, int32_t rf,
+                        int start_index, int shift, int32_t *out)
+{
+    for (int32_t p = 0; p < n_partitions; p++) {
+        if (p > 0 && p % n_brokers == 0)
+            shift++;
+        int first = (p + start_index) % n_brokers;
+        out[p * rf] = brokers[first];
+        for (int32_t j = 0; j < rf - 1; j++) {
+            int idx = (first + 1 + (shift + j) % (n_brokers - 1)) % n_brokers;
+            out[p * rf + 1 + j] = brokers[idx];
+        }
+    }
+}
+
+bool kc_topic_create_in_flight(const kc_broker *b, kc_str name)
+{
+    for (const create_op *c = b->creating; c; c = c->next)
+        if (kc_str_eq(name, c->name))
+            return true;
+    return false;
+}
+
+static bool broker_live(const kc_broker *b, int32_t id)
+{
+    for (int i = 0; i < b->n_live_brokers; i++)
+        if (b->live_brokers[i] == id)
+            return true;
+    return false;
+}
+
+static void finish(create_op *c, int16_t err, const char *msg)
+{
+    kc_broker *b = c->b;
+    for (create_op **pp = &b->creating; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    c->cb(err, msg, c->arg);
+    free(c->name);
+    free(c->replicas);
+    free(c->config_json);
+    free(c->topic_json);
+    free(c);
+}
+
+static void on_topic_created(const kc_zk_result *res, void *arg)
+{
+    create_op *c = arg;
+    if (res->rc == ZNODEEXISTS) {
+        finish(c, KC_ERR_TOPIC_ALREADY_EXISTS, "Topic already exists.");
+        return;
+    }
+    if (res->rc != ZOK) {
+        kc_error("TOPIC", "creating %s failed: %s", c->path, zerror(res->rc));
+        finish(c, KC_ERR_UNKNOWN_SERVER_ERROR, "ZooKeeper write failed");
+        return;
+    }
+    kc_topic *t = kc_topics_add(&c->b->topics, c->name, c->n_partitions, c->rf, c->replicas);
+    if (t)
+        for (int32_t p = 0; p < t->n_partitions; p++)
+            kc_broker_open_partition(c->b, &t->partitions[p]);
+    kc_info("TOPIC", "created topic %s with %d partitions, replication factor %d", c->name,
+            c->n_partitions, c->rf);
+    finish(c, KC_ERR_NONE, NULL);
+}
+
+static void create_assignment(create_op *c)
+{
+    snprintf(c->path, sizeof(c->path), "/brokers/topics/%s", c->name);
+    kc_zk_acreate(c->b->zk, c->path, c->topic_json, (int)strlen(c->topic_json), 0,
+                  on_topic_created, c);
+}
+
+static void on_config_set(const kc_zk_result *res, void *arg)
+{
+    create_op *c = arg;
+    if (res->rc != ZOK) {
+        kc_error("TOPIC", "writing %s failed: %s", c->path, zerror(res->rc));
+        finish(c, KC_ERR_UNKNOWN_SERVER_ERROR, "ZooKeeper write failed");
+        return;
+    }
+    create_assignment(c);
+}
+
+static void on_config_created(const kc_zk_result *res, void *arg)
+{
+    create_op *c = arg;
+    if (res->rc == ZNODEEXISTS) { /* leftover of an earlier failed create: Kafka overwrites */
+        kc_zk_aset(c->b->zk, c->path, c->config_json, (int)strlen(c->config_json), -1,
+                   on_config_set, c);
+        return;
+    }
+    on_config_set(res, arg);
+}
+
+static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_partitions,
+                        int32_t *rf, const char **msg)
+{
+    if (!kc_topic_name_valid(s->name)) {
+        *msg = "Topic name is illegal, it can only contain ASCII alphanumerics, '.', '_' and '-'";
+        return KC_ERR_INVALID_TOPIC_EXCEPTION;
+    }
+    if (kc_topics_find(&b->topics, s->name) || kc_topic_create_in_flight(b, s->name)) {
+        *msg = "Topic already exists.";
+        return KC_ERR_TOPIC_ALREADY_EXISTS;
+    }
+    for (int32_t i = 0; i < s->n_configs; i++) {
+        bool known = false;
+        for (const char *const *k = topic_configs; *k && !known; k++)
+            known = kc_str_eq(s->config_names[i], *k);
+        if (!known) {
+            *msg = "Unknown topic config name";
+            return KC_ERR_INVALID_CONFIG;
+        }
+    }
+    if (s->n_assignments > 0) {
+        if (s->num_partitions != -1 || s->replication_factor != -1) {
+            *msg = "Both numPartitions or replicationFactor and replicasAssignments were set.";
+            return KC_ERR_INVALID_REQUEST;
+        }
+        *n_partitions = s->n_assignments;
+        *rf = s->assignment_sizes[0];
+        for (int32_t i = 0; i < s->n_assignments; i++) {
+            bool seen = false;
+            for (int32_t j = 0; j < s->n_assignments; j++)
+                seen |= s->assignment_partition[j] == i;
+            if (!seen || s->assignment_sizes[i] != *rf || *rf <= 0) {
+                *msg = "Partitions must be 0..n-1 with the same number of replicas each";
+                return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+            }
+            for (int32_t r = 0; r < *rf; r++) {
+                if (!broker_live(b, s->assignment_brokers[i][r])) {
+                    *msg = "Replica assignment names a broker that is not alive";
+                    return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+                }
+                for (int32_t q = 0; q < r; q++)
+                    if (s->assignment_brokers[i][q] == s->assignment_brokers[i][r]) {
+                        *msg = "Duplicate replica assignment";
+                        return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+                    }
+            }
+        }
+        return KC_ERR_NONE;
+    }
+    *n_partitions = s->num_partitions == -1 ? b->cfg->num_partitions : s->num_partitions;
+    *rf = s->replication_factor == -1 ? b->cfg->default_replication_factor
+                                      : s->replication_factor;
+    if (*n_partitions <= 0) {
+        *msg = "Number of partitions must be larger than 0.";
+        return KC_ERR_INVALID_PARTITIONS;
+    }
+    if (*rf <= 0) {
+        *msg = "Replication factor must be larger than 0.";
+        return KC_ERR_INVALID_REPLICATION_FACTOR;
+    }
+    if (*rf > b->n_live_brokers) {
+        *msg = "Replication factor is larger than the number of available brokers.";
+        return KC_ERR_INVALID_REPLICATION_FACTOR;
+    }
+    return KC_ERR_NONE;
+}
+
+void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_create_cb cb,
+                     void *arg)
+{
+    int32_t n_partitions = 0, rf = 0;
+    const char *msg = NULL;
+    int16_t err = validate(b, s, &n_partitions, &rf, &msg);
+    if (err || s->validate_only) {
+        cb(err, msg, arg);
+        return;
+    }
+    create_op *c = calloc(1, sizeof(*c));
+    if (!c)
+        kc_fatal("topic: out of memory");
+    c->b = b;
+    c->name = strndup(s->name.p, (size_t)s->name.len);
+    c->n_partitions = n_partitions;
+    c->rf = rf;
+    c->cb = cb;
+    c->arg = arg;
+    c->replicas = calloc((size_t)n_partitions * (size_t)rf, sizeof(int32_t));
+    if (!c->name || !c->replicas)
+        kc_fatal("topic: out of memory");
+    if (s->n_assignments > 0) {
+        for (int32_t i = 0; i < s->n_assignments; i++)
+            memcpy(c->replicas + s->assignment_partition[i] * rf, s->assignment_brokers[i],
+                   sizeof(int32_t) * (size_t)rf);
+    } else {
+        int n = b->n_live_brokers;
+        kc_assign_replicas(b->live_brokers, n, n_partitions, rf, rand() % n,
+                           n > 1 ? rand() % (n - 1) : 0, c->replicas);
+    }
+    const char **names = calloc((size_t)s->n_configs + 1, sizeof(char *));
+    const char **values = calloc((size_t)s->n_configs + 1, sizeof(char *));
+    for (int32_t i = 0; i < s->n_configs; i++) {
+        names[i] = strndup(s->config_names[i].p, (size_t)s->config_names[i].len);
+        values[i] = s->config_values[i].len < 0
+                        ? NULL
+                        : strndup(s->config_values[i].p, (size_t)s->config_values[i].len);
+    }
+    c->config_json = kc_znode_topic_config_json(s->n_configs, names, values);
+    for (int32_t i = 0; i < s->n_configs; i++) {
+        free((char *)names[i]);
+        free((char *)values[i]);
+    }
+    free(names);
+    free(values);
+    char topic_id[23];
+    kc_znode_random_uuid(topic_id);
+    c->topic_json = kc_znode_topic_json(n_partitions, rf, c->replicas, topic_id);
+    c->next = b->creating;
+    b->creating = c;
+    snprintf(c->path, sizeof(c->path), "/config/topics/%s", c->name);
+    kc_zk_acreate(b->zk, c->path, c->config_json, (int)strlen(c->config_json), 0,
+                  on_config_created, c);
+}

@@ -1,0 +1,55 @@
+/*
+ * Topic creation as Kafka's AdminZkClient does it: validate, write `/config/topics/<t>` (even
+ * when empty), then create `/brokers/topics/<t>` with the replica assignment; the create of the
+ * assignment znode is the commit point (NODEEXISTS there means TOPIC_ALREADY_EXISTS). Then the
+ * local replicas are opened. Used by CreateTopics and by auto topic creation in Metadata.
+ * Reactor thread only; the ZooKeeper writes are asynchronous.
+ */
+#ifndef KC_TOPIC_CREATE_H
+#define KC_TOPIC_CREATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker/broker.h"
+
+/** Called once on the reactor with a Kafka error code and a message (NULL on success). */
+typedef void (*kc_topic_create_cb)(int16_t error_code, const char *message, void *arg);
+
+typedef struct kc_topic_create_spec {
+    kc_str name;
+    int32_t num_partitions;        /* -1 = num.partitions */
+    int16_t replication_factor;    /* -1 = default.replication.factor */
+    int32_t n_assignments;         /* 0 = assign automatically */
+    const int32_t *assignment_partition;   /* [n_assignments] partition index of each entry */
+    const int32_t *const *assignment_brokers; /* [n_assignments] broker id lists */
+    const int32_t *assignment_sizes;       /* [n_assignments] list lengths */
+    int32_t n_configs;
+    const kc_str *config_names;
+    const kc_str *config_values; /* len -1 = null */
+    bool validate_only;
+} kc_topic_create_spec;
+
+/**
+ * Validate @p spec and, unless validate_only, create the topic. @p cb runs exactly once, maybe
+ * before this returns (validation errors, validate_only). Error codes: INVALID_TOPIC_EXCEPTION
+ * (17), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS (37), INVALID_REPLICATION_FACTOR (38, also
+ * when it exceeds the live brokers), INVALID_REPLICA_ASSIGNMENT (39), INVALID_CONFIG (40),
+ * UNKNOWN_SERVER_ERROR on a ZooKeeper failure.
+ */
+void kc_topic_create(kc_broker *b, const kc_topic_create_spec *spec, kc_topic_create_cb cb,
+                     void *arg);
+
+/** True while a creation of @p name is in flight. */
+bool kc_topic_create_in_flight(const kc_broker *b, kc_str name);
+
+/**
+ * Kafka's replica placement without racks (AdminUtils.assignReplicasToBrokers): brokers sorted,
+ * partition p's first replica at (p + start) mod n, followers shifted by a per-round increment.
+ * @param brokers   sorted live broker ids, @p n_brokers >= @p rf >= 1
+ * @param out       @p n_partitions x @p rf ids, partition-major
+ */
+void kc_assign_replicas(const int32_t *brokers, int n_brokers, int32_t n_partitions, int32_t rf,
+                        int start_index, int shift, int32_t *out);
+
+#endif

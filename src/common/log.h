@@ -1,0 +1,31 @@
+/*
+ * Logging to stderr with a level and a facility tag (librdkafka style). The level is checked
+ * before the arguments are formatted. kc_fatal() logs and exits the process.
+ */
+#ifndef KC_LOG_H
+#define KC_LOG_H
+
+enum kc_log_level { KC_LOG_ERROR = 0, KC_LOG_WARN = 1, KC_LOG_INFO = 2, KC_LOG_DEBUG = 3 };
+
+/** Current threshold; messages above it are dropped. Default KC_LOG_INFO. */
+extern int kc_log_level;
+
+/** Write one line "<time> LEVEL [FAC] message" to stderr. Thread-safe (one write(2) per line). */
+void kc_log_write(int level, const char *fac, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Log at ERROR and exit(1). For conditions the process cannot survive (OOM). */
+void kc_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define KC_LOG(level, fac, ...)                                                                    \
+    do {                                                                                           \
+        if ((level) <= kc_log_level)                                                               \
+            kc_log_write((level), (fac), __VA_ARGS__);                                             \
+    } while (0)
+
+#define kc_error(fac, ...) KC_LOG(KC_LOG_ERROR, fac, __VA_ARGS__)
+#define kc_warn(fac, ...) KC_LOG(KC_LOG_WARN, fac, __VA_ARGS__)
+#define kc_info(fac, ...) KC_LOG(KC_LOG_INFO, fac, __VA_ARGS__)
+#define kc_debug(fac, ...) KC_LOG(KC_LOG_DEBUG, fac, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * Broker configuration: Kafka's server.properties names, meanings and defaults
+ * (kafka.server.KafkaConfig). One table in config.c lists every key cafka knows with its type,
+ * default and bounds; a key not in it is a warning, a value it cannot use is an error that names
+ * the key, the value and why, and start-up stops before anything else happens.
+ */
+#ifndef KC_CONFIG_H
+#define KC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KC_MAX_LISTENERS 8
+#define KC_MAX_LOG_DIRS 16
+
+enum kc_security_protocol { KC_SEC_PLAINTEXT = 0, KC_SEC_SSL = 1 };
+enum kc_ssl_client_auth { KC_SSL_AUTH_NONE = 0, KC_SSL_AUTH_REQUESTED, KC_SSL_AUTH_REQUIRED };
+
+/** One `NAME://host:port` entry of `listeners` or `advertised.listeners`. */
+typedef struct kc_listener_conf {
+    char name[64];  /* listener name, upper case, e.g. "PLAINTEXT" */
+    char host[256]; /* "" = all interfaces (bind) */
+    int port;       /* 0..65535 */
+    int protocol;   /* enum kc_security_protocol, from listener.security.protocol.map */
+} kc_listener_conf;
+
+typedef struct kc_config {
+    int32_t broker_id;
+    char *listeners_raw;
+    char *advertised_listeners_raw;  /* NULL = same as listeners */
+    char *listener_security_protocol_map;
+    char *inter_broker_listener_name;  /* NULL = from security.inter.broker.protocol */
+    char *security_inter_broker_protocol;
+    char *log_dirs_raw;  /* NULL = log.dir */
+    char *log_dir;
+    char *zookeeper_connect;  /* required */
+    int32_t zookeeper_session_timeout_ms;
+    int32_t zookeeper_connection_timeout_ms;  /* -1 = zookeeper.session.timeout.ms */
+    int32_t num_partitions;
+    int32_t default_replication_factor;
+    int32_t min_insync_replicas;
+    bool auto_create_topics_enable;
+    bool delete_topic_enable;
+    bool unclean_leader_election_enable;
+    int32_t socket_request_max_bytes;
+    int32_t message_max_bytes;
+    int32_t log_segment_bytes;
+    int64_t log_retention_ms; /* -1 = unset, then minutes, then hours */
+    int32_t log_retention_minutes;
+    int32_t log_retention_hours;
+    int64_t log_retention_bytes;
+    int64_t log_retention_check_interval_ms;
+    int64_t log_roll_ms;
+    int32_t log_roll_hours;
+    int64_t log_flush_interval_messages;
+    int64_t log_flush_interval_ms;
+    int32_t log_index_interval_bytes;
+    int32_t log_index_size_max_bytes;
+    int32_t offsets_topic_num_partitions;
+    int32_t offsets_topic_replication_factor;
+    int64_t replica_lag_time_max_ms;
+    int32_t group_initial_rebalance_delay_ms;
+    char *broker_rack;
+    char *ssl_keystore_type;
+    char *ssl_keystore_location;
+    char *ssl_key_password;
+    char *ssl_truststore_type;
+    char *ssl_truststore_location;
+    int ssl_client_auth; /* enum kc_ssl_client_auth */
+    char *ssl_enabled_protocols;
+
+    /* Derived by kc_config_load() from the raw strings above. */
+    kc_listener_conf listeners[KC_MAX_LISTENERS];
+    int n_listeners;
+    kc_listener_conf advertised[KC_MAX_LISTENERS];
+    int n_advertised;
+    char *log_dirs[KC_MAX_LOG_DIRS]; /* each strdup'd */
+    int n_log_dirs;
+} kc_config;
+
+/**
+ * Load defaults, then the properties file @p path (Java .properties syntax: `key=value`,
+ * `key: value`, `#`/`!` comments, backslash continuation and escapes), then @p overrides
+ * (`key=value` strings, applied in order, later wins), then validate and derive listeners and
+ * log dirs. Unknown keys are logged as warnings.
+ *
+ * @param c      zero-initialised by the caller; owns its strings afterwards (kc_config_free()).
+ * @param err    receives "'<key>': ..." or a file error on failure, NUL-terminated.
+ * @return 0, or -1 when the file cannot be read or a value is unusable (missing required key,
+ *         not a number, out of range, malformed listener, unknown security protocol...).
+ */
+int kc_config_load(kc_config *c, const char *path, int n_overrides, char *const *overrides,
+                   char *err, size_t errlen);
+
+/**
+ * Apply one `key=value` assignment to @p c (no derivation, no cross-key checks).
+ * @return 1 applied, 0 unknown key (ignored), -1 unusable value (@p err says why).
+ */
+int kc_config_set(kc_config *c, const char *key, const char *value, char *err, size_t errlen);
+
+/** Free every string @p c owns. */
+void kc_config_free(kc_config *c);
+
+/**
+ * The effective log retention in milliseconds: log.retention.ms, else .minutes, else .hours
+ * (Kafka's precedence); -1 means unlimited.
+ */
+int64_t kc_config_retention_ms(const kc_config *c);
+
+/**
+ * Parse a listener list "NAME://host:port,..." using @p protocol_map ("NAME:PROTO,...").
+ * @return the number of listeners, or -1 with @p err set (bad syntax, bad port, listener
+ *         name without a protocol, unsupported protocol such as SASL_*).
+ */
+int kc_config_parse_listeners(const char *list, const char *protocol_map, kc_listener_conf *out,
+                              int max, char *err, size_t errlen);
+
+#endif

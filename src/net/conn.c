@@ -1,0 +1,307 @@
+/*
+ * Connection state and framing. A connection stops reading while MAX_INFLIGHT requests wait for
+ * their responses (Kafka mutes a channel with a request in flight; we allow a window so that
+ * pipelining clients such as librdkafka stay fast) and resumes when the queue drains.
+ */
+#include "net/conn.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/dispatch.h"
+#include "broker/broker.h"
+#include "common/log.h"
+#include "kc_apis.h"
+
+#define MAX_INFLIGHT 64
+
+typedef struct kc_conn {
+    kc_broker *broker;
+    struct bufferevent *bev;
+    int listener;
+    char peer[64];
+    kc_request *head, *tail; /* in-order queue */
+    int inflight;
+    bool paused;     /* reading disabled because of MAX_INFLIGHT */
+    bool closed;     /* bev freed; struct freed when no callback is on the stack */
+    bool draining;   /* graceful shutdown: close once the queue and output are empty */
+    int in_callback; /* depth of our callbacks on the stack */
+    struct kc_conn *prev, *next;
+} kc_conn;
+
+static void conn_on_read(struct bufferevent *bev, void *arg);
+
+static void request_free(kc_request *req)
+{
+    kc_arena_free(&req->arena);
+    kc_wbuf_free(&req->out);
+    free(req->frame);
+    free(req);
+}
+
+static void conn_unlink(kc_conn *c)
+{
+    kc_broker *b = c->broker;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        b->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    b->n_conns--;
+}
+
+/* Closes the socket now. Finished requests are freed; unfinished ones are orphaned and freed by
+ * whoever finishes them. The struct itself goes when no callback of ours is running. */
+static void conn_close(kc_conn *c)
+{
+    if (c->closed)
+        return;
+    c->closed = true;
+    bufferevent_free(c->bev);
+    c->bev = NULL;
+    conn_unlink(c);
+    kc_request *r = c->head;
+    while (r) {
+        kc_request *n = r->next;
+        if (r->done)
+            request_free(r);
+        else
+            r->conn = NULL;
+        r = n;
+    }
+    c->head = c->tail = NULL;
+    if (!c->in_callback)
+        free(c);
+}
+
+static void conn_maybe_finish_drain(kc_conn *c)
+{
+    if (c->draining && !c->closed && !c->head &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        conn_close(c);
+}
+
+/* Writes every finished response at the head of the queue, in order. */
+static void conn_flush(kc_conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    while (c->head && c->head->done) {
+        kc_request *r = c->head;
+        c->head = r->next;
+        if (!c->head)
+            c->tail = NULL;
+        if (!r->no_response) {
+            kc_wbuf_i32_at(&r->out, 0, (int32_t)(r->out.len - 4));
+            evbuffer_add(out, r->out.data, r->out.len);
+        }
+        c->inflight--;
+        request_free(r);
+    }
+    if (c->paused && c->inflight < MAX_INFLIGHT / 2 && !c->draining) {
+        c->paused = false;
+        bufferevent_enable(c->bev, EV_READ);
+        /* frames already buffered will not trigger another read event; inside a read callback
+         * the outer loop picks them up itself */
+        if (!c->in_callback)
+            conn_on_read(c->bev, c);
+    }
+}
+
+static void request_finish(kc_request *req)
+{
+    req->done = true;
+    kc_conn *c = req->conn;
+    if (!c) {
+        request_free(req);
+        return;
+    }
+    conn_flush(c);
+    conn_maybe_finish_drain(c);
+}
+
+void kc_request_respond(kc_request *req)
+{
+    request_finish(req);
+}
+
+void kc_request_finish_silently(kc_request *req)
+{
+    req->no_response = true;
+    request_finish(req);
+}
+
+void kc_request_protocol_error(kc_request *req, const char *why)
+{
+    kc_conn *c = req->conn;
+    kc_warn("NET", "closing connection from %s: %s (api %d v%d, correlation id %d, client '%.*s')",
+            c ? c->peer : "?", why, req->hdr.api_key, req->hdr.api_version,
+            req->hdr.correlation_id, (int)req->hdr.client_id.len,
+            req->hdr.client_id.p ? req->hdr.client_id.p : "");
+    req->done = true; /* freed by conn_close with the other finished requests */
+    if (c)
+        conn_close(c);
+    else
+        request_free(req);
+}
+
+/* Parses one complete frame and hands it to its handler. Takes ownership of @p frame. */
+static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
+{
+    kc_request *req = calloc(1, sizeof(*req));
+    if (!req)
+        kc_fatal("conn: out of memory");
+    req->conn = c;
+    req->broker = c->broker;
+    req->listener = c->listener;
+    req->frame = frame;
+    req->frame_len = len;
+    kc_rbuf_init(&req->body, frame, len);
+    /* queue first so that a protocol error frees it with the connection */
+    if (c->tail)
+        c->tail->next = req;
+    else
+        c->head = req;
+    c->tail = req;
+    c->inflight++;
+    if (kc_req_header_parse(&req->body, &req->hdr)) {
+        kc_request_protocol_error(req, "truncated request header");
+        return;
+    }
+    const kc_api_info *api = kc_api_find(req->hdr.api_key);
+    kc_handler_fn fn = api ? kc_dispatch_find(req->hdr.api_key) : NULL;
+    if (!fn) {
+        kc_request_protocol_error(req, "unknown api key");
+        return;
+    }
+    bool in_range = req->hdr.api_version >= api->min_version &&
+                    req->hdr.api_version <= api->max_version;
+    if (!in_range && req->hdr.api_key != KC_API_API_VERSIONS) {
+        kc_request_protocol_error(req, "unsupported api version");
+        return;
+    }
+    /* response frame: size (patched in conn_flush), correlation id, header tags if flexible */
+    kc_wbuf_reserve(&req->out, 4);
+    kc_wbuf_i32(&req->out, req->hdr.correlation_id);
+    if (in_range && kc_resp_header_flexible(req->hdr.api_key, req->hdr.api_version))
+        kc_wbuf_u8(&req->out, 0);
+    fn(req);
+}
+
+static void conn_on_read(struct bufferevent *bev, void *arg)
+{
+    kc_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    int32_t max = c->broker->cfg->socket_request_max_bytes;
+    c->in_callback++;
+    while (!c->closed && !c->paused && !c->draining) {
+        size_t have = evbuffer_get_length(in);
+        uint8_t szb[4];
+        if (have < 4)
+            break;
+        evbuffer_copyout(in, szb, 4);
+        int32_t size = (int32_t)kc_be32(szb);
+        if (size < 0 || size > max) {
+            kc_warn("NET", "closing connection from %s: frame size %d outside [0, %d] "
+                    "(socket.request.max.bytes)", c->peer, size, max);
+            conn_close(c);
+            break;
+        }
+        if (have < 4 + (size_t)size) {
+            /* wake only when the whole frame is there */
+            bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
+            break;
+        }
+        bufferevent_setwatermark(bev, EV_READ, 0, 0);
+        uint8_t *frame = malloc(size ? (size_t)size : 1);
+        if (!frame)
+            kc_fatal("conn: out of memory");
+        evbuffer_drain(in, 4);
+        evbuffer_remove(in, frame, (size_t)size);
+        conn_handle_frame(c, frame, (size_t)size);
+        if (!c->closed && c->inflight >= MAX_INFLIGHT) {
+            c->paused = true;
+            bufferevent_disable(bev, EV_READ);
+        }
+    }
+    c->in_callback--;
+    if (c->closed && !c->in_callback)
+        free(c);
+}
+
+static void conn_on_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    kc_conn *c = arg;
+    conn_maybe_finish_drain(c);
+}
+
+static void conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+    kc_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    if (what & BEV_EVENT_ERROR) {
+        unsigned long e;
+        while ((e = bufferevent_get_openssl_error(bev))) {
+            char buf[256];
+            ERR_error_string_n(e, buf, sizeof(buf));
+            kc_info("NET", "TLS error from %s: %s", c->peer, buf);
+        }
+    }
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+        c->in_callback++;
+        conn_close(c);
+        c->in_callback--;
+        if (!c->in_callback)
+            free(c);
+    }
+}
+
+void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const char *peer)
+{
+    kc_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        kc_fatal("conn: out of memory");
+    c->broker = b;
+    c->bev = bev;
+    c->listener = listener;
+    snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    c->next = b->conns;
+    if (b->conns)
+        b->conns->prev = c;
+    b->conns = c;
+    b->n_conns++;
+    bufferevent_setcb(bev, conn_on_read, conn_on_write, conn_on_event, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    kc_debug("NET", "accepted connection from %s", peer);
+}
+
+void kc_conns_shutdown(kc_broker *b)
+{
+    kc_conn *c = b->conns;
+    while (c) {
+        kc_conn *n = c->next;
+        c->draining = true;
+        bufferevent_disable(c->bev, EV_READ);
+        conn_maybe_finish_drain(c);
+        c = n;
+    }
+}
+
+int kc_conns_count(const kc_broker *b)
+{
+    return b->n_conns;
+}
+
+void kc_conns_free_all(kc_broker *b)
+{
+    while (b->conns)
+        conn_close(b->conns);
+}

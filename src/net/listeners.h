@@ -1,0 +1,35 @@
+/*
+ * The broker's listeners (`listeners` config): one libevent evconnlistener per entry, PLAINTEXT
+ * sockets or SSL through bufferevent_openssl, and the OpenSSL context built from Kafka's ssl.*
+ * configs (PEM key and trust stores, KIP-651).
+ */
+#ifndef KC_LISTENERS_H
+#define KC_LISTENERS_H
+
+#include <stddef.h>
+
+#include "config/config.h"
+
+struct kc_broker;
+struct ssl_ctx_st;
+
+/**
+ * Build the TLS server context: TLS 1.2 minimum (TLS 1.3 only when ssl.enabled.protocols lists
+ * only it), certificate chain and private key from ssl.keystore.location (one PEM file holding
+ * both; ssl.key.password decrypts an encrypted key), trust anchors from ssl.truststore.location,
+ * ssl.client.auth none/requested/required (required = mTLS: a client without a certificate
+ * signed by the trust store fails the handshake). Renegotiation is disabled.
+ * @return the context (caller owns, SSL_CTX_free()), or NULL with @p err naming the key at fault.
+ */
+struct ssl_ctx_st *kc_tls_server_ctx_new(const kc_config *cfg, char *err, size_t errlen);
+
+/**
+ * Bind and listen on every configured listener. @return 0, or -1 after logging which listener
+ * could not bind (address in use...).
+ */
+int kc_listeners_start(struct kc_broker *b);
+
+/** Stop accepting on every listener (idempotent). */
+void kc_listeners_stop(struct kc_broker *b);
+
+#endif

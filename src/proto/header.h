@@ -1,0 +1,35 @@
+/*
+ * Kafka request and response headers (protocol guide, "Headers"; KIP-482, KIP-511).
+ * Request header v1: api_key, api_version, correlation_id, client_id (int16-length nullable
+ * string); v2 adds tagged fields and is used for flexible versions. Response header v0 is the
+ * correlation id; v1 adds tagged fields, except that ApiVersions always answers with v0.
+ */
+#ifndef KC_HEADER_H
+#define KC_HEADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/buf.h"
+
+typedef struct kc_req_header {
+    int16_t api_key;
+    int16_t api_version;
+    int32_t correlation_id;
+    kc_str client_id; /* view into the frame; null client ids read as "" */
+    bool flexible;    /* request header v2 was used: the body is flexible too */
+} kc_req_header;
+
+/**
+ * Parse a request header from @p r (positioned at the start of the frame after its size).
+ * Flexibility is decided by kc_api_is_flexible() on the key and version; for an unknown key or
+ * a too-new ApiVersions (which must still be answered, KIP-511) the header is treated as
+ * flexible when ApiVersions >= 3, since that is how clients send it.
+ * @return 0, or -1 when the header is truncated (the connection must be closed).
+ */
+int kc_req_header_parse(kc_rbuf *r, kc_req_header *h);
+
+/** True when the response to (@p api_key, @p api_version) uses response header v1. */
+bool kc_resp_header_flexible(int16_t api_key, int16_t api_version);
+
+#endif

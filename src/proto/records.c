@@ -1,0 +1,153 @@
+/*
+ * RecordBatch v2 parsing and produce-side validation. Nothing here allocates or writes: the
+ * caller appends only after KC_ERR_NONE, so a rejected batch leaves the log untouched.
+ */
+#include "proto/records.h"
+
+#include "common/crc32c.h"
+#include "proto/buf.h"
+#include "proto/errors.h"
+
+int kc_batch_header_parse(const uint8_t *p, size_t len, kc_batch_header *h)
+{
+    if (len < KC_BATCH_HEADER_BYTES)
+        return -1;
+    h->base_offset = (int64_t)kc_be64(p);
+    h->length = (int32_t)kc_be32(p + 8);
+    h->partition_leader_epoch = (int32_t)kc_be32(p + 12);
+    h->magic = (int8_t)p[16];
+    h->crc = kc_be32(p + 17);
+    h->attributes = (int16_t)kc_be16(p + 21);
+    h->last_offset_delta = (int32_t)kc_be32(p + 23);
+    h->base_timestamp = (int64_t)kc_be64(p + 27);
+    h->max_timestamp = (int64_t)kc_be64(p + 35);
+    h->producer_id = (int64_t)kc_be64(p + 43);
+    h->producer_epoch = (int16_t)kc_be16(p + 51);
+    h->base_sequence = (int32_t)kc_be32(p + 53);
+    h->record_count = (int32_t)kc_be32(p + 57);
+    return 0;
+}
+
+uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes)
+{
+    return kc_crc32c(0, p + KC_BATCH_OFF_ATTRIBUTES, batch_bytes - KC_BATCH_OFF_ATTRIBUTES);
+}
+
+/*
+ * Calls @p visit for each record; stops early when it returns non-zero. Returns -1 on a
+ * malformed record, else 0. The walk is bounded by the batch and by RecordCount.
+ */
+typedef int (*record_visit_fn)(int32_t offset_delta, int64_t timestamp_delta, void *arg);
+
+static int walk(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
+                record_visit_fn visit, void *arg)
+{
+    kc_rbuf r;
+    kc_rbuf_init(&r, p + KC_BATCH_HEADER_BYTES, batch_bytes - KC_BATCH_HEADER_BYTES);
+    for (int32_t i = 0; i < h->record_count; i++) {
+        int32_t len = kc_rbuf_varint(&r);
+        if (r.err || len < 0 || (size_t)len > kc_rbuf_remaining(&r))
+            return -1;
+        kc_rbuf rec;
+        kc_rbuf_init(&rec, r.p, (size_t)len);
+        kc_rbuf_skip(&r, (size_t)len);
+        (void)kc_rbuf_i8(&rec); /* attributes, unused */
+        int64_t ts_delta = kc_rbuf_varlong(&rec);
+        int32_t off_delta = kc_rbuf_varint(&rec);
+        int32_t klen = kc_rbuf_varint(&rec);
+        if (klen < -1)
+            return -1;
+        if (klen > 0)
+            kc_rbuf_skip(&rec, (size_t)klen);
+        int32_t vlen = kc_rbuf_varint(&rec);
+        if (vlen < -1)
+            return -1;
+        if (vlen > 0)
+            kc_rbuf_skip(&rec, (size_t)vlen);
+        int32_t nh = kc_rbuf_varint(&rec);
+        if (nh < 0 || (size_t)nh > kc_rbuf_remaining(&rec))
+            return -1;
+        for (int32_t j = 0; j < nh && !rec.err; j++) {
+            int32_t hk = kc_rbuf_varint(&rec);
+            if (hk < 0)
+                return -1;
+            kc_rbuf_skip(&rec, (size_t)hk);
+            int32_t hv = kc_rbuf_varint(&rec);
+            if (hv < -1)
+                return -1;
+            if (hv > 0)
+                kc_rbuf_skip(&rec, (size_t)hv);
+        }
+        if (rec.err || kc_rbuf_remaining(&rec) != 0 || off_delta != i)
+            return -1;
+        if (visit && visit(off_delta, ts_delta, arg))
+            return 0;
+    }
+    return kc_rbuf_remaining(&r) == 0 ? 0 : -1;
+}
+
+int kc_batch_walk_records(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h)
+{
+    return walk(p, batch_bytes, h, NULL, NULL);
+}
+
+struct ts_search {
+    int64_t base_timestamp, target;
+    int32_t found_delta;
+    int64_t found_ts;
+};
+
+static int ts_visit(int32_t offset_delta, int64_t timestamp_delta, void *arg)
+{
+    struct ts_search *s = arg;
+    if (s->base_timestamp + timestamp_delta >= s->target) {
+        s->found_delta = offset_delta;
+        s->found_ts = s->base_timestamp + timestamp_delta;
+        return 1;
+    }
+    return 0;
+}
+
+int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
+                                      const kc_batch_header *h, int64_t target_ms,
+                                      int64_t *timestamp_out)
+{
+    struct ts_search s = {h->base_timestamp, target_ms, -1, -1};
+    if (walk(p, batch_bytes, h, ts_visit, &s) || s.found_delta < 0)
+        return -1;
+    if (timestamp_out)
+        *timestamp_out = s.found_ts;
+    return h->base_offset + s.found_delta;
+}
+
+int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max_message_bytes,
+                                kc_batch_header *h)
+{
+    if (len < KC_BATCH_HEADER_BYTES || kc_batch_header_parse(records, (size_t)len, h))
+        return KC_ERR_INVALID_RECORD;
+    if (h->magic != 2)
+        return KC_ERR_INVALID_RECORD;
+    /* exactly one batch: its Length must account for every byte present */
+    if (h->length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
+        (int64_t)h->length + KC_BATCH_LOG_OVERHEAD != len)
+        return KC_ERR_INVALID_RECORD;
+    if (len > max_message_bytes)
+        return KC_ERR_MESSAGE_TOO_LARGE;
+    if (kc_batch_compute_crc(records, (size_t)len) != h->crc)
+        return KC_ERR_CORRUPT_MESSAGE;
+    if (h->record_count <= 0 || h->last_offset_delta != h->record_count - 1 ||
+        h->base_offset != 0)
+        return KC_ERR_INVALID_RECORD;
+    if ((h->attributes & KC_ATTR_CODEC_MASK) > 4)
+        return KC_ERR_INVALID_RECORD;
+    if (h->attributes & (KC_ATTR_CONTROL | KC_ATTR_TRANSACTIONAL))
+        return KC_ERR_INVALID_RECORD;
+    if (h->producer_id >= 0 && h->base_sequence < 0)
+        return KC_ERR_INVALID_RECORD;
+    if (h->attributes & KC_ATTR_LOG_APPEND_TIME)
+        return KC_ERR_INVALID_TIMESTAMP;
+    if ((h->attributes & KC_ATTR_CODEC_MASK) == 0 &&
+        kc_batch_walk_records(records, (size_t)len, h))
+        return KC_ERR_INVALID_RECORD;
+    return KC_ERR_NONE;
+}

@@ -1,0 +1,89 @@
+/*
+ * RecordBatch v2 (magic 2): header layout, and the checks Kafka applies to a produced batch
+ * before anything is appended (ProduceRequest.validateRecords, UnifiedLog
+ * .analyzeAndValidateRecords, LogValidator). Layout, offsets from the batch start:
+ *
+ *   0 BaseOffset i64 | 8 Length i32 | 12 PartitionLeaderEpoch i32 | 16 Magic i8 | 17 CRC u32
+ *  21 Attributes i16 | 23 LastOffsetDelta i32 | 27 BaseTimestamp i64 | 35 MaxTimestamp i64
+ *  43 ProducerId i64 | 51 ProducerEpoch i16 | 53 BaseSequence i32 | 57 RecordCount i32 | 61 ...
+ *
+ * The CRC-32C covers bytes 21..end, so stamping BaseOffset and PartitionLeaderEpoch keeps it
+ * valid.
+ */
+#ifndef KC_RECORDS_H
+#define KC_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KC_BATCH_HEADER_BYTES 61
+#define KC_BATCH_LOG_OVERHEAD 12 /* BaseOffset + Length: bytes not counted by Length */
+#define KC_BATCH_OFF_LENGTH 8
+#define KC_BATCH_OFF_EPOCH 12
+#define KC_BATCH_OFF_MAGIC 16
+#define KC_BATCH_OFF_CRC 17
+#define KC_BATCH_OFF_ATTRIBUTES 21
+
+#define KC_ATTR_CODEC_MASK 0x07
+#define KC_ATTR_LOG_APPEND_TIME 0x08
+#define KC_ATTR_TRANSACTIONAL 0x10
+#define KC_ATTR_CONTROL 0x20
+
+typedef struct kc_batch_header {
+    int64_t base_offset;
+    int32_t length; /* bytes after the Length field */
+    int32_t partition_leader_epoch;
+    int8_t magic;
+    uint32_t crc;
+    int16_t attributes;
+    int32_t last_offset_delta;
+    int64_t base_timestamp;
+    int64_t max_timestamp;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int32_t base_sequence;
+    int32_t record_count;
+} kc_batch_header;
+
+/**
+ * Decode the 61-byte header at @p p (caller guarantees @p len >= 61 is not required: returns
+ * -1 when @p len < 61). No validation beyond the length.
+ */
+int kc_batch_header_parse(const uint8_t *p, size_t len, kc_batch_header *h);
+
+/** CRC-32C of bytes 21..(12+Length) of the batch at @p p; caller checks the bounds. */
+uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes);
+
+/**
+ * Validate the records of one partition of a Produce request (v3+): exactly one batch, magic 2,
+ * Length consistent with the bytes present and >= 49, RecordCount > 0 and
+ * LastOffsetDelta = RecordCount - 1, BaseOffset 0, codec <= 4, no control or transactional bit,
+ * a producer id only with a sequence, CRC-32C; for uncompressed batches every record is walked
+ * (varint lengths, offset deltas 0..n-1, header counts).
+ *
+ * @param records           the partition's records field (view into the request)
+ * @param max_message_bytes the topic's max.message.bytes (message.max.bytes)
+ * @param h                 receives the batch header when the result is KC_ERR_NONE
+ * @return a Kafka error code: KC_ERR_NONE; KC_ERR_INVALID_RECORD (87) for structural faults;
+ *         KC_ERR_CORRUPT_MESSAGE (2) for a CRC mismatch; KC_ERR_MESSAGE_TOO_LARGE (10);
+ *         KC_ERR_INVALID_TIMESTAMP (32) when the client set LogAppendTime.
+ */
+int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max_message_bytes,
+                                kc_batch_header *h);
+
+/**
+ * Walk the records of an uncompressed batch (@p p at the batch start, @p batch_bytes long).
+ * @return 0 when every record parses within its declared length with offset deltas 0..n-1 and
+ *         the count matches RecordCount; -1 otherwise.
+ */
+int kc_batch_walk_records(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h);
+
+/**
+ * The offset of the first record whose timestamp is >= @p target_ms in the uncompressed batch
+ * at @p p, or -1 when none is (or the batch cannot be walked).
+ */
+int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
+                                      const kc_batch_header *h, int64_t target_ms,
+                                      int64_t *timestamp_out);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * Session handling and the thread bridge. Completions run on libzookeeper_mt's completion
+ * thread: they copy what they got into a heap `op` and post it; nothing else happens there.
+ */
+#include "zk/zk.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+
+struct kc_zk {
+    char *hosts;  /* without chroot */
+    char *chroot; /* "/kafka" or NULL */
+    int session_timeout_ms;
+    kc_mailbox *mb;
+    kc_zk_watch_cb on_watch;
+    kc_zk_session_cb on_session;
+    void *arg;
+    zhandle_t *zh;
+    pthread_mutex_t lock; /* guards connected for the start-up wait */
+    pthread_cond_t cond;
+    int connected;
+};
+
+typedef struct op {
+    kc_zk *zk;
+    kc_zk_cb cb;
+    void *arg;
+    kc_zk_result res;
+    char *data_copy;
+    char *path_copy;
+    zoo_op_result_t *multi_results;
+} op;
+
+typedef struct zk_event {
+    kc_zk *zk;
+    zhandle_t *zh;
+    int type, state;
+    char *path;
+} zk_event;
+
+static void event_on_reactor(void *arg)
+{
+    zk_event *e = arg;
+    if (e->zh == e->zk->zh) {
+        if (e->type == ZOO_SESSION_EVENT)
+            e->zk->on_session(e->state, e->zk->arg);
+        else
+            e->zk->on_watch(e->type, e->path, e->zk->arg);
+    }
+    free(e->path);
+    free(e);
+}
+
+/* ZooKeeper thread. */
+static void global_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+    kc_zk *zk = ctx;
+    if (type == ZOO_SESSION_EVENT) {
+        pthread_mutex_lock(&zk->lock);
+        zk->connected = state == ZOO_CONNECTED_STATE;
+        pthread_cond_broadcast(&zk->cond);
+        pthread_mutex_unlock(&zk->lock);
+    }
+    if (!zk->mb)
+        return;
+    zk_event *e = calloc(1, sizeof(*e));
+    if (!e)
+        kc_fatal("zk: out of memory");
+    e->zk = zk;
+    e->zh = zh;
+    e->type = type;
+    e->state = state;
+    e->path = strdup(path ? path : "");
+    kc_mailbox_post(zk->mb, event_on_reactor, e);
+}
+
+kc_zk *kc_zk_new(const char *connect, int session_timeout_ms, kc_mailbox *mb,
+                 kc_zk_watch_cb on_watch, kc_zk_session_cb on_session, void *arg)
+{
+    kc_zk *zk = calloc(1, sizeof(*zk));
+    if (!zk || !(zk->hosts = strdup(connect)))
+        kc_fatal("zk: out of memory");
+    char *slash = strchr(zk->hosts, '/');
+    if (slash) {
+        if (slash[1])
+            zk->chroot = strdup(slash);
+        *slash = '\0';
+        size_t n = zk->chroot ? strlen(zk->chroot) : 0;
+        if (n > 1 && zk->chroot[n - 1] == '/')
+            zk->chroot[n - 1] = '\0';
+    }
+    zk->session_timeout_ms = session_timeout_ms;
+    zk->mb = mb;
+    zk->on_watch = on_watch;
+    zk->on_session = on_session;
+    zk->arg = arg;
+    pthread_mutex_init(&zk->lock, NULL);
+    pthread_cond_init(&zk->cond, NULL);
+    return zk;
+}
+
+static int wait_connected(kc_zk *zk, int timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&zk->lock);
+    int rc = 0;
+    while (!zk->connected && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&zk->cond, &zk->lock, &deadline);
+    int ok = zk->connected;
+    pthread_mutex_unlock(&zk->lock);
+    return ok ? 0 : -1;
+}
+
+static char *full_hosts(const kc_zk *zk)
+{
+    size_t n = strlen(zk->hosts) + (zk->chroot ? strlen(zk->chroot) : 0) + 1;
+    char *s = malloc(n);
+    if (!s)
+        kc_fatal("zk: out of memory");
+    snprintf(s, n, "%s%s", zk->hosts, zk->chroot ? zk->chroot : "");
+    return s;
+}
+
+int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
+{
+    zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+    if (zk->chroot) {
+        /* The chroot must exist before a chrooted session is usable (Kafka creates it). */
+        kc_mailbox *mb = zk->mb;
+        zk->mb = NULL;
+        zk->zh = zookeeper_init(zk->hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+        if (!zk->zh || wait_connected(zk, timeout_ms)) {
+            snprintf(err, errlen, "cannot connect to ZooKeeper '%s' within %d ms", zk->hosts,
+                     timeout_ms);
+            zk->mb = mb;
+            return -1;
+        }
+        int rc = kc_zk_sync_mkdirs(zk, zk->chroot);
+        zookeeper_close(zk->zh);
+        zk->zh = NULL;
+        zk->connected = 0;
+        zk->mb = mb;
+        if (rc != ZOK) {
+            snprintf(err, errlen, "cannot create chroot '%s': %s", zk->chroot, zerror(rc));
+            return -1;
+        }
+    }
+    char *hosts = full_hosts(zk);
+    zk->zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+    free(hosts);
+    if (!zk->zh || wait_connected(zk, timeout_ms)) {
+        snprintf(err, errlen, "cannot connect to ZooKeeper '%s' within %d ms", zk->hosts,
+                 timeout_ms);
+        return -1;
+    }
+    return 0;
+}
+
+int kc_zk_reconnect(kc_zk *zk)
+{
+    if (zk->zh)
+        zookeeper_close(zk->zh);
+    zk->connected = 0;
+    char *hosts = full_hosts(zk);
+    zk->zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+    free(hosts);
+    return zk->zh ? 0 : -1;
+}
+
+zhandle_t *kc_zk_handle(kc_zk *zk)
+{
+    return zk->zh;
+}
+
+int64_t kc_zk_session_id(kc_zk *zk)
+{
+    const clientid_t *id = zk->zh ? zoo_client_id(zk->zh) : NULL;
+    return id ? id->client_id : 0;
+}
+
+void kc_zk_free(kc_zk *zk)
+{
+    if (!zk)
+        return;
+    if (zk->zh)
+        zookeeper_close(zk->zh);
+    pthread_mutex_destroy(&zk->lock);
+    pthread_cond_destroy(&zk->cond);
+    free(zk->hosts);
+    free(zk->chroot);
+    free(zk);
+}
+
+int kc_zk_sync_mkdirs(kc_zk *zk, const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            int rc = zoo_create(zk->zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+            if (rc != ZOK && rc != ZNODEEXISTS)
+                return rc;
+            *p = c;
+            if (!c)
+                return ZOK;
+        }
+    }
+}
+
+/* ---- asynchronous operations ---- */
+
+static op *op_new(kc_zk *zk, kc_zk_cb cb, void *arg)
+{
+    op *o = calloc(1, sizeof(*o));
+    if (!o)
+        kc_fatal("zk: out of memory");
+    o->zk = zk;
+    o->cb = cb;
+    o->arg = arg;
+    o->res.data_len = -1;
+    return o;
+}
+
+static void op_on_reactor(void *arg)
+{
+    op *o = arg;
+    o->res.data = o->data_copy;
+    o->res.path = o->path_copy;
+    o->cb(&o->res, o->arg);
+    for (int i = 0; i < o->res.n_children; i++)
+        free(o->res.children[i]);
+    free(o->res.children);
+    free(o->data_copy);
+    free(o->path_copy);
+    free(o->multi_results);
+    free(o);
+}
+
+static void op_post(op *o, int rc)
+{
+    o->res.rc = rc;
+    kc_mailbox_post(o->zk->mb, op_on_reactor, o);
+}
+
+static void on_string(int rc, const char *value, const void *data)
+{
+    op *o = (op *)data;
+    if (rc == ZOK && value)
+        o->path_copy = strdup(value);
+    op_post(o, rc);
+}
+
+static void on_data(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+    op *o = (op *)data;
+    if (rc == ZOK) {
+        if (stat)
+            o->res.stat = *stat;
+        if (value && len >= 0) {
+            o->data_copy = malloc((size_t)len + 1);
+            if (!o->data_copy)
+                kc_fatal("zk: out of memory");
+            memcpy(o->data_copy, value, (size_t)len);
+            o->data_copy[len] = '\0';
+            o->res.data_len = len;
+        }
+    }
+    op_post(o, rc);
+}
+
+static void on_stat(int rc, const struct Stat *stat, const void *data)
+{
+    op *o = (op *)data;
+    if (rc == ZOK && stat)
+        o->res.stat = *stat;
+    op_post(o, rc);
+}
+
+static void on_strings(int rc, const struct String_vector *v, const void *data)
+{
+    op *o = (op *)data;
+    if (rc == ZOK && v && v->count > 0) {
+        o->res.children = calloc((size_t)v->count, sizeof(char *));
+        if (!o->res.children)
+            kc_fatal("zk: out of memory");
+        for (int i = 0; i < v->count; i++)
+            if (!(o->res.children[i] = strdup(v->data[i])))
+                kc_fatal("zk: out of memory");
+        o->res.n_children = v->count;
+    }
+    op_post(o, rc);
+}
+
+static void on_void(int rc, const void *data)
+{
+    op_post((op *)data, rc);
+}
+
+/* A zoo_a* call that fails synchronously never calls its completion: report it the same way. */
+static void check_submit(op *o, int rc)
+{
+    if (rc != ZOK)
+        op_post(o, rc);
+}
+
+void kc_zk_acreate(kc_zk *zk, const char *path, const char *data, int len, int flags, kc_zk_cb cb,
+                   void *arg)
+{
+    op *o = op_new(zk, cb, arg);
+    if (!zk->zh)
+        {
+        op_post(o, ZINVALIDSTATE);
+        return;
+    }
+    check_submit(o, zoo_acreate(zk->zh, path, data, len, &ZOO_OPEN_ACL_UNSAFE, flags, on_string, o));
+}
+
+void kc_zk_aget(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
+{
+    op *o = op_new(zk, cb, arg);
+    if (!zk->zh)
+        {
+        op_post(o, ZINVALIDSTATE);
+        return;
+    }
+    check_submit(o, zoo_aget(zk->zh, path, watch, on_data, o));
+}
+
+void kc_zk_aget_children(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
+{
+    op *o = op_new(zk, cb, arg);
+    if (!zk->zh)
+        {
+        op_post(o, ZINVALIDSTATE);
+        return;
+    }
+    check_submit(o, zoo_aget_children(zk->zh, path, watch, on_strings, o));
+}
+
+void kc_zk_aset(kc_zk *zk, const char *path, const char *data, int len, int version, kc_zk_cb cb,
+                void *arg)
+{
+    op *o = op_new(zk, cb, arg);
+    if (!zk->zh)
+        {
+        op_post(o, ZINVALIDSTATE);
+        return;
+    }
+    check_submit(o, zoo_aset(zk->zh, path, data, len, version, on_stat, o));
+}
+
+void kc_zk_amulti(kc_zk *zk, int count, const zoo_op_t *ops, kc_zk_cb cb, void *arg)
+{
+    op *o = op_new(zk, cb, arg);
+    if (!zk->zh)
+        {
+        op_post(o, ZINVALIDSTATE);
+        return;
+    }
+    o->multi_results = calloc((size_t)count, sizeof(zoo_op_result_t));
+    if (!o->multi_results)
+        kc_fatal("zk: out of memory");
+    check_submit(o, zoo_amulti(zk->zh, count, ops, o->multi_results, on_void, o));
+}
