@@ -14,8 +14,8 @@ void kc_handle_api_versions(kc_request *req)
     kc_api_versions_resp resp = {0};
     kc_api_versions_key keys[KC_API_COUNT];
     for (int i = 0; i < KC_API_COUNT; i++)
-        keys[i] = (kc_api_versions_key){kc_apis[i].key, kc_apis[i].min_version,
-                                        kc_apis[i].max_version};
+        keys[i] =
+            (kc_api_versions_key){kc_apis[i].key, kc_apis[i].min_version, kc_apis[i].max_version};
     resp.api_keys = keys;
     resp.api_keys_count = KC_API_COUNT;
     if (v < self->min_version || v > self->max_version) {

@@ -52,8 +52,8 @@ void kc_handle_create_topics(kc_request *req)
     create_ctx *ctx = kc_arena_alloc(&req->arena, sizeof(*ctx));
     ctx->req = req;
     ctx->resp.topics_count = r.topics_count;
-    ctx->resp.topics = kc_arena_alloc(&req->arena, sizeof(*ctx->resp.topics) *
-                                                       (size_t)(r.topics_count + 1));
+    ctx->resp.topics =
+        kc_arena_alloc(&req->arena, sizeof(*ctx->resp.topics) * (size_t)(r.topics_count + 1));
     ctx->pending = 1; /* held until every topic has been started */
     for (int32_t i = 0; i < r.topics_count; i++) {
         const kc_creatable_topic *t = &r.topics[i];

@@ -56,8 +56,8 @@ static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
             int64_t hw = kc_plog_log_end_offset(l);
             if (fp->fetch_offset < kc_plog_log_start_offset(l) || fp->fetch_offset > hw)
                 return -1;
-            total += (int64_t)kc_plog_bytes_available(l, fp->fetch_offset, hw,
-                                                      fp->partition_max_bytes);
+            total +=
+                (int64_t)kc_plog_bytes_available(l, fp->fetch_offset, hw, fp->partition_max_bytes);
         }
     return total;
 }
@@ -68,8 +68,8 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
     kc_fetch_resp resp = {0};
     int64_t budget = r->max_bytes < 0 ? 0 : r->max_bytes, used = 0;
     resp.responses_count = r->topics_count;
-    resp.responses = kc_arena_alloc(&req->arena, sizeof(*resp.responses) *
-                                                     (size_t)(r->topics_count + 1));
+    resp.responses =
+        kc_arena_alloc(&req->arena, sizeof(*resp.responses) * (size_t)(r->topics_count + 1));
     for (int32_t i = 0; i < r->topics_count; i++) {
         const kc_fetch_topic *ft = &r->topics[i];
         kc_fetch_topic_response *tr = &resp.responses[i];
@@ -143,13 +143,26 @@ static void delayed_on_timeout(evutil_socket_t fd, short what, void *arg)
 void kc_broker_on_append(kc_broker *b, kc_partition *p)
 {
     (void)p;
+    /* Unlink every fetch that can complete first, then answer them: answering may run other
+     * requests (a connection resumes reading) that append and re-enter here, and they must
+     * only ever see the broker's list, never this walk's. */
+    kc_delayed_fetch *ready = NULL;
     kc_delayed_fetch *d = b->delayed_fetches;
     while (d) {
         kc_delayed_fetch *next = d->next;
         int64_t avail = fetch_available(b, &d->r);
-        if (avail < 0 || avail >= d->r.min_bytes)
-            delayed_complete(d);
+        if (avail < 0 || avail >= d->r.min_bytes) {
+            delayed_remove(d);
+            d->next = ready;
+            ready = d;
+        }
         d = next;
+    }
+    while (ready) {
+        d = ready;
+        ready = d->next;
+        fetch_respond(b, d->req, &d->r);
+        free(d);
     }
 }
 

@@ -55,8 +55,9 @@ static void fill_topic(kc_request *req, kc_metadata_topic *out, kc_topic *t)
     out->name = kc_str_c(t->name);
     out->is_internal = t->internal;
     out->partitions_count = t->n_partitions;
-    out->partitions = kc_arena_alloc(&req->arena, sizeof(kc_metadata_partition) *
-                                                      (size_t)(t->n_partitions ? t->n_partitions : 1));
+    out->partitions =
+        kc_arena_alloc(&req->arena, sizeof(kc_metadata_partition) *
+                                        (size_t)(t->n_partitions ? t->n_partitions : 1));
     for (int32_t i = 0; i < t->n_partitions; i++) {
         kc_partition *p = &t->partitions[i];
         kc_metadata_partition *mp = &out->partitions[i];
@@ -97,13 +98,14 @@ void kc_handle_metadata(kc_request *req)
     bool all = r.topics_count < 0 || (v == 0 && r.topics_count == 0);
     if (all) {
         resp.topics_count = (int32_t)b->topics.count;
-        resp.topics = kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (b->topics.count + 1));
+        resp.topics =
+            kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (b->topics.count + 1));
         for (size_t i = 0; i < b->topics.count; i++)
             fill_topic(req, &resp.topics[i], b->topics.all[i]);
     } else {
         resp.topics_count = r.topics_count;
-        resp.topics = kc_arena_alloc(&req->arena,
-                                     sizeof(kc_metadata_topic) * (size_t)(r.topics_count + 1));
+        resp.topics =
+            kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (size_t)(r.topics_count + 1));
         for (int32_t i = 0; i < r.topics_count; i++) {
             kc_str name = r.topics[i].name;
             kc_metadata_topic *mt = &resp.topics[i];

@@ -65,8 +65,8 @@ void kc_handle_produce(kc_request *req)
     bool failed = false;
     kc_produce_resp resp = {0};
     resp.responses_count = r.topic_data_count;
-    resp.responses = kc_arena_alloc(&req->arena, sizeof(*resp.responses) *
-                                                     (size_t)(r.topic_data_count + 1));
+    resp.responses =
+        kc_arena_alloc(&req->arena, sizeof(*resp.responses) * (size_t)(r.topic_data_count + 1));
     for (int32_t i = 0; i < r.topic_data_count; i++) {
         const kc_produce_topic *td = &r.topic_data[i];
         kc_produce_topic_response *tr = &resp.responses[i];
@@ -81,9 +81,8 @@ void kc_handle_produce(kc_request *req)
                 *pr = (kc_produce_partition_response){td->partition_data[j].index,
                                                       KC_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
             } else if (!t) {
-                *pr = (kc_produce_partition_response){td->partition_data[j].index,
-                                                      KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, -1, -1,
-                                                      -1};
+                *pr = (kc_produce_partition_response){
+                    td->partition_data[j].index, KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1};
             } else {
                 pr->error_code = produce_partition(b, t, &td->partition_data[j], r.acks, v, pr);
             }

@@ -35,7 +35,7 @@
 #include "net/listeners.h"
 #include "zk/znodes.h"
 
-#define SHUTDOWN_POLL_MS 20
+#define SHUTDOWN_POLL_MS   20
 #define SHUTDOWN_MAX_POLLS 250 /* 5 s for connections to flush */
 
 int64_t kc_now_ms(void)
@@ -399,8 +399,8 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
                 return -1;
             }
         }
-    b->zk = kc_zk_new(cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms, b->mb,
-                      on_zk_watch, on_zk_session, b);
+    b->zk = kc_zk_new(cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms, b->mb, on_zk_watch,
+                      on_zk_session, b);
     char err[512];
     if (kc_zk_connect(b->zk, cfg->zookeeper_connection_timeout_ms, err, sizeof(err))) {
         kc_error("ZK", "%s", err);

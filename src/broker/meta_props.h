@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 typedef struct kc_meta_props {
-    int version;        /* -1 when absent */
-    int32_t broker_id;  /* -1 when absent */
+    int version;         /* -1 when absent */
+    int32_t broker_id;   /* -1 when absent */
     char cluster_id[64]; /* "" when absent */
 } kc_meta_props;
 

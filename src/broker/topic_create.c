@@ -28,13 +28,32 @@ typedef struct kc_topic_create {
 
 /* Topic-level configs Kafka knows (LogConfig); others get INVALID_CONFIG, as Kafka answers. */
 static const char *const topic_configs[] = {
-    "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
-    "flush.messages", "flush.ms", "follower.replication.throttled.replicas", "index.interval.bytes",
-    "leader.replication.throttled.replicas", "max.compaction.lag.ms", "max.message.bytes",
-    "message.downconversion.enable", "message.format.version", "message.timestamp.difference.max.ms",
-    "message.timestamp.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
-    "min.insync.replicas", "preallocate", "retention.bytes", "retention.ms", "segment.bytes",
-    "segment.index.bytes", "segment.jitter.ms", "segment.ms", "unclean.leader.election.enable",
+    "cleanup.policy",
+    "compression.type",
+    "delete.retention.ms",
+    "file.delete.delay.ms",
+    "flush.messages",
+    "flush.ms",
+    "follower.replication.throttled.replicas",
+    "index.interval.bytes",
+    "leader.replication.throttled.replicas",
+    "max.compaction.lag.ms",
+    "max.message.bytes",
+    "message.downconversion.enable",
+    "message.format.version",
+    "message.timestamp.difference.max.ms",
+    "message.timestamp.type",
+    "min.cleanable.dirty.ratio",
+    "min.compaction.lag.ms",
+    "min.insync.replicas",
+    "preallocate",
+    "retention.bytes",
+    "retention.ms",
+    "segment.bytes",
+    "segment.index.bytes",
+    "segment.jitter.ms",
+    "segment.ms",
+    "unclean.leader.election.enable",
     NULL,
 };
 
@@ -109,8 +128,8 @@ static void on_topic_created(const kc_zk_result *res, void *arg)
 static void create_assignment(create_op *c)
 {
     snprintf(c->path, sizeof(c->path), "/brokers/topics/%s", c->name);
-    kc_zk_acreate(c->b->zk, c->path, c->topic_json, (int)strlen(c->topic_json), 0,
-                  on_topic_created, c);
+    kc_zk_acreate(c->b->zk, c->path, c->topic_json, (int)strlen(c->topic_json), 0, on_topic_created,
+                  c);
 }
 
 static void on_config_set(const kc_zk_result *res, void *arg)
@@ -185,8 +204,7 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         return KC_ERR_NONE;
     }
     *n_partitions = s->num_partitions == -1 ? b->cfg->num_partitions : s->num_partitions;
-    *rf = s->replication_factor == -1 ? b->cfg->default_replication_factor
-                                      : s->replication_factor;
+    *rf = s->replication_factor == -1 ? b->cfg->default_replication_factor : s->replication_factor;
     if (*n_partitions <= 0) {
         *msg = "Number of partitions must be larger than 0.";
         return KC_ERR_INVALID_PARTITIONS;
@@ -202,8 +220,7 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
     return KC_ERR_NONE;
 }
 
-void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_create_cb cb,
-                     void *arg)
+void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_create_cb cb, void *arg)
 {
     int32_t n_partitions = 0, rf = 0;
     const char *msg = NULL;
@@ -254,6 +271,6 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_creat
     c->next = b->creating;
     b->creating = c;
     snprintf(c->path, sizeof(c->path), "/config/topics/%s", c->name);
-    kc_zk_acreate(b->zk, c->path, c->config_json, (int)strlen(c->config_json), 0,
-                  on_config_created, c);
+    kc_zk_acreate(b->zk, c->path, c->config_json, (int)strlen(c->config_json), 0, on_config_created,
+                  c);
 }

@@ -18,12 +18,12 @@ typedef void (*kc_topic_create_cb)(int16_t error_code, const char *message, void
 
 typedef struct kc_topic_create_spec {
     kc_str name;
-    int32_t num_partitions;        /* -1 = num.partitions */
-    int16_t replication_factor;    /* -1 = default.replication.factor */
-    int32_t n_assignments;         /* 0 = assign automatically */
-    const int32_t *assignment_partition;   /* [n_assignments] partition index of each entry */
+    int32_t num_partitions;                   /* -1 = num.partitions */
+    int16_t replication_factor;               /* -1 = default.replication.factor */
+    int32_t n_assignments;                    /* 0 = assign automatically */
+    const int32_t *assignment_partition;      /* [n_assignments] partition index of each entry */
     const int32_t *const *assignment_brokers; /* [n_assignments] broker id lists */
-    const int32_t *assignment_sizes;       /* [n_assignments] list lengths */
+    const int32_t *assignment_sizes;          /* [n_assignments] list lengths */
     int32_t n_configs;
     const kc_str *config_names;
     const kc_str *config_values; /* len -1 = null */

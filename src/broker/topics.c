@@ -62,7 +62,8 @@ kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
     if (!e || !(e->name = strdup(name)))
         kc_fatal("topics: out of memory");
     e->n_partitions = n_partitions;
-    e->internal = strcmp(name, "__consumer_offsets") == 0 || strcmp(name, "__transaction_state") == 0;
+    e->internal =
+        strcmp(name, "__consumer_offsets") == 0 || strcmp(name, "__transaction_state") == 0;
     e->partitions = calloc((size_t)(n_partitions ? n_partitions : 1), sizeof(kc_partition));
     if (!e->partitions)
         kc_fatal("topics: out of memory");
@@ -71,7 +72,8 @@ kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
         p->topic = e;
         p->id = i;
         p->n_replicas = replication_factor;
-        p->replicas = malloc(sizeof(int32_t) * (size_t)(replication_factor ? replication_factor : 1));
+        p->replicas =
+            malloc(sizeof(int32_t) * (size_t)(replication_factor ? replication_factor : 1));
         if (!p->replicas)
             kc_fatal("topics: out of memory");
         memcpy(p->replicas, replicas + (size_t)i * (size_t)replication_factor,
@@ -127,7 +129,8 @@ bool kc_topic_name_valid(kc_str name)
 {
     if (name.len <= 0 || name.len > 249)
         return false;
-    if ((name.len == 1 && name.p[0] == '.') || (name.len == 2 && name.p[0] == '.' && name.p[1] == '.'))
+    if ((name.len == 1 && name.p[0] == '.') ||
+        (name.len == 2 && name.p[0] == '.' && name.p[1] == '.'))
         return false;
     for (int32_t i = 0; i < name.len; i++) {
         char c = name.p[i];

@@ -15,7 +15,10 @@ typedef struct kc_arena {
 } kc_arena;
 
 /** An empty arena (no memory held yet). */
-#define KC_ARENA_INIT {NULL}
+#define KC_ARENA_INIT                                                                              \
+    {                                                                                              \
+        NULL                                                                                       \
+    }
 
 /**
  * Allocate @p size zeroed bytes, 16-byte aligned, owned by @p a until kc_arena_free().

@@ -24,8 +24,8 @@ void kc_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
     } while (0)
 
 #define kc_error(fac, ...) KC_LOG(KC_LOG_ERROR, fac, __VA_ARGS__)
-#define kc_warn(fac, ...) KC_LOG(KC_LOG_WARN, fac, __VA_ARGS__)
-#define kc_info(fac, ...) KC_LOG(KC_LOG_INFO, fac, __VA_ARGS__)
+#define kc_warn(fac, ...)  KC_LOG(KC_LOG_WARN, fac, __VA_ARGS__)
+#define kc_info(fac, ...)  KC_LOG(KC_LOG_INFO, fac, __VA_ARGS__)
 #define kc_debug(fac, ...) KC_LOG(KC_LOG_DEBUG, fac, __VA_ARGS__)
 
 #endif

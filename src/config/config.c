@@ -25,8 +25,8 @@ typedef struct conf_key {
 } conf_key;
 
 #define F(field) offsetof(kc_config, field)
-#define IMAX INT32_MAX
-#define LMAX INT64_MAX
+#define IMAX     INT32_MAX
+#define LMAX     INT64_MAX
 
 static const conf_key keys[] = {
     {"broker.id", CT_INT, F(broker_id), "-1", -1, IMAX},
@@ -35,14 +35,13 @@ static const conf_key keys[] = {
     {"listener.security.protocol.map", CT_STRING, F(listener_security_protocol_map),
      "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", 0, 0},
     {"inter.broker.listener.name", CT_STRING, F(inter_broker_listener_name), NULL, 0, 0},
-    {"security.inter.broker.protocol", CT_STRING, F(security_inter_broker_protocol), "PLAINTEXT",
-     0, 0},
+    {"security.inter.broker.protocol", CT_STRING, F(security_inter_broker_protocol), "PLAINTEXT", 0,
+     0},
     {"log.dirs", CT_STRING, F(log_dirs_raw), NULL, 0, 0},
     {"log.dir", CT_STRING, F(log_dir), "/tmp/kafka-logs", 0, 0},
     {"zookeeper.connect", CT_STRING, F(zookeeper_connect), NULL, 0, 0},
     {"zookeeper.session.timeout.ms", CT_INT, F(zookeeper_session_timeout_ms), "18000", 1, IMAX},
-    {"zookeeper.connection.timeout.ms", CT_INT, F(zookeeper_connection_timeout_ms), "-1", -1,
-     IMAX},
+    {"zookeeper.connection.timeout.ms", CT_INT, F(zookeeper_connection_timeout_ms), "-1", -1, IMAX},
     {"num.partitions", CT_INT, F(num_partitions), "1", 1, IMAX},
     {"default.replication.factor", CT_INT, F(default_replication_factor), "1", 1, INT16_MAX},
     {"min.insync.replicas", CT_INT, F(min_insync_replicas), "1", 1, IMAX},
@@ -60,8 +59,8 @@ static const conf_key keys[] = {
      LMAX},
     {"log.roll.ms", CT_LONG, F(log_roll_ms), "-1", -1, LMAX},
     {"log.roll.hours", CT_INT, F(log_roll_hours), "168", 1, IMAX},
-    {"log.flush.interval.messages", CT_LONG, F(log_flush_interval_messages),
-     "9223372036854775807", 1, LMAX},
+    {"log.flush.interval.messages", CT_LONG, F(log_flush_interval_messages), "9223372036854775807",
+     1, LMAX},
     {"log.flush.interval.ms", CT_LONG, F(log_flush_interval_ms), "-1", -1, LMAX},
     {"log.index.interval.bytes", CT_INT, F(log_index_interval_bytes), "4096", 0, IMAX},
     {"log.index.size.max.bytes", CT_INT, F(log_index_size_max_bytes), "10485760", 4, IMAX},
@@ -140,8 +139,8 @@ int kc_config_set(kc_config *c, const char *key, const char *value, char *err, s
             return -1;
         }
         if (v < k->min || v > k->max) {
-            set_err(err, errlen, "invalid value '%s' for '%s': must be in [%lld, %lld]", value,
-                    key, (long long)k->min, (long long)k->max);
+            set_err(err, errlen, "invalid value '%s' for '%s': must be in [%lld, %lld]", value, key,
+                    (long long)k->min, (long long)k->max);
             return -1;
         }
         if (k->type == CT_INT)
@@ -310,8 +309,8 @@ static int protocol_of(const char *map, const char *name, int *proto, char *err,
     }
     int rc = 0;
     if (!found) {
-        set_err(err, errlen,
-                "listener name '%s' has no entry in 'listener.security.protocol.map'", name);
+        set_err(err, errlen, "listener name '%s' has no entry in 'listener.security.protocol.map'",
+                name);
         rc = -1;
     } else if (strcasecmp(found, "PLAINTEXT") == 0) {
         *proto = KC_SEC_PLAINTEXT;

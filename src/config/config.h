@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define KC_MAX_LISTENERS 8
-#define KC_MAX_LOG_DIRS 16
+#define KC_MAX_LOG_DIRS  16
 
 enum kc_security_protocol { KC_SEC_PLAINTEXT = 0, KC_SEC_SSL = 1 };
 enum kc_ssl_client_auth { KC_SSL_AUTH_NONE = 0, KC_SSL_AUTH_REQUESTED, KC_SSL_AUTH_REQUIRED };
@@ -28,15 +28,15 @@ typedef struct kc_listener_conf {
 typedef struct kc_config {
     int32_t broker_id;
     char *listeners_raw;
-    char *advertised_listeners_raw;  /* NULL = same as listeners */
+    char *advertised_listeners_raw; /* NULL = same as listeners */
     char *listener_security_protocol_map;
-    char *inter_broker_listener_name;  /* NULL = from security.inter.broker.protocol */
+    char *inter_broker_listener_name; /* NULL = from security.inter.broker.protocol */
     char *security_inter_broker_protocol;
-    char *log_dirs_raw;  /* NULL = log.dir */
+    char *log_dirs_raw; /* NULL = log.dir */
     char *log_dir;
-    char *zookeeper_connect;  /* required */
+    char *zookeeper_connect; /* required */
     int32_t zookeeper_session_timeout_ms;
-    int32_t zookeeper_connection_timeout_ms;  /* -1 = zookeeper.session.timeout.ms */
+    int32_t zookeeper_connection_timeout_ms; /* -1 = zookeeper.session.timeout.ms */
     int32_t num_partitions;
     int32_t default_replication_factor;
     int32_t min_insync_replicas;

@@ -141,9 +141,8 @@ void kc_request_protocol_error(kc_request *req, const char *why)
 {
     kc_conn *c = req->conn;
     kc_warn("NET", "closing connection from %s: %s (api %d v%d, correlation id %d, client '%.*s')",
-            c ? c->peer : "?", why, req->hdr.api_key, req->hdr.api_version,
-            req->hdr.correlation_id, (int)req->hdr.client_id.len,
-            req->hdr.client_id.p ? req->hdr.client_id.p : "");
+            c ? c->peer : "?", why, req->hdr.api_key, req->hdr.api_version, req->hdr.correlation_id,
+            (int)req->hdr.client_id.len, req->hdr.client_id.p ? req->hdr.client_id.p : "");
     req->done = true; /* freed by conn_close with the other finished requests */
     if (c)
         conn_close(c);
@@ -180,8 +179,8 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
         kc_request_protocol_error(req, "unknown api key");
         return;
     }
-    bool in_range = req->hdr.api_version >= api->min_version &&
-                    req->hdr.api_version <= api->max_version;
+    bool in_range =
+        req->hdr.api_version >= api->min_version && req->hdr.api_version <= api->max_version;
     if (!in_range && req->hdr.api_key != KC_API_API_VERSIONS) {
         kc_request_protocol_error(req, "unsupported api version");
         return;
@@ -208,8 +207,10 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
         evbuffer_copyout(in, szb, 4);
         int32_t size = (int32_t)kc_be32(szb);
         if (size < 0 || size > max) {
-            kc_warn("NET", "closing connection from %s: frame size %d outside [0, %d] "
-                    "(socket.request.max.bytes)", c->peer, size, max);
+            kc_warn("NET",
+                    "closing connection from %s: frame size %d outside [0, %d] "
+                    "(socket.request.max.bytes)",
+                    c->peer, size, max);
             conn_close(c);
             break;
         }

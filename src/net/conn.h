@@ -29,16 +29,16 @@ struct bufferevent;
 typedef struct kc_request kc_request;
 
 struct kc_request {
-    kc_request *next;        /* connection queue, arrival order */
-    struct kc_conn *conn;    /* NULL once the connection is gone (response then dropped) */
+    kc_request *next;     /* connection queue, arrival order */
+    struct kc_conn *conn; /* NULL once the connection is gone (response then dropped) */
     struct kc_broker *broker;
-    int listener;            /* index into cfg->listeners of the listener it came in on */
-    uint8_t *frame;          /* the request bytes after the size prefix (owned, mutable) */
+    int listener;   /* index into cfg->listeners of the listener it came in on */
+    uint8_t *frame; /* the request bytes after the size prefix (owned, mutable) */
     size_t frame_len;
     kc_req_header hdr;
-    kc_rbuf body;            /* positioned at the request body */
-    kc_arena arena;          /* freed with the request */
-    kc_wbuf out;             /* the response frame: size, header, then the body handlers append */
+    kc_rbuf body;   /* positioned at the request body */
+    kc_arena arena; /* freed with the request */
+    kc_wbuf out;    /* the response frame: size, header, then the body handlers append */
     bool done;
     bool no_response;
 };

@@ -157,14 +157,14 @@ int kc_listeners_start(kc_broker *b)
             return -1;
         }
         listener_ctxs[i] = (listener_ctx){b, i};
-        b->listeners[i] = evconnlistener_new_bind(
-            b->base, on_accept, &listener_ctxs[i],
-            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, 128, res->ai_addr,
-            (int)res->ai_addrlen);
+        b->listeners[i] = evconnlistener_new_bind(b->base, on_accept, &listener_ctxs[i],
+                                                  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                                      LEV_OPT_CLOSE_ON_EXEC,
+                                                  128, res->ai_addr, (int)res->ai_addrlen);
         freeaddrinfo(res);
         if (!b->listeners[i]) {
-            kc_error("NET", "listener %s: cannot listen on %s:%d: %s", lc->name, lc->host,
-                     lc->port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+            kc_error("NET", "listener %s: cannot listen on %s:%d: %s", lc->name, lc->host, lc->port,
+                     evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
             return -1;
         }
         kc_info("NET", "listening on %s://%s:%d", lc->name, lc->host, lc->port);

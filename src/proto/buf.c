@@ -160,7 +160,8 @@ kc_bytes kc_rbuf_bytes(kc_rbuf *r, bool flex, bool nullable)
 int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable)
 {
     int64_t n = read_len(r, flex, true);
-    if (r->err || n < -1 || (n == -1 && !nullable) || (n > 0 && (uint64_t)n > kc_rbuf_remaining(r))) {
+    if (r->err || n < -1 || (n == -1 && !nullable) ||
+        (n > 0 && (uint64_t)n > kc_rbuf_remaining(r))) {
         r->err = 1;
         return 0;
     }

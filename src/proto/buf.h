@@ -83,7 +83,10 @@ int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable);
 void kc_rbuf_skip_tags(kc_rbuf *r);
 
 /** An empty writer. */
-#define KC_WBUF_INIT {NULL, 0, 0}
+#define KC_WBUF_INIT                                                                               \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 /** Reserve @p n bytes at the end and return their offset (contents unspecified). */
 size_t kc_wbuf_reserve(kc_wbuf *w, size_t n);
 void kc_wbuf_put(kc_wbuf *w, const void *data, size_t n);

@@ -135,8 +135,7 @@ int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max
         return KC_ERR_MESSAGE_TOO_LARGE;
     if (kc_batch_compute_crc(records, (size_t)len) != h->crc)
         return KC_ERR_CORRUPT_MESSAGE;
-    if (h->record_count <= 0 || h->last_offset_delta != h->record_count - 1 ||
-        h->base_offset != 0)
+    if (h->record_count <= 0 || h->last_offset_delta != h->record_count - 1 || h->base_offset != 0)
         return KC_ERR_INVALID_RECORD;
     if ((h->attributes & KC_ATTR_CODEC_MASK) > 4)
         return KC_ERR_INVALID_RECORD;
@@ -146,8 +145,7 @@ int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max
         return KC_ERR_INVALID_RECORD;
     if (h->attributes & KC_ATTR_LOG_APPEND_TIME)
         return KC_ERR_INVALID_TIMESTAMP;
-    if ((h->attributes & KC_ATTR_CODEC_MASK) == 0 &&
-        kc_batch_walk_records(records, (size_t)len, h))
+    if ((h->attributes & KC_ATTR_CODEC_MASK) == 0 && kc_batch_walk_records(records, (size_t)len, h))
         return KC_ERR_INVALID_RECORD;
     return KC_ERR_NONE;
 }

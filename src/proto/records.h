@@ -16,18 +16,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KC_BATCH_HEADER_BYTES 61
-#define KC_BATCH_LOG_OVERHEAD 12 /* BaseOffset + Length: bytes not counted by Length */
-#define KC_BATCH_OFF_LENGTH 8
-#define KC_BATCH_OFF_EPOCH 12
-#define KC_BATCH_OFF_MAGIC 16
-#define KC_BATCH_OFF_CRC 17
+#define KC_BATCH_HEADER_BYTES   61
+#define KC_BATCH_LOG_OVERHEAD   12 /* BaseOffset + Length: bytes not counted by Length */
+#define KC_BATCH_OFF_LENGTH     8
+#define KC_BATCH_OFF_EPOCH      12
+#define KC_BATCH_OFF_MAGIC      16
+#define KC_BATCH_OFF_CRC        17
 #define KC_BATCH_OFF_ATTRIBUTES 21
 
-#define KC_ATTR_CODEC_MASK 0x07
+#define KC_ATTR_CODEC_MASK      0x07
 #define KC_ATTR_LOG_APPEND_TIME 0x08
-#define KC_ATTR_TRANSACTIONAL 0x10
-#define KC_ATTR_CONTROL 0x20
+#define KC_ATTR_TRANSACTIONAL   0x10
+#define KC_ATTR_CONTROL         0x20
 
 typedef struct kc_batch_header {
     int64_t base_offset;

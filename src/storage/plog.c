@@ -127,8 +127,10 @@ static int seg_recover(segment *s, const char *path, int64_t expected_base)
             why = "CRC-32C mismatch";
             break;
         }
-        batch_loc b = {h.base_offset, h.base_offset + h.last_offset_delta, h.base_timestamp,
-                       h.max_timestamp, (uint32_t)pos, (uint32_t)size, h.attributes};
+        batch_loc b = {h.base_offset,    h.base_offset + h.last_offset_delta,
+                       h.base_timestamp, h.max_timestamp,
+                       (uint32_t)pos,    (uint32_t)size,
+                       h.attributes};
         seg_push(s, &b);
         next = b.last_offset + 1;
         pos += size;
@@ -136,8 +138,8 @@ static int seg_recover(segment *s, const char *path, int64_t expected_base)
     free(buf);
     s->size = pos;
     if (pos < file_size) {
-        kc_warn("STORAGE", "%s: %s at byte %" PRIu64 ", truncating %" PRIu64 " bytes", path,
-                why, pos, file_size - pos);
+        kc_warn("STORAGE", "%s: %s at byte %" PRIu64 ", truncating %" PRIu64 " bytes", path, why,
+                pos, file_size - pos);
         if (ftruncate(s->fd, (off_t)pos))
             return -errno;
         return 1;
@@ -241,7 +243,8 @@ int kc_plog_open(const char *dir, kc_plog **out, char *err, size_t errlen)
         }
         truncated = rc == 1;
         l->nsegs++;
-        next = s->n ? s->batches[s->n - 1].last_offset + 1 : (next > s->base_offset ? next : s->base_offset);
+        next = s->n ? s->batches[s->n - 1].last_offset + 1
+                    : (next > s->base_offset ? next : s->base_offset);
     }
     free(bases);
     if (l->nsegs == 0) {
@@ -304,8 +307,13 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
         }
         done += (size_t)w;
     }
-    batch_loc b = {base, base + h.last_offset_delta, h.base_timestamp, h.max_timestamp,
-                   (uint32_t)s->size, (uint32_t)len, h.attributes};
+    batch_loc b = {base,
+                   base + h.last_offset_delta,
+                   h.base_timestamp,
+                   h.max_timestamp,
+                   (uint32_t)s->size,
+                   (uint32_t)len,
+                   h.attributes};
     seg_push(s, &b);
     s->size += len;
     l->log_end_offset = b.last_offset + 1;
@@ -413,8 +421,8 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
             kc_batch_header h;
             if (rc == 0) {
                 kc_batch_header_parse(buf, b->size, &h);
-                *offset_out = kc_batch_offset_for_timestamp(buf, b->size, &h, timestamp_ms,
-                                                            timestamp_out);
+                *offset_out =
+                    kc_batch_offset_for_timestamp(buf, b->size, &h, timestamp_ms, timestamp_out);
             }
             free(buf);
             if (rc)

@@ -321,19 +321,18 @@ void kc_zk_acreate(kc_zk *zk, const char *path, const char *data, int len, int f
                    void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh)
-        {
+    if (!zk->zh) {
         op_post(o, ZINVALIDSTATE);
         return;
     }
-    check_submit(o, zoo_acreate(zk->zh, path, data, len, &ZOO_OPEN_ACL_UNSAFE, flags, on_string, o));
+    check_submit(o,
+                 zoo_acreate(zk->zh, path, data, len, &ZOO_OPEN_ACL_UNSAFE, flags, on_string, o));
 }
 
 void kc_zk_aget(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh)
-        {
+    if (!zk->zh) {
         op_post(o, ZINVALIDSTATE);
         return;
     }
@@ -343,8 +342,7 @@ void kc_zk_aget(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
 void kc_zk_aget_children(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh)
-        {
+    if (!zk->zh) {
         op_post(o, ZINVALIDSTATE);
         return;
     }
@@ -355,8 +353,7 @@ void kc_zk_aset(kc_zk *zk, const char *path, const char *data, int len, int vers
                 void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh)
-        {
+    if (!zk->zh) {
         op_post(o, ZINVALIDSTATE);
         return;
     }
@@ -366,8 +363,7 @@ void kc_zk_aset(kc_zk *zk, const char *path, const char *data, int len, int vers
 void kc_zk_amulti(kc_zk *zk, int count, const zoo_op_t *ops, kc_zk_cb cb, void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh)
-        {
+    if (!zk->zh) {
         op_post(o, ZINVALIDSTATE);
         return;
     }

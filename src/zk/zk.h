@@ -21,13 +21,13 @@ typedef struct kc_zk kc_zk;
 
 /** Result of an asynchronous operation, valid only during the callback. */
 typedef struct kc_zk_result {
-    int rc;               /* ZOK or a ZooKeeper error (ZNONODE, ZNODEEXISTS, ZBADVERSION...) */
-    const char *data;     /* aget: node data (NULL for a null payload) */
-    int data_len;         /* aget: bytes in data, -1 for null */
-    struct Stat stat;     /* aget, aset, aexists */
-    char **children;      /* aget_children: names, not paths */
+    int rc;           /* ZOK or a ZooKeeper error (ZNONODE, ZNODEEXISTS, ZBADVERSION...) */
+    const char *data; /* aget: node data (NULL for a null payload) */
+    int data_len;     /* aget: bytes in data, -1 for null */
+    struct Stat stat; /* aget, aset, aexists */
+    char **children;  /* aget_children: names, not paths */
     int n_children;
-    const char *path;     /* acreate: the created path */
+    const char *path; /* acreate: the created path */
 } kc_zk_result;
 
 typedef void (*kc_zk_cb)(const kc_zk_result *res, void *arg);

@@ -108,8 +108,8 @@ char *kc_znode_broker_json(const kc_config *cfg, int64_t now_ms)
     return dump(j);
 }
 
-char *kc_znode_topic_json(int32_t n_partitions, int32_t replication_factor,
-                          const int32_t *replicas, const char *topic_id)
+char *kc_znode_topic_json(int32_t n_partitions, int32_t replication_factor, const int32_t *replicas,
+                          const char *topic_id)
 {
     json_t *parts = json_object();
     for (int32_t p = 0; p < n_partitions; p++) {

@@ -12,7 +12,8 @@
 
 #include "config/config.h"
 
-/** Persistent paths every Kafka broker creates at start-up if missing (ZkData.PersistentZkPaths). */
+/** Persistent paths every Kafka broker creates at start-up if missing (ZkData.PersistentZkPaths).
+ */
 extern const char *const kc_znode_skeleton_paths[];
 
 /** A random Kafka Uuid as 22 characters of unpadded base64url into @p out (23 bytes). */
@@ -36,8 +37,8 @@ char *kc_znode_broker_json(const kc_config *cfg, int64_t now_ms);
  * "removing_replicas":{},"topic_id":"<uuid>"}; @p replicas is partition-major,
  * @p n_partitions x @p replication_factor broker ids.
  */
-char *kc_znode_topic_json(int32_t n_partitions, int32_t replication_factor,
-                          const int32_t *replicas, const char *topic_id);
+char *kc_znode_topic_json(int32_t n_partitions, int32_t replication_factor, const int32_t *replicas,
+                          const char *topic_id);
 
 /**
  * Parse a `/brokers/topics/<t>` payload (any version; only "partitions" is required).
