@@ -26,20 +26,12 @@ typedef struct kc_delayed_fetch {
     struct event *timer;
 } kc_delayed_fetch;
 
-/* Partition state for a fetch: NULL plus an error, or the log and its high watermark. */
+/* The log of a partition this broker leads, or NULL and the error to answer. */
 static kc_plog *fetch_target(kc_broker *b, kc_str topic, int32_t partition, int16_t *err)
 {
-    kc_partition *p = kc_topic_partition(kc_topics_find(&b->topics, topic), partition);
-    if (!p) {
-        *err = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        return NULL;
-    }
-    if (!p->log || p->leader != b->cfg->broker_id) {
-        *err = KC_ERR_NOT_LEADER_OR_FOLLOWER;
-        return NULL;
-    }
-    *err = KC_ERR_NONE;
-    return p->log;
+    kc_partition *p =
+        kc_broker_leader_partition(b, kc_topics_find(&b->topics, topic), partition, err);
+    return p ? p->log : NULL;
 }
 
 /* Bytes available now, or -1 when a partition is in error (answer at once, as Kafka does). */

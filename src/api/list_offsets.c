@@ -15,15 +15,9 @@ static void list_partition(kc_broker *b, kc_topic *t, const kc_list_offsets_part
     out->partition_index = in->partition_index;
     out->timestamp = -1;
     out->offset = -1;
-    kc_partition *p = kc_topic_partition(t, in->partition_index);
-    if (!p) {
-        out->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    kc_partition *p = kc_broker_leader_partition(b, t, in->partition_index, &out->error_code);
+    if (!p)
         return;
-    }
-    if (!p->log || p->leader != b->cfg->broker_id) {
-        out->error_code = KC_ERR_NOT_LEADER_OR_FOLLOWER;
-        return;
-    }
     int64_t hw = kc_plog_log_end_offset(p->log);
     out->error_code = KC_ERR_NONE;
     if (in->timestamp == -1) {
@@ -60,11 +54,6 @@ void kc_handle_list_offsets(kc_request *req)
         out->partitions = kc_arena_alloc(&req->arena, sizeof(*out->partitions) *
                                                           (size_t)(in->partitions_count + 1));
         for (int32_t j = 0; j < in->partitions_count; j++) {
-            if (!t) {
-                out->partitions[j] = (kc_list_offsets_partition_response){
-                    in->partitions[j].partition_index, KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, -1, -1};
-                continue;
-            }
             list_partition(b, t, &in->partitions[j], &out->partitions[j]);
         }
     }

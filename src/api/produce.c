@@ -22,21 +22,20 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
     out->base_offset = -1;
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
-    kc_partition *p = kc_topic_partition(t, pd->index);
+    int16_t err;
+    kc_partition *p = kc_broker_leader_partition(b, t, pd->index, &err);
     if (!p)
-        return KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    if (!p->log || p->leader != b->cfg->broker_id)
-        return KC_ERR_NOT_LEADER_OR_FOLLOWER;
+        return err;
     out->log_start_offset = kc_plog_log_start_offset(p->log);
     if (pd->records.len <= 0)
         return KC_ERR_INVALID_RECORD;
     kc_batch_header h;
-    int16_t err = (int16_t)kc_records_validate_produce(pd->records.p, pd->records.len,
-                                                       b->cfg->message_max_bytes, &h);
+    err = (int16_t)kc_records_validate_produce(pd->records.p, pd->records.len,
+                                               b->cfg->message_max_bytes, &h);
     if (err)
         return err;
     if (v < 7 && (h.attributes & KC_ATTR_CODEC_MASK) == 4)
-        return 76; /* UNSUPPORTED_COMPRESSION_TYPE: zstd needs Produce v7 (KIP-110) */
+        return KC_ERR_UNSUPPORTED_COMPRESSION_TYPE; /* zstd needs Produce v7 (KIP-110) */
     if (acks == -1 && b->cfg->min_insync_replicas > 1)
         return KC_ERR_NOT_ENOUGH_REPLICAS;
     int64_t base;
@@ -80,9 +79,6 @@ void kc_handle_produce(kc_request *req)
             if (!acks_ok) {
                 *pr = (kc_produce_partition_response){td->partition_data[j].index,
                                                       KC_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
-            } else if (!t) {
-                *pr = (kc_produce_partition_response){
-                    td->partition_data[j].index, KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, -1, -1, -1};
             } else {
                 pr->error_code = produce_partition(b, t, &td->partition_data[j], r.acks, v, pr);
             }

@@ -33,6 +33,7 @@
 #include "common/log.h"
 #include "net/conn.h"
 #include "net/listeners.h"
+#include "proto/errors.h"
 #include "zk/znodes.h"
 
 #define SHUTDOWN_POLL_MS   20
@@ -78,6 +79,17 @@ int kc_broker_open_partition(kc_broker *b, kc_partition *p)
         return -1;
     }
     return 0;
+}
+
+kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t partition, int16_t *err)
+{
+    kc_partition *p = kc_topic_partition(t, partition);
+    *err = KC_ERR_NONE;
+    if (!p)
+        *err = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+    else if (!p->log || p->leader != b->cfg->broker_id)
+        *err = KC_ERR_NOT_LEADER_OR_FOLLOWER;
+    return *err ? NULL : p;
 }
 
 static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, int len)

@@ -76,6 +76,14 @@ int64_t kc_now_ms(void);
  */
 int kc_broker_open_partition(kc_broker *b, kc_partition *p);
 
+/**
+ * Partition @p partition of @p t (NULL = unknown topic) when this broker leads it and hosts its
+ * log; otherwise NULL with @p err set to UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER,
+ * the codes Produce, Fetch and ListOffsets answer.
+ */
+kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t partition,
+                                         int16_t *err);
+
 /** Called after records were appended to @p p: completes delayed fetches that can now finish. */
 void kc_broker_on_append(kc_broker *b, kc_partition *p);
 
