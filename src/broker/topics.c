@@ -87,9 +87,10 @@ kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
         if (!t->all)
             kc_fatal("topics: out of memory");
     }
-    t->all[t->count++] = e;
-    if (t->count > t->n_buckets)
+    /* grow before linking e: rehash() relinks everything already in all[] */
+    if (t->count + 1 > t->n_buckets)
         rehash(t);
+    t->all[t->count++] = e;
     size_t h = hash_name(name, strlen(name)) % t->n_buckets;
     e->hash_next = t->buckets[h];
     t->buckets[h] = e;

@@ -263,6 +263,11 @@ static int load_file(kc_config *c, const char *path, char *err, size_t errlen)
         bool cont = bs % 2 == 1;
         if (cont)
             buf[--n] = '\0';
+        if (!logical) { /* a comment line never continues, even when it ends in '\\' */
+            char *first = trim(buf);
+            if (*first == '#' || *first == '!')
+                continue;
+        }
         char *piece = logical ? trim(buf) : buf;
         size_t plen = strlen(piece);
         char *grown = realloc(logical, llen + plen + 1);

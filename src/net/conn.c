@@ -25,7 +25,7 @@ typedef struct kc_conn {
     kc_broker *broker;
     struct bufferevent *bev;
     int listener;
-    char peer[64];
+    char peer[128];
     kc_request *head, *tail; /* in-order queue */
     int inflight;
     bool paused;     /* reading disabled because of MAX_INFLIGHT */

@@ -113,7 +113,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     listener_ctx *lc = arg;
     kc_broker *b = lc->b;
-    char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[64];
+    char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?", peer[NI_MAXHOST + NI_MAXSERV + 2];
     getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
                 NI_NUMERICHOST | NI_NUMERICSERV);
     snprintf(peer, sizeof(peer), "%s:%s", host, serv);

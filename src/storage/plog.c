@@ -212,7 +212,8 @@ int kc_plog_open(const char *dir, kc_plog **out, char *err, size_t errlen)
         bases[nb++] = base;
     }
     closedir(d);
-    qsort(bases, nb, sizeof(*bases), cmp_i64);
+    if (nb)
+        qsort(bases, nb, sizeof(*bases), cmp_i64);
 
     kc_plog *l = calloc(1, sizeof(*l));
     if (!l || !(l->dir = strdup(dir)))

@@ -31,9 +31,13 @@ const char *const kc_znode_skeleton_paths[] = {
 void kc_znode_random_uuid(char out[23])
 {
     unsigned char raw[16], b64[32];
-    if (RAND_bytes(raw, sizeof(raw)) != 1)
-        kc_fatal("znodes: RAND_bytes failed");
-    EVP_EncodeBlock(b64, raw, sizeof(raw)); /* 24 chars, last two '=' */
+    /* Kafka's Uuid.randomUuid() draws again when the string would start with '-' (it would
+     * read as an option on a command line) */
+    do {
+        if (RAND_bytes(raw, sizeof(raw)) != 1)
+            kc_fatal("znodes: RAND_bytes failed");
+        EVP_EncodeBlock(b64, raw, sizeof(raw)); /* 24 chars, last two '=' */
+    } while (b64[0] == '+');
     for (int i = 0; i < 22; i++)
         out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
     out[22] = '\0';

@@ -135,12 +135,27 @@ def broker_factory(request, zk, certs, chroot, tmp_path):
         return b
 
     yield factory
+    # Stop what still runs (SIGTERM, SIGKILL after the timeout) and check that every broker
+    # either exited cleanly with 0 here or was stopped / waited for by the test itself: a broker
+    # that crashed during a test, or whose shutdown fails (e.g. a sanitizer report at exit),
+    # fails the test in teardown.
+    problems = []
     for b in started:
-        if b.running:
-            try:
-                b.stop()
-            except TimeoutError:
-                pass
+        if b.proc is None:
+            continue
+        was_running = b.proc.poll() is None
+        died_on_its_own = not was_running and not b.exit_expected
+        try:
+            rc = b.stop()
+        except TimeoutError as e:
+            problems.append(str(e))
+            continue
+        if died_on_its_own:
+            problems.append(f"broker {b.id} exited unexpectedly during the test (exit code {rc})\n" + b.log_tail(80))
+        elif was_running and rc != 0:
+            problems.append(f"broker {b.id}: exit code {rc} after SIGTERM at teardown (expected 0)\n" + b.log_tail(80))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
@@ -152,7 +167,7 @@ def broker(broker_factory):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
-    if rep.failed:
+    if rep.failed and rep.when != "teardown":  # teardown failures carry the log in their message
         for b in getattr(item, "_cafka_brokers", []):
             rep.sections.append((f"broker {b.id} log ({b.log_path})", b.log_tail()))
 

@@ -133,6 +133,7 @@ class Broker:
         self.extra_args = list(extra_args)
         self.proc = None
         self.returncode = None
+        self.exit_expected = False  # set once a test stopped the process or waited for its exit
         self._owner = None  # ephemeralOwner of the last registration seen
         self.props = {
             "broker.id": str(broker_id),
@@ -205,6 +206,7 @@ class Broker:
                 args, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
             )
         self.returncode = None
+        self.exit_expected = False
         register_pid(self.proc.pid, str(self.props_path))
         if wait:
             self.wait_ready()
@@ -218,6 +220,7 @@ class Broker:
         while True:
             if self.proc.poll() is not None:
                 self._reaped()
+                self.exit_expected = True  # reported here; teardown need not report it again
                 raise RuntimeError(
                     f"broker {self.id} exited with {self.returncode} during start-up\n"
                     + self.log_tail()
@@ -242,6 +245,7 @@ class Broker:
 
     def wait_exit(self, timeout=STOP_TIMEOUT):
         """Waits for the process to exit on its own; returns the exit code (raises on timeout)."""
+        self.exit_expected = True
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -255,6 +259,7 @@ class Broker:
         if self.proc is None:
             return self.returncode
         if self.proc.poll() is None:
+            self.exit_expected = True
             self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=timeout)

@@ -65,7 +65,7 @@ def test_produce_consume_10k(broker, listener):
         for name, value in headers_for_run(run):
             hdr_args += ["-H", f"{name}={value}"]
         kcat(
-            conn + ["-P", "-t", topic, "-K", "\\t", "-X", "acks=all", "-m", "10"] + hdr_args,
+            conn + ["-P", "-t", topic, "-K", "\\t", "-X", "acks=all", "-X", "message.timeout.ms=60000", "-m", "10"] + hdr_args,
             input=lines,
             timeout=120,
         )
