@@ -38,8 +38,9 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
         return KC_ERR_UNSUPPORTED_COMPRESSION_TYPE; /* zstd needs Produce v7 (KIP-110) */
     if (acks == -1 && b->cfg->min_insync_replicas > 1)
         return KC_ERR_NOT_ENOUGH_REPLICAS;
+    /* the frame is ours: fix MaxTimestamp and stamp BaseOffset/PartitionLeaderEpoch in place */
+    kc_batch_fix_max_timestamp((uint8_t *)pd->records.p, (size_t)pd->records.len, &h);
     int64_t base;
-    /* the frame is ours: stamp BaseOffset/PartitionLeaderEpoch in place and write it as is */
     int rc = kc_plog_append(p->log, (uint8_t *)pd->records.p, (size_t)pd->records.len,
                             p->leader_epoch, &base);
     if (rc) {

@@ -4,6 +4,8 @@
  */
 #include "proto/records.h"
 
+#include <stdint.h>
+
 #include "common/crc32c.h"
 #include "proto/buf.h"
 #include "proto/errors.h"
@@ -118,6 +120,32 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
     if (timestamp_out)
         *timestamp_out = s.found_ts;
     return h->base_offset + s.found_delta;
+}
+
+static int max_ts_visit(int32_t offset_delta, int64_t timestamp_delta, void *arg)
+{
+    (void)offset_delta;
+    int64_t *max = arg;
+    if (timestamp_delta > *max)
+        *max = timestamp_delta;
+    return 0;
+}
+
+int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h)
+{
+    if (h->attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_LOG_APPEND_TIME))
+        return 0;
+    int64_t max_delta = INT64_MIN;
+    if (walk(batch, len, h, max_ts_visit, &max_delta) || max_delta == INT64_MIN)
+        return 0;
+    int64_t max = h->base_timestamp + max_delta;
+    if (max == h->max_timestamp)
+        return 0;
+    kc_put_be64(batch + 35, (uint64_t)max);
+    h->max_timestamp = max;
+    h->crc = kc_batch_compute_crc(batch, len);
+    kc_put_be32(batch + KC_BATCH_OFF_CRC, h->crc);
+    return 1;
 }
 
 int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max_message_bytes,

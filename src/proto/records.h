@@ -86,4 +86,14 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
                                       const kc_batch_header *h, int64_t target_ms,
                                       int64_t *timestamp_out);
 
+/**
+ * Kafka's LogValidator for CreateTime batches: MaxTimestamp must be the largest record
+ * timestamp, whatever the client wrote, so that ListOffsets by timestamp can trust it. For an
+ * uncompressed, validated batch at @p batch (@p len bytes, header @p h) this rewrites
+ * MaxTimestamp when it differs and recomputes the CRC (then h->max_timestamp and h->crc are
+ * updated too). Compressed batches are left as they are (their records are not walked).
+ * @return 1 when the batch was rewritten, 0 when it was already right or is compressed.
+ */
+int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h);
+
 #endif

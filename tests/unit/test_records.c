@@ -625,3 +625,34 @@ Test(records, offset_for_timestamp_malformed_batch)
     cr_assert_eq(kc_batch_walk_records(p, len, &h), -1);
     free(p);
 }
+
+/* ---- MaxTimestamp recomputed as Kafka's LogValidator does for CreateTime ---- */
+
+Test(records, fix_max_timestamp_rewrites_wrong_value_and_crc)
+{
+    size_t len;
+    uint8_t *p = bb_simple(3, 5000, &len); /* record timestamps 5000, 5010, 5020 */
+    bb_put_i64(p + 35, 4000);              /* a client that lies about MaxTimestamp */
+    bb_fix_crc(p, len);
+    kc_batch_header h;
+    cr_assert_eq(kc_records_validate_produce(p, (int32_t)len, 1 << 20, &h), 0);
+    cr_assert_eq(kc_batch_fix_max_timestamp(p, len, &h), 1);
+    cr_assert_eq(bb_get_i64(p + 35), 5020);
+    cr_assert_eq(h.max_timestamp, 5020);
+    /* still a valid batch: the CRC was recomputed */
+    cr_assert_eq(kc_records_validate_produce(p, (int32_t)len, 1 << 20, &h), 0);
+    cr_assert_eq(kc_batch_fix_max_timestamp(p, len, &h), 0, "already right: untouched");
+    free(p);
+}
+
+Test(records, fix_max_timestamp_leaves_compressed_batches)
+{
+    size_t len;
+    uint8_t *p = bb_simple(2, 5000, &len);
+    kc_batch_header h;
+    kc_batch_header_parse(p, len, &h);
+    h.attributes = 1; /* gzip: records are not walked */
+    h.max_timestamp = 1;
+    cr_assert_eq(kc_batch_fix_max_timestamp(p, len, &h), 0);
+    free(p);
+}
