@@ -35,8 +35,6 @@ typedef struct kc_conn {
     struct kc_conn *prev, *next;
 } kc_conn;
 
-static void conn_on_read(struct bufferevent *bev, void *arg);
-
 static void request_free(kc_request *req)
 {
     kc_arena_free(&req->arena);
@@ -107,10 +105,9 @@ static void conn_flush(kc_conn *c)
     if (c->paused && c->inflight < MAX_INFLIGHT / 2 && !c->draining) {
         c->paused = false;
         bufferevent_enable(c->bev, EV_READ);
-        /* frames already buffered will not trigger another read event; inside a read callback
-         * the outer loop picks them up itself */
-        if (!c->in_callback)
-            conn_on_read(c->bev, c);
+        /* Frames already buffered will not cause another read event: ask for one from the
+         * loop, never recursively, so that no caller sees its connection vanish under it. */
+        bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
     }
 }
 
@@ -122,8 +119,11 @@ static void request_finish(kc_request *req)
         request_free(req);
         return;
     }
+    c->in_callback++;
     conn_flush(c);
     conn_maybe_finish_drain(c);
+    if (--c->in_callback == 0 && c->closed)
+        free(c);
 }
 
 void kc_request_respond(kc_request *req)

@@ -185,3 +185,24 @@ def test_create_topics_replication_factor_checks(broker):
     with pytest.raises(Exception) as e:
         fs["exists-once"].result(scaled(10))
     assert e.value.args[0].code() == 36  # TOPIC_ALREADY_EXISTS
+
+
+def test_pipelined_requests_beyond_the_inflight_window_all_answered_in_order(broker):
+    # Waiting fetches hold their place in the connection's queue; past the in-flight window the
+    # broker stops reading and must later resume on the frames it already buffered. 150 waiting
+    # fetches and a produce and an ApiVersions behind them, sent in one write, all answered in
+    # order.
+    create_topic(broker, "pipelined", partitions=1)
+    n = 150
+    blob = b"".join(fetch_v4(i, "pipelined", 0, 0, max_wait_ms=300) for i in range(n))
+    blob += kw.produce_v3(n, "pipelined", 0, kw.record_batch([(None, b"last", ())]))
+    blob += kw.api_versions_v0(n + 1)
+    with kw.Conn("127.0.0.1", broker.plaintext_port, timeout=scaled(30)) as c:
+        c.send(blob)
+        for i in range(n):
+            corr, res = parse_fetch_v4(c.recv_response())
+            assert corr == i and res[("pipelined", 0)]["error_code"] == 0
+        corr, res, _ = kw.parse_produce_v3_response(c.recv_response())
+        assert corr == n and res[("pipelined", 0)]["base_offset"] == 0
+        corr, err, _ = kw.parse_api_versions_v0_response(c.recv_response())
+        assert (corr, err) == (n + 1, 0)
