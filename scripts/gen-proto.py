@@ -21,7 +21,7 @@ PRIMS = {
     "nstring": ("kc_str", "str"),
     "bytes": ("kc_bytes", "bytes"),
     "nbytes": ("kc_bytes", "bytes"),
-    "records": ("kc_bytes", "bytes"),
+    "records": ("kc_records", "records"),
 }
 NULLABLE_TYPES = {"nstring", "nbytes", "records"}
 
@@ -165,6 +165,8 @@ def default_stmt(f, dst):
             return f"{dst}{f.name}_count = -1; {dst}{f.name} = NULL;"
         return f"{dst}{f.name}_count = 0; {dst}{f.name} = NULL;"
     kind = PRIMS[f.typ][1]
+    if kind == "records":
+        return f"{dst}{f.name} = (kc_records){{NULL, -1, -1, 0}};"
     if kind in ("str", "bytes"):
         null = f.typ in NULLABLE_TYPES
         return f"{dst}{f.name}.p = NULL; {dst}{f.name}.len = {-1 if null else 0};"
@@ -210,7 +212,7 @@ def gen_decoder(c, s, top):
             c.append(f"{ind}}}")
         else:
             kind = PRIMS[f.typ][1]
-            if kind in ("str", "bytes"):
+            if kind in ("str", "bytes", "records"):
                 c.append(f"{ind}o->{f.name} = kc_rbuf_{kind}(r, flex, {null_ok(f)});")
             else:
                 c.append(f"{ind}o->{f.name} = kc_rbuf_{kind}(r);")
@@ -247,7 +249,7 @@ def gen_encoder(c, s):
             c.append(f"{ind}}}")
         else:
             kind = PRIMS[f.typ][1]
-            if kind in ("str", "bytes"):
+            if kind in ("str", "bytes", "records"):
                 c.append(f"{ind}kc_wbuf_{kind}(w, flex, o->{f.name});")
             else:
                 c.append(f"{ind}kc_wbuf_{kind}(w, o->{f.name});")

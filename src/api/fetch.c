@@ -11,10 +11,13 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "common/log.h"
+#include "common/workers.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
 
@@ -45,13 +48,64 @@ static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
             kc_plog *l = fetch_target(b, r->topics[i].topic, fp->partition, &err);
             if (!l)
                 return -1;
-            int64_t hw = kc_plog_log_end_offset(l);
-            if (fp->fetch_offset < kc_plog_log_start_offset(l) || fp->fetch_offset > hw)
+            kc_plog_slice sl;
+            if (kc_plog_read_slice(l, fp->fetch_offset, kc_plog_log_end_offset(l),
+                                   fp->partition_max_bytes, true, &sl))
                 return -1;
-            total +=
-                (int64_t)kc_plog_bytes_available(l, fp->fetch_offset, hw, fp->partition_max_bytes);
+            total += sl.bytes;
         }
     return total;
+}
+
+/* True when every page of [pos, pos+len) of @p fd is in the page cache (mincore). */
+static bool range_cached(int fd, int64_t pos, size_t len)
+{
+    static long page;
+    if (!page)
+        page = sysconf(_SC_PAGESIZE);
+    int64_t start = pos - pos % page;
+    size_t span = (size_t)(pos - start) + len;
+    void *m = mmap(NULL, span, PROT_READ, MAP_SHARED, fd, start);
+    if (m == MAP_FAILED)
+        return true; /* cannot tell: do not delay */
+    size_t pages = (span + (size_t)page - 1) / (size_t)page;
+    unsigned char vec[256];
+    bool cached = true;
+    for (size_t done = 0; done < pages && cached; done += sizeof(vec)) {
+        size_t n = pages - done < sizeof(vec) ? pages - done : sizeof(vec);
+        size_t bytes = n * (size_t)page;
+        if (done * (size_t)page + bytes > span)
+            bytes = span - done * (size_t)page;
+        if (mincore((uint8_t *)m + done * (size_t)page, bytes, vec))
+            break;
+        for (size_t k = 0; k < n; k++)
+            cached &= vec[k] & 1;
+    }
+    munmap(m, span);
+    return cached;
+}
+
+/* Worker: read the response's file ranges once so that they are in the page cache when the
+ * reactor sends them (KAFKA-7504: a cold read must not stall the network thread). */
+static void prefetch_work(void *arg)
+{
+    kc_request *req = arg;
+    static __thread uint8_t buf[1 << 16];
+    for (int i = 0; i < req->out.n_splices; i++) {
+        const kc_wbuf_splice *sp = &req->out.splices[i];
+        for (size_t done = 0; done < sp->len;) {
+            size_t n = sp->len - done < sizeof(buf) ? sp->len - done : sizeof(buf);
+            ssize_t r = pread(sp->fd, buf, n, (off_t)(sp->offset + (int64_t)done));
+            if (r <= 0)
+                break;
+            done += (size_t)r;
+        }
+    }
+}
+
+static void prefetch_done(void *arg)
+{
+    kc_request_respond(arg);
 }
 
 static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
@@ -76,7 +130,7 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
             pd->high_watermark = pd->last_stable_offset = pd->log_start_offset = -1;
             pd->preferred_read_replica = -1;
             pd->aborted_transactions_count = 0;
-            pd->records = (kc_bytes){NULL, 0};
+            pd->records = (kc_records){NULL, 0, -1, 0};
             kc_plog *l = fetch_target(b, ft->topic, fp->partition, &pd->error_code);
             if (!l)
                 continue;
@@ -87,22 +141,29 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
             int32_t limit = fp->partition_max_bytes;
             if (left < limit)
                 limit = (int32_t)(left < 0 ? 0 : left);
-            size_t avail = kc_plog_bytes_available(l, fp->fetch_offset, hw, limit);
-            if (used > 0 && avail > (size_t)limit)
-                continue; /* only the first non-empty partition may exceed the limits */
-            int rc = kc_plog_read(l, fp->fetch_offset, hw, limit, &req->arena, &pd->records);
+            /* only the first non-empty partition may exceed the limits (KIP-74) */
+            kc_plog_slice sl;
+            int rc = kc_plog_read_slice(l, fp->fetch_offset, hw, limit, used == 0, &sl);
             if (rc == 1) {
                 pd->error_code = KC_ERR_OFFSET_OUT_OF_RANGE;
             } else if (rc < 0) {
                 kc_error("STORAGE", "read of %.*s-%d failed: %s", (int)ft->topic.len, ft->topic.p,
                          fp->partition, strerror(-rc));
                 pd->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
-            } else {
-                used += pd->records.len;
+            } else if (sl.bytes > 0) {
+                pd->records = (kc_records){NULL, sl.bytes, sl.fd, sl.position};
+                used += sl.bytes;
             }
         }
     }
     kc_fetch_resp_encode(&req->out, v, &resp);
+    for (int i = 0; i < req->out.n_splices; i++) {
+        const kc_wbuf_splice *sp = &req->out.splices[i];
+        if (!range_cached(sp->fd, sp->offset, sp->len)) {
+            kc_workers_submit(b->workers, prefetch_work, prefetch_done, req);
+            return;
+        }
+    }
     kc_request_respond(req);
 }
 

@@ -8,6 +8,7 @@
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
+#include "broker/log_manager.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
@@ -31,7 +32,7 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
         return KC_ERR_INVALID_RECORD;
     kc_batch_header h;
     err = (int16_t)kc_records_validate_produce(pd->records.p, pd->records.len,
-                                               b->cfg->message_max_bytes, &h);
+                                               t->log_config.max_message_bytes, &h);
     if (err)
         return err;
     if (v < 7 && (h.attributes & KC_ATTR_CODEC_MASK) == 4)
@@ -41,12 +42,14 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
     /* the frame is ours: fix MaxTimestamp and stamp BaseOffset/PartitionLeaderEpoch in place */
     kc_batch_fix_max_timestamp((uint8_t *)pd->records.p, (size_t)pd->records.len, &h);
     int64_t base;
+    bool rolled;
     int rc = kc_plog_append(p->log, (uint8_t *)pd->records.p, (size_t)pd->records.len,
-                            p->leader_epoch, &base);
+                            p->leader_epoch, kc_now_ms(), &base, &rolled);
     if (rc) {
         kc_error("STORAGE", "append to %s-%d failed: %s", t->name, p->id, strerror(-rc));
         return KC_ERR_KAFKA_STORAGE_ERROR;
     }
+    kc_log_manager_after_append(b, p, rolled);
     out->base_offset = base;
     kc_broker_on_append(b, p);
     return KC_ERR_NONE;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <jansson.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,9 +29,11 @@
 #include <time.h>
 
 #include "api/dispatch.h"
+#include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/topic_create.h"
 #include "common/log.h"
+#include "common/workers.h"
 #include "net/conn.h"
 #include "net/listeners.h"
 #include "proto/errors.h"
@@ -48,37 +51,22 @@ int64_t kc_now_ms(void)
 
 /* ---------------------------------------------------------------- partitions */
 
-static bool dir_exists(const char *path)
+void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, int len)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int kc_broker_open_partition(kc_broker *b, kc_partition *p)
-{
-    bool replica = false;
-    for (int32_t i = 0; i < p->n_replicas; i++)
-        replica |= p->replicas[i] == b->cfg->broker_id;
-    if (!replica || p->log)
-        return 0;
-    char dir[4096];
-    const kc_config *c = b->cfg;
-    int chosen = -1;
-    for (int i = 0; i < c->n_log_dirs && chosen < 0; i++) {
-        snprintf(dir, sizeof(dir), "%s/%s-%d", c->log_dirs[i], p->topic->name, p->id);
-        if (dir_exists(dir))
-            chosen = i;
+    kc_log_config_defaults(&t->log_config, b->cfg);
+    if (!json || len <= 0)
+        return;
+    json_t *j = json_loadb(json, (size_t)len, 0, NULL);
+    json_t *cfg = j ? json_object_get(j, "config") : NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach(cfg, k, v)
+    {
+        const char *val = json_string_value(v);
+        if (!val || kc_log_config_apply(&t->log_config, k, val) < 0)
+            kc_warn("TOPIC", "topic %s: ignoring unusable config %s", t->name, k);
     }
-    if (chosen < 0) {
-        chosen = b->next_log_dir++ % c->n_log_dirs;
-        snprintf(dir, sizeof(dir), "%s/%s-%d", c->log_dirs[chosen], p->topic->name, p->id);
-    }
-    char err[512];
-    if (kc_plog_open(dir, &p->log, err, sizeof(err))) {
-        kc_error("STORAGE", "cannot open partition %s-%d: %s", p->topic->name, p->id, err);
-        return -1;
-    }
-    return 0;
+    json_decref(j);
 }
 
 kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t partition, int16_t *err)
@@ -92,7 +80,10 @@ kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t part
     return *err ? NULL : p;
 }
 
-static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, int len)
+/* Adds a topic read from `/brokers/topics/<name>` with its `/config/topics/<name>` payload
+ * (NULL when none) and opens its local replicas. */
+static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, int len,
+                              const char *config, int config_len)
 {
     int32_t n = 0, rf = 0, *replicas = NULL;
     if (!data || len < 0 || kc_znode_topic_parse(data, (size_t)len, &n, &rf, &replicas)) {
@@ -103,8 +94,9 @@ static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, 
     free(replicas);
     if (!t)
         return;
+    kc_broker_apply_topic_config(b, t, config, config_len);
     for (int32_t p = 0; p < n; p++)
-        kc_broker_open_partition(b, &t->partitions[p]);
+        kc_log_manager_open(b, &t->partitions[p]);
     kc_info("TOPIC", "loaded topic %s (%d partitions)", name, n);
 }
 
@@ -142,15 +134,41 @@ static void on_broker_ids(const kc_zk_result *res, void *arg)
 typedef struct topic_fetch {
     kc_broker *b;
     char *name;
+    char *assignment; /* /brokers/topics/<name>, read first */
+    int assignment_len;
 } topic_fetch;
+
+static void topic_fetch_free(topic_fetch *tf)
+{
+    free(tf->name);
+    free(tf->assignment);
+    free(tf);
+}
+
+static void on_topic_config(const kc_zk_result *res, void *arg)
+{
+    topic_fetch *tf = arg;
+    if (!tf->b->shutting_down)
+        add_topic_from_zk(tf->b, tf->name, tf->assignment, tf->assignment_len,
+                          res->rc == ZOK ? res->data : NULL, res->rc == ZOK ? res->data_len : 0);
+    topic_fetch_free(tf);
+}
 
 static void on_topic_data(const kc_zk_result *res, void *arg)
 {
     topic_fetch *tf = arg;
-    if (res->rc == ZOK && !tf->b->shutting_down)
-        add_topic_from_zk(tf->b, tf->name, res->data, res->data_len);
-    free(tf->name);
-    free(tf);
+    if (res->rc != ZOK || tf->b->shutting_down || res->data_len < 0) {
+        topic_fetch_free(tf);
+        return;
+    }
+    tf->assignment = malloc((size_t)res->data_len + 1);
+    if (!tf->assignment)
+        kc_fatal("broker: out of memory");
+    memcpy(tf->assignment, res->data, (size_t)res->data_len + 1);
+    tf->assignment_len = res->data_len;
+    char path[600];
+    snprintf(path, sizeof(path), "/config/topics/%s", tf->name);
+    kc_zk_aget(tf->b->zk, path, 0, on_topic_config, tf);
 }
 
 static void on_topic_names(const kc_zk_result *res, void *arg)
@@ -162,7 +180,7 @@ static void on_topic_names(const kc_zk_result *res, void *arg)
         kc_str name = kc_str_c(res->children[i]);
         if (kc_topics_find(&b->topics, name) || kc_topic_create_in_flight(b, name))
             continue;
-        topic_fetch *tf = malloc(sizeof(*tf));
+        topic_fetch *tf = calloc(1, sizeof(*tf));
         if (!tf || !(tf->name = strdup(res->children[i])))
             kc_fatal("broker: out of memory");
         tf->b = b;
@@ -339,13 +357,21 @@ static int load_topics(kc_broker *b)
     char *buf = malloc((size_t)buflen);
     if (!buf)
         kc_fatal("broker: out of memory");
+    char *cbuf = malloc((size_t)buflen);
+    if (!cbuf)
+        kc_fatal("broker: out of memory");
     for (int i = 0; i < names.count; i++) {
         char path[600];
         snprintf(path, sizeof(path), "/brokers/topics/%s", names.data[i]);
-        int len = buflen;
-        if (zoo_get(zh, path, 0, buf, &len, NULL) == ZOK)
-            add_topic_from_zk(b, names.data[i], buf, len);
+        int len = buflen, clen = buflen;
+        if (zoo_get(zh, path, 0, buf, &len, NULL) != ZOK)
+            continue;
+        snprintf(path, sizeof(path), "/config/topics/%s", names.data[i]);
+        if (zoo_get(zh, path, 0, cbuf, &clen, NULL) != ZOK)
+            clen = -1;
+        add_topic_from_zk(b, names.data[i], buf, len, clen > 0 ? cbuf : NULL, clen);
     }
+    free(cbuf);
     free(buf);
     deallocate_String_vector(&names);
     return 0;
@@ -402,6 +428,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         return -1;
     }
     b->mb = kc_mailbox_new(b->base);
+    b->workers = kc_workers_new(2, b->mb);
     for (int i = 0; i < cfg->n_listeners; i++)
         if (cfg->listeners[i].protocol == KC_SEC_SSL && !b->ssl_ctx) {
             char err[512];
@@ -425,7 +452,8 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
             return -1;
         }
     }
-    if (get_or_create_cluster_id(b) || check_log_dirs(b) || load_topics(b))
+    if (get_or_create_cluster_id(b) || check_log_dirs(b) || kc_log_manager_init(b) ||
+        load_topics(b))
         return -1;
     struct String_vector ids = {0, NULL};
     if (zoo_get_children(kc_zk_handle(b->zk), "/brokers/ids", 0, &ids) == ZOK) {
@@ -444,6 +472,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         set_live_brokers(b, names, 1);
     }
     arm_watches(b);
+    kc_log_manager_start_tasks(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);
     event_add(b->sig_term, NULL);
@@ -491,20 +520,23 @@ int kc_broker_run(kc_broker *b)
 void kc_broker_destroy(kc_broker *b)
 {
     kc_listeners_stop(b);
-    /* flush before deregistering: once the registration is gone, clients move on */
-    for (size_t i = 0; i < b->topics.count; i++)
-        for (int32_t p = 0; p < b->topics.all[i]->n_partitions; p++) {
-            kc_plog *l = b->topics.all[i]->partitions[p].log;
-            if (l && kc_plog_flush(l))
-                kc_error("STORAGE", "flush of %s-%d failed", b->topics.all[i]->name, p);
-        }
     b->shutting_down = true;
+    /* finish the slow file work first (its completions touch the logs), then flush, write
+     * the checkpoints and the clean-shutdown marker, and only then deregister: once the
+     * registration is gone, clients and the controller move on */
+    kc_workers_free(b->workers);
+    b->workers = NULL;
+    if (b->mb)
+        kc_mailbox_drain(b->mb);
+    kc_fetch_complete_all(b);
+    kc_conns_free_all(b);
+    if (b->log_manager)
+        kc_log_manager_shutdown(b);
     kc_zk_free(b->zk); /* closes the session: /brokers/ids/<id> is deleted now */
     b->zk = NULL;
     if (b->mb)
         kc_mailbox_drain(b->mb); /* completions of cancelled ZooKeeper operations */
-    kc_fetch_complete_all(b);
-    kc_conns_free_all(b);
+    kc_log_manager_free(b);
     kc_topics_destroy(&b->topics, false);
     if (b->sig_term)
         event_free(b->sig_term);

@@ -27,6 +27,8 @@ typedef struct kc_broker {
     kc_config *cfg;
     struct event_base *base;
     kc_mailbox *mb;
+    struct kc_workers *workers; /* fsync, deletion, prefetch, cleaning */
+    struct kc_log_manager *log_manager;
     kc_zk *zk;
     kc_topics topics;
     char cluster_id[64];
@@ -71,18 +73,18 @@ void kc_broker_shutdown(kc_broker *b, int exit_code);
 int64_t kc_now_ms(void);
 
 /**
- * Open (creating if needed) the local log of @p p when this broker is one of its replicas.
- * @return 0 (also when not a replica), or -1 after logging the error.
- */
-int kc_broker_open_partition(kc_broker *b, kc_partition *p);
-
-/**
  * Partition @p partition of @p t (NULL = unknown topic) when this broker leads it and hosts its
  * log; otherwise NULL with @p err set to UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER,
  * the codes Produce, Fetch and ListOffsets answer.
  */
 kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t partition,
                                          int16_t *err);
+
+/**
+ * Apply a `/config/topics/<t>` payload ({"version":1,"config":{...}}) over the broker's log
+ * defaults into @p t->log_config; unusable entries are logged and skipped.
+ */
+void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, int len);
 
 /** Called after records were appended to @p p: completes delayed fetches that can now finish. */
 void kc_broker_on_append(kc_broker *b, kc_partition *p);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/log_manager.h"
 #include "common/log.h"
 #include "proto/errors.h"
 #include "zk/znodes.h"
@@ -25,37 +26,6 @@ typedef struct kc_topic_create {
     kc_topic_create_cb cb;
     void *arg;
 } create_op;
-
-/* Topic-level configs Kafka knows (LogConfig); others get INVALID_CONFIG, as Kafka answers. */
-static const char *const topic_configs[] = {
-    "cleanup.policy",
-    "compression.type",
-    "delete.retention.ms",
-    "file.delete.delay.ms",
-    "flush.messages",
-    "flush.ms",
-    "follower.replication.throttled.replicas",
-    "index.interval.bytes",
-    "leader.replication.throttled.replicas",
-    "max.compaction.lag.ms",
-    "max.message.bytes",
-    "message.downconversion.enable",
-    "message.format.version",
-    "message.timestamp.difference.max.ms",
-    "message.timestamp.type",
-    "min.cleanable.dirty.ratio",
-    "min.compaction.lag.ms",
-    "min.insync.replicas",
-    "preallocate",
-    "retention.bytes",
-    "retention.ms",
-    "segment.bytes",
-    "segment.index.bytes",
-    "segment.jitter.ms",
-    "segment.ms",
-    "unclean.leader.election.enable",
-    NULL,
-};
 
 void kc_assign_replicas(const int32_t *brokers, int n_brokers, int32_t n_partitions, int32_t rf,
                         int start_index, int shift, int32_t *out)
@@ -117,9 +87,11 @@ static void on_topic_created(const kc_zk_result *res, void *arg)
         return;
     }
     kc_topic *t = kc_topics_add(&c->b->topics, c->name, c->n_partitions, c->rf, c->replicas);
-    if (t)
+    if (t) {
+        kc_broker_apply_topic_config(c->b, t, c->config_json, (int)strlen(c->config_json));
         for (int32_t p = 0; p < t->n_partitions; p++)
-            kc_broker_open_partition(c->b, &t->partitions[p]);
+            kc_log_manager_open(c->b, &t->partitions[p]);
+    }
     kc_info("TOPIC", "created topic %s with %d partitions, replication factor %d", c->name,
             c->n_partitions, c->rf);
     finish(c, KC_ERR_NONE, NULL);
@@ -166,10 +138,16 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         return KC_ERR_TOPIC_ALREADY_EXISTS;
     }
     for (int32_t i = 0; i < s->n_configs; i++) {
-        bool known = false;
-        for (const char *const *k = topic_configs; *k && !known; k++)
-            known = kc_str_eq(s->config_names[i], *k);
-        if (!known) {
+        kc_log_config probe;
+        kc_log_config_defaults(&probe, b->cfg);
+        char name[128], value[256];
+        snprintf(name, sizeof(name), "%.*s", (int)s->config_names[i].len, s->config_names[i].p);
+        snprintf(value, sizeof(value), "%.*s",
+                 (int)(s->config_values[i].len < 0 ? 0 : s->config_values[i].len),
+                 s->config_values[i].p ? s->config_values[i].p : "");
+        if (s->config_names[i].len < 0 ||
+            !kc_log_config_known(s->config_names[i].p, (size_t)s->config_names[i].len) ||
+            (s->config_values[i].len >= 0 && kc_log_config_apply(&probe, name, value) < 0)) {
             *msg = "Unknown topic config name";
             return KC_ERR_INVALID_CONFIG;
         }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "proto/buf.h"
+#include "storage/log_config.h"
 #include "storage/plog.h"
 
 typedef struct kc_topic kc_topic;
@@ -23,16 +24,20 @@ typedef struct kc_partition {
     int32_t id;
     int32_t *replicas; /* broker ids, assignment order */
     int32_t n_replicas;
-    int32_t leader;       /* broker id, -1 = none */
-    int32_t leader_epoch; /* stamped into PartitionLeaderEpoch of appended batches */
-    kc_plog *log;         /* NULL when this broker hosts no replica */
+    int32_t leader;        /* broker id, -1 = none */
+    int32_t leader_epoch;  /* stamped into PartitionLeaderEpoch of appended batches */
+    kc_plog *log;          /* NULL when this broker hosts no replica */
+    int log_dir;           /* index into cfg->log_dirs of the folder holding the log */
+    int64_t last_flush_ms; /* when a flush was last started (flush.ms) */
+    bool flush_in_flight;
 } kc_partition;
 
 struct kc_topic {
     char *name;
     kc_partition *partitions;
     int32_t n_partitions;
-    bool internal; /* __consumer_offsets, __transaction_state */
+    bool internal;            /* __consumer_offsets, __transaction_state */
+    kc_log_config log_config; /* broker defaults + /config/topics/<t> overrides */
     kc_topic *hash_next;
 };
 

@@ -1,8 +1,10 @@
 /* Wire reader/writer primitives; see buf.h for the bounds and error invariants. */
 #include "proto/buf.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 
@@ -301,9 +303,48 @@ void kc_wbuf_array_len(kc_wbuf *w, bool flex, int32_t n)
     write_len(w, flex, true, n < 0 ? -1 : n);
 }
 
+kc_records kc_rbuf_records(kc_rbuf *r, bool flex, bool nullable)
+{
+    kc_bytes b = kc_rbuf_bytes(r, flex, nullable);
+    return (kc_records){b.p, b.len, -1, 0};
+}
+
+void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len)
+{
+    if (w->n_splices == w->cap_splices) {
+        w->cap_splices = w->cap_splices ? w->cap_splices * 2 : 8;
+        w->splices = realloc(w->splices, (size_t)w->cap_splices * sizeof(*w->splices));
+        if (!w->splices)
+            kc_fatal("wbuf: out of memory");
+    }
+    int d = dup(fd);
+    if (d < 0)
+        kc_fatal("wbuf: dup failed: %s", strerror(errno));
+    w->splices[w->n_splices++] = (kc_wbuf_splice){w->len, d, offset, len};
+    w->spliced_bytes += len;
+}
+
+void kc_wbuf_records(kc_wbuf *w, bool flex, kc_records r)
+{
+    if (r.p == NULL && r.len > 0) {
+        write_len(w, flex, true, r.len);
+        kc_wbuf_file(w, r.fd, r.file_pos, (size_t)r.len);
+        return;
+    }
+    kc_wbuf_bytes(w, flex, (kc_bytes){r.p, r.len});
+}
+
+size_t kc_wbuf_total(const kc_wbuf *w)
+{
+    return w->len + w->spliced_bytes;
+}
+
 void kc_wbuf_free(kc_wbuf *w)
 {
+    for (int i = 0; i < w->n_splices; i++)
+        if (w->splices[i].fd >= 0)
+            close(w->splices[i].fd);
+    free(w->splices);
     free(w->data);
-    w->data = NULL;
-    w->len = w->cap = 0;
+    memset(w, 0, sizeof(*w));
 }

@@ -25,16 +25,39 @@ typedef struct kc_bytes {
     int32_t len;
 } kc_bytes;
 
+/**
+ * A RECORDS field: bytes in memory (@p p, @p len), or — when @p p is NULL and @p len > 0 — a
+ * byte range of file @p fd at @p file_pos, which the writer sends without copying (sendfile).
+ * len -1 = null.
+ */
+typedef struct kc_records {
+    const uint8_t *p;
+    int32_t len;
+    int fd; /* borrowed; kc_wbuf_records() dups it */
+    int64_t file_pos;
+} kc_records;
+
 typedef struct kc_rbuf {
     const uint8_t *p;   /* next byte to read */
     const uint8_t *end; /* one past the last readable byte */
     int err;            /* sticky: non-zero once any read failed */
 } kc_rbuf;
 
+/** A file range spliced into a writer's output at byte @p at of its memory part. */
+typedef struct kc_wbuf_splice {
+    size_t at;      /* the file bytes go before data[at] */
+    int fd;         /* owned (a dup), -1 once handed over */
+    int64_t offset; /* in the file */
+    size_t len;
+} kc_wbuf_splice;
+
 typedef struct kc_wbuf {
-    uint8_t *data; /* malloc'd, owned by the writer; NULL when empty */
-    size_t len;    /* bytes written */
-    size_t cap;    /* bytes allocated */
+    uint8_t *data;           /* malloc'd, owned by the writer; NULL when empty */
+    size_t len;              /* bytes written to data */
+    size_t cap;              /* bytes allocated */
+    kc_wbuf_splice *splices; /* file ranges, in output order; NULL when none */
+    int n_splices, cap_splices;
+    size_t spliced_bytes; /* sum of the splices' lengths */
 } kc_wbuf;
 
 #define KC_STR_NULL ((kc_str){NULL, -1})
@@ -103,6 +126,18 @@ void kc_wbuf_varlong(kc_wbuf *w, int64_t v);
 void kc_wbuf_i32_at(kc_wbuf *w, size_t off, int32_t v);
 void kc_wbuf_str(kc_wbuf *w, bool flex, kc_str s);
 void kc_wbuf_bytes(kc_wbuf *w, bool flex, kc_bytes b);
+/** RECORDS (BYTES) from memory or, when file-backed, a length then a splice of the file. */
+void kc_wbuf_records(kc_wbuf *w, bool flex, kc_records r);
+/** RECORDS reader: a memory view (fd -1). */
+kc_records kc_rbuf_records(kc_rbuf *r, bool flex, bool nullable);
+/**
+ * Splice @p len bytes of file @p fd at @p offset into the output here (the descriptor is
+ * dup'd, so the caller may close its own). Aborts on OOM; a failed dup() aborts too (EMFILE
+ * would otherwise silently drop records).
+ */
+void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len);
+/** Total output bytes: memory plus spliced file ranges. */
+size_t kc_wbuf_total(const kc_wbuf *w);
 /** An array count; @p n -1 writes null. */
 void kc_wbuf_array_len(kc_wbuf *w, bool flex, int32_t n);
 /** Free the writer's memory; it is empty afterwards. */

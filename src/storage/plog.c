@@ -1,7 +1,8 @@
 /*
- * Segments and the in-memory batch locations of one partition log. Recovery on open is a scan of
- * every batch with CRC-32C verification; the first bad byte ends the log (Kafka's
- * LogSegment.recover truncates the same way).
+ * Segments, roll, lookup, recovery and retention of one partition log. Segment files are named
+ * and filled as Kafka's LogSegment; the sparse indexes follow LogSegment.append (an entry for a
+ * batch when more than index.interval.bytes were written since the last entry) and
+ * LogSegment.recover (rebuilt while scanning).
  */
 #include "storage/plog.h"
 
@@ -17,43 +18,39 @@
 
 #include "common/log.h"
 #include "proto/records.h"
-
-typedef struct batch_loc {
-    int64_t base_offset;
-    int64_t last_offset;
-    int64_t base_timestamp;
-    int64_t max_timestamp;
-    uint32_t position; /* byte position in the segment */
-    uint32_t size;     /* batch bytes including the 12-byte log overhead */
-    int16_t attributes;
-} batch_loc;
+#include "storage/index.h"
 
 typedef struct segment {
     int64_t base_offset;
+    int64_t next_offset; /* last offset + 1; base_offset when empty */
     int fd;
-    uint64_t size; /* bytes of valid batches */
-    batch_loc *batches;
-    size_t n, cap;
+    uint64_t size;
+    kc_index oidx, tidx;
+    int64_t max_timestamp; /* largest MaxTimestamp appended, -1 = none */
+    int64_t offset_of_max_timestamp;
+    int64_t roll_base_ms; /* time of the first append (Kafka's rollingBasedTimestamp), -1 */
+    uint32_t bytes_since_index;
 } segment;
 
 struct kc_plog {
     char *dir;
-    segment *segs;
-    int nsegs;
-    int64_t log_end_offset;
+    kc_log_config cfg;
+    segment **segs; /* oldest first; pointers stay valid while the segment lives */
+    int nsegs, cap;
+    int64_t log_start_offset;
+    int64_t recovery_point;
+    int64_t unflushed;
 };
 
-static void seg_push(segment *s, const batch_loc *b)
+struct kc_plog_flush_job {
+    int *fds;
+    int n;
+    int64_t up_to;
+};
+
+static void seg_path(const kc_plog *l, int64_t base, const char *ext, char *out, size_t len)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        batch_loc *nb = realloc(s->batches, cap * sizeof(*nb));
-        if (!nb)
-            kc_fatal("plog: out of memory");
-        s->batches = nb;
-        s->cap = cap;
-    }
-    s->batches[s->n++] = *b;
+    snprintf(out, len, "%s/%020" PRId64 "%s", l->dir, base, ext);
 }
 
 static int pread_full(int fd, void *buf, size_t len, off_t off)
@@ -74,72 +71,184 @@ static int pread_full(int fd, void *buf, size_t len, off_t off)
     return 0;
 }
 
-/* Scans @p s from position 0, records each valid batch, truncates at the first invalid byte.
- * Returns 1 when something was truncated, 0 when clean, -errno on I/O errors. */
-static int seg_recover(segment *s, const char *path, int64_t expected_base)
+static segment *active(const kc_plog *l)
 {
+    return l->segs[l->nsegs - 1];
+}
+
+/* ------------------------------------------------------------------ segment files */
+
+/* Opens both indexes; @p missing (optional) tells whether either file did not exist. */
+static int seg_open_indexes(kc_plog *l, segment *s, bool writable, bool *missing)
+{
+    char path[4096];
     struct stat st;
-    if (fstat(s->fd, &st))
+    if (missing) {
+        seg_path(l, s->base_offset, ".index", path, sizeof(path));
+        *missing = stat(path, &st) != 0;
+        seg_path(l, s->base_offset, ".timeindex", path, sizeof(path));
+        *missing |= stat(path, &st) != 0;
+    }
+    seg_path(l, s->base_offset, ".index", path, sizeof(path));
+    int rc = kc_index_open(&s->oidx, path, s->base_offset, KC_OFFSET_INDEX_ENTRY,
+                           l->cfg.segment_index_bytes, writable);
+    if (rc)
+        return rc;
+    seg_path(l, s->base_offset, ".timeindex", path, sizeof(path));
+    /* Kafka sizes the time index like the offset index, in whole 12-byte entries */
+    rc = kc_index_open(&s->tidx, path, s->base_offset, KC_TIME_INDEX_ENTRY,
+                       l->cfg.segment_index_bytes, writable);
+    if (rc)
+        kc_index_close(&s->oidx);
+    return rc;
+}
+
+static segment *seg_new(kc_plog *l, int64_t base, bool create, int *rc)
+{
+    segment *s = calloc(1, sizeof(*s));
+    if (!s)
+        kc_fatal("plog: out of memory");
+    s->base_offset = s->next_offset = base;
+    s->max_timestamp = -1;
+    s->offset_of_max_timestamp = base;
+    s->roll_base_ms = -1;
+    s->oidx.fd = s->tidx.fd = -1;
+    char path[4096];
+    seg_path(l, base, ".log", path, sizeof(path));
+    s->fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (s->fd < 0) {
+        *rc = -errno;
+        free(s);
+        return NULL;
+    }
+    *rc = 0;
+    return s;
+}
+
+static void seg_free(segment *s)
+{
+    kc_index_close(&s->oidx);
+    kc_index_close(&s->tidx);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s);
+}
+
+static void push_seg(kc_plog *l, segment *s)
+{
+    if (l->nsegs == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->segs = realloc(l->segs, (size_t)l->cap * sizeof(*l->segs));
+        if (!l->segs)
+            kc_fatal("plog: out of memory");
+    }
+    l->segs[l->nsegs++] = s;
+}
+
+/* Closes the indexes of a segment that stops being active: a final time-index entry for the
+ * largest timestamp (Kafka's onBecomeInactiveSegment), then both trimmed to their entries. */
+static void seg_deactivate(segment *s)
+{
+    if (s->max_timestamp >= 0 && !kc_index_full(&s->tidx))
+        kc_time_index_maybe_append(&s->tidx, s->max_timestamp, s->offset_of_max_timestamp);
+    kc_index_trim(&s->oidx);
+    kc_index_trim(&s->tidx);
+}
+
+/* Records a batch (header @p h at @p pos, @p size bytes) in the segment's state and indexes. */
+static void seg_account(segment *s, const kc_batch_header *h, uint64_t pos, uint32_t size,
+                        int32_t index_interval, bool index)
+{
+    int64_t last = h->base_offset + h->last_offset_delta;
+    if (h->max_timestamp > s->max_timestamp) {
+        s->max_timestamp = h->max_timestamp;
+        s->offset_of_max_timestamp = last;
+    }
+    if (index && s->bytes_since_index > (uint32_t)index_interval) {
+        kc_offset_index_append(&s->oidx, last, (uint32_t)pos);
+        kc_time_index_maybe_append(&s->tidx, s->max_timestamp, s->offset_of_max_timestamp);
+        s->bytes_since_index = 0;
+    }
+    s->bytes_since_index += size;
+    s->next_offset = last + 1;
+}
+
+/*
+ * Scans the segment from byte @p from (a batch boundary) to its end. With @p verify every
+ * batch's CRC is checked and the indexes are rebuilt from scratch (@p from must be 0); the file
+ * is truncated at the first invalid byte. Without, batch headers are only walked to find the
+ * end of a segment whose indexes are trusted.
+ * Returns 1 when it truncated, 0 when clean, -errno on I/O errors.
+ */
+static int seg_scan(kc_plog *l, segment *s, uint64_t from, bool verify, kc_plog_open_stats *st)
+{
+    struct stat stt;
+    if (fstat(s->fd, &stt))
         return -errno;
-    uint64_t file_size = (uint64_t)st.st_size, pos = 0;
-    int64_t next = expected_base;
-    size_t bufcap = 1 << 16;
-    uint8_t *buf = malloc(bufcap);
-    if (!buf)
+    uint64_t file_size = (uint64_t)stt.st_size, pos = from;
+    if (verify) {
+        kc_index_reset(&s->oidx);
+        kc_index_reset(&s->tidx);
+        s->max_timestamp = -1;
+        s->next_offset = s->base_offset;
+        s->bytes_since_index = 0;
+    }
+    size_t cap = 1 << 16;
+    uint8_t *buf = verify ? malloc(cap) : NULL;
+    if (verify && !buf)
         kc_fatal("plog: out of memory");
     const char *why = NULL;
+    int rc = 0;
     while (pos < file_size) {
-        kc_batch_header h;
         uint8_t hdr[KC_BATCH_HEADER_BYTES];
+        kc_batch_header h;
         if (file_size - pos < KC_BATCH_HEADER_BYTES) {
             why = "truncated batch header";
             break;
         }
-        int rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
-        if (rc) {
-            free(buf);
-            return rc;
-        }
+        if ((rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos)))
+            break;
         kc_batch_header_parse(hdr, sizeof(hdr), &h);
         uint64_t size = (uint64_t)h.length + KC_BATCH_LOG_OVERHEAD;
         if (h.magic != 2 || h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
-            size > UINT32_MAX || size > file_size - pos) {
+            size > file_size - pos || size > UINT32_MAX) {
             why = "bad batch length or magic";
             break;
         }
-        if (h.base_offset < next || h.last_offset_delta < 0) {
+        if (h.base_offset < s->next_offset || h.last_offset_delta < 0 ||
+            h.last_offset_delta > INT32_MAX - (h.base_offset - s->base_offset)) {
             why = "offsets out of order";
             break;
         }
-        if (size > bufcap) {
-            free(buf);
-            bufcap = size;
-            buf = malloc(bufcap);
-            if (!buf)
-                kc_fatal("plog: out of memory");
+        if (verify) {
+            if (size > cap) {
+                free(buf);
+                cap = size;
+                if (!(buf = malloc(cap)))
+                    kc_fatal("plog: out of memory");
+            }
+            if ((rc = pread_full(s->fd, buf, size, (off_t)pos)))
+                break;
+            if (kc_batch_compute_crc(buf, size) != h.crc) {
+                why = "CRC-32C mismatch";
+                break;
+            }
+            if (st)
+                st->bytes_scanned += size;
         }
-        rc = pread_full(s->fd, buf, size, (off_t)pos);
-        if (rc) {
-            free(buf);
-            return rc;
-        }
-        if (kc_batch_compute_crc(buf, size) != h.crc) {
-            why = "CRC-32C mismatch";
-            break;
-        }
-        batch_loc b = {h.base_offset,    h.base_offset + h.last_offset_delta,
-                       h.base_timestamp, h.max_timestamp,
-                       (uint32_t)pos,    (uint32_t)size,
-                       h.attributes};
-        seg_push(s, &b);
-        next = b.last_offset + 1;
+        seg_account(s, &h, pos, (uint32_t)size, l->cfg.index_interval_bytes, verify);
         pos += size;
     }
     free(buf);
+    if (rc)
+        return rc;
     s->size = pos;
     if (pos < file_size) {
-        kc_warn("STORAGE", "%s: %s at byte %" PRIu64 ", truncating %" PRIu64 " bytes", path, why,
-                pos, file_size - pos);
+        kc_warn("STORAGE",
+                "%s/%020" PRId64 ".log: %s at byte %" PRIu64 ", truncating %" PRIu64 " bytes",
+                l->dir, s->base_offset, why, pos, file_size - pos);
+        if (st)
+            st->bytes_truncated += file_size - pos;
         if (ftruncate(s->fd, (off_t)pos))
             return -errno;
         return 1;
@@ -147,21 +256,43 @@ static int seg_recover(segment *s, const char *path, int64_t expected_base)
     return 0;
 }
 
-static int seg_open(segment *s, const char *dir, int64_t base, bool create)
+/* Loads a segment whose data is trusted (before the recovery point or after a clean shutdown):
+ * sane indexes are kept and only the batches from the last offset-index entry on are walked;
+ * missing or insane ones are rebuilt by a full scan. */
+static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_open_stats *st)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%020" PRId64 ".log", dir, base);
-    memset(s, 0, sizeof(*s));
-    s->base_offset = base;
-    s->fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
-    return s->fd < 0 ? -errno : 0;
+    struct stat stt;
+    bool empty_log = fstat(s->fd, &stt) == 0 && stt.st_size == 0;
+    if ((index_missing && !empty_log) || kc_index_sanity_check(&s->oidx) ||
+        kc_index_sanity_check(&s->tidx)) {
+        kc_warn("STORAGE", "%s/%020" PRId64 ".index: missing or corrupt index, rebuilding", l->dir,
+                s->base_offset);
+        st->indexes_rebuilt++;
+        return seg_scan(l, s, 0, true, st);
+    }
+    int64_t off = s->base_offset;
+    uint32_t pos = 0;
+    if (s->oidx.entries)
+        kc_offset_index_entry(&s->oidx, s->oidx.entries - 1, &off, &pos);
+    kc_time_index_last(&s->tidx, &s->max_timestamp, &s->offset_of_max_timestamp);
+    s->next_offset = s->base_offset;
+    if (pos) {
+        /* the entry names the last offset of the batch at pos: the walk resumes there */
+        uint8_t hdr[KC_BATCH_HEADER_BYTES];
+        kc_batch_header h;
+        if (pread_full(s->fd, hdr, sizeof(hdr), pos) ||
+            kc_batch_header_parse(hdr, sizeof(hdr), &h) ||
+            h.base_offset + h.last_offset_delta != off) {
+            st->indexes_rebuilt++;
+            return seg_scan(l, s, 0, true, st);
+        }
+        s->next_offset = h.base_offset;
+    }
+    s->bytes_since_index = 0;
+    return seg_scan(l, s, pos, false, st);
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
+/* ------------------------------------------------------------------ open and close */
 
 static int mkdirs(const char *path)
 {
@@ -180,120 +311,290 @@ static int mkdirs(const char *path)
     return 0;
 }
 
-int kc_plog_open(const char *dir, kc_plog **out, char *err, size_t errlen)
+static int cmp_i64(const void *a, const void *b)
 {
-    int rc = mkdirs(dir);
-    if (rc) {
-        snprintf(err, errlen, "cannot create '%s': %s", dir, strerror(-rc));
-        return -1;
-    }
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Lists segment base offsets; removes leftovers of interrupted deletions and cleanings. */
+static int list_segments(const char *dir, int64_t **bases_out, size_t *n_out)
+{
     DIR *d = opendir(dir);
-    if (!d) {
-        snprintf(err, errlen, "cannot open '%s': %s", dir, strerror(errno));
-        return -1;
-    }
+    if (!d)
+        return -errno;
     int64_t *bases = NULL;
-    size_t nb = 0, cb = 0;
+    size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n != 24 || strcmp(e->d_name + 20, ".log") != 0)
+        char path[4096];
+        if (ends_with(e->d_name, ".deleted") || ends_with(e->d_name, ".cleaned")) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            unlink(path);
+            continue;
+        }
+        if (strlen(e->d_name) != 24 || !ends_with(e->d_name, ".log"))
             continue;
         char *end;
         long long base = strtoll(e->d_name, &end, 10);
         if (end != e->d_name + 20 || base < 0)
             continue;
-        if (nb == cb) {
-            cb = cb ? cb * 2 : 8;
-            bases = realloc(bases, cb * sizeof(*bases));
-            if (!bases)
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            if (!(bases = realloc(bases, cap * sizeof(*bases))))
                 kc_fatal("plog: out of memory");
         }
-        bases[nb++] = base;
+        bases[n++] = base;
     }
     closedir(d);
-    if (nb)
-        qsort(bases, nb, sizeof(*bases), cmp_i64);
+    if (n)
+        qsort(bases, n, sizeof(*bases), cmp_i64);
+    *bases_out = bases;
+    *n_out = n;
+    return 0;
+}
 
+static void remove_segment_files(kc_plog *l, int64_t base)
+{
+    static const char *const exts[] = {".log", ".index", ".timeindex"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[4096];
+        seg_path(l, base, exts[i], path, sizeof(path));
+        unlink(path);
+    }
+}
+
+int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_opts *o,
+                 kc_plog **out, kc_plog_open_stats *stats, char *err, size_t errlen)
+{
+    kc_plog_open_stats local = {0};
+    kc_plog_open_stats *st = stats ? stats : &local;
+    memset(st, 0, sizeof(*st));
+    int rc = mkdirs(dir);
+    int64_t *bases = NULL;
+    size_t nb = 0;
+    if (rc == 0)
+        rc = list_segments(dir, &bases, &nb);
+    if (rc) {
+        snprintf(err, errlen, "cannot open '%s': %s", dir, strerror(-rc));
+        return -1;
+    }
     kc_plog *l = calloc(1, sizeof(*l));
     if (!l || !(l->dir = strdup(dir)))
         kc_fatal("plog: out of memory");
-    l->segs = calloc(nb ? nb : 1, sizeof(segment));
-    if (!l->segs)
-        kc_fatal("plog: out of memory");
-    int64_t next = nb ? bases[0] : 0;
+    l->cfg = *cfg;
+    int64_t recover_from =
+        o->clean_shutdown ? INT64_MAX : (o->recovery_point < 0 ? 0 : o->recovery_point);
     bool truncated = false;
     for (size_t i = 0; i < nb; i++) {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%020" PRId64 ".log", dir, bases[i]);
         if (truncated) { /* nothing after damage may be served */
-            kc_warn("STORAGE", "%s: removing segment after a truncated one", path);
-            unlink(path);
+            kc_warn("STORAGE", "%s: removing segment %020" PRId64 " after a truncated one", dir,
+                    bases[i]);
+            remove_segment_files(l, bases[i]);
             continue;
         }
-        segment *s = &l->segs[l->nsegs];
-        rc = seg_open(s, dir, bases[i], false);
-        if (rc == 0)
-            rc = seg_recover(s, path, next > bases[i] ? next : bases[i]);
+        bool last = i + 1 == nb;
+        bool index_missing = false;
+        segment *s = seg_new(l, bases[i], false, &rc);
+        if (s && (rc = seg_open_indexes(l, s, true, &index_missing)))
+            seg_free(s);
+        if (rc) {
+            snprintf(err, errlen, "cannot open segment %020" PRId64 " in '%s': %s", bases[i], dir,
+                     strerror(-rc));
+            free(bases);
+            kc_plog_close(l);
+            return -1;
+        }
+        int64_t next_base = last ? INT64_MAX : bases[i + 1];
+        if (l->nsegs && bases[i] < active(l)->next_offset) {
+            /* overlapping segments are damage too: keep the earlier one */
+            kc_warn("STORAGE", "%s: segment %020" PRId64 " overlaps the previous one", dir,
+                    bases[i]);
+            seg_free(s);
+            remove_segment_files(l, bases[i]);
+            truncated = true;
+            continue;
+        }
+        if (next_base > recover_from) {
+            st->segments_recovered++;
+            rc = seg_scan(l, s, 0, true, st);
+        } else {
+            rc = seg_load_trusted(l, s, index_missing, st);
+        }
         if (rc < 0) {
-            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-rc));
-            l->nsegs++;
+            snprintf(err, errlen, "cannot read segment %020" PRId64 " in '%s': %s", bases[i], dir,
+                     strerror(-rc));
+            seg_free(s);
             free(bases);
             kc_plog_close(l);
             return -1;
         }
         truncated = rc == 1;
-        l->nsegs++;
-        next = s->n ? s->batches[s->n - 1].last_offset + 1
-                    : (next > s->base_offset ? next : s->base_offset);
+        push_seg(l, s);
+        if (!last && !truncated)
+            seg_deactivate(s);
+        else if (truncated) {
+            /* it becomes the active segment: indexes stay writable */
+            s->roll_base_ms = s->max_timestamp >= 0 ? s->max_timestamp : o->now_ms;
+        }
     }
     free(bases);
     if (l->nsegs == 0) {
-        rc = seg_open(&l->segs[0], dir, 0, true);
+        int64_t base = o->log_start_offset > 0 ? o->log_start_offset : 0;
+        segment *s = seg_new(l, base, true, &rc);
+        if (s && (rc = seg_open_indexes(l, s, true, NULL)))
+            seg_free(s);
         if (rc) {
-            snprintf(err, errlen, "cannot create segment in '%s': %s", dir, strerror(-rc));
+            snprintf(err, errlen, "cannot create a segment in '%s': %s", dir, strerror(-rc));
             kc_plog_close(l);
             return -1;
         }
-        l->nsegs = 1;
-        next = 0;
+        push_seg(l, s);
     }
-    l->log_end_offset = next;
+    segment *a = active(l);
+    if (a->roll_base_ms < 0 && a->size > 0)
+        a->roll_base_ms = a->max_timestamp >= 0 ? a->max_timestamp : o->now_ms;
+    int64_t leo = a->next_offset;
+    l->log_start_offset = l->segs[0]->base_offset;
+    if (o->log_start_offset > l->log_start_offset)
+        l->log_start_offset = o->log_start_offset < leo ? o->log_start_offset : leo;
+    /* after recovery everything scanned is as good as flushed (Kafka sets it to the LEO) */
+    l->recovery_point = leo;
     *out = l;
     return 0;
 }
 
+void kc_plog_set_config(kc_plog *l, const kc_log_config *cfg)
+{
+    l->cfg = *cfg;
+}
+
+const kc_log_config *kc_plog_config(const kc_plog *l)
+{
+    return &l->cfg;
+}
+
+const char *kc_plog_dir(const kc_plog *l)
+{
+    return l->dir;
+}
+
 int64_t kc_plog_log_start_offset(const kc_plog *l)
 {
-    for (int i = 0; i < l->nsegs; i++)
-        if (l->segs[i].n)
-            return l->segs[i].batches[0].base_offset;
-    return l->log_end_offset;
+    return l->log_start_offset;
 }
 
 int64_t kc_plog_log_end_offset(const kc_plog *l)
 {
-    return l->log_end_offset;
+    return active(l)->next_offset;
+}
+
+int64_t kc_plog_recovery_point(const kc_plog *l)
+{
+    return l->recovery_point;
 }
 
 uint64_t kc_plog_size_bytes(const kc_plog *l)
 {
     uint64_t n = 0;
     for (int i = 0; i < l->nsegs; i++)
-        n += l->segs[i].size;
+        n += l->segs[i]->size;
     return n;
 }
 
-int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
-                   int64_t *base_offset_out)
+int kc_plog_segment_count(const kc_plog *l)
 {
-    segment *s = &l->segs[l->nsegs - 1];
+    return l->nsegs;
+}
+
+int64_t kc_plog_segment_base(const kc_plog *l, int i)
+{
+    return i >= 0 && i < l->nsegs ? l->segs[i]->base_offset : -1;
+}
+
+int64_t kc_plog_unflushed_messages(const kc_plog *l)
+{
+    return l->unflushed;
+}
+
+void kc_plog_close(kc_plog *l)
+{
+    if (!l)
+        return;
+    if (l->nsegs)
+        seg_deactivate(active(l));
+    for (int i = 0; i < l->nsegs; i++)
+        seg_free(l->segs[i]);
+    free(l->segs);
+    free(l->dir);
+    free(l);
+}
+
+/* ------------------------------------------------------------------ append and roll */
+
+int kc_plog_roll(kc_plog *l, int64_t now_ms)
+{
+    (void)now_ms;
+    segment *old = active(l);
+    if (old->size == 0)
+        return 0;
+    int rc;
+    segment *s = seg_new(l, old->next_offset, true, &rc);
+    if (s && (rc = seg_open_indexes(l, s, true, NULL))) {
+        seg_free(s);
+        s = NULL;
+    }
+    if (!s) {
+        kc_error("STORAGE", "%s: cannot roll a new segment: %s", l->dir, strerror(-rc));
+        return rc;
+    }
+    seg_deactivate(old);
+    push_seg(l, s);
+    kc_debug("STORAGE", "%s: rolled segment %020" PRId64, l->dir, s->base_offset);
+    return 0;
+}
+
+static bool should_roll(const kc_plog *l, const segment *s, size_t len, const kc_batch_header *h,
+                        int64_t now_ms)
+{
+    if (s->size == 0)
+        return false;
+    if (s->size + len > (uint64_t)l->cfg.segment_bytes)
+        return true;
+    if (s->roll_base_ms >= 0 && now_ms - s->roll_base_ms > l->cfg.segment_ms)
+        return true;
+    if (kc_index_full(&s->oidx) || kc_index_full(&s->tidx))
+        return true;
+    /* relative offsets in the indexes are int32 */
+    return s->next_offset + h->last_offset_delta - s->base_offset > INT32_MAX;
+}
+
+int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch, int64_t now_ms,
+                   int64_t *base_offset_out, bool *rolled)
+{
     kc_batch_header h;
-    if (kc_batch_header_parse(batch, len, &h) || s->size + len > UINT32_MAX)
+    if (rolled)
+        *rolled = false;
+    if (kc_batch_header_parse(batch, len, &h) || len > UINT32_MAX)
         return -EINVAL;
-    int64_t base = l->log_end_offset;
+    if (should_roll(l, active(l), len, &h, now_ms)) {
+        int rc = kc_plog_roll(l, now_ms);
+        if (rc)
+            return rc;
+        if (rolled)
+            *rolled = true;
+    }
+    segment *s = active(l);
+    int64_t base = s->next_offset;
     kc_put_be64(batch, (uint64_t)base);
     kc_put_be32(batch + KC_BATCH_OFF_EPOCH, (uint32_t)leader_epoch);
+    h.base_offset = base;
     size_t done = 0;
     while (done < len) {
         ssize_t w = pwrite(s->fd, batch + done, len - done, (off_t)(s->size + done));
@@ -308,91 +609,123 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
         }
         done += (size_t)w;
     }
-    batch_loc b = {base,
-                   base + h.last_offset_delta,
-                   h.base_timestamp,
-                   h.max_timestamp,
-                   (uint32_t)s->size,
-                   (uint32_t)len,
-                   h.attributes};
-    seg_push(s, &b);
+    if (s->roll_base_ms < 0)
+        s->roll_base_ms = now_ms;
+    seg_account(s, &h, s->size, (uint32_t)len, l->cfg.index_interval_bytes, true);
     s->size += len;
-    l->log_end_offset = b.last_offset + 1;
+    l->unflushed += h.record_count;
     *base_offset_out = base;
     return 0;
 }
 
-/* Finds the segment and batch holding @p offset; false when no batch does. */
-static bool locate(const kc_plog *l, int64_t offset, int *seg_out, size_t *batch_out)
+/* ------------------------------------------------------------------ lookup and read */
+
+/* Index of the segment holding @p offset (the last one whose base is <= offset), or -1. */
+static int seg_floor(const kc_plog *l, int64_t offset)
 {
-    for (int i = l->nsegs - 1; i >= 0; i--) {
-        const segment *s = &l->segs[i];
-        if (!s->n || s->batches[0].base_offset > offset)
-            continue;
-        size_t lo = 0, hi = s->n; /* first batch with last_offset >= offset */
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (s->batches[mid].last_offset < offset)
-                lo = mid + 1;
-            else
-                hi = mid;
+    int lo = 0, hi = l->nsegs - 1, found = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (l->segs[mid]->base_offset <= offset) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
         }
-        if (lo == s->n)
-            return false;
-        *seg_out = i;
-        *batch_out = lo;
-        return true;
     }
-    return false;
+    return found;
 }
 
-/* Number of bytes of the run of batches from (seg, idx) within the limits. */
-static size_t run_bytes(const segment *s, size_t idx, int64_t max_offset, int32_t max_bytes)
+/*
+ * The batch of @p s holding @p target, or the first after it: its position, size and header.
+ * Index floor, then a walk over batch headers (Kafka's translateOffset).
+ * Returns 1 found, 0 when no batch of the segment ends at or after @p target, -errno.
+ */
+static int seg_translate(const segment *s, int64_t target, uint64_t *pos_out, uint32_t *size_out,
+                         kc_batch_header *h_out)
 {
-    size_t total = 0;
-    for (size_t i = idx; i < s->n; i++) {
-        const batch_loc *b = &s->batches[i];
-        if (b->base_offset >= max_offset)
-            break;
-        if (total > 0 && total + b->size > (size_t)(max_bytes < 0 ? 0 : max_bytes))
-            break;
-        total += b->size;
+    int64_t off;
+    uint32_t pos32;
+    kc_offset_index_lookup(&s->oidx, target, &off, &pos32);
+    uint64_t pos = pos32;
+    while (pos + KC_BATCH_HEADER_BYTES <= s->size) {
+        uint8_t hdr[KC_BATCH_HEADER_BYTES];
+        int rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
+        if (rc)
+            return rc;
+        kc_batch_header h;
+        kc_batch_header_parse(hdr, sizeof(hdr), &h);
+        uint32_t size = (uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+        if (h.base_offset + h.last_offset_delta >= target) {
+            *pos_out = pos;
+            *size_out = size;
+            if (h_out)
+                *h_out = h;
+            return 1;
+        }
+        pos += size;
     }
-    return total;
+    return 0;
 }
 
-size_t kc_plog_bytes_available(const kc_plog *l, int64_t offset, int64_t max_offset,
-                               int32_t max_bytes)
+int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes,
+                       bool min_one_batch, kc_plog_slice *out)
 {
-    int si;
-    size_t bi;
-    if (offset < kc_plog_log_start_offset(l) || offset >= max_offset ||
-        !locate(l, offset, &si, &bi))
+    memset(out, 0, sizeof(*out));
+    out->fd = -1;
+    if (offset < l->log_start_offset || offset > max_offset || offset > kc_plog_log_end_offset(l))
+        return 1;
+    if (offset == max_offset)
         return 0;
-    return run_bytes(&l->segs[si], bi, max_offset, max_bytes);
+    for (int i = seg_floor(l, offset); i >= 0 && i < l->nsegs; i++) {
+        segment *s = l->segs[i];
+        uint64_t pos;
+        uint32_t first;
+        int rc = seg_translate(s, offset, &pos, &first, NULL);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            continue; /* offset at this segment's end: the next one starts there */
+        uint64_t end = s->size;
+        if (max_offset < s->next_offset) {
+            uint64_t hw_pos;
+            uint32_t hw_size;
+            rc = seg_translate(s, max_offset, &hw_pos, &hw_size, NULL);
+            if (rc < 0)
+                return rc;
+            if (rc == 1)
+                end = hw_pos;
+        }
+        if (end <= pos)
+            return 0;
+        uint64_t n = end - pos;
+        uint64_t limit = max_bytes < 0 ? 0 : (uint64_t)max_bytes;
+        if (min_one_batch && limit < first)
+            limit = first;
+        if (n > limit)
+            n = limit;
+        out->fd = s->fd;
+        out->position = (int64_t)pos;
+        out->bytes = (int32_t)n;
+        return 0;
+    }
+    return 0;
 }
 
-int kc_plog_read(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes, kc_arena *a,
-                 kc_bytes *out)
+int kc_plog_read(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes,
+                 bool min_one_batch, kc_arena *a, kc_bytes *out)
 {
+    kc_plog_slice sl;
     out->p = NULL;
     out->len = 0;
-    if (offset < kc_plog_log_start_offset(l) || offset > max_offset)
-        return 1;
-    int si;
-    size_t bi;
-    if (offset == max_offset || !locate(l, offset, &si, &bi))
-        return 0;
-    const segment *s = &l->segs[si];
-    size_t n = run_bytes(s, bi, max_offset, max_bytes);
-    if (n == 0)
-        return 0;
-    uint8_t *buf = kc_arena_alloc(a, n);
-    int rc = pread_full(s->fd, buf, n, (off_t)s->batches[bi].position);
-    if (rc)
+    int rc = kc_plog_read_slice(l, offset, max_offset, max_bytes, min_one_batch, &sl);
+    if (rc || sl.bytes == 0)
+        return rc;
+    uint8_t *buf = kc_arena_alloc(a, (size_t)sl.bytes);
+    if ((rc = pread_full(sl.fd, buf, (size_t)sl.bytes, (off_t)sl.position)))
         return rc;
     out->p = buf;
-    out->len = (int32_t)n;
+    out->len = sl.bytes;
     return 0;
 }
 
@@ -401,60 +734,187 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
 {
     *offset_out = *timestamp_out = -1;
     for (int i = 0; i < l->nsegs; i++) {
-        const segment *s = &l->segs[i];
-        for (size_t j = 0; j < s->n; j++) {
-            const batch_loc *b = &s->batches[j];
-            if (b->base_offset >= max_offset)
+        segment *s = l->segs[i];
+        if (s->max_timestamp < timestamp_ms || s->size == 0)
+            continue;
+        int64_t from = kc_time_index_lookup(&s->tidx, timestamp_ms);
+        int64_t ioff;
+        uint32_t ipos;
+        kc_offset_index_lookup(&s->oidx, from, &ioff, &ipos);
+        uint64_t pos = ipos;
+        while (pos + KC_BATCH_HEADER_BYTES <= s->size) {
+            uint8_t hdr[KC_BATCH_HEADER_BYTES];
+            kc_batch_header h;
+            int rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
+            if (rc)
+                return rc;
+            kc_batch_header_parse(hdr, sizeof(hdr), &h);
+            uint32_t size = (uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+            if (h.base_offset >= max_offset)
                 return 0;
-            if (b->max_timestamp < timestamp_ms)
+            if (h.max_timestamp < timestamp_ms ||
+                h.base_offset + h.last_offset_delta < l->log_start_offset) {
+                pos += size;
                 continue;
-            if (b->attributes & KC_ATTR_CODEC_MASK) {
-                if (b->base_timestamp < timestamp_ms)
+            }
+            if (h.attributes & KC_ATTR_CODEC_MASK) {
+                if (h.base_timestamp < timestamp_ms)
                     return -1;
-                *offset_out = b->base_offset;
-                *timestamp_out = b->base_timestamp;
+                *offset_out = h.base_offset;
+                *timestamp_out = h.base_timestamp;
                 return 0;
             }
-            uint8_t *buf = malloc(b->size);
+            uint8_t *buf = malloc(size);
             if (!buf)
                 kc_fatal("plog: out of memory");
-            int rc = pread_full(s->fd, buf, b->size, (off_t)b->position);
-            kc_batch_header h;
-            if (rc == 0) {
-                kc_batch_header_parse(buf, b->size, &h);
+            rc = pread_full(s->fd, buf, size, (off_t)pos);
+            if (rc == 0)
                 *offset_out =
-                    kc_batch_offset_for_timestamp(buf, b->size, &h, timestamp_ms, timestamp_out);
-            }
+                    kc_batch_offset_for_timestamp(buf, size, &h, timestamp_ms, timestamp_out);
             free(buf);
             if (rc)
                 return rc;
-            if (*offset_out >= 0)
-                return 0;
-            return -1; /* MaxTimestamp said a record qualifies but none did: inconsistent */
+            return *offset_out >= 0 ? 0 : -1;
         }
     }
     return 0;
 }
 
-int kc_plog_flush(kc_plog *l)
+/* ------------------------------------------------------------------ retention */
+
+int64_t kc_plog_delete_records(kc_plog *l, int64_t offset)
+{
+    int64_t leo = kc_plog_log_end_offset(l);
+    if (offset > leo)
+        offset = leo;
+    if (offset > l->log_start_offset)
+        l->log_start_offset = offset;
+    return l->log_start_offset;
+}
+
+static int64_t seg_largest_timestamp(const kc_plog *l, const segment *s)
+{
+    if (s->max_timestamp >= 0)
+        return s->max_timestamp;
+    struct stat st; /* no timestamps at all: Kafka falls back to the file's mtime */
+    char path[4096];
+    seg_path(l, s->base_offset, ".log", path, sizeof(path));
+    return stat(path, &st) == 0 ? (int64_t)st.st_mtime * 1000 : INT64_MAX;
+}
+
+/* Removes the oldest segment: renames its files `.deleted` and adds them to the list. */
+static void delete_oldest(kc_plog *l, char ***deleted, int *n, int *cap)
+{
+    segment *s = l->segs[0];
+    memmove(l->segs, l->segs + 1, (size_t)(l->nsegs - 1) * sizeof(*l->segs));
+    l->nsegs--;
+    static const char *const exts[] = {".log", ".index", ".timeindex"};
+    for (size_t i = 0; i < 3; i++) {
+        char from[4096], to[4200];
+        seg_path(l, s->base_offset, exts[i], from, sizeof(from));
+        snprintf(to, sizeof(to), "%s.deleted", from);
+        if (rename(from, to)) {
+            if (errno != ENOENT)
+                kc_error("STORAGE", "cannot rename '%s': %s", from, strerror(errno));
+            continue;
+        }
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 8;
+            if (!(*deleted = realloc(*deleted, (size_t)*cap * sizeof(char *))))
+                kc_fatal("plog: out of memory");
+        }
+        if (!((*deleted)[(*n)++] = strdup(to)))
+            kc_fatal("plog: out of memory");
+    }
+    kc_info("STORAGE", "%s: deleting segment %020" PRId64 " (%" PRIu64 " bytes)", l->dir,
+            s->base_offset, s->size);
+    seg_free(s);
+}
+
+int kc_plog_retention(kc_plog *l, int64_t now_ms, char ***deleted, int *n_deleted)
+{
+    *deleted = NULL;
+    *n_deleted = 0;
+    int cap = 0, removed = 0;
+    uint64_t total = kc_plog_size_bytes(l);
+    while (l->nsegs > 1) { /* never the active segment */
+        segment *s = l->segs[0];
+        bool below_start = l->segs[1]->base_offset <= l->log_start_offset;
+        bool too_old = l->cfg.cleanup_delete && l->cfg.retention_ms >= 0 &&
+                       now_ms - seg_largest_timestamp(l, s) > l->cfg.retention_ms;
+        bool too_big = l->cfg.cleanup_delete && l->cfg.retention_bytes >= 0 &&
+                       total >= (uint64_t)l->cfg.retention_bytes + s->size;
+        if (!below_start && !too_old && !too_big)
+            break;
+        total -= s->size;
+        delete_oldest(l, deleted, n_deleted, &cap);
+        removed++;
+    }
+    if (l->segs[0]->base_offset > l->log_start_offset)
+        l->log_start_offset = l->segs[0]->base_offset;
+    return removed;
+}
+
+/* ------------------------------------------------------------------ flush */
+
+kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to)
+{
+    if (up_to <= l->recovery_point)
+        return NULL;
+    kc_plog_flush_job *j = calloc(1, sizeof(*j));
+    if (!j || !(j->fds = calloc((size_t)l->nsegs * 3, sizeof(int))))
+        kc_fatal("plog: out of memory");
+    j->up_to = up_to;
+    for (int i = 0; i < l->nsegs; i++) {
+        segment *s = l->segs[i];
+        if (s->next_offset <= l->recovery_point || s->base_offset >= up_to)
+            continue;
+        int fds[3] = {s->fd, s->oidx.fd, s->tidx.fd};
+        for (int k = 0; k < 3; k++)
+            if (fds[k] >= 0 && (j->fds[j->n] = dup(fds[k])) >= 0)
+                j->n++;
+    }
+    l->unflushed = 0;
+    return j;
+}
+
+int kc_plog_flush_job_run(kc_plog_flush_job *j)
 {
     int rc = 0;
-    for (int i = 0; i < l->nsegs; i++)
-        if (fsync(l->segs[i].fd) && !rc)
+    for (int i = 0; i < j->n; i++) {
+        if (fsync(j->fds[i]) && !rc)
             rc = -errno;
+        close(j->fds[i]);
+    }
+    j->n = 0;
     return rc;
 }
 
-void kc_plog_close(kc_plog *l)
+void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok)
 {
-    if (!l)
-        return;
+    if (ok && l && j->up_to > l->recovery_point)
+        l->recovery_point = j->up_to;
+    for (int i = 0; i < j->n; i++)
+        close(j->fds[i]);
+    free(j->fds);
+    free(j);
+}
+
+int kc_plog_flush(kc_plog *l)
+{
+    int rc = 0;
     for (int i = 0; i < l->nsegs; i++) {
-        if (l->segs[i].fd >= 0)
-            close(l->segs[i].fd);
-        free(l->segs[i].batches);
+        segment *s = l->segs[i];
+        if (fsync(s->fd) && !rc)
+            rc = -errno;
+        if (s->oidx.fd >= 0 && fsync(s->oidx.fd) && !rc)
+            rc = -errno;
+        if (s->tidx.fd >= 0 && fsync(s->tidx.fd) && !rc)
+            rc = -errno;
     }
-    free(l->segs);
-    free(l->dir);
-    free(l);
+    if (rc == 0) {
+        l->recovery_point = kc_plog_log_end_offset(l);
+        l->unflushed = 0;
+    }
+    return rc;
 }

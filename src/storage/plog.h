@@ -1,15 +1,17 @@
 /*
- * Partition log: the records of one partition replica in `<log.dir>/<topic>-<partition>/`, as
- * Kafka lays them out: segment files `<20-digit base offset>.log` holding RecordBatch v2 bytes
- * exactly as produced, with BaseOffset and PartitionLeaderEpoch stamped.
+ * Partition log: the records of one partition replica in `<log.dir>/<topic>-<partition>/`, laid
+ * out as Kafka's: segments `<20-digit base offset>.log` holding RecordBatch v2 bytes as produced
+ * (BaseOffset and PartitionLeaderEpoch stamped), each with a sparse `.index` and `.timeindex`
+ * (storage/index.h).
  *
- * Invariants: batches are contiguous and in offset order across segments; log_end_offset is the
- * last batch's last offset + 1 (or the newest segment's base offset when it is empty); only the
- * newest segment is appended to. The location of every batch is kept in memory (the walking
- * skeleton's index; on-disk .index/.timeindex files come with the storage engine).
+ * Invariants: batches are contiguous and in offset order within and across segments; only the
+ * newest (active) segment is appended to; log_start_offset <= log_end_offset; nothing past the
+ * first invalid byte found by recovery is ever served. Time is passed in (now_ms) so that roll
+ * and retention are testable with an injected clock.
  *
- * Threading: one owner thread (the reactor). Appends write into the page cache without fsync;
- * kc_plog_close() flushes.
+ * Threading: the reactor owns a log. Slow work is split out: fsync runs on a worker through
+ * kc_plog_prepare_flush() (dup'd descriptors), deleted segments are renamed `.deleted` here and
+ * unlinked later by the caller on a worker.
  */
 #ifndef KC_PLOG_H
 #define KC_PLOG_H
@@ -20,76 +22,142 @@
 
 #include "common/arena.h"
 #include "proto/buf.h"
+#include "storage/log_config.h"
 
 typedef struct kc_plog kc_plog;
 
-/**
- * Open (creating if missing) the partition log in folder @p dir. Existing segments are scanned
- * batch by batch (length, magic, CRC-32C); a segment is truncated at its first invalid byte, and
- * segments after a truncated one are removed, so that only a clean prefix is ever served.
- *
- * @param out  receives the log, owned by the caller (kc_plog_close()).
- * @param err  receives a message on failure.
- * @return 0, or -1 on an I/O error (folder not creatable, segment not readable).
- */
-int kc_plog_open(const char *dir, kc_plog **out, char *err, size_t errlen);
+/** What the log dir's checkpoints and clean-shutdown marker say about this log. */
+typedef struct kc_plog_open_opts {
+    bool clean_shutdown;      /* .kafka_cleanshutdown was present: no recovery scan */
+    int64_t recovery_point;   /* recovery-point-offset-checkpoint, -1 = unknown (scan all) */
+    int64_t log_start_offset; /* log-start-offset-checkpoint, -1 = unknown */
+    int64_t now_ms;
+} kc_plog_open_opts;
 
-/** Offset of the first record still in the log (0 for a new log). */
+/** What opening the log did (for the recovery log line and tests). */
+typedef struct kc_plog_open_stats {
+    uint64_t bytes_scanned;   /* bytes read and CRC-checked by recovery */
+    int segments_recovered;   /* segments scanned by recovery */
+    int indexes_rebuilt;      /* segments whose index files were missing or corrupt */
+    uint64_t bytes_truncated; /* invalid bytes cut off (and later segments removed) */
+} kc_plog_open_stats;
+
+/** A byte range of one segment file: what a Fetch sends (with sendfile on PLAINTEXT). */
+typedef struct kc_plog_slice {
+    int fd;           /* the segment's descriptor, valid until the next call that may delete
+                         segments (retention, close): dup() it to keep it */
+    int64_t position; /* byte position in the segment */
+    int32_t bytes;    /* 0 = nothing to send */
+} kc_plog_slice;
+
+/**
+ * Open (creating if missing) the log in folder @p dir. Leftover `.deleted`/`.cleaned` files are
+ * removed. Unless @p o->clean_shutdown, every segment holding offsets at or after the recovery
+ * point is scanned batch by batch (length, magic, offsets, CRC-32C): the log is truncated at
+ * the first invalid byte, later segments are removed, and indexes are rebuilt. Missing or
+ * corrupt index files are rebuilt in any case.
+ * @param cfg   copied; change later with kc_plog_set_config()
+ * @param stats optional
+ * @return 0, or -1 with @p err set (folder not creatable, file not readable).
+ */
+int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_opts *o,
+                 kc_plog **out, kc_plog_open_stats *stats, char *err, size_t errlen);
+
+/** Replace the log's settings (a topic override changed). */
+void kc_plog_set_config(kc_plog *l, const kc_log_config *cfg);
+const kc_log_config *kc_plog_config(const kc_plog *l);
+const char *kc_plog_dir(const kc_plog *l);
+
 int64_t kc_plog_log_start_offset(const kc_plog *l);
-/** Offset the next appended record will get. */
 int64_t kc_plog_log_end_offset(const kc_plog *l);
+/** Offset below which everything is known to be on disk (fsync'd). */
+int64_t kc_plog_recovery_point(const kc_plog *l);
 /** Total bytes of all segments. */
 uint64_t kc_plog_size_bytes(const kc_plog *l);
+int kc_plog_segment_count(const kc_plog *l);
+/** Base offset of segment @p i (0 = oldest). */
+int64_t kc_plog_segment_base(const kc_plog *l, int i);
+/** Records appended since the last flush was prepared. */
+int64_t kc_plog_unflushed_messages(const kc_plog *l);
 
 /**
- * Append one validated RecordBatch v2: BaseOffset := log end offset and
- * PartitionLeaderEpoch := @p leader_epoch are stamped into @p batch in place (both are outside
- * the CRC), then the bytes are written to the newest segment. A failed or short write is undone
- * by truncating the segment back, so the log never holds a partial batch it would serve.
- *
- * @param batch   @p len bytes of one batch whose RecordCount/LastOffsetDelta were validated.
- * @param base_offset_out receives the assigned base offset.
- * @return 0, or -errno from the write.
+ * Append one validated RecordBatch v2: rolls first when the active segment is full
+ * (segment.bytes), old (segment.ms since its first append), its index is full, or the batch's
+ * offsets would not fit its relative offsets; then BaseOffset := log end offset and
+ * PartitionLeaderEpoch := @p leader_epoch are stamped into @p batch in place and the bytes are
+ * written. A failed write is undone by truncating the segment back.
+ * @param rolled optional: set true when a new segment was started (the caller flushes the old
+ *               one through kc_plog_prepare_flush(), as Kafka does on roll)
+ * @return 0, or -errno.
  */
-int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
-                   int64_t *base_offset_out);
+int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch, int64_t now_ms,
+                   int64_t *base_offset_out, bool *rolled);
+
+/** Start a new active segment at the log end offset now (no-op when the active one is empty). */
+int kc_plog_roll(kc_plog *l, int64_t now_ms);
 
 /**
- * Read whole batches starting with the one that holds @p offset, stopping before any batch that
- * starts at or past @p max_offset (the high watermark) and before @p max_bytes would be exceeded
- * — except that the first batch is always returned whole even when larger (KIP-74).
- *
- * @param a    the returned bytes are allocated here.
- * @param out  receives the bytes (len 0 when @p offset == @p max_offset or nothing fits).
- * @return 0; 1 (OFFSET_OUT_OF_RANGE) when @p offset < log start offset or > @p max_offset;
- *         -errno on a read error.
+ * Locate what a Fetch at @p offset returns, as Kafka's LogSegment.read: from the start of the
+ * batch holding @p offset up to the high watermark @p max_offset, at most @p max_bytes — but
+ * the whole first batch when @p min_one_batch (KIP-74). The range may end mid-batch, as
+ * Kafka's does; clients drop a partial trailing batch. Only one segment is read per call.
+ * @return 0 (out->bytes 0 when @p offset == @p max_offset); 1 (OFFSET_OUT_OF_RANGE) when
+ *         @p offset < log start offset or > @p max_offset; -errno on a read error.
  */
-int kc_plog_read(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes, kc_arena *a,
-                 kc_bytes *out);
+int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes,
+                       bool min_one_batch, kc_plog_slice *out);
+
+/** kc_plog_read_slice() copied into memory from @p a (SSL connections, tools, tests). */
+int kc_plog_read(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes,
+                 bool min_one_batch, kc_arena *a, kc_bytes *out);
 
 /**
- * Bytes a kc_plog_read() with the same arguments would return, without reading (for delayed
- * fetches deciding whether min_bytes is reached). 0 when out of range.
- */
-size_t kc_plog_bytes_available(const kc_plog *l, int64_t offset, int64_t max_offset,
-                               int32_t max_bytes);
-
-/**
- * Kafka's ListOffsets by timestamp: the first batch (below @p max_offset) whose MaxTimestamp is
- * >= @p timestamp_ms, and in it the first record whose timestamp is >= the target.
- *
- * @param offset_out,timestamp_out receive the answer; both -1 when no record qualifies.
- * @return 0; -1 when the answer lies in a compressed batch whose first record is older than the
- *         target (the exact record would need decompression, so no offset is guessed); -errno
- *         on a read error.
+ * Kafka's ListOffsets by timestamp: the first segment whose largest timestamp is >= the target,
+ * in it (time index, offset index, short scan) the first batch whose MaxTimestamp is >= the
+ * target, and in that batch the first record whose timestamp is >= the target. Batches at or
+ * past @p max_offset are not considered.
+ * @return 0 with both outputs -1 when no record qualifies; -1 when the answer lies in a
+ *         compressed batch whose first record is older than the target (not guessed); -errno.
  */
 int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_offset,
                                  int64_t *offset_out, int64_t *timestamp_out);
 
-/** fsync every segment (blocking: shutdown only). @return 0 or -errno of the first failure. */
+/**
+ * DeleteRecords (KIP-107): raise the log start offset to @p offset (never lowers it). Whole
+ * segments below it go at the next kc_plog_retention(). The caller checks @p offset <= high
+ * watermark. @return the new log start offset.
+ */
+int64_t kc_plog_delete_records(kc_plog *l, int64_t offset);
+
+/**
+ * One retention pass (Kafka's deleteOldSegments), closed segments only, oldest first: when
+ * cleanup.policy has delete, segments whose largest timestamp is older than retention.ms and
+ * those that take the log over retention.bytes; always, segments wholly below the log start
+ * offset. Removed segments leave the log at once and their files are renamed with a
+ * `.deleted` suffix; the log start offset advances to the first remaining segment.
+ * @param deleted receives malloc'd paths of the renamed files (caller frees each and the array)
+ *                to unlink after file.delete.delay.ms; NULL when none
+ * @return the number of segments removed.
+ */
+int kc_plog_retention(kc_plog *l, int64_t now_ms, char ***deleted, int *n_deleted);
+
+/** A flush of segment files taken on the reactor and run on a worker. */
+typedef struct kc_plog_flush_job kc_plog_flush_job;
+
+/**
+ * Dup the descriptors of every segment (and index) that holds offsets in [recovery point,
+ * @p up_to) so that a worker can fsync them. @return the job, or NULL when nothing to flush.
+ */
+kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to);
+/** Worker: fsync the job's files. @return 0 or the first -errno. */
+int kc_plog_flush_job_run(kc_plog_flush_job *j);
+/** Reactor: the job succeeded (@p ok): advance the recovery point; frees the job. */
+void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok);
+
+/** fsync every segment now (blocking: shutdown and tools). @return 0 or the first -errno. */
 int kc_plog_flush(kc_plog *l);
 
-/** Close the files and free the log. Does not flush. */
+/** Trim the active indexes, close the files and free the log. Does not fsync. */
 void kc_plog_close(kc_plog *l);
 
 #endif

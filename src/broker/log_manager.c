@@ -1,0 +1,396 @@
+/*
+ * Log manager: checkpoints, recovery decisions, periodic retention/flush/checkpoint tasks.
+ * State per log dir: whether the previous shutdown was clean and the checkpoints read at
+ * start-up (used only while logs are first opened).
+ */
+#include "broker/log_manager.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/workers.h"
+#include "storage/checkpoint.h"
+
+#define FLUSH_CHECK_MS 1000
+
+typedef struct log_dir_state {
+    bool clean;
+    kc_checkpoint recovery, log_start;
+} log_dir_state;
+
+struct delete_ctx;
+
+typedef struct kc_log_manager {
+    log_dir_state dirs[KC_MAX_LOG_DIRS];
+    struct delete_ctx *deletes; /* renamed `.deleted`, waiting for file.delete.delay.ms */
+    struct event *retention_timer, *checkpoint_timer, *flush_timer;
+} kc_log_manager;
+
+static kc_log_manager *lm(kc_broker *b)
+{
+    return b->log_manager;
+}
+
+int kc_log_manager_init(kc_broker *b)
+{
+    kc_log_manager *m = calloc(1, sizeof(*m));
+    if (!m)
+        kc_fatal("logs: out of memory");
+    b->log_manager = m;
+    for (int i = 0; i < b->cfg->n_log_dirs; i++) {
+        const char *dir = b->cfg->log_dirs[i];
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s", dir, KC_CLEAN_SHUTDOWN_FILE);
+        m->dirs[i].clean = stat(path, &st) == 0;
+        snprintf(path, sizeof(path), "%s/%s", dir, KC_RECOVERY_POINT_CHECKPOINT);
+        if (kc_checkpoint_read(path, &m->dirs[i].recovery))
+            kc_warn("STORAGE", "'%s' is malformed: recovering every log of '%s'", path, dir);
+        snprintf(path, sizeof(path), "%s/%s", dir, KC_LOG_START_OFFSET_CHECKPOINT);
+        if (kc_checkpoint_read(path, &m->dirs[i].log_start))
+            kc_warn("STORAGE", "'%s' is malformed: log start offsets from the segments", path);
+        if (!m->dirs[i].clean)
+            kc_info("STORAGE",
+                    "log dir '%s' was not shut down cleanly: logs after their "
+                    "recovery point will be scanned",
+                    dir);
+        /* the marker only vouches for the state it was written for (Kafka removes it after
+         * loading; from now on the logs change) */
+        snprintf(path, sizeof(path), "%s/%s", dir, KC_CLEAN_SHUTDOWN_FILE);
+        unlink(path);
+    }
+    return 0;
+}
+
+static bool dir_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int kc_log_manager_open(kc_broker *b, kc_partition *p)
+{
+    bool replica = false;
+    for (int32_t i = 0; i < p->n_replicas; i++)
+        replica |= p->replicas[i] == b->cfg->broker_id;
+    if (!replica || p->log)
+        return 0;
+    const kc_config *c = b->cfg;
+    char dir[4096];
+    int chosen = -1;
+    for (int i = 0; i < c->n_log_dirs && chosen < 0; i++) {
+        snprintf(dir, sizeof(dir), "%s/%s-%d", c->log_dirs[i], p->topic->name, p->id);
+        if (dir_exists(dir))
+            chosen = i;
+    }
+    bool existed = chosen >= 0;
+    if (!existed) {
+        chosen = b->next_log_dir++ % c->n_log_dirs;
+        snprintf(dir, sizeof(dir), "%s/%s-%d", c->log_dirs[chosen], p->topic->name, p->id);
+    }
+    log_dir_state *ds = &lm(b)->dirs[chosen];
+    kc_plog_open_opts o = {
+        .clean_shutdown = ds->clean || !existed,
+        .recovery_point = kc_checkpoint_get(&ds->recovery, p->topic->name, p->id),
+        .log_start_offset = kc_checkpoint_get(&ds->log_start, p->topic->name, p->id),
+        .now_ms = kc_now_ms(),
+    };
+    kc_plog_open_stats st;
+    char err[512];
+    int64_t t0 = kc_now_ms();
+    if (kc_plog_open(dir, &p->topic->log_config, &o, &p->log, &st, err, sizeof(err))) {
+        kc_error("STORAGE", "cannot open partition %s-%d: %s", p->topic->name, p->id, err);
+        return -1;
+    }
+    p->log_dir = chosen;
+    p->last_flush_ms = kc_now_ms();
+    if (st.segments_recovered || st.indexes_rebuilt || st.bytes_truncated)
+        kc_info("STORAGE",
+                "recovered %s-%d in %" PRId64 " ms: %d segments scanned, %" PRIu64
+                " bytes checked, %" PRIu64 " bytes truncated, %d indexes rebuilt; log end "
+                "offset %" PRId64,
+                p->topic->name, p->id, kc_now_ms() - t0, st.segments_recovered, st.bytes_scanned,
+                st.bytes_truncated, st.indexes_rebuilt, kc_plog_log_end_offset(p->log));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- flush */
+
+typedef struct flush_ctx {
+    kc_broker *b;
+    kc_partition *p;
+    kc_plog_flush_job *job;
+    int rc;
+} flush_ctx;
+
+static void flush_work(void *arg)
+{
+    flush_ctx *f = arg;
+    f->rc = kc_plog_flush_job_run(f->job);
+}
+
+static void flush_done(void *arg)
+{
+    flush_ctx *f = arg;
+    if (f->rc)
+        kc_error("STORAGE", "fsync of %s-%d failed: %s", f->p->topic->name, f->p->id,
+                 strerror(-f->rc));
+    f->p->flush_in_flight = false;
+    kc_plog_flush_job_done(f->p->log, f->job, f->rc == 0);
+    free(f);
+}
+
+static void flush_async(kc_broker *b, kc_partition *p, int64_t up_to)
+{
+    kc_plog_flush_job *job = kc_plog_prepare_flush(p->log, up_to);
+    if (!job)
+        return;
+    flush_ctx *f = calloc(1, sizeof(*f));
+    if (!f)
+        kc_fatal("logs: out of memory");
+    *f = (flush_ctx){b, p, job, 0};
+    p->flush_in_flight = true;
+    p->last_flush_ms = kc_now_ms();
+    kc_workers_submit(b->workers, flush_work, flush_done, f);
+}
+
+void kc_log_manager_after_append(kc_broker *b, kc_partition *p, bool rolled)
+{
+    if (rolled) /* Kafka flushes the segment it rolled away from, asynchronously */
+        flush_async(b, p, kc_plog_segment_base(p->log, kc_plog_segment_count(p->log) - 1));
+    if (kc_plog_unflushed_messages(p->log) >= p->topic->log_config.flush_messages)
+        flush_async(b, p, kc_plog_log_end_offset(p->log));
+}
+
+/* ---------------------------------------------------------------- deletion */
+
+typedef struct delete_ctx {
+    struct delete_ctx *next, *prev; /* pending on the manager until due */
+    kc_broker *b;
+    char **paths;
+    int n;
+    struct event *ev;
+} delete_ctx;
+
+static void delete_work(void *arg)
+{
+    delete_ctx *d = arg;
+    for (int i = 0; i < d->n; i++) {
+        if (unlink(d->paths[i]) && errno != ENOENT)
+            kc_error("STORAGE", "cannot delete '%s': %s", d->paths[i], strerror(errno));
+        free(d->paths[i]);
+    }
+    free(d->paths);
+    free(d);
+}
+
+static void delete_unlink_pending(kc_log_manager *m, delete_ctx *d)
+{
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        m->deletes = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    event_free(d->ev);
+}
+
+/* file.delete.delay.ms is up: readers that still held the files had their time. */
+static void on_delete_due(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    delete_ctx *d = arg;
+    delete_unlink_pending(lm(d->b), d);
+    kc_workers_submit(d->b->workers, delete_work, NULL, d);
+}
+
+void kc_log_manager_retention(kc_broker *b, kc_partition *p)
+{
+    char **paths;
+    int n;
+    if (!p->log || kc_plog_retention(p->log, kc_now_ms(), &paths, &n) == 0 || n == 0)
+        return;
+    delete_ctx *d = calloc(1, sizeof(*d));
+    if (!d)
+        kc_fatal("logs: out of memory");
+    d->b = b;
+    d->paths = paths;
+    d->n = n;
+    d->ev = evtimer_new(b->base, on_delete_due, d);
+    d->next = lm(b)->deletes;
+    if (d->next)
+        d->next->prev = d;
+    lm(b)->deletes = d;
+    int64_t ms = p->topic->log_config.file_delete_delay_ms;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    evtimer_add(d->ev, &tv);
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+
+typedef struct checkpoint_ctx {
+    char *paths[3 * KC_MAX_LOG_DIRS];
+    char *contents[3 * KC_MAX_LOG_DIRS];
+    int n;
+} checkpoint_ctx;
+
+static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
+{
+    checkpoint_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        kc_fatal("logs: out of memory");
+    for (int d = 0; d < b->cfg->n_log_dirs; d++) {
+        kc_checkpoint rp = {0}, hw = {0}, ls = {0};
+        for (size_t i = 0; i < b->topics.count; i++) {
+            kc_topic *t = b->topics.all[i];
+            for (int32_t j = 0; j < t->n_partitions; j++) {
+                kc_partition *p = &t->partitions[j];
+                if (!p->log || p->log_dir != d)
+                    continue;
+                kc_checkpoint_add(&rp, t->name, j, kc_plog_recovery_point(p->log));
+                kc_checkpoint_add(&hw, t->name, j, kc_plog_log_end_offset(p->log));
+                kc_checkpoint_add(&ls, t->name, j, kc_plog_log_start_offset(p->log));
+            }
+        }
+        const char *names[3] = {KC_RECOVERY_POINT_CHECKPOINT, KC_REPLICATION_OFFSET_CHECKPOINT,
+                                KC_LOG_START_OFFSET_CHECKPOINT};
+        kc_checkpoint *cps[3] = {&rp, &hw, &ls};
+        for (int k = 0; k < 3; k++) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/%s", b->cfg->log_dirs[d], names[k]);
+            c->paths[c->n] = strdup(path);
+            c->contents[c->n++] = kc_checkpoint_format(cps[k]);
+            kc_checkpoint_free(cps[k]);
+        }
+    }
+    return c;
+}
+
+static void checkpoint_work(void *arg)
+{
+    checkpoint_ctx *c = arg;
+    for (int i = 0; i < c->n; i++) {
+        int rc = kc_checkpoint_write_file(c->paths[i], c->contents[i]);
+        if (rc)
+            kc_error("STORAGE", "cannot write '%s': %s", c->paths[i], strerror(-rc));
+        free(c->paths[i]);
+        free(c->contents[i]);
+    }
+    free(c);
+}
+
+/* ---------------------------------------------------------------- periodic tasks */
+
+static void each_log(kc_broker *b, void (*fn)(kc_broker *, kc_partition *))
+{
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++)
+            if (b->topics.all[i]->partitions[j].log)
+                fn(b, &b->topics.all[i]->partitions[j]);
+}
+
+static void on_retention_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    if (!b->shutting_down)
+        each_log(b, kc_log_manager_retention);
+}
+
+static void on_checkpoint_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    if (!b->shutting_down)
+        kc_workers_submit(b->workers, checkpoint_work, NULL, checkpoint_snapshot(b));
+}
+
+static void flush_if_due(kc_broker *b, kc_partition *p)
+{
+    int64_t ms = p->topic->log_config.flush_ms;
+    if (ms != INT64_MAX && !p->flush_in_flight && kc_now_ms() - p->last_flush_ms >= ms)
+        flush_async(b, p, kc_plog_log_end_offset(p->log));
+}
+
+static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    if (!b->shutting_down)
+        each_log(b, flush_if_due);
+}
+
+static struct event *periodic(kc_broker *b, int64_t ms, event_callback_fn fn)
+{
+    struct event *ev = event_new(b->base, -1, EV_PERSIST, fn, b);
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    event_add(ev, &tv);
+    return ev;
+}
+
+void kc_log_manager_start_tasks(kc_broker *b)
+{
+    kc_log_manager *m = lm(b);
+    m->retention_timer = periodic(b, b->cfg->log_retention_check_interval_ms, on_retention_timer);
+    m->checkpoint_timer =
+        periodic(b, b->cfg->log_flush_offset_checkpoint_interval_ms, on_checkpoint_timer);
+    m->flush_timer = periodic(b, FLUSH_CHECK_MS, on_flush_timer);
+}
+
+void kc_log_manager_shutdown(kc_broker *b)
+{
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
+            kc_plog *l = b->topics.all[i]->partitions[j].log;
+            int rc = l ? kc_plog_flush(l) : 0;
+            if (rc)
+                kc_error("STORAGE", "flush of %s-%d failed: %s", b->topics.all[i]->name, j,
+                         strerror(-rc));
+        }
+    checkpoint_work(checkpoint_snapshot(b));
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
+            kc_partition *p = &b->topics.all[i]->partitions[j];
+            kc_plog_close(p->log);
+            p->log = NULL;
+        }
+    for (int d = 0; d < b->cfg->n_log_dirs; d++) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", b->cfg->log_dirs[d], KC_CLEAN_SHUTDOWN_FILE);
+        if (kc_checkpoint_write_file(path, ""))
+            kc_error("STORAGE", "cannot write '%s'", path);
+    }
+}
+
+void kc_log_manager_free(kc_broker *b)
+{
+    kc_log_manager *m = lm(b);
+    if (!m)
+        return;
+    for (int i = 0; i < KC_MAX_LOG_DIRS; i++) {
+        kc_checkpoint_free(&m->dirs[i].recovery);
+        kc_checkpoint_free(&m->dirs[i].log_start);
+    }
+    while (m->deletes) { /* due or not: nothing reads them any more */
+        delete_ctx *d = m->deletes;
+        delete_unlink_pending(m, d);
+        delete_work(d);
+    }
+    struct event *evs[3] = {m->retention_timer, m->checkpoint_timer, m->flush_timer};
+    for (int i = 0; i < 3; i++)
+        if (evs[i])
+            event_free(evs[i]);
+    free(m);
+    b->log_manager = NULL;
+}

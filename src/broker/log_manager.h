@@ -1,0 +1,47 @@
+/*
+ * The broker's log manager (Kafka's LogManager): opens partition logs with what the log dir's
+ * checkpoints and clean-shutdown marker say, and runs the periodic log work — retention every
+ * log.retention.check.interval.ms, recovery-point / log-start / replication checkpoints every
+ * log.flush.offset.checkpoint.interval.ms, flushes by flush.messages / flush.ms and on segment
+ * roll, and the delayed unlink of deleted segments (file.delete.delay.ms). Every fsync, write of
+ * a checkpoint and unlink runs on a worker; the reactor only decides.
+ */
+#ifndef KC_LOG_MANAGER_H
+#define KC_LOG_MANAGER_H
+
+#include <stdbool.h>
+
+#include "broker/broker.h"
+
+/**
+ * Read every log dir's checkpoints and clean-shutdown marker (blocking, start-up).
+ * @return 0, or -1 after logging an unreadable log dir.
+ */
+int kc_log_manager_init(kc_broker *b);
+
+/** Arm the periodic tasks on the reactor (after start-up). */
+void kc_log_manager_start_tasks(kc_broker *b);
+
+/**
+ * Open the local log of @p p when this broker is one of its replicas (no-op otherwise or when
+ * open already), recovering it as the checkpoints require. @return 0, or -1 after logging.
+ */
+int kc_log_manager_open(kc_broker *b, kc_partition *p);
+
+/** After an append to @p p: flush the previous segment when it rolled, and honour
+ *  flush.messages. */
+void kc_log_manager_after_append(kc_broker *b, kc_partition *p, bool rolled);
+
+/** Run retention for @p p now (DeleteRecords moved its log start offset). */
+void kc_log_manager_retention(kc_broker *b, kc_partition *p);
+
+/**
+ * Clean shutdown, after the workers stopped: fsync every log, write the checkpoints, close the
+ * logs, then write the clean-shutdown marker in each log dir (blocking).
+ */
+void kc_log_manager_shutdown(kc_broker *b);
+
+/** Free what init read (checkpoints) and the timers. */
+void kc_log_manager_free(kc_broker *b);
+
+#endif

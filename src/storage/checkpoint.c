@@ -1,0 +1,122 @@
+/* Offset checkpoint files: parse, format, atomic write. */
+#include "storage/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+void kc_checkpoint_add(kc_checkpoint *cp, const char *topic, int32_t partition, int64_t offset)
+{
+    if (cp->n == cp->cap) {
+        cp->cap = cp->cap ? cp->cap * 2 : 16;
+        cp->entries = realloc(cp->entries, (size_t)cp->cap * sizeof(*cp->entries));
+        if (!cp->entries)
+            kc_fatal("checkpoint: out of memory");
+    }
+    kc_checkpoint_entry *e = &cp->entries[cp->n++];
+    if (!(e->topic = strdup(topic)))
+        kc_fatal("checkpoint: out of memory");
+    e->partition = partition;
+    e->offset = offset;
+}
+
+int kc_checkpoint_read(const char *path, kc_checkpoint *cp)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    char line[1024];
+    long version = -1, count = -1;
+    int rc = 0;
+    if (!fgets(line, sizeof(line), f) || sscanf(line, "%ld", &version) != 1 || version != 0 ||
+        !fgets(line, sizeof(line), f) || sscanf(line, "%ld", &count) != 1 || count < 0)
+        rc = -1;
+    for (long i = 0; rc == 0 && i < count; i++) {
+        char topic[300];
+        int32_t partition;
+        int64_t offset;
+        if (!fgets(line, sizeof(line), f) ||
+            sscanf(line, "%299s %" SCNd32 " %" SCNd64, topic, &partition, &offset) != 3)
+            rc = -1;
+        else
+            kc_checkpoint_add(cp, topic, partition, offset);
+    }
+    fclose(f);
+    if (rc)
+        kc_checkpoint_free(cp);
+    return rc;
+}
+
+int64_t kc_checkpoint_get(const kc_checkpoint *cp, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < cp->n; i++)
+        if (cp->entries[i].partition == partition && strcmp(cp->entries[i].topic, topic) == 0)
+            return cp->entries[i].offset;
+    return -1;
+}
+
+char *kc_checkpoint_format(const kc_checkpoint *cp)
+{
+    size_t cap = 64, len = 0;
+    for (int i = 0; i < cp->n; i++)
+        cap += strlen(cp->entries[i].topic) + 48;
+    char *s = malloc(cap);
+    if (!s)
+        kc_fatal("checkpoint: out of memory");
+    len += (size_t)snprintf(s + len, cap - len, "0\n%d\n", cp->n);
+    for (int i = 0; i < cp->n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%s %d %" PRId64 "\n", cp->entries[i].topic,
+                                cp->entries[i].partition, cp->entries[i].offset);
+    return s;
+}
+
+int kc_checkpoint_write_file(const char *path, const char *content)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    size_t len = strlen(content), done = 0;
+    int rc = 0;
+    while (done < len) {
+        ssize_t w = write(fd, content + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = w < 0 ? -errno : -EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd))
+        rc = -errno;
+    close(fd);
+    if (rc == 0 && rename(tmp, path))
+        rc = -errno;
+    if (rc == 0) { /* make the rename itself durable */
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s", path);
+        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return rc;
+}
+
+void kc_checkpoint_free(kc_checkpoint *cp)
+{
+    for (int i = 0; i < cp->n; i++)
+        free(cp->entries[i].topic);
+    free(cp->entries);
+    memset(cp, 0, sizeof(*cp));
+}

@@ -1,0 +1,225 @@
+/* mmap'd offset and time indexes; lookups are binary searches over the entries. */
+#include "storage/index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto/buf.h"
+
+static int map(kc_index *ix, size_t bytes)
+{
+    if (ix->map)
+        munmap(ix->map, ix->max_entries * (size_t)ix->entry_size);
+    ix->map = NULL;
+    ix->max_entries = bytes / (size_t)ix->entry_size;
+    if (ix->max_entries == 0)
+        return 0;
+    void *m = mmap(NULL, ix->max_entries * (size_t)ix->entry_size,
+                   PROT_READ | (ix->writable ? PROT_WRITE : 0), MAP_SHARED, ix->fd, 0);
+    if (m == MAP_FAILED) {
+        ix->max_entries = 0;
+        return -errno;
+    }
+    ix->map = m;
+    return 0;
+}
+
+int kc_index_open(kc_index *ix, const char *path, int64_t base_offset, int entry_size,
+                  int32_t max_bytes, bool writable)
+{
+    memset(ix, 0, sizeof(*ix));
+    ix->entry_size = entry_size;
+    ix->base_offset = base_offset;
+    ix->writable = writable;
+    ix->fd = open(path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+    if (ix->fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(ix->fd, &st)) {
+        int e = -errno;
+        close(ix->fd);
+        return e;
+    }
+    ix->entries = (size_t)st.st_size / (size_t)entry_size;
+    size_t bytes = (size_t)st.st_size;
+    if (writable) {
+        size_t want = (size_t)(max_bytes < entry_size ? entry_size : max_bytes);
+        want -= want % (size_t)entry_size;
+        if (want < ix->entries * (size_t)entry_size)
+            want = ix->entries * (size_t)entry_size;
+        if (ftruncate(ix->fd, (off_t)want)) {
+            int e = -errno;
+            close(ix->fd);
+            return e;
+        }
+        bytes = want;
+    }
+    int rc = map(ix, bytes);
+    if (rc)
+        close(ix->fd);
+    return rc;
+}
+
+bool kc_index_full(const kc_index *ix)
+{
+    return ix->entries >= ix->max_entries;
+}
+
+static int64_t rel_offset_at(const kc_index *ix, size_t i)
+{
+    const uint8_t *e = ix->map + i * (size_t)ix->entry_size;
+    return (int32_t)kc_be32(ix->entry_size == KC_OFFSET_INDEX_ENTRY ? e : e + 8);
+}
+
+void kc_offset_index_entry(const kc_index *ix, size_t i, int64_t *offset, uint32_t *position)
+{
+    const uint8_t *e = ix->map + i * KC_OFFSET_INDEX_ENTRY;
+    *offset = ix->base_offset + (int32_t)kc_be32(e);
+    *position = kc_be32(e + 4);
+}
+
+void kc_time_index_entry(const kc_index *ix, size_t i, int64_t *timestamp, int64_t *offset)
+{
+    const uint8_t *e = ix->map + i * KC_TIME_INDEX_ENTRY;
+    *timestamp = (int64_t)kc_be64(e);
+    *offset = ix->base_offset + (int32_t)kc_be32(e + 8);
+}
+
+int kc_index_sanity_check(const kc_index *ix)
+{
+    if (ix->entries > ix->max_entries)
+        return -1;
+    for (size_t i = 0; i < ix->entries; i++) {
+        int64_t rel = rel_offset_at(ix, i);
+        if (rel < 0 || (i > 0 && rel <= rel_offset_at(ix, i - 1)))
+            return -1;
+        if (ix->entry_size == KC_TIME_INDEX_ENTRY && i > 0 &&
+            (int64_t)kc_be64(ix->map + i * 12) <= (int64_t)kc_be64(ix->map + (i - 1) * 12))
+            return -1;
+    }
+    return 0;
+}
+
+int kc_offset_index_append(kc_index *ix, int64_t offset, uint32_t position)
+{
+    int64_t rel = offset - ix->base_offset;
+    if (kc_index_full(ix) || rel < 0 || rel > INT32_MAX ||
+        (ix->entries && rel <= rel_offset_at(ix, ix->entries - 1)))
+        return -1;
+    uint8_t *e = ix->map + ix->entries * KC_OFFSET_INDEX_ENTRY;
+    kc_put_be32(e, (uint32_t)rel);
+    kc_put_be32(e + 4, position);
+    ix->entries++;
+    return 0;
+}
+
+/* Index of the last entry whose key is <= target, or -1. key(i) is offset or timestamp. */
+static int64_t floor_entry(const kc_index *ix, int64_t target, bool by_time)
+{
+    int64_t lo = 0, hi = (int64_t)ix->entries - 1, found = -1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        int64_t key = by_time ? (int64_t)kc_be64(ix->map + (size_t)mid * KC_TIME_INDEX_ENTRY)
+                              : ix->base_offset + rel_offset_at(ix, (size_t)mid);
+        if (key <= target) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return found;
+}
+
+void kc_offset_index_lookup(const kc_index *ix, int64_t target, int64_t *offset, uint32_t *position)
+{
+    int64_t i = floor_entry(ix, target, false);
+    if (i < 0) {
+        *offset = ix->base_offset;
+        *position = 0;
+        return;
+    }
+    kc_offset_index_entry(ix, (size_t)i, offset, position);
+}
+
+int kc_time_index_maybe_append(kc_index *ix, int64_t timestamp, int64_t offset)
+{
+    int64_t last_ts, last_off;
+    kc_time_index_last(ix, &last_ts, &last_off);
+    int64_t rel = offset - ix->base_offset;
+    if (ix->entries && (timestamp <= last_ts || offset <= last_off))
+        return 0;
+    if (kc_index_full(ix) || rel < 0 || rel > INT32_MAX)
+        return -1;
+    uint8_t *e = ix->map + ix->entries * KC_TIME_INDEX_ENTRY;
+    kc_put_be64(e, (uint64_t)timestamp);
+    kc_put_be32(e + 8, (uint32_t)rel);
+    ix->entries++;
+    return 1;
+}
+
+int64_t kc_time_index_lookup(const kc_index *ix, int64_t target)
+{
+    int64_t i = floor_entry(ix, target, true);
+    if (i < 0)
+        return ix->base_offset;
+    int64_t ts, off;
+    kc_time_index_entry(ix, (size_t)i, &ts, &off);
+    return off;
+}
+
+void kc_time_index_last(const kc_index *ix, int64_t *timestamp, int64_t *offset)
+{
+    if (ix->entries == 0) {
+        *timestamp = -1;
+        *offset = ix->base_offset;
+        return;
+    }
+    kc_time_index_entry(ix, ix->entries - 1, timestamp, offset);
+}
+
+void kc_index_reset(kc_index *ix)
+{
+    ix->entries = 0;
+}
+
+void kc_index_truncate_to(kc_index *ix, int64_t offset)
+{
+    while (ix->entries && ix->base_offset + rel_offset_at(ix, ix->entries - 1) >= offset)
+        ix->entries--;
+}
+
+int kc_index_trim(kc_index *ix)
+{
+    size_t bytes = ix->entries * (size_t)ix->entry_size;
+    if (ix->map)
+        munmap(ix->map, ix->max_entries * (size_t)ix->entry_size);
+    ix->map = NULL;
+    ix->max_entries = 0;
+    if (ix->writable && ftruncate(ix->fd, (off_t)bytes))
+        return -errno;
+    ix->writable = false;
+    int rc = map(ix, bytes);
+    return rc;
+}
+
+int kc_index_flush(kc_index *ix)
+{
+    if (ix->map && msync(ix->map, ix->max_entries * (size_t)ix->entry_size, MS_SYNC))
+        return -errno;
+    return fsync(ix->fd) ? -errno : 0;
+}
+
+void kc_index_close(kc_index *ix)
+{
+    if (ix->map)
+        munmap(ix->map, ix->max_entries * (size_t)ix->entry_size);
+    ix->map = NULL;
+    if (ix->fd >= 0)
+        close(ix->fd);
+    ix->fd = -1;
+}
