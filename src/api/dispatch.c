@@ -9,9 +9,15 @@ static const struct {
     int16_t key;
     kc_handler_fn fn;
 } handlers[] = {
-    {KC_API_PRODUCE, kc_handle_produce},           {KC_API_FETCH, kc_handle_fetch},
-    {KC_API_LIST_OFFSETS, kc_handle_list_offsets}, {KC_API_METADATA, kc_handle_metadata},
-    {KC_API_API_VERSIONS, kc_handle_api_versions}, {KC_API_CREATE_TOPICS, kc_handle_create_topics},
+    /* clang-format off */
+    {KC_API_PRODUCE, kc_handle_produce},
+    {KC_API_FETCH, kc_handle_fetch},
+    {KC_API_LIST_OFFSETS, kc_handle_list_offsets},
+    {KC_API_METADATA, kc_handle_metadata},
+    {KC_API_API_VERSIONS, kc_handle_api_versions},
+    {KC_API_CREATE_TOPICS, kc_handle_create_topics},
+    {KC_API_DELETE_RECORDS, kc_handle_delete_records},
+    /* clang-format on */
 };
 
 kc_handler_fn kc_dispatch_find(int16_t api_key)

@@ -377,25 +377,47 @@ static int load_topics(kc_broker *b)
     return 0;
 }
 
+/*
+ * Registers /brokers/ids/<id>. A node held by another session is either a live broker with our
+ * id (fatal) or the registration of our own previous process, killed before its session
+ * expired: waiting one session timeout (plus a margin) tells them apart, since a dead
+ * process's session expires within it and a live broker's never does.
+ */
 static int register_broker(kc_broker *b)
 {
     zhandle_t *zh = kc_zk_handle(b->zk);
     prepare_registration_ops(b);
-    zoo_op_result_t results[2];
-    int rc = zoo_multi(zh, 2, reg_ops, results);
+    int64_t deadline = kc_now_ms() + b->cfg->zookeeper_session_timeout_ms + 5000;
+    bool warned = false;
     struct Stat st;
-    if (rc == ZNODEEXISTS) {
-        /* ours only if created by this very session (a retried create) */
-        if (zoo_exists(zh, reg_path, 0, &st) == ZOK &&
-            st.ephemeralOwner == kc_zk_session_id(b->zk)) {
-            rc = ZOK;
-        } else {
+    int rc;
+    for (;;) {
+        zoo_op_result_t results[2];
+        rc = zoo_multi(zh, 2, reg_ops, results);
+        if (rc != ZNODEEXISTS)
+            break;
+        int erc = zoo_exists(zh, reg_path, 0, &st);
+        if (erc == ZOK && st.ephemeralOwner == kc_zk_session_id(b->zk)) {
+            rc = ZOK; /* ours: a retried create of this very session */
+            break;
+        }
+        if (erc == ZNONODE)
+            continue;
+        if (kc_now_ms() >= deadline) {
             kc_error("ZK",
                      "broker.id %d is already registered at %s by another live session; is "
                      "another broker running with the same id?",
                      b->cfg->broker_id, reg_path);
             return -1;
         }
+        if (!warned)
+            kc_warn("ZK",
+                    "%s is held by another session; waiting up to %d ms for it to expire "
+                    "(a previous process of this broker that was killed)",
+                    reg_path, b->cfg->zookeeper_session_timeout_ms + 5000);
+        warned = true;
+        struct timespec ts = {0, 200 * 1000000};
+        nanosleep(&ts, NULL);
     }
     if (rc != ZOK) {
         kc_error("ZK", "registering %s failed: %s", reg_path, zerror(rc));

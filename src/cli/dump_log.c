@@ -1,0 +1,180 @@
+/* Segment and index dumper; reads files with stdio, never writes. */
+#include "cli/dump_log.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/crc32c.h"
+#include "proto/buf.h"
+#include "proto/records.h"
+
+static const char *codec_name(int c)
+{
+    static const char *const names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+    return c >= 0 && c <= 4 ? names[c] : "unknown";
+}
+
+static int64_t base_offset_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    return strtoll(name, NULL, 10);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static void print_escaped(FILE *out, const uint8_t *p, int32_t len)
+{
+    if (len < 0) {
+        fputs("null", out);
+        return;
+    }
+    for (int32_t i = 0; i < len; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            fputc(p[i], out);
+        else
+            fprintf(out, "\\x%02x", p[i]);
+    }
+}
+
+/* One `| offset: ...` line per record of an uncompressed batch. */
+static void dump_records(const uint8_t *batch, size_t len, const kc_batch_header *h, FILE *out)
+{
+    kc_rbuf r;
+    kc_rbuf_init(&r, batch + KC_BATCH_HEADER_BYTES, len - KC_BATCH_HEADER_BYTES);
+    bool log_append = h->attributes & KC_ATTR_LOG_APPEND_TIME;
+    for (int32_t i = 0; i < h->record_count && !r.err; i++) {
+        int32_t rlen = kc_rbuf_varint(&r);
+        if (r.err || rlen < 0 || (size_t)rlen > kc_rbuf_remaining(&r))
+            break;
+        kc_rbuf rec;
+        kc_rbuf_init(&rec, r.p, (size_t)rlen);
+        kc_rbuf_skip(&r, (size_t)rlen);
+        kc_rbuf_i8(&rec);
+        int64_t ts = h->base_timestamp + kc_rbuf_varlong(&rec);
+        int32_t delta = kc_rbuf_varint(&rec);
+        int32_t klen = kc_rbuf_varint(&rec);
+        const uint8_t *key = rec.p;
+        kc_rbuf_skip(&rec, klen > 0 ? (size_t)klen : 0);
+        int32_t vlen = kc_rbuf_varint(&rec);
+        const uint8_t *val = rec.p;
+        kc_rbuf_skip(&rec, vlen > 0 ? (size_t)vlen : 0);
+        if (rec.err)
+            break;
+        fprintf(out, "| offset: %" PRId64 " %s: %" PRId64 " keySize: %d valueSize: %d",
+                h->base_offset + delta, log_append ? "LogAppendTime" : "CreateTime",
+                log_append ? h->max_timestamp : ts, klen, vlen);
+        int32_t nh = kc_rbuf_varint(&rec);
+        fputs(" headerKeys: [", out);
+        for (int32_t k = 0; k < nh && !rec.err; k++) {
+            int32_t hk = kc_rbuf_varint(&rec);
+            const uint8_t *hkp = rec.p;
+            kc_rbuf_skip(&rec, hk > 0 ? (size_t)hk : 0);
+            int32_t hv = kc_rbuf_varint(&rec);
+            kc_rbuf_skip(&rec, hv > 0 ? (size_t)hv : 0);
+            if (rec.err)
+                break;
+            fputs(k ? "," : "", out);
+            print_escaped(out, hkp, hk);
+        }
+        fputs("] key: ", out);
+        print_escaped(out, key, klen);
+        fputs(" payload: ", out);
+        print_escaped(out, val, vlen);
+        fputc('\n', out);
+    }
+}
+
+static int dump_segment(FILE *f, const char *path, bool print_data, FILE *out)
+{
+    fprintf(out, "Dumping %s\nStarting offset: %" PRId64 "\n", path, base_offset_of(path));
+    uint64_t pos = 0;
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    for (;;) {
+        uint8_t hdr[KC_BATCH_HEADER_BYTES];
+        size_t got = fread(hdr, 1, sizeof(hdr), f);
+        if (got == 0)
+            break;
+        kc_batch_header h;
+        if (got < sizeof(hdr) || kc_batch_header_parse(hdr, got, &h) || h.magic != 2 ||
+            h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD) {
+            fprintf(out, "Found %zu invalid bytes at position %" PRIu64 "\n", got, pos);
+            break;
+        }
+        size_t size = (size_t)h.length + KC_BATCH_LOG_OVERHEAD;
+        if (size > cap) {
+            free(buf);
+            cap = size;
+            if (!(buf = malloc(cap)))
+                return -1;
+        }
+        memcpy(buf, hdr, sizeof(hdr));
+        size_t rest = fread(buf + sizeof(hdr), 1, size - sizeof(hdr), f);
+        if (rest < size - sizeof(hdr)) {
+            fprintf(out,
+                    "Found a truncated batch of %zu bytes (expected %zu) at position %" PRIu64 "\n",
+                    rest + sizeof(hdr), size, pos);
+            break;
+        }
+        bool valid = kc_batch_compute_crc(buf, size) == h.crc;
+        int codec = h.attributes & KC_ATTR_CODEC_MASK;
+        int32_t last_seq = h.base_sequence < 0 ? -1 : h.base_sequence + h.last_offset_delta;
+        fprintf(out,
+                "baseOffset: %" PRId64 " lastOffset: %" PRId64 " count: %d baseSequence: %d "
+                "lastSequence: %d producerId: %" PRId64 " producerEpoch: %d "
+                "partitionLeaderEpoch: %d isTransactional: %s isControl: %s position: %" PRIu64
+                " %s: %" PRId64 " size: %zu magic: %d compresscodec: %s crc: %u isvalid: %s\n",
+                h.base_offset, h.base_offset + h.last_offset_delta, h.record_count, h.base_sequence,
+                last_seq, h.producer_id, h.producer_epoch, h.partition_leader_epoch,
+                h.attributes & KC_ATTR_TRANSACTIONAL ? "true" : "false",
+                h.attributes & KC_ATTR_CONTROL ? "true" : "false", pos,
+                h.attributes & KC_ATTR_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime",
+                h.max_timestamp, size, h.magic, codec_name(codec), h.crc, valid ? "true" : "false");
+        if (print_data && codec == 0 && valid)
+            dump_records(buf, size, &h, out);
+        pos += size;
+    }
+    free(buf);
+    return 0;
+}
+
+static int dump_index(FILE *f, const char *path, bool time_index, FILE *out)
+{
+    int64_t base = base_offset_of(path);
+    fprintf(out, "Dumping %s\n", path);
+    uint8_t e[12];
+    size_t size = time_index ? 12 : 8;
+    while (fread(e, 1, size, f) == size) {
+        if (time_index)
+            fprintf(out, "timestamp: %" PRId64 " offset: %" PRId64 "\n", (int64_t)kc_be64(e),
+                    base + (int32_t)kc_be32(e + 8));
+        else
+            fprintf(out, "offset: %" PRId64 " position: %u\n", base + (int32_t)kc_be32(e),
+                    kc_be32(e + 4));
+    }
+    return 0;
+}
+
+int kc_dump_file(const char *path, bool print_data, FILE *out, FILE *err)
+{
+    bool is_log = ends_with(path, ".log"), is_index = ends_with(path, ".index"),
+         is_time = ends_with(path, ".timeindex");
+    if (!is_log && !is_index && !is_time) {
+        fprintf(err, "cafka dump-log: '%s' is not a .log, .index or .timeindex file\n", path);
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(err, "cafka dump-log: cannot open '%s'\n", path);
+        return -1;
+    }
+    int rc = is_log ? dump_segment(f, path, print_data, out) : dump_index(f, path, is_time, out);
+    fclose(f);
+    return rc;
+}
