@@ -36,7 +36,7 @@ def dump(*paths, data=False):
 def watermarks(broker, topic, partition=0):
     from confluent_kafka import Consumer, TopicPartition
 
-    c = Consumer(rdkafka_conf(broker, extra={"group.id": "unused-wm"}))
+    c = Consumer(rdkafka_conf(broker, extra={"group.id": "unused-wm", "enable.auto.commit": False}))
     try:
         return c.get_watermark_offsets(TopicPartition(topic, partition), timeout=scaled(10))
     finally:
@@ -52,7 +52,7 @@ def test_segments_roll_and_retention_deletes_while_consumer_keeps_up(broker_fact
                                    "file.delete.delay.ms": "200"})
     n, value = 12000, b"x" * 1000  # ~12 MB through 1 MiB segments
     p = Producer(rdkafka_conf(b, extra={"linger.ms": 5, "acks": "1"}))
-    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-rolling", "fetch.max.bytes": 1 << 20}))
+    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-rolling", "enable.auto.commit": False, "fetch.max.bytes": 1 << 20}))
     c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     got = []
     deadline = time.monotonic() + scaled(120)
@@ -135,7 +135,7 @@ def test_sigkill_during_produce_leaves_a_clean_prefix(broker_factory):
     assert "not shut down cleanly" in b.log_text()
     lo, hi = watermarks(b, topic)
     assert lo == 0 and hi >= max(acked_before_kill) + 1
-    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-killed"}))
+    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-killed", "enable.auto.commit": False}))
     c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     seen = {}
     deadline = time.monotonic() + scaled(60)
@@ -224,7 +224,7 @@ def test_clean_shutdown_checkpoints_and_index_rebuild(broker_factory):
     assert os.path.getsize(victim) // 8 == entries_before
     out = dump(victim)
     assert out.count("offset: ") == entries_before
-    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-cp"}))
+    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-cp", "enable.auto.commit": False}))
     c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
     got = []
     deadline = time.monotonic() + scaled(30)
