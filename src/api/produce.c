@@ -35,6 +35,9 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
                                                t->log_config.max_message_bytes, &h);
     if (err)
         return err;
+    if (t->log_config.cleanup_compact &&
+        kc_batch_has_null_key(pd->records.p, (size_t)pd->records.len, &h))
+        return KC_ERR_INVALID_RECORD;
     if (v < 7 && (h.attributes & KC_ATTR_CODEC_MASK) == 4)
         return KC_ERR_UNSUPPORTED_COMPRESSION_TYPE; /* zstd needs Produce v7 (KIP-110) */
     if (acks == -1 && b->cfg->min_insync_replicas > 1)

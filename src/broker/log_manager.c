@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/workers.h"
 #include "storage/checkpoint.h"
+#include "storage/cleaner.h"
 
 #define FLUSH_CHECK_MS 1000
 
@@ -30,7 +31,7 @@ struct delete_ctx;
 typedef struct kc_log_manager {
     log_dir_state dirs[KC_MAX_LOG_DIRS];
     struct delete_ctx *deletes; /* renamed `.deleted`, waiting for file.delete.delay.ms */
-    struct event *retention_timer, *checkpoint_timer, *flush_timer;
+    struct event *retention_timer, *checkpoint_timer, *flush_timer, *cleaner_timer;
 } kc_log_manager;
 
 static kc_log_manager *lm(kc_broker *b)
@@ -331,6 +332,66 @@ static void on_flush_timer(evutil_socket_t fd, short what, void *arg)
         each_log(b, flush_if_due);
 }
 
+typedef struct clean_ctx {
+    kc_partition *p;
+    kc_clean_job *job;
+    int rc;
+} clean_ctx;
+
+static void clean_work(void *arg)
+{
+    clean_ctx *c = arg;
+    c->rc = kc_cleaner_run(c->job);
+}
+
+static void clean_done(void *arg)
+{
+    clean_ctx *c = arg;
+    kc_clean_stats st;
+    if (c->rc)
+        kc_error("STORAGE", "compaction of %s-%d failed: %s", c->p->topic->name, c->p->id,
+                 strerror(-c->rc));
+    int n = kc_cleaner_finish(c->p->log, c->job, c->rc == 0, &st);
+    if (n > 0)
+        kc_info("STORAGE",
+                "compacted %s-%d: %d segments, %" PRId64 " of %" PRId64 " records kept, %" PRId64
+                " -> %" PRId64 " bytes",
+                c->p->topic->name, c->p->id, st.segments, st.records_kept, st.records_read,
+                st.bytes_before, st.bytes_after);
+    c->p->cleaning = false;
+    free(c);
+}
+
+static void clean_if_dirty(kc_broker *b, kc_partition *p)
+{
+    if (!p->topic->log_config.cleanup_compact || p->cleaning)
+        return;
+    int n = kc_plog_segment_count(p->log);
+    int64_t last_closed = n > 1 ? kc_plog_segment_base(p->log, n - 2) : -1;
+    if (last_closed < 0 || last_closed == p->cleaned_through)
+        return; /* no closed segment new since the last pass */
+    kc_clean_job *job = kc_cleaner_prepare(p->log, kc_now_ms());
+    if (!job)
+        return;
+    clean_ctx *c = calloc(1, sizeof(*c));
+    if (!c)
+        kc_fatal("logs: out of memory");
+    c->p = p;
+    c->job = job;
+    p->cleaning = true;
+    p->cleaned_through = last_closed;
+    kc_workers_submit(b->workers, clean_work, clean_done, c);
+}
+
+static void on_cleaner_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    if (!b->shutting_down)
+        each_log(b, clean_if_dirty);
+}
+
 static struct event *periodic(kc_broker *b, int64_t ms, event_callback_fn fn)
 {
     struct event *ev = event_new(b->base, -1, EV_PERSIST, fn, b);
@@ -346,6 +407,8 @@ void kc_log_manager_start_tasks(kc_broker *b)
     m->checkpoint_timer =
         periodic(b, b->cfg->log_flush_offset_checkpoint_interval_ms, on_checkpoint_timer);
     m->flush_timer = periodic(b, FLUSH_CHECK_MS, on_flush_timer);
+    int64_t backoff = b->cfg->log_cleaner_backoff_ms > 0 ? b->cfg->log_cleaner_backoff_ms : 1;
+    m->cleaner_timer = periodic(b, backoff, on_cleaner_timer);
 }
 
 void kc_log_manager_shutdown(kc_broker *b)
@@ -387,8 +450,9 @@ void kc_log_manager_free(kc_broker *b)
         delete_unlink_pending(m, d);
         delete_work(d);
     }
-    struct event *evs[3] = {m->retention_timer, m->checkpoint_timer, m->flush_timer};
-    for (int i = 0; i < 3; i++)
+    struct event *evs[4] = {m->retention_timer, m->checkpoint_timer, m->flush_timer,
+                            m->cleaner_timer};
+    for (int i = 0; i < 4; i++)
         if (evs[i])
             event_free(evs[i]);
     free(m);

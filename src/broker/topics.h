@@ -30,6 +30,8 @@ typedef struct kc_partition {
     int log_dir;           /* index into cfg->log_dirs of the folder holding the log */
     int64_t last_flush_ms; /* when a flush was last started (flush.ms) */
     bool flush_in_flight;
+    bool cleaning;           /* a compaction job is running */
+    int64_t cleaned_through; /* base of the last closed segment when compaction last ran */
 } kc_partition;
 
 struct kc_topic {

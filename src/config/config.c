@@ -71,6 +71,7 @@ static const conf_key keys[] = {
      "60000", 1, LMAX},
     {"log.flush.scheduler.interval.ms", CT_LONG, F(log_flush_scheduler_interval_ms),
      "9223372036854775807", 1, LMAX},
+    {"log.cleaner.backoff.ms", CT_LONG, F(log_cleaner_backoff_ms), "15000", 0, LMAX},
     {"offsets.topic.num.partitions", CT_INT, F(offsets_topic_num_partitions), "50", 1, IMAX},
     {"offsets.topic.replication.factor", CT_INT, F(offsets_topic_replication_factor), "3", 1,
      INT16_MAX},

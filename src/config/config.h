@@ -61,6 +61,7 @@ typedef struct kc_config {
     int64_t log_cleaner_delete_retention_ms;
     int64_t log_flush_offset_checkpoint_interval_ms;
     int64_t log_flush_scheduler_interval_ms;
+    int64_t log_cleaner_backoff_ms;
     int32_t offsets_topic_num_partitions;
     int32_t offsets_topic_replication_factor;
     int64_t replica_lag_time_max_ms;

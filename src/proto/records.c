@@ -39,7 +39,8 @@ uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes)
  * Calls @p visit for each record; stops early when it returns non-zero. Returns -1 on a
  * malformed record, else 0. The walk is bounded by the batch and by RecordCount.
  */
-typedef int (*record_visit_fn)(int32_t offset_delta, int64_t timestamp_delta, void *arg);
+typedef int (*record_visit_fn)(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len,
+                               void *arg);
 
 static int walk(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
                 record_visit_fn visit, void *arg)
@@ -82,7 +83,7 @@ static int walk(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
         }
         if (rec.err || kc_rbuf_remaining(&rec) != 0 || off_delta != i)
             return -1;
-        if (visit && visit(off_delta, ts_delta, arg))
+        if (visit && visit(off_delta, ts_delta, klen, arg))
             return 0;
     }
     return kc_rbuf_remaining(&r) == 0 ? 0 : -1;
@@ -99,8 +100,9 @@ struct ts_search {
     int64_t found_ts;
 };
 
-static int ts_visit(int32_t offset_delta, int64_t timestamp_delta, void *arg)
+static int ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)
 {
+    (void)key_len;
     struct ts_search *s = arg;
     if (s->base_timestamp + timestamp_delta >= s->target) {
         s->found_delta = offset_delta;
@@ -122,9 +124,10 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
     return h->base_offset + s.found_delta;
 }
 
-static int max_ts_visit(int32_t offset_delta, int64_t timestamp_delta, void *arg)
+static int max_ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)
 {
     (void)offset_delta;
+    (void)key_len;
     int64_t *max = arg;
     if (timestamp_delta > *max)
         *max = timestamp_delta;
@@ -176,4 +179,24 @@ int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max
     if ((h->attributes & KC_ATTR_CODEC_MASK) == 0 && kc_batch_walk_records(records, (size_t)len, h))
         return KC_ERR_INVALID_RECORD;
     return KC_ERR_NONE;
+}
+
+static int null_key_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)
+{
+    (void)offset_delta;
+    (void)timestamp_delta;
+    if (key_len < 0) {
+        *(bool *)arg = true;
+        return 1;
+    }
+    return 0;
+}
+
+bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h)
+{
+    bool found = false;
+    if (h->attributes & KC_ATTR_CODEC_MASK)
+        return false;
+    walk(p, batch_bytes, h, null_key_visit, &found);
+    return found;
 }

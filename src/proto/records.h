@@ -13,6 +13,7 @@
 #ifndef KC_RECORDS_H
 #define KC_RECORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,5 +96,12 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
  * @return 1 when the batch was rewritten, 0 when it was already right or is compressed.
  */
 int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h);
+
+/**
+ * True when a record of the uncompressed batch at @p p has a null key: Kafka refuses such
+ * records on compacted topics (INVALID_RECORD, "Compacted topic cannot accept message without
+ * key"). Compressed batches are not walked (false).
+ */
+bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h);
 
 #endif

@@ -326,6 +326,19 @@ static bool ends_with(const char *s, const char *suffix)
 /* Lists segment base offsets; removes leftovers of interrupted deletions and cleanings. */
 static int list_segments(const char *dir, int64_t **bases_out, size_t *n_out)
 {
+    char staging[4096];
+    snprintf(staging, sizeof(staging), "%s/%s", dir, KC_CLEANER_STAGING);
+    DIR *sd = opendir(staging); /* an interrupted cleaning: its files are incomplete */
+    if (sd) {
+        struct dirent *e;
+        while ((e = readdir(sd))) {
+            char path[4096 + 260];
+            snprintf(path, sizeof(path), "%s/%s", staging, e->d_name);
+            if (e->d_name[0] != '.')
+                unlink(path);
+        }
+        closedir(sd);
+    }
     DIR *d = opendir(dir);
     if (!d)
         return -errno;
@@ -917,4 +930,80 @@ int kc_plog_flush(kc_plog *l)
         l->unflushed = 0;
     }
     return rc;
+}
+
+/* ------------------------------------------------------------------ cleaner support */
+
+int kc_segment_build_indexes(const char *dir, int64_t base, const kc_log_config *cfg)
+{
+    kc_plog tmp = {0};
+    tmp.dir = (char *)dir;
+    tmp.cfg = *cfg;
+    int rc;
+    segment *s = seg_new(&tmp, base, false, &rc);
+    if (!s)
+        return rc;
+    if ((rc = seg_open_indexes(&tmp, s, true, NULL))) {
+        seg_free(s);
+        return rc;
+    }
+    rc = seg_scan(&tmp, s, 0, true, NULL);
+    seg_deactivate(s);
+    seg_free(s);
+    return rc == 1 ? -EBADMSG : rc;
+}
+
+int kc_plog_closed_segment(const kc_plog *l, int i, int64_t *base, int64_t *max_timestamp,
+                           int *fd_dup)
+{
+    if (i < 0 || i >= l->nsegs - 1)
+        return -1;
+    const segment *s = l->segs[i];
+    *base = s->base_offset;
+    *max_timestamp = seg_largest_timestamp(l, s);
+    *fd_dup = dup(s->fd);
+    return *fd_dup < 0 ? -1 : 0;
+}
+
+int kc_plog_replace_segment(kc_plog *l, int64_t base, const char *staging)
+{
+    static const char *const exts[] = {".log", ".index", ".timeindex"};
+    int idx = -1;
+    for (int i = 0; i < l->nsegs - 1; i++)
+        if (l->segs[i]->base_offset == base)
+            idx = i;
+    char from[4096], to[4096];
+    if (idx < 0) {
+        for (size_t k = 0; k < 3; k++) {
+            snprintf(from, sizeof(from), "%s/%020" PRId64 "%s", staging, base, exts[k]);
+            unlink(from);
+        }
+        return 0;
+    }
+    /* the .log goes last: until it moves, the old log with a rebuilt-on-load index is valid */
+    for (int k = 2; k >= 0; k--) {
+        snprintf(from, sizeof(from), "%s/%020" PRId64 "%s", staging, base, exts[k]);
+        seg_path(l, base, exts[k], to, sizeof(to));
+        if (rename(from, to))
+            return -errno;
+    }
+    segment *old = l->segs[idx];
+    int rc;
+    segment *s = seg_new(l, base, false, &rc);
+    if (s && (rc = seg_open_indexes(l, s, true, NULL))) {
+        seg_free(s);
+        s = NULL;
+    }
+    if (s && seg_load_trusted(l, s, false, &(kc_plog_open_stats){0}) < 0) {
+        seg_free(s);
+        s = NULL;
+        rc = -EIO;
+    }
+    if (!s)
+        return rc;
+    seg_deactivate(s);
+    s->roll_base_ms = old->roll_base_ms;
+    l->segs[idx] = s;
+    seg_free(old);
+    return 1;
 }

@@ -26,6 +26,9 @@
 
 typedef struct kc_plog kc_plog;
 
+/** Sub-folder of a partition folder where the log cleaner builds replacement segments. */
+#define KC_CLEANER_STAGING ".cleaner"
+
 /** What the log dir's checkpoints and clean-shutdown marker say about this log. */
 typedef struct kc_plog_open_opts {
     bool clean_shutdown;      /* .kafka_cleanshutdown was present: no recovery scan */
@@ -156,6 +159,28 @@ void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok);
 
 /** fsync every segment now (blocking: shutdown and tools). @return 0 or the first -errno. */
 int kc_plog_flush(kc_plog *l);
+
+/**
+ * Write the `.index` and `.timeindex` of segment file `<dir>/<base>.log` (a standalone file, e.g.
+ * one the log cleaner built in its staging folder), as recovery would rebuild them. Any thread;
+ * touches no kc_plog. @return 0 or -errno (a segment with an invalid batch is -EBADMSG).
+ */
+int kc_segment_build_indexes(const char *dir, int64_t base, const kc_log_config *cfg);
+
+/**
+ * Closed segment @p i (0 = oldest; never the active one): its base offset, largest timestamp
+ * and a dup() of its descriptor for a worker to read (caller closes). @return 0, or -1 when @p i
+ * is not a closed segment.
+ */
+int kc_plog_closed_segment(const kc_plog *l, int i, int64_t *base, int64_t *max_timestamp,
+                           int *fd_dup);
+
+/**
+ * Replace closed segment @p base with the files `<staging>/<base>.{log,index,timeindex}` (by
+ * rename) and reload it. Skipped when the segment is gone (retention) or active.
+ * @return 1 replaced, 0 skipped (staged files removed), -errno on a failed rename.
+ */
+int kc_plog_replace_segment(kc_plog *l, int64_t base, const char *staging);
 
 /** Trim the active indexes, close the files and free the log. Does not fsync. */
 void kc_plog_close(kc_plog *l);

@@ -236,3 +236,56 @@ def test_clean_shutdown_checkpoints_and_index_rebuild(broker_factory):
     assert got == [b"value-%05d" % i for i in range(5000)]
     out = dump(topic_dir(b, topic) / segs[0], data=True)
     assert "| offset: 0 CreateTime:" in out and "payload: value-00000" in out
+
+
+def test_compaction_keeps_latest_value_per_key_and_offsets(broker_factory):
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+
+    b = broker_factory(overrides={"log.cleaner.backoff.ms": "300"})
+    topic = "compacted"
+    create_topic(b, topic, config={"cleanup.policy": "compact", "segment.bytes": str(16 << 10),
+                                   "delete.retention.ms": "0"})
+    p = Producer(rdkafka_conf(b, extra={"linger.ms": 0, "batch.num.messages": 20}))
+    latest = {}
+    for i in range(2000):
+        key = b"k%d" % (i % 10)
+        val = None if (key == b"k0" and i >= 1990) else b"v%05d" % i + b"." * 50
+        p.produce(topic, key=key, value=val, partition=0)
+        latest[key] = (i, val)
+    assert p.flush(scaled(30)) == 0
+    for i in range(400):  # push the updates above out of the active segment
+        p.produce(topic, key=b"filler%d" % (i % 3), value=b"f" * 60, partition=0)
+    assert p.flush(scaled(30)) == 0
+    wait_for(lambda: "compacted compacted-0" in b.log_text(), scaled(30), "a compaction pass")
+
+    active_base = int(segments(b, topic)[-1][:-4])
+    c = Consumer(rdkafka_conf(b, extra={"group.id": "unused-compact", "enable.auto.commit": False}))
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    got = []
+    deadline = time.monotonic() + scaled(30)
+    while time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is None:
+            if got and got[-1][0] == 2399:
+                break
+            continue
+        if not m.error():
+            got.append((m.offset(), m.key(), m.value()))
+    c.close()
+    offsets = [o for o, _, _ in got]
+    assert offsets == sorted(offsets) and offsets[-1] == 2399  # offsets kept, order kept
+    cleaned = [(o, k, v) for o, k, v in got if o < active_base]
+    keys = [k for _, k, _ in cleaned]
+    assert len(keys) == len(set(keys)), "a key appears twice in the cleaned segments"
+    assert len(got) < 1000  # most of the 2400 records are gone
+    for key, (i, val) in latest.items():
+        if val is None:  # the tombstone is dropped once delete.retention.ms passed
+            assert all(k != key or v is None for _, k, v in got)
+            continue
+        assert (i, key, val) in got, f"latest value of {key} lost"
+    # null keys are refused on a compacted topic (INVALID_RECORD)
+    errs = []
+    p2 = Producer(rdkafka_conf(b, extra={"retries": 0}))
+    p2.produce(topic, value=b"no key", partition=0, on_delivery=lambda e, m: errs.append(e))
+    p2.flush(scaled(10))
+    assert errs and errs[0] is not None and errs[0].code() == 87
