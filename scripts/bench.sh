@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
+# scripts/bench.sh storage — the log layer alone (bench/storage_bench.c): append and sendfile
+# fetch throughput beside a raw sequential write and read of the same disk, in the same run
+# (BENCH_MIB, default 1024), under var/bench/storage.
+#
 # scripts/bench.sh [broker] — throughput benchmark (not a test): builds the release preset,
 # starts its own 3-node ZooKeeper ensemble (ports 42181-42183) and one broker (PLAINTEXT 49092)
 # under var/bench/, then runs bench/rdkafka_bench (librdkafka): a producer of BENCH_COUNT
@@ -16,6 +20,14 @@ dir=$root/var/bench
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release >/dev/null
+
+if [ "${1:-broker}" = storage ]; then
+    rm -rf "$dir/storage"
+    mkdir -p "$dir/storage"
+    build/release/bin/storage_bench "$dir/storage" "${BENCH_MIB:-1024}"
+    rm -rf "$dir/storage"
+    exit 0
+fi
 
 broker_pid=
 cleanup() {
