@@ -60,3 +60,17 @@ kcat -b 127.0.0.1:49092 -L -t bench >/dev/null 2>&1 || true # auto-creates the t
 sleep 0.5
 build/release/bin/rdkafka_bench produce 127.0.0.1:49092 bench "$count" "$size" "$acks"
 build/release/bin/rdkafka_bench consume 127.0.0.1:49092 bench "$count"
+
+# Cold read (KAFKA-7504): flush the log to disk with a clean restart, drop it from the page
+# cache, then consume it while a probe measures how long other requests wait.
+kill -TERM "$broker_pid"
+wait "$broker_pid" || true
+build/release/bin/cafka-server "$dir/server.properties" 2>>"$dir/broker.log" &
+broker_pid=$!
+for _ in $(seq 1 100); do
+    nc -z 127.0.0.1 49092 2>/dev/null && break
+    sleep 0.1
+done
+sleep 1
+/usr/bin/python3 bench/cold_read.py 127.0.0.1 49092 "$dir/data/bench-0" \
+    build/release/bin/rdkafka_bench consume 127.0.0.1:49092 bench "$count"
