@@ -1,12 +1,18 @@
 /*
  * Fetch (1), v4-11, and its delayed form (Kafka's DelayedFetch purgatory): when fewer than
- * min_bytes are available the request waits, off the reactor's critical path, until an append
- * makes enough bytes available or max_wait_ms passes; then the whole response is built fresh.
+ * min_bytes are available the request waits until an append makes enough bytes available or
+ * max_wait_ms passes; then the whole response is built fresh.
  *
- * Per partition: whole batches from the one holding fetch_offset, up to the high watermark,
- * within partition_max_bytes and what is left of max_bytes; the first batch of the first
- * non-empty partition is returned whole even when larger (KIP-74). fetch_offset outside
- * [log start offset, high watermark] gets OFFSET_OUT_OF_RANGE. No fetch sessions: session_id 0.
+ * Per partition, as Kafka's LogSegment.read: bytes from the batch holding fetch_offset up to the
+ * high watermark, within partition_max_bytes and what is left of max_bytes (the range may end
+ * mid-batch); the first batch of the first non-empty partition is returned whole even when
+ * larger (KIP-74). fetch_offset outside [log start offset, high watermark] gets
+ * OFFSET_OUT_OF_RANGE. No fetch sessions: session_id 0.
+ *
+ * Records are never copied here: the response carries file ranges that the connection sends
+ * with sendfile (PLAINTEXT) or reads into its TLS buffer. When a range is not in the page cache
+ * (mincore) a worker reads it first, so that a cold consumer cannot stall the reactor for
+ * everyone else (KAFKA-7504).
  */
 #include <event2/event.h>
 #include <stdlib.h>
