@@ -105,11 +105,7 @@ int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable);
 /** Skip a KIP-482 tagged-field section (count, then tag/size/data each). */
 void kc_rbuf_skip_tags(kc_rbuf *r);
 
-/** An empty writer. */
-#define KC_WBUF_INIT                                                                               \
-    {                                                                                              \
-        NULL, 0, 0                                                                                 \
-    }
+/* An empty writer is zero-initialised: kc_wbuf w = {0}; */
 /** Reserve @p n bytes at the end and return their offset (contents unspecified). */
 size_t kc_wbuf_reserve(kc_wbuf *w, size_t n);
 void kc_wbuf_put(kc_wbuf *w, const void *data, size_t n);

@@ -96,6 +96,7 @@ int kc_batch_walk_records(const uint8_t *p, size_t batch_bytes, const kc_batch_h
 
 struct ts_search {
     int64_t base_timestamp, target;
+    int32_t min_delta;
     int32_t found_delta;
     int64_t found_ts;
 };
@@ -104,7 +105,7 @@ static int ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_l
 {
     (void)key_len;
     struct ts_search *s = arg;
-    if (s->base_timestamp + timestamp_delta >= s->target) {
+    if (offset_delta >= s->min_delta && s->base_timestamp + timestamp_delta >= s->target) {
         s->found_delta = offset_delta;
         s->found_ts = s->base_timestamp + timestamp_delta;
         return 1;
@@ -112,16 +113,29 @@ static int ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_l
     return 0;
 }
 
-int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
-                                      const kc_batch_header *h, int64_t target_ms,
-                                      int64_t *timestamp_out)
+int64_t kc_batch_offset_for_timestamp_from(const uint8_t *p, size_t batch_bytes,
+                                           const kc_batch_header *h, int64_t target_ms,
+                                           int64_t min_offset, int64_t *timestamp_out)
 {
-    struct ts_search s = {h->base_timestamp, target_ms, -1, -1};
+    int64_t min_delta = min_offset - h->base_offset;
+    if (min_delta < 0)
+        min_delta = 0;
+    if (min_delta > INT32_MAX)
+        return -1;
+    struct ts_search s = {h->base_timestamp, target_ms, (int32_t)min_delta, -1, -1};
     if (walk(p, batch_bytes, h, ts_visit, &s) || s.found_delta < 0)
         return -1;
     if (timestamp_out)
         *timestamp_out = s.found_ts;
     return h->base_offset + s.found_delta;
+}
+
+int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
+                                      const kc_batch_header *h, int64_t target_ms,
+                                      int64_t *timestamp_out)
+{
+    return kc_batch_offset_for_timestamp_from(p, batch_bytes, h, target_ms, INT64_MIN,
+                                              timestamp_out);
 }
 
 static int max_ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)

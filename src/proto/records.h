@@ -88,6 +88,14 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
                                       int64_t *timestamp_out);
 
 /**
+ * As kc_batch_offset_for_timestamp(), considering only records at or after @p min_offset (the
+ * log start offset: Kafka never answers a record below it).
+ */
+int64_t kc_batch_offset_for_timestamp_from(const uint8_t *p, size_t batch_bytes,
+                                           const kc_batch_header *h, int64_t target_ms,
+                                           int64_t min_offset, int64_t *timestamp_out);
+
+/**
  * Kafka's LogValidator for CreateTime batches: MaxTimestamp must be the largest record
  * timestamp, whatever the client wrote, so that ListOffsets by timestamp can trust it. For an
  * uncompressed, validated batch at @p batch (@p len bytes, header @p h) this rewrites

@@ -42,12 +42,19 @@ int kc_checkpoint_read(const char *path, kc_checkpoint *cp)
         char topic[300];
         int32_t partition;
         int64_t offset;
+        int end = -1;
+        /* exactly "<topic> <partition> <offset>": no extra field, no trailing junk */
         if (!fgets(line, sizeof(line), f) ||
-            sscanf(line, "%299s %" SCNd32 " %" SCNd64, topic, &partition, &offset) != 3)
+            sscanf(line, "%299s %" SCNd32 " %" SCNd64 "%n", topic, &partition, &offset, &end) !=
+                3 ||
+            end < 0 || strspn(line + end, " \r\n") != strlen(line + end))
             rc = -1;
         else
             kc_checkpoint_add(cp, topic, partition, offset);
     }
+    while (rc == 0 && fgets(line, sizeof(line), f)) /* more entries than the count says */
+        if (strspn(line, " \r\n") != strlen(line))
+            rc = -1;
     fclose(f);
     if (rc)
         kc_checkpoint_free(cp);

@@ -45,6 +45,7 @@ int kc_index_open(kc_index *ix, const char *path, int64_t base_offset, int entry
         return e;
     }
     ix->entries = (size_t)st.st_size / (size_t)entry_size;
+    ix->torn = (size_t)st.st_size % (size_t)entry_size != 0;
     size_t bytes = (size_t)st.st_size;
     if (writable) {
         size_t want = (size_t)(max_bytes < entry_size ? entry_size : max_bytes);
@@ -91,7 +92,7 @@ void kc_time_index_entry(const kc_index *ix, size_t i, int64_t *timestamp, int64
 
 int kc_index_sanity_check(const kc_index *ix)
 {
-    if (ix->entries > ix->max_entries)
+    if (ix->torn || ix->entries > ix->max_entries)
         return -1;
     for (size_t i = 0; i < ix->entries; i++) {
         int64_t rel = rel_offset_at(ix, i);
@@ -185,6 +186,7 @@ void kc_time_index_last(const kc_index *ix, int64_t *timestamp, int64_t *offset)
 void kc_index_reset(kc_index *ix)
 {
     ix->entries = 0;
+    ix->torn = false;
 }
 
 void kc_index_truncate_to(kc_index *ix, int64_t offset)

@@ -29,6 +29,7 @@ typedef struct kc_index {
     int entry_size;      /* 8 or 12 */
     int64_t base_offset; /* the segment's base offset */
     bool writable;       /* preallocated for appends */
+    bool torn;           /* the file held a partial entry when opened (fails the sanity check) */
 } kc_index;
 
 /**

@@ -99,9 +99,11 @@ int kc_log_config_apply(kc_log_config *lc, const char *name, const char *value)
             continue;
         if (parse_long(value, nums[i].min, &v))
             return -1;
-        if (nums[i].dst32) {
+        if (nums[i].dst32 || strcmp(name, "segment.bytes") == 0) { /* Kafka INT configs */
             if (v > INT32_MAX)
                 return -1;
+        }
+        if (nums[i].dst32) {
             *nums[i].dst32 = (int32_t)v;
         } else {
             *nums[i].dst64 = v;

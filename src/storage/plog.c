@@ -454,7 +454,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             seg_deactivate(s);
         else if (truncated) {
             /* it becomes the active segment: indexes stay writable */
-            s->roll_base_ms = s->max_timestamp >= 0 ? s->max_timestamp : o->now_ms;
+            s->roll_base_ms = o->now_ms;
         }
     }
     free(bases);
@@ -472,7 +472,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     }
     segment *a = active(l);
     if (a->roll_base_ms < 0 && a->size > 0)
-        a->roll_base_ms = a->max_timestamp >= 0 ? a->max_timestamp : o->now_ms;
+        a->roll_base_ms = o->now_ms; /* segment.ms counts from when this process opened it */
     int64_t leo = a->next_offset;
     l->log_start_offset = l->segs[0]->base_offset;
     if (o->log_start_offset > l->log_start_offset)
@@ -771,7 +771,7 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
                 continue;
             }
             if (h.attributes & KC_ATTR_CODEC_MASK) {
-                if (h.base_timestamp < timestamp_ms)
+                if (h.base_timestamp < timestamp_ms || h.base_offset < l->log_start_offset)
                     return -1;
                 *offset_out = h.base_offset;
                 *timestamp_out = h.base_timestamp;
@@ -782,12 +782,18 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
                 kc_fatal("plog: out of memory");
             rc = pread_full(s->fd, buf, size, (off_t)pos);
             if (rc == 0)
-                *offset_out =
-                    kc_batch_offset_for_timestamp(buf, size, &h, timestamp_ms, timestamp_out);
+                *offset_out = kc_batch_offset_for_timestamp_from(
+                    buf, size, &h, timestamp_ms, l->log_start_offset, timestamp_out);
             free(buf);
             if (rc)
                 return rc;
-            return *offset_out >= 0 ? 0 : -1;
+            if (*offset_out >= 0)
+                return 0;
+            /* MaxTimestamp qualified but every qualifying record is below the log start
+             * offset: the answer lies further on */
+            *timestamp_out = -1;
+            pos += size;
+            continue;
         }
     }
     return 0;

@@ -10,7 +10,9 @@
 #include <criterion/criterion.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/dispatch.h"
 #include "kc_apis.h"
@@ -25,7 +27,8 @@ static bool str_equal(kc_str a, kc_str b)
     return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, (size_t)a.len) == 0);
 }
 
-static bool bytes_equal(kc_bytes a, kc_bytes b)
+/* RECORDS fields held in memory (decoders never produce file-backed ones: fd -1). */
+static bool records_equal(kc_records a, kc_records b)
 {
     if (a.len < 0 || b.len < 0)
         return a.len == b.len;
@@ -33,7 +36,8 @@ static bool bytes_equal(kc_bytes a, kc_bytes b)
 }
 
 #define S(lit)    ((kc_str){lit, (int32_t)sizeof(lit) - 1})
-#define B(lit)    ((kc_bytes){(const uint8_t *)(lit), (int32_t)sizeof(lit) - 1})
+#define R(lit)    ((kc_records){(const uint8_t *)(lit), (int32_t)sizeof(lit) - 1, -1, 0})
+#define R_NULL    ((kc_records){NULL, -1, -1, 0})
 #define N_OF(arr) ((int32_t)(sizeof(arr) / sizeof((arr)[0])))
 
 #define STR_EQ(a, b, what)                                                                         \
@@ -74,7 +78,7 @@ static void i32_array_eq(int v, const int32_t *a, int32_t an, const int32_t *b, 
                      (v));                                                                         \
         cr_assert_eq(kc_rbuf_remaining(&r_), 0, #type " v%d: %zu bytes left over", (v),            \
                      kc_rbuf_remaining(&r_));                                                      \
-        kc_wbuf re_ = KC_WBUF_INIT;                                                                \
+        kc_wbuf re_ = {0};                                                                         \
         type##_encode(&re_, (v), (out));                                                           \
         cr_assert_eq(re_.len, (enc).len, #type " v%d: re-encoded %zu bytes, first %zu", (v),       \
                      re_.len, (enc).len);                                                          \
@@ -99,9 +103,10 @@ Test(apis, table_matches_spec)
         const char *name;
         int16_t lo, hi, flex;
     } want[] = {
-        {0, "Produce", 3, 7, 32767},     {1, "Fetch", 4, 11, 32767},
-        {2, "ListOffsets", 1, 3, 32767}, {3, "Metadata", 0, 5, 32767},
-        {18, "ApiVersions", 0, 3, 3},    {19, "CreateTopics", 0, 4, 32767},
+        {0, "Produce", 3, 7, 32767},        {1, "Fetch", 4, 11, 32767},
+        {2, "ListOffsets", 1, 3, 32767},    {3, "Metadata", 0, 5, 32767},
+        {18, "ApiVersions", 0, 3, 3},       {19, "CreateTopics", 0, 4, 32767},
+        {21, "DeleteRecords", 0, 1, 32767},
     };
     cr_assert_eq(KC_API_COUNT, N_OF(want));
     for (int i = 0; i < KC_API_COUNT; i++) {
@@ -117,6 +122,7 @@ Test(apis, table_matches_spec)
     cr_assert_null(kc_api_find(4));
     cr_assert_null(kc_api_find(-1));
     cr_assert_null(kc_api_find(20));
+    cr_assert_null(kc_api_find(22));
 }
 
 Test(apis, every_api_has_a_handler)
@@ -145,23 +151,24 @@ static void produce_req_cmp(int v, const kc_produce_req *a, const kc_produce_req
         EQ(x->partition_data_count, y->partition_data_count, "partition_data_count");
         for (int32_t j = 0; j < x->partition_data_count; j++) {
             EQ(x->partition_data[j].index, y->partition_data[j].index, "index");
-            cr_assert(bytes_equal(x->partition_data[j].records, y->partition_data[j].records),
+            cr_assert(records_equal(x->partition_data[j].records, y->partition_data[j].records),
                       "v%d records", v);
+            cr_assert_eq(y->partition_data[j].records.fd, -1, "v%d decoded records are a view", v);
         }
     }
 }
 
 Test(apis, produce_request_roundtrip_all_versions)
 {
-    kc_produce_partition p0[] = {{0, B("\x01\x02\x03\x04\x05")}, {7, {NULL, -1}}};
-    kc_produce_partition p1[] = {{2, B("")}};
+    kc_produce_partition p0[] = {{0, R("\x01\x02\x03\x04\x05")}, {7, R_NULL}};
+    kc_produce_partition p1[] = {{2, R("")}};
     kc_produce_topic t[] = {{S("orders"), N_OF(p0), p0}, {S("t2"), N_OF(p1), p1}};
     const kc_api_info *info = api(KC_API_PRODUCE);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         for (int txn = 0; txn < 2; txn++) {
             kc_produce_req in = {txn ? S("txn-1") : KC_STR_NULL, -1, 30000, N_OF(t), t};
             kc_produce_req out;
-            kc_wbuf enc = KC_WBUF_INIT;
+            kc_wbuf enc = {0};
             kc_arena a = KC_ARENA_INIT;
             ROUNDTRIP(kc_produce_req, v, &in, &out, enc, a);
             produce_req_cmp(v, &in, &out);
@@ -200,7 +207,7 @@ Test(apis, produce_response_roundtrip_all_versions)
     size_t prev_len = 0;
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_produce_resp out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_produce_resp, v, &in, &out, enc, a);
         produce_resp_cmp(v, &in, &out);
@@ -251,11 +258,12 @@ Test(apis, produce_v3_request_bytes)
     cr_assert(kc_str_eq(req.topic_data[0].name, "foo"));
     cr_assert_eq(req.topic_data[0].partition_data_count, 1);
     cr_assert_eq(req.topic_data[0].partition_data[0].index, 2);
-    kc_bytes rec = req.topic_data[0].partition_data[0].records;
+    kc_records rec = req.topic_data[0].partition_data[0].records;
     cr_assert_eq(rec.len, 4);
     cr_assert_eq(rec.p, frame + sizeof(frame) - 4, "records must be a view into the frame");
+    cr_assert_eq(rec.fd, -1);
     /* re-encoding gives the same body */
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_produce_req_encode(&w, 3, &req);
     cr_assert_eq(w.len, body_len);
     cr_assert_eq(memcmp(w.data, body, body_len), 0);
@@ -400,7 +408,7 @@ Test(apis, fetch_request_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_FETCH);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_fetch_req out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_fetch_req, v, &in, &out, enc, a);
         fetch_req_cmp(v, &in, &out);
@@ -435,7 +443,8 @@ static void fetch_resp_cmp(int v, const kc_fetch_resp *in, const kc_fetch_resp *
             }
             EQ(q->preferred_read_replica, v >= 11 ? p->preferred_read_replica : -1,
                "preferred_read_replica");
-            cr_assert(bytes_equal(q->records, p->records), "v%d records", v);
+            cr_assert(records_equal(q->records, p->records), "v%d records", v);
+            cr_assert_eq(q->records.fd, -1, "v%d decoded records are a view", v);
         }
     }
 }
@@ -444,22 +453,93 @@ Test(apis, fetch_response_roundtrip_all_versions)
 {
     kc_fetch_aborted_transaction at[] = {{1000, 5}, {1001, 9}};
     kc_fetch_partition_data pd[] = {
-        {0, 0, 100, 90, 3, N_OF(at), at, 2, B("\x00\x01\x02\x03\x04\x05\x06\x07")},
-        {1, 1, -1, -1, -1, -1, NULL, -1, {NULL, -1}},
-        {2, 0, 5, 5, 0, 0, NULL, 1, B("")},
+        {0, 0, 100, 90, 3, N_OF(at), at, 2, R("\x00\x01\x02\x03\x04\x05\x06\x07")},
+        {1, 1, -1, -1, -1, -1, NULL, -1, R_NULL},
+        {2, 0, 5, 5, 0, 0, NULL, 1, R("")},
     };
     kc_fetch_topic_response tr[] = {{S("events"), N_OF(pd), pd}};
     kc_fetch_resp in = {12, 0, 4242, N_OF(tr), tr};
     const kc_api_info *info = api(KC_API_FETCH);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_fetch_resp out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_fetch_resp, v, &in, &out, enc, a);
         fetch_resp_cmp(v, &in, &out);
         kc_wbuf_free(&enc);
         kc_arena_free(&a);
     }
+}
+
+/* The bytes a writer sends: its memory with the spliced file ranges read in at their places. */
+static uint8_t *flatten(const kc_wbuf *w, size_t *len)
+{
+    size_t total = kc_wbuf_total(w), out = 0, mem = 0;
+    uint8_t *b = malloc(total ? total : 1);
+    cr_assert_not_null(b);
+    for (int i = 0; i < w->n_splices; i++) {
+        const kc_wbuf_splice *sp = &w->splices[i];
+        cr_assert_geq(sp->at, mem, "splices in output order");
+        memcpy(b + out, w->data + mem, sp->at - mem);
+        out += sp->at - mem;
+        mem = sp->at;
+        cr_assert_eq(pread(sp->fd, b + out, sp->len, sp->offset), (ssize_t)sp->len);
+        out += sp->len;
+    }
+    memcpy(b + out, w->data + mem, w->len - mem);
+    out += w->len - mem;
+    cr_assert_eq(out, total);
+    *len = out;
+    return b;
+}
+
+/* A Fetch response whose records are a file range (zero-copy) sends exactly the bytes of the
+ * same response with the records in memory, in every version. */
+Test(apis, fetch_response_file_backed_records_all_versions)
+{
+    static const uint8_t file_bytes[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    char path[] = "/tmp/cafka-unit-apis-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    unlink(path);
+    cr_assert_eq(write(fd, file_bytes, sizeof(file_bytes) - 1), (ssize_t)sizeof(file_bytes) - 1);
+    /* bytes 5..24 of the file */
+    kc_records from_file = {NULL, 20, fd, 5};
+    kc_records in_mem = {file_bytes + 5, 20, -1, 0};
+    const kc_api_info *info = api(KC_API_FETCH);
+    for (int16_t v = info->min_version; v <= info->max_version; v++) {
+        kc_fetch_partition_data pd_file[] = {{0, 0, 100, 100, 0, 0, NULL, -1, from_file},
+                                             {1, 0, 7, 7, 0, 0, NULL, -1, R("")}};
+        kc_fetch_partition_data pd_mem[] = {{0, 0, 100, 100, 0, 0, NULL, -1, in_mem},
+                                            {1, 0, 7, 7, 0, 0, NULL, -1, R("")}};
+        kc_fetch_topic_response tf[] = {{S("t"), N_OF(pd_file), pd_file}};
+        kc_fetch_topic_response tm[] = {{S("t"), N_OF(pd_mem), pd_mem}};
+        kc_fetch_resp rf = {0, 0, 0, N_OF(tf), tf}, rm = {0, 0, 0, N_OF(tm), tm};
+        kc_wbuf wf = {0}, wm = {0};
+        kc_fetch_resp_encode(&wf, v, &rf);
+        kc_fetch_resp_encode(&wm, v, &rm);
+        cr_assert_eq(wf.n_splices, 1, "v%d: one splice", v);
+        cr_assert_eq(wf.splices[0].len, 20);
+        cr_assert_eq(wf.splices[0].offset, 5);
+        cr_assert_eq(wm.n_splices, 0);
+        cr_assert_eq(kc_wbuf_total(&wf), wm.len, "v%d: same size", v);
+        size_t n;
+        uint8_t *flat = flatten(&wf, &n);
+        cr_assert_eq(memcmp(flat, wm.data, n), 0, "v%d: same bytes", v);
+        /* and it decodes to the records */
+        kc_rbuf r;
+        kc_rbuf_init(&r, flat, n);
+        kc_fetch_resp out;
+        kc_arena a = KC_ARENA_INIT;
+        cr_assert_eq(kc_fetch_resp_decode(&r, v, &out, &a), 0);
+        cr_assert_eq(kc_rbuf_remaining(&r), 0);
+        cr_assert(records_equal(out.responses[0].partitions[0].records, in_mem), "v%d", v);
+        free(flat);
+        kc_arena_free(&a);
+        kc_wbuf_free(&wf);
+        kc_wbuf_free(&wm);
+    }
+    close(fd);
 }
 
 /* Fetch v4 request as librdkafka/Java send it: no session, no log_start_offset. */
@@ -540,7 +620,7 @@ Test(apis, fetch_v4_response_bytes)
     cr_assert_eq(p->aborted_transactions_count, -1);
     cr_assert_eq(p->preferred_read_replica, -1);
     cr_assert_eq(p->records.len, -1);
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_fetch_resp_encode(&w, 4, &resp);
     cr_assert_eq(w.len, sizeof(body));
     cr_assert_eq(memcmp(w.data, body, sizeof(body)), 0);
@@ -560,7 +640,7 @@ Test(apis, list_offsets_request_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_LIST_OFFSETS);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_list_offsets_req out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_list_offsets_req, v, &in, &out, enc, a);
         EQ(out.replica_id, -1, "replica_id");
@@ -585,7 +665,7 @@ Test(apis, list_offsets_response_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_LIST_OFFSETS);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_list_offsets_resp out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_list_offsets_resp, v, &in, &out, enc, a);
         EQ(out.throttle_time_ms, v >= 2 ? 100 : 0, "throttle_time_ms");
@@ -665,7 +745,7 @@ Test(apis, metadata_request_roundtrip_all_versions)
                                                  : -1,
                                   variant == 0 ? mt : NULL, false};
             kc_metadata_req out;
-            kc_wbuf enc = KC_WBUF_INIT;
+            kc_wbuf enc = {0};
             kc_arena a = KC_ARENA_INIT;
             ROUNDTRIP(kc_metadata_req, v, &in, &out, enc, a);
             EQ(out.topics_count, in.topics_count, "topics_count");
@@ -731,7 +811,7 @@ Test(apis, metadata_response_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_METADATA);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_metadata_resp out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_metadata_resp, v, &in, &out, enc, a);
         metadata_resp_cmp(v, &in, &out);
@@ -818,7 +898,7 @@ Test(apis, metadata_v0_response_bytes)
     cr_assert_eq(p->isr_nodes_count, 1);
     cr_assert_eq(p->isr_nodes[0], 1);
     cr_assert_eq(p->offline_replicas_count, 0);
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_metadata_resp_encode(&w, 0, &m);
     cr_assert_eq(w.len, sizeof(body));
     cr_assert_eq(memcmp(w.data, body, sizeof(body)), 0);
@@ -880,7 +960,7 @@ Test(apis, api_versions_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_API_VERSIONS);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_api_versions_resp out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_api_versions_resp, v, &in, &out, enc, a);
         EQ(out.error_code, 35, "error_code");
@@ -897,7 +977,7 @@ Test(apis, api_versions_roundtrip_all_versions)
         kc_wbuf_free(&enc);
 
         kc_api_versions_req rout;
-        kc_wbuf renc = KC_WBUF_INIT;
+        kc_wbuf renc = {0};
         ROUNDTRIP(kc_api_versions_req, v, &rin, &rout, renc, a);
         if (v >= 3) {
             STR_EQ(rout.client_software_name, rin.client_software_name, "software name");
@@ -934,7 +1014,7 @@ Test(apis, api_versions_v0_response_bytes)
     cr_assert_eq(resp.api_keys[1].api_key, 18);
     cr_assert_eq(resp.api_keys[1].max_version, 3);
     cr_assert_eq(resp.throttle_time_ms, 0, "no throttle_time_ms in v0");
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_api_versions_resp_encode(&w, 0, &resp);
     cr_assert_eq(w.len, sizeof(body));
     cr_assert_eq(memcmp(w.data, body, sizeof(body)), 0);
@@ -1023,7 +1103,7 @@ Test(apis, create_topics_request_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_CREATE_TOPICS);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_create_topics_req out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_create_topics_req, v, &in, &out, enc, a);
         EQ(out.topics_count, N_OF(ct), "topics_count");
@@ -1061,7 +1141,7 @@ Test(apis, create_topics_response_roundtrip_all_versions)
     const kc_api_info *info = api(KC_API_CREATE_TOPICS);
     for (int16_t v = info->min_version; v <= info->max_version; v++) {
         kc_create_topics_resp out;
-        kc_wbuf enc = KC_WBUF_INIT;
+        kc_wbuf enc = {0};
         kc_arena a = KC_ARENA_INIT;
         ROUNDTRIP(kc_create_topics_resp, v, &in, &out, enc, a);
         EQ(out.throttle_time_ms, v >= 2 ? 50 : 0, "throttle_time_ms");
@@ -1151,5 +1231,109 @@ Test(apis, create_topics_assignment_bytes)
     cr_assert_eq(req.topics[0].assignments[0].broker_ids[0], 1);
     cr_assert_eq(req.topics[0].assignments[0].broker_ids[1], 2);
     cr_assert_eq(req.validate_only, true);
+    kc_arena_free(&a);
+}
+
+/* ======================================================================================== */
+/* DeleteRecords                                                                            */
+/* ======================================================================================== */
+
+Test(apis, delete_records_request_roundtrip_all_versions)
+{
+    kc_delete_records_partition dp[] = {{0, 100}, {3, -1}};
+    kc_delete_records_topic dt[] = {{S("events"), N_OF(dp), dp}, {S("empty"), 0, NULL}};
+    kc_delete_records_req in = {N_OF(dt), dt, 30000};
+    const kc_api_info *info = api(KC_API_DELETE_RECORDS);
+    for (int16_t v = info->min_version; v <= info->max_version; v++) {
+        kc_delete_records_req out;
+        kc_wbuf enc = {0};
+        kc_arena a = KC_ARENA_INIT;
+        ROUNDTRIP(kc_delete_records_req, v, &in, &out, enc, a);
+        EQ(out.topics_count, 2, "topics_count");
+        for (int32_t i = 0; i < 2; i++) {
+            STR_EQ(out.topics[i].name, dt[i].name, "name");
+            EQ(out.topics[i].partitions_count, dt[i].partitions_count, "partitions_count");
+            for (int32_t j = 0; j < dt[i].partitions_count; j++) {
+                EQ(out.topics[i].partitions[j].partition_index, dp[j].partition_index,
+                   "partition_index");
+                EQ(out.topics[i].partitions[j].offset, dp[j].offset, "offset");
+            }
+        }
+        EQ(out.timeout_ms, 30000, "timeout_ms");
+        kc_wbuf_free(&enc);
+        kc_arena_free(&a);
+    }
+}
+
+Test(apis, delete_records_response_roundtrip_all_versions)
+{
+    kc_delete_records_partition_result pr[] = {{0, 100, 0}, {3, -1, 1}};
+    kc_delete_records_topic_result tr[] = {{S("events"), N_OF(pr), pr}};
+    kc_delete_records_resp in = {7, N_OF(tr), tr};
+    const kc_api_info *info = api(KC_API_DELETE_RECORDS);
+    for (int16_t v = info->min_version; v <= info->max_version; v++) {
+        kc_delete_records_resp out;
+        kc_wbuf enc = {0};
+        kc_arena a = KC_ARENA_INIT;
+        ROUNDTRIP(kc_delete_records_resp, v, &in, &out, enc, a);
+        EQ(out.throttle_time_ms, 7, "throttle_time_ms");
+        EQ(out.topics_count, 1, "topics_count");
+        STR_EQ(out.topics[0].name, tr[0].name, "name");
+        EQ(out.topics[0].partitions_count, 2, "partitions_count");
+        for (int32_t j = 0; j < 2; j++) {
+            EQ(out.topics[0].partitions[j].partition_index, pr[j].partition_index, "index");
+            EQ(out.topics[0].partitions[j].low_watermark, pr[j].low_watermark, "low_watermark");
+            EQ(out.topics[0].partitions[j].error_code, pr[j].error_code, "error_code");
+        }
+        kc_wbuf_free(&enc);
+        kc_arena_free(&a);
+    }
+}
+
+/* DeleteRecords v0, laid out from the protocol guide:
+ * request  => [topics] timeout_ms; topics => name [partitions]; partitions => partition_index
+ *             offset
+ * response => throttle_time_ms [topics]; topics => name [partitions];
+ *             partitions => partition_index low_watermark error_code */
+Test(apis, delete_records_v0_bytes)
+{
+    static const uint8_t req_body[] = {
+        0x00, 0x00, 0x00, 0x01,                         /* [topics] 1 */
+        0x00, 0x01, 't',                                /* name "t" */
+        0x00, 0x00, 0x00, 0x01,                         /* [partitions] 1 */
+        0x00, 0x00, 0x00, 0x02,                         /* partition_index 2 */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, /* offset 256 */
+        0x00, 0x00, 0x13, 0x88,                         /* timeout_ms 5000 */
+    };
+    kc_rbuf r;
+    kc_rbuf_init(&r, req_body, sizeof(req_body));
+    kc_delete_records_req req;
+    kc_arena a = KC_ARENA_INIT;
+    cr_assert_eq(kc_delete_records_req_decode(&r, 0, &req, &a), 0);
+    cr_assert_eq(kc_rbuf_remaining(&r), 0);
+    cr_assert_eq(req.topics_count, 1);
+    cr_assert(kc_str_eq(req.topics[0].name, "t"));
+    cr_assert_eq(req.topics[0].partitions_count, 1);
+    cr_assert_eq(req.topics[0].partitions[0].partition_index, 2);
+    cr_assert_eq(req.topics[0].partitions[0].offset, 256);
+    cr_assert_eq(req.timeout_ms, 5000);
+
+    static const uint8_t resp_body[] = {
+        0x00, 0x00, 0x00, 0x00,                         /* throttle_time_ms 0 */
+        0x00, 0x00, 0x00, 0x01,                         /* [topics] 1 */
+        0x00, 0x01, 't',                                /* name "t" */
+        0x00, 0x00, 0x00, 0x01,                         /* [partitions] 1 */
+        0x00, 0x00, 0x00, 0x02,                         /* partition_index 2 */
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, /* low_watermark 256 */
+        0x00, 0x01,                                     /* error_code OFFSET_OUT_OF_RANGE */
+    };
+    kc_delete_records_partition_result pr = {2, 256, 1};
+    kc_delete_records_topic_result tr = {S("t"), 1, &pr};
+    kc_delete_records_resp resp = {0, 1, &tr};
+    kc_wbuf w = {0};
+    kc_delete_records_resp_encode(&w, 0, &resp);
+    cr_assert_eq(w.len, sizeof(resp_body));
+    cr_assert_eq(memcmp(w.data, resp_body, sizeof(resp_body)), 0);
+    kc_wbuf_free(&w);
     kc_arena_free(&a);
 }

@@ -1,10 +1,19 @@
-/* Wire reader/writer primitives (src/proto/buf.h): bounds, sticky errors, varints, strings. */
+/*
+ * Wire reader/writer primitives (src/proto/buf.h): bounds, sticky errors, varints, strings, and
+ * RECORDS fields that splice a file range into the output (zero-copy Fetch).
+ */
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "fs_util.h"
 #include "proto/buf.h"
 
 #define RB(r, ...)                                                                                 \
@@ -143,7 +152,7 @@ Test(buf, uvarint_known_encodings)
         {UINT32_MAX, {0xFF, 0xFF, 0xFF, 0xFF, 0x0F}, 5},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        kc_wbuf w = KC_WBUF_INIT;
+        kc_wbuf w = {0};
         kc_wbuf_uvarint(&w, cases[i].v);
         assert_bytes(&w, cases[i].enc, cases[i].n);
         kc_wbuf_free(&w);
@@ -195,7 +204,7 @@ Test(buf, varint_zigzag_known_encodings)
         {INT32_MIN, {0xFF, 0xFF, 0xFF, 0xFF, 0x0F}, 5},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        kc_wbuf w = KC_WBUF_INIT;
+        kc_wbuf w = {0};
         kc_wbuf_varint(&w, cases[i].v);
         assert_bytes(&w, cases[i].enc, cases[i].n);
         kc_wbuf_free(&w);
@@ -222,7 +231,7 @@ Test(buf, varlong_zigzag_known_encodings)
         {INT64_MIN, {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}, 10},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        kc_wbuf w = KC_WBUF_INIT;
+        kc_wbuf w = {0};
         kc_wbuf_varlong(&w, cases[i].v);
         assert_bytes(&w, cases[i].enc, cases[i].n);
         kc_wbuf_free(&w);
@@ -239,7 +248,7 @@ Test(buf, varint_round_trip_boundaries)
     const int32_t v32[] = {
         0,     -1,   1,       63,         -64,       64,        -65,           8191,
         -8192, 8192, 1 << 20, -(1 << 20), INT32_MAX, INT32_MIN, INT32_MAX - 1, INT32_MIN + 1};
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     for (size_t i = 0; i < sizeof(v32) / sizeof(v32[0]); i++)
         kc_wbuf_varint(&w, v32[i]);
     kc_rbuf r;
@@ -526,7 +535,7 @@ Test(buf, skip_tags_truncated_fails)
 
 Test(buf, writer_fixed_width)
 {
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_wbuf_i8(&w, -1);
     kc_wbuf_i16(&w, 0x1234);
     kc_wbuf_i32(&w, -2);
@@ -545,7 +554,7 @@ Test(buf, writer_fixed_width)
 
 Test(buf, writer_strings_and_arrays)
 {
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_wbuf_str(&w, false, kc_str_c("ab"));
     kc_wbuf_str(&w, false, KC_STR_NULL);
     kc_wbuf_str(&w, true, kc_str_c("ab"));
@@ -584,7 +593,7 @@ Test(buf, writer_strings_and_arrays)
 
 Test(buf, writer_growth_and_i32_at)
 {
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     size_t size_off = kc_wbuf_reserve(&w, 4);
     cr_assert_eq(size_off, 0);
     for (int32_t i = 0; i < 100000; i++)
@@ -611,7 +620,7 @@ Test(buf, writer_put_large_block)
     static uint8_t big[70000];
     for (size_t i = 0; i < sizeof(big); i++)
         big[i] = (uint8_t)(i * 31);
-    kc_wbuf w = KC_WBUF_INIT;
+    kc_wbuf w = {0};
     kc_wbuf_u8(&w, 1);
     kc_wbuf_put(&w, big, sizeof(big));
     kc_wbuf_put(&w, big, 0);
@@ -632,4 +641,204 @@ Test(buf, str_helpers)
     cr_assert(kc_str_same(a, (kc_str){"topicX", 5}));
     cr_assert_not(kc_str_same(a, kc_str_c("topiC")));
     cr_assert_not(kc_str_same(KC_STR_NULL, KC_STR_NULL));
+}
+
+/* ---- RECORDS and file splices ---- */
+
+static char tmp_path[64];
+
+/* A temp file holding bytes 0..@p n-1 as (i * 7) & 0xFF; returns an O_RDONLY descriptor. */
+static int temp_file(size_t n)
+{
+    snprintf(tmp_path, sizeof(tmp_path), "/tmp/cafka-unit-buf-XXXXXX");
+    int fd = mkstemp(tmp_path);
+    cr_assert_geq(fd, 0);
+    uint8_t *b = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(i * 7);
+    cr_assert_eq(write(fd, b, n), (ssize_t)n);
+    free(b);
+    close(fd);
+    fd = open(tmp_path, O_RDONLY);
+    cr_assert_geq(fd, 0);
+    unlink(tmp_path); /* the descriptors keep it alive */
+    return fd;
+}
+
+static bool same_file(int a, int b)
+{
+    struct stat sa, sb;
+    cr_assert_eq(fstat(a, &sa), 0);
+    cr_assert_eq(fstat(b, &sb), 0);
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+Test(buf, records_file_backed_classic)
+{
+    int fd = temp_file(1000);
+    kc_wbuf w = {0};
+    kc_wbuf_i16(&w, 0x0102); /* something before */
+    kc_records r = {NULL, 300, fd, 100};
+    kc_wbuf_records(&w, false, r);
+    kc_wbuf_i8(&w, 0x7E); /* and after */
+
+    /* memory part: the i16, the int32 length prefix (300), then the byte after the splice */
+    static const uint8_t want[] = {0x01, 0x02, 0x00, 0x00, 0x01, 0x2C, 0x7E};
+    assert_bytes(&w, want, sizeof(want));
+    cr_assert_eq(w.n_splices, 1);
+    cr_assert_geq(w.cap_splices, 1);
+    const kc_wbuf_splice *sp = &w.splices[0];
+    cr_assert_eq(sp->at, 6, "the file bytes go right after the length prefix (at %zu)", sp->at);
+    cr_assert_eq(sp->offset, 100);
+    cr_assert_eq(sp->len, 300);
+    cr_assert_neq(sp->fd, fd, "the splice holds its own (dup'd) descriptor");
+    cr_assert(fu_fd_open(sp->fd));
+    cr_assert(same_file(sp->fd, fd), "the dup refers to the same file");
+    cr_assert_eq(w.spliced_bytes, 300);
+    cr_assert_eq(kc_wbuf_total(&w), sizeof(want) + 300);
+
+    /* the caller may close its own descriptor: the splice's still reads the range */
+    close(fd);
+    uint8_t b[300];
+    cr_assert_eq(pread(sp->fd, b, sizeof(b), sp->offset), 300);
+    for (size_t i = 0; i < sizeof(b); i++)
+        cr_assert_eq(b[i], (uint8_t)((100 + i) * 7), "file byte %zu", 100 + i);
+
+    int dup_fd = sp->fd;
+    kc_wbuf_free(&w);
+    cr_assert_not(fu_fd_open(dup_fd), "kc_wbuf_free closes the dup'd descriptor");
+    cr_assert_null(w.splices);
+    cr_assert_eq(w.n_splices, 0);
+    cr_assert_eq(w.cap_splices, 0);
+    cr_assert_eq(w.spliced_bytes, 0);
+    cr_assert_eq(kc_wbuf_total(&w), 0);
+}
+
+Test(buf, records_file_backed_compact)
+{
+    int fd = temp_file(600);
+    kc_wbuf w = {0};
+    kc_wbuf_records(&w, true, (kc_records){NULL, 200, fd, 0});
+    /* COMPACT_RECORDS: uvarint(len + 1) = 201 = 0xC9 0x01 */
+    static const uint8_t want[] = {0xC9, 0x01};
+    assert_bytes(&w, want, sizeof(want));
+    cr_assert_eq(w.n_splices, 1);
+    cr_assert_eq(w.splices[0].at, 2);
+    cr_assert_eq(w.splices[0].offset, 0);
+    cr_assert_eq(w.splices[0].len, 200);
+    cr_assert_eq(kc_wbuf_total(&w), 202);
+    int d = w.splices[0].fd;
+    close(fd);
+    kc_wbuf_free(&w);
+    cr_assert_not(fu_fd_open(d));
+}
+
+Test(buf, records_in_memory_and_null_do_not_splice)
+{
+    kc_wbuf w = {0};
+    static const uint8_t mem[] = {0xAA, 0xBB, 0xCC};
+    kc_wbuf_records(&w, false, (kc_records){mem, 3, -1, 0});
+    kc_wbuf_records(&w, false, (kc_records){NULL, -1, -1, 0});
+    kc_wbuf_records(&w, true, (kc_records){mem, 3, -1, 0});
+    kc_wbuf_records(&w, true, (kc_records){NULL, -1, -1, 0});
+    /* file-backed only when p == NULL && len > 0: an empty range is written as empty bytes */
+    kc_wbuf_records(&w, false, (kc_records){NULL, 0, -1, 0});
+    static const uint8_t want[] = {
+        0x00, 0x00, 0x00, 0x03, 0xAA, 0xBB, 0xCC, /* classic */
+        0xFF, 0xFF, 0xFF, 0xFF,                   /* classic null */
+        0x04, 0xAA, 0xBB, 0xCC,                   /* compact */
+        0x00,                                     /* compact null */
+        0x00, 0x00, 0x00, 0x00,                   /* empty */
+    };
+    assert_bytes(&w, want, sizeof(want));
+    cr_assert_eq(w.n_splices, 0);
+    cr_assert_null(w.splices);
+    cr_assert_eq(w.spliced_bytes, 0);
+    cr_assert_eq(kc_wbuf_total(&w), sizeof(want));
+    kc_wbuf_free(&w);
+}
+
+Test(buf, several_splices_in_output_order)
+{
+    int fd = temp_file(4096);
+    kc_wbuf w = {0};
+    size_t total_file = 0;
+    /* more splices than the first allocation holds */
+    for (int i = 0; i < 20; i++) {
+        kc_wbuf_i32(&w, i);
+        kc_wbuf_file(&w, fd, 100 * i, (size_t)(10 + i));
+        total_file += (size_t)(10 + i);
+    }
+    cr_assert_eq(w.n_splices, 20);
+    cr_assert_geq(w.cap_splices, 20);
+    cr_assert_eq(w.len, 80);
+    cr_assert_eq(w.spliced_bytes, total_file);
+    cr_assert_eq(kc_wbuf_total(&w), 80 + total_file);
+    int fds[20];
+    for (int i = 0; i < 20; i++) {
+        cr_assert_eq(w.splices[i].at, (size_t)(4 * (i + 1)), "splice %d at %zu", i,
+                     w.splices[i].at);
+        cr_assert_eq(w.splices[i].offset, 100 * i);
+        cr_assert_eq(w.splices[i].len, (size_t)(10 + i));
+        fds[i] = w.splices[i].fd;
+        for (int k = 0; k < i; k++)
+            cr_assert_neq(fds[i], fds[k], "every splice has its own dup");
+    }
+    close(fd);
+    kc_wbuf_free(&w);
+    for (int i = 0; i < 20; i++)
+        cr_assert_not(fu_fd_open(fds[i]), "splice %d descriptor left open", i);
+}
+
+Test(buf, free_skips_handed_over_splices)
+{
+    /* a splice whose fd was handed over (-1) is not closed again */
+    int fd = temp_file(64);
+    kc_wbuf w = {0};
+    kc_wbuf_file(&w, fd, 0, 64);
+    int taken = w.splices[0].fd;
+    w.splices[0].fd = -1;
+    kc_wbuf_free(&w);
+    cr_assert(fu_fd_open(taken), "a handed-over descriptor belongs to its new owner");
+    close(taken);
+    close(fd);
+}
+
+Test(buf, zero_initialised_writer_is_empty)
+{
+    kc_wbuf w = {0};
+    cr_assert_eq(kc_wbuf_total(&w), 0);
+    kc_wbuf_free(&w);
+    cr_assert_null(w.data);
+    kc_wbuf_u8(&w, 5);
+    cr_assert_eq(kc_wbuf_total(&w), 1);
+    kc_wbuf_free(&w);
+}
+
+Test(buf, read_records_is_a_memory_view)
+{
+    RB(r, 0x00, 0x00, 0x00, 0x02, 0x11, 0x22, 0xFF, 0xFF, 0xFF, 0xFF, 0x03, 0x33, 0x44, 0x00);
+    kc_records a = kc_rbuf_records(&r, false, true);
+    cr_assert_eq(a.len, 2);
+    cr_assert_eq(a.p, r_data + 4, "a view into the buffer, not a copy");
+    cr_assert_eq(a.fd, -1);
+    kc_records n = kc_rbuf_records(&r, false, true);
+    cr_assert_eq(n.len, -1);
+    cr_assert_null(n.p);
+    cr_assert_eq(n.fd, -1);
+    kc_records c = kc_rbuf_records(&r, true, true);
+    cr_assert_eq(c.len, 2);
+    cr_assert_eq(c.p, r_data + 11);
+    cr_assert_eq(c.fd, -1);
+    cr_assert_eq(kc_rbuf_records(&r, true, true).len, -1);
+    cr_assert_eq(r.err, 0);
+    cr_assert_eq(kc_rbuf_remaining(&r), 0);
+
+    RB(bad, 0xFF, 0xFF, 0xFF, 0xFF);
+    (void)kc_rbuf_records(&bad, false, false);
+    cr_assert_neq(bad.err, 0, "null where not nullable");
+    RB(shortr, 0x00, 0x00, 0x00, 0x05, 0x01);
+    kc_records s = kc_rbuf_records(&shortr, false, true);
+    cr_assert_neq(shortr.err, 0);
+    cr_assert_eq(s.fd, -1);
 }
