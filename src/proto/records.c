@@ -117,9 +117,7 @@ int64_t kc_batch_offset_for_timestamp_from(const uint8_t *p, size_t batch_bytes,
                                            const kc_batch_header *h, int64_t target_ms,
                                            int64_t min_offset, int64_t *timestamp_out)
 {
-    int64_t min_delta = min_offset - h->base_offset;
-    if (min_delta < 0)
-        min_delta = 0;
+    int64_t min_delta = min_offset <= h->base_offset ? 0 : min_offset - h->base_offset;
     if (min_delta > INT32_MAX)
         return -1;
     struct ts_search s = {h->base_timestamp, target_ms, (int32_t)min_delta, -1, -1};
