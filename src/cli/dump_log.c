@@ -104,7 +104,9 @@ static int dump_segment(FILE *f, const char *path, bool print_data, FILE *out)
         kc_batch_header h;
         if (got < sizeof(hdr) || kc_batch_header_parse(hdr, got, &h) || h.magic != 2 ||
             h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD) {
-            fprintf(out, "Found %zu invalid bytes at position %" PRIu64 "\n", got, pos);
+            long end = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : -1;
+            uint64_t left = end >= 0 && (uint64_t)end > pos ? (uint64_t)end - pos : got;
+            fprintf(out, "Found %" PRIu64 " invalid bytes at position %" PRIu64 "\n", left, pos);
             break;
         }
         size_t size = (size_t)h.length + KC_BATCH_LOG_OVERHEAD;
@@ -150,7 +152,11 @@ static int dump_index(FILE *f, const char *path, bool time_index, FILE *out)
     fprintf(out, "Dumping %s\n", path);
     uint8_t e[12];
     size_t size = time_index ? 12 : 8;
-    while (fread(e, 1, size, f) == size) {
+    for (size_t i = 0; fread(e, 1, size, f) == size; i++) {
+        /* a preallocated or crashed index ends in zeros: like Kafka's DumpLogSegments, stop at
+         * the first entry after the first that points at the base offset again */
+        if (i > 0 && (int32_t)kc_be32(time_index ? e + 8 : e) == 0)
+            break;
         if (time_index)
             fprintf(out, "timestamp: %" PRId64 " offset: %" PRId64 "\n", (int64_t)kc_be64(e),
                     base + (int32_t)kc_be32(e + 8));

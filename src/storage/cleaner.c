@@ -195,7 +195,8 @@ static int filter_record(const rec_view *r, void *arg)
 {
     filter_ctx *f = arg;
     f->read++;
-    bool latest = r->key_len < 0 || map_get(f->map, key_hash(r->key, r->key_len)) == r->offset;
+    /* a record without a key cannot be compacted: Kafka's cleaner drops it */
+    bool latest = r->key_len >= 0 && map_get(f->map, key_hash(r->key, r->key_len)) == r->offset;
     bool expired_tombstone = r->value_len < 0 && f->drop_tombstones;
     if (latest && !expired_tombstone) {
         kc_wbuf_put(&f->out, r->raw, r->raw_len);
