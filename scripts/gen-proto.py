@@ -181,6 +181,43 @@ def null_ok(f):
     return f"(v >= {f.nullable_from})"
 
 
+FIXED_SIZE = {"int8": 1, "bool": 1, "int16": 2, "int32": 4, "int64": 8}
+
+
+def min_size_expr(f):
+    """C expression: the fewest bytes field f takes on the wire (in versions it exists)."""
+    if f.typ in FIXED_SIZE:
+        return str(FIXED_SIZE[f.typ])
+    if f.typ in ("string", "nstring"):
+        return "(flex ? 1 : 2)"
+    return "(flex ? 1 : 4)"  # bytes, records and arrays: int32 length or compact uvarint
+
+
+def gen_min_size(c, s):
+    """A function giving the fewest bytes one element of struct s takes at version v, so that
+    an array count can be checked against the bytes left before anything is allocated."""
+    c.append(f"static size_t min_{s.struct}(int16_t v, bool flex)")
+    c.append("{")
+    c.append("    size_t n = flex ? 1 : 0; /* tagged fields */")
+    c.append("    (void)v;")
+    for f in s.children:
+        cond = vcond(f)
+        add = f"n += {min_size_expr(f)};"
+        c.append(f"    if ({cond}) {add}" if cond else f"    {add}")
+    c.append("    return n;")
+    c.append("}")
+    c.append("")
+
+
+def elem_min_expr(f):
+    elem = f.typ[2:]
+    if elem in ("int32", "int64"):
+        return str(FIXED_SIZE[elem])
+    if elem == "string":
+        return "(flex ? 1 : 2)"
+    return f"min_{f.struct}(v, flex)"
+
+
 def gen_decoder(c, s, top):
     c.append(f"static int dec_{s.struct}(kc_rbuf *r, int16_t v, bool flex, {s.struct} *o, "
              "kc_arena *a)")
@@ -194,7 +231,8 @@ def gen_decoder(c, s, top):
             ind = "        "
         if f.typ.startswith("[]"):
             elem = f.typ[2:]
-            c.append(f"{ind}o->{f.name}_count = kc_rbuf_array_len(r, flex, {null_ok(f)});")
+            c.append(f"{ind}o->{f.name}_count = kc_rbuf_array_len(r, flex, {null_ok(f)}, "
+                     f"{elem_min_expr(f)});")
             c.append(f"{ind}if (r->err) return -1;")
             c.append(f"{ind}o->{f.name} = NULL;")
             c.append(f"{ind}if (o->{f.name}_count > 0) {{")
@@ -325,6 +363,8 @@ def main():
             structs = collect_structs(a, kind, a.msgs[kind])
             for s in structs:
                 gen_struct(h, s)
+            for s in structs[:-1]:  # the top-level message is never an array element
+                gen_min_size(c, s)
             for s in structs:
                 c.append(f"static int dec_{s.struct}(kc_rbuf *r, int16_t v, bool flex, "
                          f"{s.struct} *o, kc_arena *a);")

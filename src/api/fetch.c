@@ -188,6 +188,7 @@ static void delayed_remove(kc_delayed_fetch *d)
 static void delayed_complete(kc_delayed_fetch *d)
 {
     delayed_remove(d);
+    d->req->on_orphan = NULL;
     fetch_respond(d->broker, d->req, &d->r);
     free(d);
 }
@@ -220,6 +221,7 @@ void kc_broker_on_append(kc_broker *b, kc_partition *p)
     while (ready) {
         d = ready;
         ready = d->next;
+        d->req->on_orphan = NULL;
         fetch_respond(b, d->req, &d->r);
         free(d);
     }
@@ -230,6 +232,16 @@ void kc_fetch_complete_all(kc_broker *b)
 {
     while (b->delayed_fetches)
         delayed_complete(b->delayed_fetches);
+}
+
+/* The client went away: nobody will read the answer, so stop waiting for it now. */
+static void delayed_on_orphan(kc_request *req)
+{
+    kc_delayed_fetch *d = req->pending;
+    delayed_remove(d);
+    req->on_orphan = NULL;
+    free(d);
+    kc_request_respond(req); /* no connection: just frees the request */
 }
 
 void kc_handle_fetch(kc_request *req)
@@ -259,4 +271,6 @@ void kc_handle_fetch(kc_request *req)
     if (d->next)
         d->next->prev = d;
     b->delayed_fetches = d;
+    req->pending = d;
+    req->on_orphan = delayed_on_orphan;
 }

@@ -211,18 +211,38 @@ static zoo_op_t reg_ops[2];
 static char reg_path[64];
 static char *reg_json;
 
+static void on_registration_stat(const kc_zk_result *res, void *arg)
+{
+    kc_broker *b = arg;
+    b->registering = false;
+    if (res->rc == ZOK && res->stat.ephemeralOwner == kc_zk_session_id(b->zk)) {
+        b->registered = true;
+        b->broker_epoch = res->stat.czxid;
+        kc_info("ZK", "re-registered %s in the new session (broker epoch %lld)", reg_path,
+                (long long)b->broker_epoch);
+        arm_watches(b);
+    } else if (res->rc == ZOK) {
+        kc_error("ZK",
+                 "%s is registered by another session: is another broker running with "
+                 "id %d? shutting down",
+                 reg_path, b->cfg->broker_id);
+        kc_broker_shutdown(b, 1);
+    }
+    /* other errors: connection trouble; the next CONNECTED event tries again */
+}
+
 static void on_reregistered(const kc_zk_result *res, void *arg)
 {
     kc_broker *b = arg;
-    if (res->rc != ZOK) {
-        kc_error("ZK", "re-registration of %s failed: %s; shutting down", reg_path,
-                 zerror(res->rc));
-        kc_broker_shutdown(b, 1);
+    if (res->rc == ZOK || res->rc == ZNODEEXISTS) {
+        /* created now, or by an earlier attempt of this session whose answer was lost: the
+         * owner and the new broker epoch tell */
+        kc_zk_aget(b->zk, reg_path, 0, on_registration_stat, b);
         return;
     }
-    b->registered = true;
-    kc_info("ZK", "re-registered %s in the new session", reg_path);
-    arm_watches(b);
+    b->registering = false;
+    kc_warn("ZK", "re-registration of %s failed: %s; retrying on reconnection", reg_path,
+            zerror(res->rc));
 }
 
 static void prepare_registration_ops(kc_broker *b)
@@ -244,11 +264,13 @@ static void on_zk_session(int state, void *arg)
     if (state == ZOO_EXPIRED_SESSION_STATE) {
         kc_warn("ZK", "ZooKeeper session expired; opening a new session and registering again");
         b->registered = false;
+        b->registering = false;
         if (kc_zk_reconnect(b->zk)) {
             kc_error("ZK", "cannot open a new ZooKeeper session; shutting down");
             kc_broker_shutdown(b, 1);
         }
-    } else if (state == ZOO_CONNECTED_STATE && !b->registered) {
+    } else if (state == ZOO_CONNECTED_STATE && !b->registered && !b->registering) {
+        b->registering = true;
         prepare_registration_ops(b);
         kc_zk_amulti(b->zk, 2, reg_ops, on_reregistered, b);
     }
@@ -554,10 +576,11 @@ void kc_broker_destroy(kc_broker *b)
     kc_conns_free_all(b);
     if (b->log_manager)
         kc_log_manager_shutdown(b);
-    kc_zk_free(b->zk); /* closes the session: /brokers/ids/<id> is deleted now */
-    b->zk = NULL;
+    kc_zk_close(b->zk); /* closes the session: /brokers/ids/<id> is deleted now */
     if (b->mb)
         kc_mailbox_drain(b->mb); /* completions of cancelled ZooKeeper operations */
+    kc_zk_free(b->zk);
+    b->zk = NULL;
     kc_log_manager_free(b);
     kc_topics_destroy(&b->topics, false);
     if (b->sig_term)

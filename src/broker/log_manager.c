@@ -6,6 +6,7 @@
 #include "broker/log_manager.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/event.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct delete_ctx;
 typedef struct kc_log_manager {
     log_dir_state dirs[KC_MAX_LOG_DIRS];
     struct delete_ctx *deletes; /* renamed `.deleted`, waiting for file.delete.delay.ms */
+    bool checkpoint_in_flight;  /* one writer at a time: they share the .tmp names */
     struct event *retention_timer, *checkpoint_timer, *flush_timer, *cleaner_timer;
 } kc_log_manager;
 
@@ -65,7 +67,13 @@ int kc_log_manager_init(kc_broker *b)
         /* the marker only vouches for the state it was written for (Kafka removes it after
          * loading; from now on the logs change) */
         snprintf(path, sizeof(path), "%s/%s", dir, KC_CLEAN_SHUTDOWN_FILE);
-        unlink(path);
+        if (unlink(path) == 0) { /* durable, or a power loss could bring the marker back */
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+        }
     }
     return 0;
 }
@@ -150,6 +158,8 @@ static void flush_done(void *arg)
 
 static void flush_async(kc_broker *b, kc_partition *p, int64_t up_to)
 {
+    if (p->flush_in_flight)
+        return; /* the next trigger after it finishes covers what was appended meanwhile */
     kc_plog_flush_job *job = kc_plog_prepare_flush(p->log, up_to);
     if (!job)
         return;
@@ -238,6 +248,7 @@ void kc_log_manager_retention(kc_broker *b, kc_partition *p)
 /* ---------------------------------------------------------------- checkpoints */
 
 typedef struct checkpoint_ctx {
+    kc_broker *b; /* set for periodic jobs (their completion clears checkpoint_in_flight) */
     char *paths[3 * KC_MAX_LOG_DIRS];
     char *contents[3 * KC_MAX_LOG_DIRS];
     int n;
@@ -275,16 +286,32 @@ static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
     return c;
 }
 
-static void checkpoint_work(void *arg)
+/* Writes every file of the snapshot; returns the number that failed. Frees the strings. */
+static int checkpoint_write(checkpoint_ctx *c)
 {
-    checkpoint_ctx *c = arg;
+    int failed = 0;
     for (int i = 0; i < c->n; i++) {
         int rc = kc_checkpoint_write_file(c->paths[i], c->contents[i]);
-        if (rc)
+        if (rc) {
             kc_error("STORAGE", "cannot write '%s': %s", c->paths[i], strerror(-rc));
+            failed++;
+        }
         free(c->paths[i]);
         free(c->contents[i]);
     }
+    c->n = 0;
+    return failed;
+}
+
+static void checkpoint_work(void *arg)
+{
+    checkpoint_write(arg);
+}
+
+static void checkpoint_job_done(void *arg)
+{
+    checkpoint_ctx *c = arg;
+    lm(c->b)->checkpoint_in_flight = false;
     free(c);
 }
 
@@ -312,8 +339,12 @@ static void on_checkpoint_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     kc_broker *b = arg;
-    if (!b->shutting_down)
-        kc_workers_submit(b->workers, checkpoint_work, NULL, checkpoint_snapshot(b));
+    if (b->shutting_down || lm(b)->checkpoint_in_flight)
+        return;
+    lm(b)->checkpoint_in_flight = true;
+    checkpoint_ctx *c = checkpoint_snapshot(b);
+    c->b = b;
+    kc_workers_submit(b->workers, checkpoint_work, checkpoint_job_done, c);
 }
 
 static void flush_if_due(kc_broker *b, kc_partition *p)
@@ -413,21 +444,30 @@ void kc_log_manager_start_tasks(kc_broker *b)
 
 void kc_log_manager_shutdown(kc_broker *b)
 {
+    int failed = 0;
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
             kc_plog *l = b->topics.all[i]->partitions[j].log;
             int rc = l ? kc_plog_flush(l) : 0;
-            if (rc)
+            if (rc) {
                 kc_error("STORAGE", "flush of %s-%d failed: %s", b->topics.all[i]->name, j,
                          strerror(-rc));
+                failed++;
+            }
         }
-    checkpoint_work(checkpoint_snapshot(b));
+    checkpoint_ctx *c = checkpoint_snapshot(b);
+    failed += checkpoint_write(c);
+    free(c);
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
             kc_partition *p = &b->topics.all[i]->partitions[j];
             kc_plog_close(p->log);
             p->log = NULL;
         }
+    if (failed) { /* without the marker the next start recovers: never trust a failed flush */
+        kc_error("STORAGE", "%d flushes or checkpoints failed: no clean-shutdown marker", failed);
+        return;
+    }
     for (int d = 0; d < b->cfg->n_log_dirs; d++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", b->cfg->log_dirs[d], KC_CLEAN_SHUTDOWN_FILE);

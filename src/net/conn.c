@@ -21,6 +21,10 @@
 #include "kc_apis.h"
 
 #define MAX_INFLIGHT 64
+/* A client that does not read its responses stops being read from (Kafka mutes such a
+ * channel): reading pauses above PAUSE bytes queued for it and resumes below RESUME. */
+#define OUTPUT_PAUSE_BYTES  (8u << 20)
+#define OUTPUT_RESUME_BYTES (1u << 20)
 
 typedef struct kc_conn {
     kc_broker *broker;
@@ -30,6 +34,7 @@ typedef struct kc_conn {
     kc_request *head, *tail; /* in-order queue */
     int inflight;
     bool paused;     /* reading disabled because of MAX_INFLIGHT */
+    bool out_full;   /* reading disabled because OUTPUT_PAUSE_BYTES are waiting to be sent */
     bool closed;     /* bev freed; struct freed when no callback is on the stack */
     bool draining;   /* graceful shutdown: close once the queue and output are empty */
     int in_callback; /* depth of our callbacks on the stack */
@@ -69,10 +74,13 @@ static void conn_close(kc_conn *c)
     kc_request *r = c->head;
     while (r) {
         kc_request *n = r->next;
-        if (r->done)
+        if (r->done) {
             request_free(r);
-        else
+        } else {
             r->conn = NULL;
+            if (r->on_orphan)
+                r->on_orphan(r);
+        }
         r = n;
     }
     c->head = c->tail = NULL;
@@ -148,6 +156,8 @@ static void conn_flush(kc_conn *c)
     }
     if (c->paused && c->inflight < MAX_INFLIGHT / 2 && !c->draining) {
         c->paused = false;
+        if (c->out_full)
+            return;
         bufferevent_enable(c->bev, EV_READ);
         /* Frames already buffered will not cause another read event: ask for one from the
          * loop, never recursively, so that no caller sees its connection vanish under it. */
@@ -243,7 +253,12 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
     struct evbuffer *in = bufferevent_get_input(bev);
     int32_t max = c->broker->cfg->socket_request_max_bytes;
     c->in_callback++;
-    while (!c->closed && !c->paused && !c->draining) {
+    while (!c->closed && !c->paused && !c->out_full && !c->draining) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > OUTPUT_PAUSE_BYTES) {
+            c->out_full = true;
+            bufferevent_disable(bev, EV_READ);
+            break;
+        }
         size_t have = evbuffer_get_length(in);
         uint8_t szb[4];
         if (have < 4)
@@ -282,8 +297,15 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
 
 static void conn_on_write(struct bufferevent *bev, void *arg)
 {
-    (void)bev;
     kc_conn *c = arg;
+    if (c->out_full && evbuffer_get_length(bufferevent_get_output(bev)) <= OUTPUT_RESUME_BYTES &&
+        !c->draining) {
+        c->out_full = false;
+        if (!c->paused) {
+            bufferevent_enable(bev, EV_READ);
+            bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+        }
+    }
     conn_maybe_finish_drain(c);
 }
 
@@ -324,6 +346,8 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     b->conns = c;
     b->n_conns++;
     bufferevent_setcb(bev, conn_on_read, conn_on_write, conn_on_event, c);
+    /* the write callback fires once the output drains to this level (resumes reading) */
+    bufferevent_setwatermark(bev, EV_WRITE, OUTPUT_RESUME_BYTES, 0);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     kc_debug("NET", "accepted connection from %s", peer);
 }

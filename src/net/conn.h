@@ -41,6 +41,11 @@ struct kc_request {
     kc_wbuf out;    /* the response frame: size, header, then the body handlers append */
     bool done;
     bool no_response;
+    /* Set by a handler whose request waits (delayed fetch): called when the connection closes
+     * before the request finished, so that the waiter is cancelled instead of lingering until
+     * its timeout. It must finish the request (kc_request_respond() frees it). */
+    void (*on_orphan)(kc_request *req);
+    void *pending; /* the handler's waiter, for on_orphan */
 };
 
 /**

@@ -159,11 +159,13 @@ kc_bytes kc_rbuf_bytes(kc_rbuf *r, bool flex, bool nullable)
     return p ? (kc_bytes){p, (int32_t)n} : (kc_bytes){NULL, 0};
 }
 
-int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable)
+int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable, size_t min_elem_bytes)
 {
     int64_t n = read_len(r, flex, true);
+    if (min_elem_bytes == 0)
+        min_elem_bytes = 1;
     if (r->err || n < -1 || (n == -1 && !nullable) ||
-        (n > 0 && (uint64_t)n > kc_rbuf_remaining(r))) {
+        (n > 0 && (uint64_t)n > kc_rbuf_remaining(r) / min_elem_bytes)) {
         r->err = 1;
         return 0;
     }
@@ -318,8 +320,21 @@ void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len)
             kc_fatal("wbuf: out of memory");
     }
     int d = dup(fd);
-    if (d < 0)
-        kc_fatal("wbuf: dup failed: %s", strerror(errno));
+    if (d < 0) {
+        /* out of descriptors (EMFILE): copy the bytes instead of failing the request */
+        size_t at = kc_wbuf_reserve(w, len);
+        size_t done = 0;
+        while (done < len) {
+            ssize_t r = pread(fd, w->data + at + done, len - done, (off_t)offset + (off_t)done);
+            if (r <= 0) {
+                kc_error("WBUF", "pread of a fetch range failed: %s", strerror(errno));
+                memset(w->data + at + done, 0, len - done);
+                break;
+            }
+            done += (size_t)r;
+        }
+        return;
+    }
     w->splices[w->n_splices++] = (kc_wbuf_splice){w->len, d, offset, len};
     w->spliced_bytes += len;
 }

@@ -98,10 +98,11 @@ kc_str kc_rbuf_str(kc_rbuf *r, bool flex, bool nullable);
 kc_bytes kc_rbuf_bytes(kc_rbuf *r, bool flex, bool nullable);
 /**
  * An array count (int32, or uvarint count+1 when @p flex). Returns -1 for null (err unless
- * @p nullable). A count larger than the bytes remaining sets err: every element takes at least
- * one byte, so this bounds any allocation made from the count (CVE-2022-34917).
+ * @p nullable). Each element takes at least @p min_elem_bytes (>= 1) on the wire, so a count
+ * whose elements could not fit in the bytes remaining sets err: this bounds any allocation made
+ * from the count by the request's own size (CVE-2022-34917).
  */
-int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable);
+int32_t kc_rbuf_array_len(kc_rbuf *r, bool flex, bool nullable, size_t min_elem_bytes);
 /** Skip a KIP-482 tagged-field section (count, then tag/size/data each). */
 void kc_rbuf_skip_tags(kc_rbuf *r);
 
@@ -128,8 +129,8 @@ void kc_wbuf_records(kc_wbuf *w, bool flex, kc_records r);
 kc_records kc_rbuf_records(kc_rbuf *r, bool flex, bool nullable);
 /**
  * Splice @p len bytes of file @p fd at @p offset into the output here (the descriptor is
- * dup'd, so the caller may close its own). Aborts on OOM; a failed dup() aborts too (EMFILE
- * would otherwise silently drop records).
+ * dup'd, so the caller may close its own). When dup() fails (EMFILE) the bytes are read into
+ * memory instead. Aborts on OOM.
  */
 void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len);
 /** Total output bytes: memory plus spliced file ranges. */

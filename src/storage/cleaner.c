@@ -32,6 +32,7 @@ struct kc_clean_job {
     int64_t now_ms;
     clean_seg *segs;
     int n;
+    bool saw_compressed; /* keys inside compressed batches are unknown to the map */
     kc_clean_stats stats;
 };
 
@@ -232,8 +233,10 @@ static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
     uint8_t *buf = NULL;
     size_t cap = 0, len;
     kc_batch_header h;
-    bool drop_tombstones =
-        s->max_timestamp >= 0 && j->now_ms - s->max_timestamp > j->cfg.delete_retention_ms;
+    /* an older value of the key may hide in a compressed batch the cleaner keeps whole:
+     * dropping the tombstone would resurrect it */
+    bool drop_tombstones = !j->saw_compressed && s->max_timestamp >= 0 &&
+                           j->now_ms - s->max_timestamp > j->cfg.delete_retention_ms;
     int rc;
     while ((rc = read_batch(s->fd, pos, size, &buf, &cap, &h, &len)) == 1) {
         rc = 0;
@@ -319,6 +322,8 @@ int kc_cleaner_run(kc_clean_job *j)
         uint64_t size = file_size(j->segs[i].fd), pos = 0;
         while ((rc = read_batch(j->segs[i].fd, pos, size, &buf, &cap, &h, &len)) == 1) {
             pos += len;
+            if (h.attributes & KC_ATTR_CODEC_MASK)
+                j->saw_compressed = true;
             if (!(h.attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_CONTROL)) &&
                 for_each_record(buf, len, &h, map_record, &map)) {
                 rc = -EBADMSG;

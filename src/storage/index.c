@@ -42,6 +42,7 @@ int kc_index_open(kc_index *ix, const char *path, int64_t base_offset, int entry
     if (fstat(ix->fd, &st)) {
         int e = -errno;
         close(ix->fd);
+        ix->fd = -1;
         return e;
     }
     ix->entries = (size_t)st.st_size / (size_t)entry_size;
@@ -55,13 +56,16 @@ int kc_index_open(kc_index *ix, const char *path, int64_t base_offset, int entry
         if (ftruncate(ix->fd, (off_t)want)) {
             int e = -errno;
             close(ix->fd);
+            ix->fd = -1;
             return e;
         }
         bytes = want;
     }
     int rc = map(ix, bytes);
-    if (rc)
+    if (rc) {
         close(ix->fd);
+        ix->fd = -1;
+    }
     return rc;
 }
 
@@ -206,6 +210,11 @@ int kc_index_trim(kc_index *ix)
         return -errno;
     ix->writable = false;
     int rc = map(ix, bytes);
+    if (rc || (ix->entries && !ix->map)) {
+        /* no mapping (vm.max_map_count, ENOMEM): lookups fall back to walking the segment */
+        ix->entries = 0;
+        ix->torn = true;
+    }
     return rc;
 }
 

@@ -477,8 +477,13 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     l->log_start_offset = l->segs[0]->base_offset;
     if (o->log_start_offset > l->log_start_offset)
         l->log_start_offset = o->log_start_offset < leo ? o->log_start_offset : leo;
-    /* after recovery everything scanned is as good as flushed (Kafka sets it to the LEO) */
-    l->recovery_point = leo;
+    /* as Kafka's LogLoader: only a clean shutdown vouches for the whole log; after recovery the
+     * scanned tail came from the page cache and counts as flushed only after a real fsync */
+    if (o->clean_shutdown)
+        l->recovery_point = leo;
+    else
+        l->recovery_point =
+            o->recovery_point < 0 ? 0 : (o->recovery_point < leo ? o->recovery_point : leo);
     *out = l;
     return 0;
 }
@@ -669,6 +674,8 @@ static int seg_translate(const segment *s, int64_t target, uint64_t *pos_out, ui
         kc_batch_header h;
         kc_batch_header_parse(hdr, sizeof(hdr), &h);
         uint32_t size = (uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+        if (h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD || pos + size > s->size)
+            return -EBADMSG; /* damage below a trusted index entry: never loop on it */
         if (h.base_offset + h.last_offset_delta >= target) {
             *pos_out = pos;
             *size_out = size;
@@ -713,8 +720,13 @@ int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t m
             return 0;
         uint64_t n = end - pos;
         uint64_t limit = max_bytes < 0 ? 0 : (uint64_t)max_bytes;
-        if (min_one_batch && limit < first)
+        if (limit < first) {
+            /* Kafka (v3+) never answers an incomplete first batch: either all of it (KIP-74,
+             * first non-empty partition) or nothing */
+            if (!min_one_batch)
+                return 0;
             limit = first;
+        }
         if (n > limit)
             n = limit;
         out->fd = s->fd;
@@ -763,6 +775,8 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
                 return rc;
             kc_batch_header_parse(hdr, sizeof(hdr), &h);
             uint32_t size = (uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+            if (h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD || pos + size > s->size)
+                return -EBADMSG;
             if (h.base_offset >= max_offset)
                 return 0;
             if (h.max_timestamp < timestamp_ms ||
@@ -881,7 +895,7 @@ kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to)
     if (up_to <= l->recovery_point)
         return NULL;
     kc_plog_flush_job *j = calloc(1, sizeof(*j));
-    if (!j || !(j->fds = calloc((size_t)l->nsegs * 3, sizeof(int))))
+    if (!j || !(j->fds = calloc((size_t)l->nsegs * 3 + 1, sizeof(int))))
         kc_fatal("plog: out of memory");
     j->up_to = up_to;
     for (int i = 0; i < l->nsegs; i++) {
@@ -893,6 +907,10 @@ kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to)
             if (fds[k] >= 0 && (j->fds[j->n] = dup(fds[k])) >= 0)
                 j->n++;
     }
+    /* the folder too: rolled segments' directory entries must be as durable as their data */
+    int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0)
+        j->fds[j->n++] = dfd;
     l->unflushed = 0;
     return j;
 }
@@ -922,6 +940,12 @@ void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok)
 int kc_plog_flush(kc_plog *l)
 {
     int rc = 0;
+    int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        if (fsync(dfd))
+            rc = -errno;
+        close(dfd);
+    }
     for (int i = 0; i < l->nsegs; i++) {
         segment *s = l->segs[i];
         if (fsync(s->fd) && !rc)

@@ -190,12 +190,19 @@ int64_t kc_zk_session_id(kc_zk *zk)
     return id ? id->client_id : 0;
 }
 
+void kc_zk_close(kc_zk *zk)
+{
+    if (zk && zk->zh) {
+        zookeeper_close(zk->zh);
+        zk->zh = NULL;
+    }
+}
+
 void kc_zk_free(kc_zk *zk)
 {
     if (!zk)
         return;
-    if (zk->zh)
-        zookeeper_close(zk->zh);
+    kc_zk_close(zk);
     pthread_mutex_destroy(&zk->lock);
     pthread_cond_destroy(&zk->cond);
     free(zk->hosts);

@@ -63,7 +63,13 @@ zhandle_t *kc_zk_handle(kc_zk *zk);
 /** This session's id (0 when none). */
 int64_t kc_zk_session_id(kc_zk *zk);
 
-/** Close the session (its ephemeral znodes go at once) and free @p zk. */
+/**
+ * Close the session now (its ephemeral znodes go at once). Events and completions still queued
+ * in the mailbox are dropped or see ZCLOSING; drain the mailbox before kc_zk_free().
+ */
+void kc_zk_close(kc_zk *zk);
+
+/** Free @p zk (closing the session first if still open). */
 void kc_zk_free(kc_zk *zk);
 
 /* ---- blocking helpers: start-up only, never on the running reactor ---- */

@@ -446,32 +446,32 @@ Test(buf, compact_bytes)
 Test(buf, array_len_classic)
 {
     RB(r, 0x00, 0x00, 0x00, 0x02, 0xAA, 0xBB);
-    cr_assert_eq(kc_rbuf_array_len(&r, false, false), 2);
+    cr_assert_eq(kc_rbuf_array_len(&r, false, false, 1), 2);
     cr_assert_eq(r.err, 0);
 }
 
 Test(buf, array_len_larger_than_remaining_fails)
 {
     RB(r, 0x00, 0x00, 0x00, 0x03, 0xAA, 0xBB);
-    (void)kc_rbuf_array_len(&r, false, false);
+    (void)kc_rbuf_array_len(&r, false, false, 1);
     cr_assert_neq(r.err, 0);
 }
 
 Test(buf, array_len_huge_fails)
 {
     RB(r, 0x7F, 0xFF, 0xFF, 0xFF);
-    (void)kc_rbuf_array_len(&r, false, true);
+    (void)kc_rbuf_array_len(&r, false, true, 1);
     cr_assert_neq(r.err, 0);
 }
 
 Test(buf, array_len_null)
 {
     RB(r, 0xFF, 0xFF, 0xFF, 0xFF);
-    cr_assert_eq(kc_rbuf_array_len(&r, false, true), -1);
+    cr_assert_eq(kc_rbuf_array_len(&r, false, true, 1), -1);
     cr_assert_eq(r.err, 0);
     kc_rbuf r2;
     kc_rbuf_init(&r2, r_data, sizeof(r_data));
-    (void)kc_rbuf_array_len(&r2, false, false);
+    (void)kc_rbuf_array_len(&r2, false, false, 1);
     cr_assert_neq(r2.err, 0, "null array where not nullable");
 }
 
@@ -484,7 +484,7 @@ Test(buf, array_len_negative_fails)
     for (size_t i = 0; i < 2; i++) {
         kc_rbuf r;
         kc_rbuf_init(&r, cases[i], 4);
-        (void)kc_rbuf_array_len(&r, false, true);
+        (void)kc_rbuf_array_len(&r, false, true, 1);
         cr_assert_neq(r.err, 0, "case %zu", i);
     }
 }
@@ -492,19 +492,19 @@ Test(buf, array_len_negative_fails)
 Test(buf, array_len_compact)
 {
     RB(r, 0x03, 0x01, 0x02);
-    cr_assert_eq(kc_rbuf_array_len(&r, true, false), 2);
+    cr_assert_eq(kc_rbuf_array_len(&r, true, false, 1), 2);
     cr_assert_eq(r.err, 0);
     RB(z, 0x01);
-    cr_assert_eq(kc_rbuf_array_len(&z, true, false), 0);
+    cr_assert_eq(kc_rbuf_array_len(&z, true, false, 1), 0);
     cr_assert_eq(z.err, 0);
     RB(n, 0x00);
-    cr_assert_eq(kc_rbuf_array_len(&n, true, true), -1);
+    cr_assert_eq(kc_rbuf_array_len(&n, true, true, 1), -1);
     cr_assert_eq(n.err, 0);
     RB(n2, 0x00);
-    (void)kc_rbuf_array_len(&n2, true, false);
+    (void)kc_rbuf_array_len(&n2, true, false, 1);
     cr_assert_neq(n2.err, 0);
     RB(big, 0x05, 0x01);
-    (void)kc_rbuf_array_len(&big, true, false);
+    (void)kc_rbuf_array_len(&big, true, false, 1);
     cr_assert_neq(big.err, 0, "compact count 4 with 1 byte left");
 }
 
@@ -841,4 +841,18 @@ Test(buf, read_records_is_a_memory_view)
     kc_records s = kc_rbuf_records(&shortr, false, true);
     cr_assert_neq(shortr.err, 0);
     cr_assert_eq(s.fd, -1);
+}
+
+Test(buf, array_len_bounded_by_element_minimum)
+{
+    /* 3 elements of at least 4 bytes need 12 bytes: 11 left is refused, 12 accepted
+     * (CVE-2022-34917: a count must never promise more elements than the bytes can hold) */
+    uint8_t b[4 + 12] = {0, 0, 0, 3};
+    kc_rbuf r;
+    kc_rbuf_init(&r, b, sizeof(b) - 1);
+    (void)kc_rbuf_array_len(&r, false, false, 4);
+    cr_assert(r.err);
+    kc_rbuf_init(&r, b, sizeof(b));
+    cr_assert_eq(kc_rbuf_array_len(&r, false, false, 4), 3);
+    cr_assert(!r.err);
 }

@@ -414,10 +414,12 @@ Test(plog, read_max_bytes_may_end_mid_batch)
     read_expect(l, 0, leo, 1, true, 0, s, 0, l0);
     read_expect(l, 0, leo, 0, true, 0, s, 0, l0);
     read_expect(l, 5, leo, 10, true, 0, s, 2, l2);
-    /* without it: exactly max_bytes */
+    /* without it, a first batch larger than max_bytes gives nothing: Kafka (v3+) never
+     * answers an incomplete first batch */
     read_expect(l, 0, leo, 0, false, 0, s, 0, 0);
-    read_expect(l, 0, leo, 1, false, 0, s, 0, 1);
-    read_expect(l, 0, leo, (int32_t)l0 - 1, false, 0, s, 0, l0 - 1);
+    read_expect(l, 0, leo, 1, false, 0, s, 0, 0);
+    read_expect(l, 0, leo, (int32_t)l0 - 1, false, 0, s, 0, 0);
+    read_expect(l, 0, leo, (int32_t)l0, false, 0, s, 0, l0);
     /* then as many bytes as allowed, ending inside the next batch */
     read_expect(l, 0, leo, (int32_t)l0, true, 0, s, 0, l0);
     read_expect(l, 0, leo, (int32_t)(l0 + 5), true, 0, s, 0, l0 + 5);
@@ -1355,7 +1357,13 @@ Test(plog, recovery_point_limits_the_scan)
                      (long long)cases[c].rp, (unsigned long long)st.bytes_scanned);
         cr_assert_eq(st.indexes_rebuilt, 0);
         cr_assert_eq(kc_plog_log_end_offset(l), leo);
-        cr_assert_eq(kc_plog_recovery_point(l), leo, "after recovery: the log end offset");
+        /* as Kafka's LogLoader: recovery does not fsync, so the recovery point stays where the
+         * checkpoint put it until a flush */
+        cr_assert_eq(kc_plog_recovery_point(l),
+                     cases[c].rp < 0     ? 0
+                     : cases[c].rp < leo ? cases[c].rp
+                                         : leo,
+                     "after recovery: the checkpointed recovery point");
         all_readable(l, s, N);
         kc_plog_close(l);
     }
