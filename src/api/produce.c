@@ -4,7 +4,8 @@
  * acks=0 gets no response; when such a request fails, the connection is closed instead, which is
  * how Kafka tells an acks=0 producer (it has no response to read an error from).
  * With one replica per partition the ISR is this broker alone, so acks=-1 completes at once
- * unless min.insync.replicas asks for more (NOT_ENOUGH_REPLICAS).
+ * unless min.insync.replicas asks for more (NOT_ENOUGH_REPLICAS). When flush.messages is
+ * reached the response waits for the fsync on a worker, as Kafka acknowledges only after it.
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
@@ -16,8 +17,39 @@
 
 #include <string.h>
 
+/* The response waits for fsyncs when flush.messages asks for them before the acknowledgement. */
+typedef struct produce_ctx {
+    kc_request *req;
+    kc_produce_resp resp;
+    int pending; /* flushes still running, +1 while partitions are being appended */
+} produce_ctx;
+
+typedef struct flush_slot {
+    produce_ctx *ctx;
+    kc_produce_partition_response *pr;
+} flush_slot;
+
+static void produce_maybe_respond(produce_ctx *ctx)
+{
+    if (--ctx->pending > 0)
+        return;
+    kc_produce_resp_encode(&ctx->req->out, ctx->req->hdr.api_version, &ctx->resp);
+    kc_request_respond(ctx->req); /* frees the arena holding ctx */
+}
+
+static void on_flushed(void *arg, bool ok)
+{
+    flush_slot *slot = arg;
+    if (!ok) { /* appended but not durable as asked: the client must not count on it */
+        slot->pr->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
+        slot->pr->base_offset = -1;
+    }
+    produce_maybe_respond(slot->ctx);
+}
+
 static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_partition *pd,
-                                 int16_t acks, int16_t v, kc_produce_partition_response *out)
+                                 int16_t acks, int16_t v, kc_produce_partition_response *out,
+                                 produce_ctx *ctx)
 {
     out->index = pd->index;
     out->base_offset = -1;
@@ -52,8 +84,16 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
         kc_error("STORAGE", "append to %s-%d failed: %s", t->name, p->id, strerror(-rc));
         return KC_ERR_KAFKA_STORAGE_ERROR;
     }
-    kc_log_manager_after_append(b, p, rolled);
     out->base_offset = base;
+    /* Kafka fsyncs inside the append when flush.messages is reached, before it answers */
+    if (ctx && kc_plog_unflushed_messages(p->log) >= t->log_config.flush_messages) {
+        flush_slot *slot = kc_arena_alloc(&ctx->req->arena, sizeof(*slot));
+        slot->ctx = ctx;
+        slot->pr = out;
+        ctx->pending++;
+        kc_log_manager_flush_then(b, p, base + h.record_count, on_flushed, slot);
+    }
+    kc_log_manager_after_append(b, p, rolled);
     kc_broker_on_append(b, p);
     return KC_ERR_NONE;
 }
@@ -69,6 +109,9 @@ void kc_handle_produce(kc_request *req)
     }
     bool acks_ok = r.acks == -1 || r.acks == 0 || r.acks == 1;
     bool failed = false;
+    produce_ctx *ctx = kc_arena_alloc(&req->arena, sizeof(*ctx));
+    ctx->req = req;
+    ctx->pending = 1;
     kc_produce_resp resp = {0};
     resp.responses_count = r.topic_data_count;
     resp.responses =
@@ -87,12 +130,13 @@ void kc_handle_produce(kc_request *req)
                 *pr = (kc_produce_partition_response){td->partition_data[j].index,
                                                       KC_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
             } else {
-                pr->error_code = produce_partition(b, t, &td->partition_data[j], r.acks, v, pr);
+                pr->error_code = produce_partition(b, t, &td->partition_data[j], r.acks, v, pr,
+                                                   r.acks == 0 ? NULL : ctx);
             }
             failed |= pr->error_code != KC_ERR_NONE;
         }
     }
-    if (r.acks == 0) {
+    if (r.acks == 0) { /* no response to hold back: flushes still run, on the after-append path */
         if (failed) {
             kc_request_protocol_error(req, "acks=0 produce failed");
             return;
@@ -100,6 +144,6 @@ void kc_handle_produce(kc_request *req)
         kc_request_finish_silently(req);
         return;
     }
-    kc_produce_resp_encode(&req->out, v, &resp);
-    kc_request_respond(req);
+    ctx->resp = resp;
+    produce_maybe_respond(ctx);
 }

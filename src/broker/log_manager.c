@@ -145,6 +145,40 @@ static void flush_work(void *arg)
     f->rc = kc_plog_flush_job_run(f->job);
 }
 
+typedef struct kc_flush_waiter {
+    struct kc_flush_waiter *next;
+    int64_t up_to;
+    kc_flush_cb cb;
+    void *arg;
+} kc_flush_waiter;
+
+static void flush_async(kc_broker *b, kc_partition *p, int64_t up_to);
+
+/* Answers the waiters the recovery point now covers (all of them, failed, when @p ok is
+ * false) and starts the next flush for the others. */
+static void flush_wake(kc_broker *b, kc_partition *p, bool ok)
+{
+    kc_flush_waiter **pp = &p->flush_waiters, *done = NULL;
+    while (*pp) {
+        kc_flush_waiter *w = *pp;
+        if (!ok || w->up_to <= kc_plog_recovery_point(p->log)) {
+            *pp = w->next;
+            w->next = done;
+            done = w;
+        } else {
+            pp = &w->next;
+        }
+    }
+    if (p->flush_waiters)
+        flush_async(b, p, kc_plog_log_end_offset(p->log));
+    while (done) {
+        kc_flush_waiter *w = done;
+        done = w->next;
+        w->cb(w->arg, ok);
+        free(w);
+    }
+}
+
 static void flush_done(void *arg)
 {
     flush_ctx *f = arg;
@@ -153,7 +187,24 @@ static void flush_done(void *arg)
                  strerror(-f->rc));
     f->p->flush_in_flight = false;
     kc_plog_flush_job_done(f->p->log, f->job, f->rc == 0);
+    if (f->p->log)
+        flush_wake(f->b, f->p, f->rc == 0);
     free(f);
+}
+
+void kc_log_manager_flush_then(kc_broker *b, kc_partition *p, int64_t up_to, kc_flush_cb cb,
+                               void *arg)
+{
+    if (kc_plog_recovery_point(p->log) >= up_to) {
+        cb(arg, true);
+        return;
+    }
+    kc_flush_waiter *w = calloc(1, sizeof(*w));
+    if (!w)
+        kc_fatal("logs: out of memory");
+    *w = (kc_flush_waiter){p->flush_waiters, up_to, cb, arg};
+    p->flush_waiters = w;
+    flush_async(b, p, kc_plog_log_end_offset(p->log));
 }
 
 static void flush_async(kc_broker *b, kc_partition *p, int64_t up_to)

@@ -32,6 +32,17 @@ int kc_log_manager_open(kc_broker *b, kc_partition *p);
  *  flush.messages. */
 void kc_log_manager_after_append(kc_broker *b, kc_partition *p, bool rolled);
 
+/** Called when the flush a caller waited for is done (@p ok false: the fsync failed). */
+typedef void (*kc_flush_cb)(void *arg, bool ok);
+
+/**
+ * Call @p cb once everything below @p up_to of @p p is fsync'd (at once when it already is),
+ * starting a flush on a worker when none is running. Produce uses it to acknowledge only
+ * after the fsync when flush.messages asks for one, as Kafka flushes before it answers.
+ */
+void kc_log_manager_flush_then(kc_broker *b, kc_partition *p, int64_t up_to, kc_flush_cb cb,
+                               void *arg);
+
 /** Run retention for @p p now (DeleteRecords moved its log start offset). */
 void kc_log_manager_retention(kc_broker *b, kc_partition *p);
 

@@ -30,7 +30,8 @@ typedef struct kc_partition {
     int log_dir;           /* index into cfg->log_dirs of the folder holding the log */
     int64_t last_flush_ms; /* when a flush was last started (flush.ms) */
     bool flush_in_flight;
-    bool cleaning;           /* a compaction job is running */
+    bool cleaning;                         /* a compaction job is running */
+    struct kc_flush_waiter *flush_waiters; /* produce requests waiting for an fsync */
     int64_t cleaned_through; /* base of the last closed segment when compaction last ran */
 } kc_partition;
 

@@ -289,3 +289,29 @@ def test_compaction_keeps_latest_value_per_key_and_offsets(broker_factory):
     p2.produce(topic, value=b"no key", partition=0, on_delivery=lambda e, m: errs.append(e))
     p2.flush(scaled(10))
     assert errs and errs[0] is not None and errs[0].code() == 87
+
+
+def test_flush_messages_forces_fsyncs(broker_factory):
+    """flush.messages=1: appended records are fsync'd (Produce waits for it), so the recovery point
+    (checkpointed every 200 ms here) reaches the log end; without it nothing is forced."""
+    from confluent_kafka import Producer
+
+    b = broker_factory(overrides={"log.flush.offset.checkpoint.interval.ms": "200"})
+    create_topic(b, "flushed", config={"flush.messages": "1"})
+    create_topic(b, "lazy")
+    p = Producer(rdkafka_conf(b, extra={"acks": "1", "linger.ms": 0}))
+    for topic in ("flushed", "lazy"):
+        for i in range(50):
+            p.produce(topic, value=b"v%d" % i, partition=0)
+        assert p.flush(scaled(30)) == 0
+    cp = b.data_dir / "recovery-point-offset-checkpoint"
+
+    def points():
+        entries = {}
+        for line in cp.read_text().splitlines()[2:]:
+            t, part, off = line.split()
+            entries[t] = int(off)
+        return entries
+
+    wait_for(lambda: points().get("flushed") == 50, scaled(20), "recovery point of 'flushed' at 50")
+    assert points().get("lazy") == 0  # never forced: Kafka relies on replication and the page cache
