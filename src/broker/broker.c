@@ -283,8 +283,12 @@ static int get_or_create_cluster_id(kc_broker *b)
     zhandle_t *zh = kc_zk_handle(b->zk);
     for (int attempt = 0; attempt < 3; attempt++) {
         char buf[512];
-        int len = sizeof(buf) - 1;
-        int rc = zoo_get(zh, "/cluster/id", 0, buf, &len, NULL);
+        int len, rc;
+        int64_t deadline = 0;
+        do {
+            len = sizeof(buf) - 1;
+            rc = zoo_get(zh, "/cluster/id", 0, buf, &len, NULL);
+        } while (kc_zk_sync_retry(b->zk, rc, &deadline));
         if (rc == ZOK && len > 0) {
             if (kc_znode_cluster_id_parse(buf, (size_t)len, b->cluster_id, sizeof(b->cluster_id))) {
                 kc_error("ZK", "/cluster/id holds malformed data");
@@ -300,9 +304,12 @@ static int get_or_create_cluster_id(kc_broker *b)
         kc_znode_random_uuid(id);
         char *json = kc_znode_cluster_id_json(id);
         rc = kc_zk_sync_mkdirs(b->zk, "/cluster");
+        deadline = 0;
         if (rc == ZOK)
-            rc = zoo_create(zh, "/cluster/id", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
-                            NULL, 0);
+            do
+                rc = zoo_create(zh, "/cluster/id", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
+                                NULL, 0);
+            while (kc_zk_sync_retry(b->zk, rc, &deadline));
         free(json);
         if (rc == ZOK) {
             snprintf(b->cluster_id, sizeof(b->cluster_id), "%s", id);
@@ -370,7 +377,11 @@ static int load_topics(kc_broker *b)
 {
     zhandle_t *zh = kc_zk_handle(b->zk);
     struct String_vector names = {0, NULL};
-    int rc = zoo_get_children(zh, "/brokers/topics", 0, &names);
+    int rc;
+    int64_t deadline = 0;
+    do
+        rc = zoo_get_children(zh, "/brokers/topics", 0, &names);
+    while (kc_zk_sync_retry(b->zk, rc, &deadline));
     if (rc != ZOK) {
         kc_error("ZK", "listing /brokers/topics failed: %s", zerror(rc));
         return -1;
@@ -385,11 +396,19 @@ static int load_topics(kc_broker *b)
     for (int i = 0; i < names.count; i++) {
         char path[600];
         snprintf(path, sizeof(path), "/brokers/topics/%s", names.data[i]);
-        int len = buflen, clen = buflen;
-        if (zoo_get(zh, path, 0, buf, &len, NULL) != ZOK)
+        int len, clen;
+        deadline = 0;
+        do
+            len = buflen, rc = zoo_get(zh, path, 0, buf, &len, NULL);
+        while (kc_zk_sync_retry(b->zk, rc, &deadline));
+        if (rc != ZOK)
             continue;
         snprintf(path, sizeof(path), "/config/topics/%s", names.data[i]);
-        if (zoo_get(zh, path, 0, cbuf, &clen, NULL) != ZOK)
+        deadline = 0;
+        do
+            clen = buflen, rc = zoo_get(zh, path, 0, cbuf, &clen, NULL);
+        while (kc_zk_sync_retry(b->zk, rc, &deadline));
+        if (rc != ZOK)
             clen = -1;
         add_topic_from_zk(b, names.data[i], buf, len, clen > 0 ? cbuf : NULL, clen);
     }
@@ -413,9 +432,12 @@ static int register_broker(kc_broker *b)
     bool warned = false;
     struct Stat st;
     int rc;
+    int64_t retry_deadline = 0;
     for (;;) {
         zoo_op_result_t results[2];
         rc = zoo_multi(zh, 2, reg_ops, results);
+        if (kc_zk_sync_retry(b->zk, rc, &retry_deadline))
+            continue; /* a lost answer may mean it was created: NODEEXISTS + owner check below */
         if (rc != ZNODEEXISTS)
             break;
         int erc = zoo_exists(zh, reg_path, 0, &st);

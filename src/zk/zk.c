@@ -24,6 +24,7 @@ struct kc_zk {
     pthread_mutex_t lock; /* guards connected for the start-up wait */
     pthread_cond_t cond;
     int connected;
+    int connect_timeout_ms; /* zookeeper.connection.timeout.ms, for start-up retries */
 };
 
 typedef struct op {
@@ -133,8 +134,26 @@ static char *full_hosts(const kc_zk *zk)
     return s;
 }
 
+bool kc_zk_sync_retry(kc_zk *zk, int rc, int64_t *deadline_ms)
+{
+    if (rc != ZCONNECTIONLOSS && rc != ZOPERATIONTIMEOUT)
+        return false;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (*deadline_ms == 0)
+        *deadline_ms = ms + zk->connect_timeout_ms;
+    if (ms >= *deadline_ms)
+        return false;
+    kc_warn("ZK", "ZooKeeper call failed (%s), retrying", zerror(rc));
+    struct timespec pause = {0, 200 * 1000000};
+    nanosleep(&pause, NULL);
+    return true;
+}
+
 int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
 {
+    zk->connect_timeout_ms = timeout_ms;
     zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
     if (zk->chroot) {
         /* The chroot must exist before a chrooted session is usable (Kafka creates it). */
@@ -218,7 +237,11 @@ int kc_zk_sync_mkdirs(kc_zk *zk, const char *path)
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
-            int rc = zoo_create(zk->zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+            int rc;
+            int64_t deadline = 0;
+            do
+                rc = zoo_create(zk->zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+            while (kc_zk_sync_retry(zk, rc, &deadline));
             if (rc != ZOK && rc != ZNODEEXISTS)
                 return rc;
             *p = c;

@@ -11,6 +11,7 @@
 #ifndef KC_ZK_H
 #define KC_ZK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zookeeper/zookeeper.h>
@@ -77,6 +78,14 @@ void kc_zk_free(kc_zk *zk);
 /** Create @p path and missing parents as persistent znodes with no data; existing ones are kept.
  *  @return ZOK or the ZooKeeper error of the first failing create. */
 int kc_zk_sync_mkdirs(kc_zk *zk, const char *path);
+
+/**
+ * Retry policy for the blocking start-up calls: true, after a 200 ms pause, when @p rc is a
+ * transient connection error (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: the client is moving to
+ * another server of the ensemble) and less than zookeeper.connection.timeout.ms has passed
+ * since the first failure (@p deadline_ms starts at 0).
+ */
+bool kc_zk_sync_retry(kc_zk *zk, int rc, int64_t *deadline_ms);
 
 /* ---- asynchronous operations: @p cb runs on the reactor, exactly once ---- */
 
