@@ -145,10 +145,12 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         snprintf(value, sizeof(value), "%.*s",
                  (int)(s->config_values[i].len < 0 ? 0 : s->config_values[i].len),
                  s->config_values[i].p ? s->config_values[i].p : "");
-        if (s->config_names[i].len < 0 ||
-            !kc_log_config_known(s->config_names[i].p, (size_t)s->config_names[i].len) ||
-            (s->config_values[i].len >= 0 && kc_log_config_apply(&probe, name, value) < 0)) {
+        if (!kc_log_config_known(s->config_names[i].p, (size_t)s->config_names[i].len)) {
             *msg = "Unknown topic config name";
+            return KC_ERR_INVALID_CONFIG;
+        }
+        if (s->config_values[i].len >= 0 && kc_log_config_apply(&probe, name, value) < 0) {
+            *msg = "Invalid value for a topic config";
             return KC_ERR_INVALID_CONFIG;
         }
     }
