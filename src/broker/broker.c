@@ -32,6 +32,7 @@
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/topic_create.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
 #include "net/conn.h"
@@ -328,20 +329,14 @@ static int check_log_dirs(kc_broker *b)
 {
     for (int i = 0; i < b->cfg->n_log_dirs; i++) {
         const char *dir = b->cfg->log_dirs[i];
-        char err[512], cmd[4200];
-        snprintf(cmd, sizeof(cmd), "%s", dir);
-        for (char *p = cmd + 1; *p; p++)
-            if (*p == '/') {
-                *p = '\0';
-                mkdir(cmd, 0755);
-                *p = '/';
-            }
-        if (mkdir(dir, 0755) && errno != EEXIST) {
-            kc_error("STORAGE", "cannot create log dir '%s': %s", dir, strerror(errno));
+        char err[512];
+        int rc = kc_mkdirs(dir);
+        if (rc) {
+            kc_error("STORAGE", "cannot create log dir '%s': %s", dir, strerror(-rc));
             return -1;
         }
         kc_meta_props mp;
-        int rc = kc_meta_props_read(dir, &mp, err, sizeof(err));
+        rc = kc_meta_props_read(dir, &mp, err, sizeof(err));
         if (rc < 0) {
             kc_error("STORAGE", "%s", err);
             return -1;

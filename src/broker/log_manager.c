@@ -6,7 +6,6 @@
 #include "broker/log_manager.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <event2/event.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
 #include "storage/checkpoint.h"
@@ -67,13 +67,8 @@ int kc_log_manager_init(kc_broker *b)
         /* the marker only vouches for the state it was written for (Kafka removes it after
          * loading; from now on the logs change) */
         snprintf(path, sizeof(path), "%s/%s", dir, KC_CLEAN_SHUTDOWN_FILE);
-        if (unlink(path) == 0) { /* durable, or a power loss could bring the marker back */
-            int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dfd >= 0) {
-                fsync(dfd);
-                close(dfd);
-            }
-        }
+        if (unlink(path) == 0) /* durable, or a power loss could bring the marker back */
+            kc_fsync_dir(dir);
     }
     return 0;
 }
@@ -522,7 +517,7 @@ void kc_log_manager_shutdown(kc_broker *b)
     for (int d = 0; d < b->cfg->n_log_dirs; d++) {
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", b->cfg->log_dirs[d], KC_CLEAN_SHUTDOWN_FILE);
-        if (kc_checkpoint_write_file(path, ""))
+        if (kc_write_file_atomic(path, "", 0))
             kc_error("STORAGE", "cannot write '%s'", path);
     }
 }

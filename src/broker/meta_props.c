@@ -1,13 +1,13 @@
-/* meta.properties read/write; the file is tiny and written once, so it is fsync'd in place. */
+/* meta.properties read/write (written atomically, like every file the broker replaces). */
 #include "broker/meta_props.h"
 
+#include "common/fsutil.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 int kc_meta_props_read(const char *dir, kc_meta_props *out, char *err, size_t errlen)
 {
@@ -50,23 +50,12 @@ int kc_meta_props_read(const char *dir, kc_meta_props *out, char *err, size_t er
 
 int kc_meta_props_write(const char *dir, const kc_meta_props *mp)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     snprintf(path, sizeof(path), "%s/meta.properties", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    char buf[512];
+    char buf[512], ts[64];
     time_t now = time(NULL);
-    char ts[64];
     strftime(ts, sizeof(ts), "%a %b %d %H:%M:%S UTC %Y", gmtime(&now));
     int n = snprintf(buf, sizeof(buf), "#\n#%s\ncluster.id=%s\nversion=0\nbroker.id=%d\n", ts,
                      mp->cluster_id, mp->broker_id);
-    int rc = 0;
-    if (write(fd, buf, (size_t)n) != n || fsync(fd))
-        rc = -errno;
-    close(fd);
-    if (rc == 0 && rename(tmp, path))
-        rc = -errno;
-    return rc;
+    return kc_write_file_atomic(path, buf, (size_t)n);
 }

@@ -17,6 +17,7 @@
 
 #include "api/dispatch.h"
 #include "broker/broker.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "kc_apis.h"
 
@@ -99,23 +100,16 @@ static void conn_maybe_finish_drain(kc_conn *c)
 static void add_file_copy(struct evbuffer *out, int fd, int64_t off, size_t len)
 {
     struct evbuffer_iovec v;
-    while (len) {
-        size_t n = len < (1u << 20) ? len : (1u << 20);
-        if (evbuffer_reserve_space(out, (ev_ssize_t)n, &v, 1) < 1)
-            kc_fatal("conn: out of memory");
-        ssize_t r = pread(fd, v.iov_base, n, (off_t)off);
-        if (r <= 0) {
-            /* the range was checked against the log: a short read means the disk failed;
-             * pad so that the frame stays well-formed (the client sees a corrupt batch) */
-            r = (ssize_t)n;
-            memset(v.iov_base, 0, n);
-            kc_error("NET", "pread of a fetch range failed");
-        }
-        v.iov_len = (size_t)r;
-        evbuffer_commit_space(out, &v, 1);
-        off += r;
-        len -= (size_t)r;
+    if (evbuffer_reserve_space(out, (ev_ssize_t)len, &v, 1) < 1)
+        kc_fatal("conn: out of memory");
+    if (kc_pread_full(fd, v.iov_base, len, (off_t)off)) {
+        /* the range was checked against the log: a short read means the disk failed; pad so
+         * that the frame stays well-formed (the client sees a corrupt batch) */
+        memset(v.iov_base, 0, len);
+        kc_error("NET", "pread of a fetch range failed");
     }
+    v.iov_len = len;
+    evbuffer_commit_space(out, &v, 1);
 }
 
 /* Queues one response frame: size prefix patched, memory parts copied, file ranges spliced

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 
 kc_str kc_str_c(const char *s)
@@ -323,15 +324,9 @@ void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len)
     if (d < 0) {
         /* out of descriptors (EMFILE): copy the bytes instead of failing the request */
         size_t at = kc_wbuf_reserve(w, len);
-        size_t done = 0;
-        while (done < len) {
-            ssize_t r = pread(fd, w->data + at + done, len - done, (off_t)offset + (off_t)done);
-            if (r <= 0) {
-                kc_error("WBUF", "pread of a fetch range failed: %s", strerror(errno));
-                memset(w->data + at + done, 0, len - done);
-                break;
-            }
-            done += (size_t)r;
+        if (kc_pread_full(fd, w->data + at, len, (off_t)offset)) {
+            kc_error("WBUF", "pread of a fetch range failed");
+            memset(w->data + at, 0, len);
         }
         return;
     }

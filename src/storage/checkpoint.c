@@ -2,14 +2,12 @@
 #include "storage/checkpoint.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 
 void kc_checkpoint_add(kc_checkpoint *cp, const char *topic, int32_t partition, int64_t offset)
@@ -86,38 +84,7 @@ char *kc_checkpoint_format(const kc_checkpoint *cp)
 
 int kc_checkpoint_write_file(const char *path, const char *content)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    size_t len = strlen(content), done = 0;
-    int rc = 0;
-    while (done < len) {
-        ssize_t w = write(fd, content + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = w < 0 ? -errno : -EIO;
-            break;
-        }
-        done += (size_t)w;
-    }
-    if (rc == 0 && fsync(fd))
-        rc = -errno;
-    close(fd);
-    if (rc == 0 && rename(tmp, path))
-        rc = -errno;
-    if (rc == 0) { /* make the rename itself durable */
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s", path);
-        int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
-    return rc;
+    return kc_write_file_atomic(path, content, strlen(content));
 }
 
 void kc_checkpoint_free(kc_checkpoint *cp)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "proto/buf.h"
 #include "proto/records.h"
@@ -151,8 +152,9 @@ static int read_batch(int fd, uint64_t pos, uint64_t size_limit, uint8_t **buf, 
     if (pos + KC_BATCH_HEADER_BYTES > size_limit)
         return 0;
     uint8_t hdr[KC_BATCH_HEADER_BYTES];
-    if (pread(fd, hdr, sizeof(hdr), (off_t)pos) != (ssize_t)sizeof(hdr))
-        return -EIO;
+    int rc = kc_pread_full(fd, hdr, sizeof(hdr), (off_t)pos);
+    if (rc)
+        return rc;
     kc_batch_header_parse(hdr, sizeof(hdr), h);
     size_t size = (size_t)h->length + KC_BATCH_LOG_OVERHEAD;
     if (h->length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD || pos + size > size_limit)
@@ -163,8 +165,8 @@ static int read_batch(int fd, uint64_t pos, uint64_t size_limit, uint8_t **buf, 
         if (!(*buf = malloc(size)))
             kc_fatal("cleaner: out of memory");
     }
-    if (pread(fd, *buf, size, (off_t)pos) != (ssize_t)size)
-        return -EIO;
+    if ((rc = kc_pread_full(fd, *buf, size, (off_t)pos)))
+        return rc;
     *len = size;
     return 1;
 }
@@ -206,21 +208,6 @@ static int filter_record(const rec_view *r, void *arg)
     return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? -errno : -EIO;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Writes the cleaned copy of segment @p s into the staging folder. */
 static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
 {
@@ -243,7 +230,7 @@ static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
         pos += len;
         j->stats.bytes_before += (int64_t)len;
         if (h.attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_CONTROL)) {
-            if ((rc = write_all(out, buf, len)))
+            if ((rc = kc_write_full(out, buf, len)))
                 break;
             j->stats.bytes_after += (int64_t)len;
             continue;
@@ -270,7 +257,7 @@ static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
             memcpy(nb, hdr, sizeof(hdr));
             memcpy(nb + sizeof(hdr), f.out.data, f.out.len);
             kc_put_be32(nb + KC_BATCH_OFF_CRC, kc_batch_compute_crc(nb, total));
-            rc = write_all(out, nb, total);
+            rc = kc_write_full(out, nb, total);
             free(nb);
             j->stats.bytes_after += (int64_t)total;
         }

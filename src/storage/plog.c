@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "proto/records.h"
 #include "storage/index.h"
@@ -51,24 +52,6 @@ struct kc_plog_flush_job {
 static void seg_path(const kc_plog *l, int64_t base, const char *ext, char *out, size_t len)
 {
     snprintf(out, len, "%s/%020" PRId64 "%s", l->dir, base, ext);
-}
-
-static int pread_full(int fd, void *buf, size_t len, off_t off)
-{
-    uint8_t *p = buf;
-    while (len) {
-        ssize_t r = pread(fd, p, len, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -errno;
-        if (r == 0)
-            return -EIO;
-        p += r;
-        len -= (size_t)r;
-        off += r;
-    }
-    return 0;
 }
 
 static segment *active(const kc_plog *l)
@@ -206,7 +189,7 @@ static int seg_scan(kc_plog *l, segment *s, uint64_t from, bool verify, kc_plog_
             why = "truncated batch header";
             break;
         }
-        if ((rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos)))
+        if ((rc = kc_pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos)))
             break;
         kc_batch_header_parse(hdr, sizeof(hdr), &h);
         uint64_t size = (uint64_t)h.length + KC_BATCH_LOG_OVERHEAD;
@@ -227,7 +210,7 @@ static int seg_scan(kc_plog *l, segment *s, uint64_t from, bool verify, kc_plog_
                 if (!(buf = malloc(cap)))
                     kc_fatal("plog: out of memory");
             }
-            if ((rc = pread_full(s->fd, buf, size, (off_t)pos)))
+            if ((rc = kc_pread_full(s->fd, buf, size, (off_t)pos)))
                 break;
             if (kc_batch_compute_crc(buf, size) != h.crc) {
                 why = "CRC-32C mismatch";
@@ -280,7 +263,7 @@ static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_
         /* the entry names the last offset of the batch at pos: the walk resumes there */
         uint8_t hdr[KC_BATCH_HEADER_BYTES];
         kc_batch_header h;
-        if (pread_full(s->fd, hdr, sizeof(hdr), pos) ||
+        if (kc_pread_full(s->fd, hdr, sizeof(hdr), pos) ||
             kc_batch_header_parse(hdr, sizeof(hdr), &h) ||
             h.base_offset + h.last_offset_delta != off) {
             st->indexes_rebuilt++;
@@ -293,23 +276,6 @@ static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_
 }
 
 /* ------------------------------------------------------------------ open and close */
-
-static int mkdirs(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0755) && errno != EEXIST)
-        return -errno;
-    return 0;
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -389,7 +355,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     kc_plog_open_stats local = {0};
     kc_plog_open_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof(*st));
-    int rc = mkdirs(dir);
+    int rc = kc_mkdirs(dir);
     int64_t *bases = NULL;
     size_t nb = 0;
     if (rc == 0)
@@ -668,7 +634,7 @@ static int seg_translate(const segment *s, int64_t target, uint64_t *pos_out, ui
     uint64_t pos = pos32;
     while (pos + KC_BATCH_HEADER_BYTES <= s->size) {
         uint8_t hdr[KC_BATCH_HEADER_BYTES];
-        int rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
+        int rc = kc_pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
         if (rc)
             return rc;
         kc_batch_header h;
@@ -747,7 +713,7 @@ int kc_plog_read(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_byt
     if (rc || sl.bytes == 0)
         return rc;
     uint8_t *buf = kc_arena_alloc(a, (size_t)sl.bytes);
-    if ((rc = pread_full(sl.fd, buf, (size_t)sl.bytes, (off_t)sl.position)))
+    if ((rc = kc_pread_full(sl.fd, buf, (size_t)sl.bytes, (off_t)sl.position)))
         return rc;
     out->p = buf;
     out->len = sl.bytes;
@@ -770,7 +736,7 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
         while (pos + KC_BATCH_HEADER_BYTES <= s->size) {
             uint8_t hdr[KC_BATCH_HEADER_BYTES];
             kc_batch_header h;
-            int rc = pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
+            int rc = kc_pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
             if (rc)
                 return rc;
             kc_batch_header_parse(hdr, sizeof(hdr), &h);
@@ -794,7 +760,7 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
             uint8_t *buf = malloc(size);
             if (!buf)
                 kc_fatal("plog: out of memory");
-            rc = pread_full(s->fd, buf, size, (off_t)pos);
+            rc = kc_pread_full(s->fd, buf, size, (off_t)pos);
             if (rc == 0)
                 *offset_out = kc_batch_offset_for_timestamp_from(
                     buf, size, &h, timestamp_ms, l->log_start_offset, timestamp_out);
@@ -939,13 +905,7 @@ void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok)
 
 int kc_plog_flush(kc_plog *l)
 {
-    int rc = 0;
-    int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        if (fsync(dfd))
-            rc = -errno;
-        close(dfd);
-    }
+    int rc = kc_fsync_dir(l->dir);
     for (int i = 0; i < l->nsegs; i++) {
         segment *s = l->segs[i];
         if (fsync(s->fd) && !rc)
