@@ -200,9 +200,21 @@ static void delayed_on_timeout(evutil_socket_t fd, short what, void *arg)
     delayed_complete(arg);
 }
 
+/* True when @p r fetches partition @p p. */
+static bool fetch_wants(const kc_fetch_req *r, const kc_partition *p)
+{
+    for (int32_t i = 0; i < r->topics_count; i++) {
+        if (!kc_str_eq(r->topics[i].topic, p->topic->name))
+            continue;
+        for (int32_t j = 0; j < r->topics[i].partitions_count; j++)
+            if (r->topics[i].partitions[j].partition == p->id)
+                return true;
+    }
+    return false;
+}
+
 void kc_broker_on_append(kc_broker *b, kc_partition *p)
 {
-    (void)p;
     /* Unlink every fetch that can complete first, then answer them: answering may run other
      * requests (a connection resumes reading) that append and re-enter here, and they must
      * only ever see the broker's list, never this walk's. */
@@ -210,6 +222,10 @@ void kc_broker_on_append(kc_broker *b, kc_partition *p)
     kc_delayed_fetch *d = b->delayed_fetches;
     while (d) {
         kc_delayed_fetch *next = d->next;
+        if (!fetch_wants(&d->r, p)) { /* an append elsewhere cannot complete it */
+            d = next;
+            continue;
+        }
         int64_t avail = fetch_available(b, &d->r);
         if (avail < 0 || avail >= d->r.min_bytes) {
             delayed_remove(d);
