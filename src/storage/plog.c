@@ -61,7 +61,9 @@ static segment *active(const kc_plog *l)
 
 /* ------------------------------------------------------------------ segment files */
 
-/* Opens both indexes; @p missing (optional) tells whether either file did not exist. */
+/* Opens both indexes, writable (preallocated, for appends or a rebuild) or read-only (a closed
+ * segment's trimmed files, mapped as they are); @p missing (optional) tells whether either file
+ * did not exist, in which case they are opened writable to be rebuilt. */
 static int seg_open_indexes(kc_plog *l, segment *s, bool writable, bool *missing)
 {
     char path[4096];
@@ -71,6 +73,7 @@ static int seg_open_indexes(kc_plog *l, segment *s, bool writable, bool *missing
         *missing = stat(path, &st) != 0;
         seg_path(l, s->base_offset, ".timeindex", path, sizeof(path));
         *missing |= stat(path, &st) != 0;
+        writable |= *missing;
     }
     seg_path(l, s->base_offset, ".index", path, sizeof(path));
     int rc = kc_index_open(&s->oidx, path, s->base_offset, KC_OFFSET_INDEX_ENTRY,
@@ -132,6 +135,8 @@ static void push_seg(kc_plog *l, segment *s)
  * largest timestamp (Kafka's onBecomeInactiveSegment), then both trimmed to their entries. */
 static void seg_deactivate(segment *s)
 {
+    if (!s->oidx.writable && !s->tidx.writable)
+        return; /* opened closed and trimmed: nothing to finish */
     if (s->max_timestamp >= 0 && !kc_index_full(&s->tidx))
         kc_time_index_maybe_append(&s->tidx, s->max_timestamp, s->offset_of_max_timestamp);
     kc_index_trim(&s->oidx);
@@ -242,6 +247,21 @@ static int seg_scan(kc_plog *l, segment *s, uint64_t from, bool verify, kc_plog_
 /* Loads a segment whose data is trusted (before the recovery point or after a clean shutdown):
  * sane indexes are kept and only the batches from the last offset-index entry on are walked;
  * missing or insane ones are rebuilt by a full scan. */
+/* Rebuilds both indexes by a full scan, reopening them writable when they were mapped
+ * read-only. */
+static int seg_rebuild(kc_plog *l, segment *s, kc_plog_open_stats *st)
+{
+    st->indexes_rebuilt++;
+    if (!s->oidx.writable || !s->tidx.writable) {
+        kc_index_close(&s->oidx);
+        kc_index_close(&s->tidx);
+        int rc = seg_open_indexes(l, s, true, NULL);
+        if (rc)
+            return rc;
+    }
+    return seg_scan(l, s, 0, true, st);
+}
+
 static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_open_stats *st)
 {
     struct stat stt;
@@ -250,8 +270,7 @@ static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_
         kc_index_sanity_check(&s->tidx)) {
         kc_warn("STORAGE", "%s/%020" PRId64 ".index: missing or corrupt index, rebuilding", l->dir,
                 s->base_offset);
-        st->indexes_rebuilt++;
-        return seg_scan(l, s, 0, true, st);
+        return seg_rebuild(l, s, st);
     }
     int64_t off = s->base_offset;
     uint32_t pos = 0;
@@ -265,10 +284,8 @@ static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_
         kc_batch_header h;
         if (kc_pread_full(s->fd, hdr, sizeof(hdr), pos) ||
             kc_batch_header_parse(hdr, sizeof(hdr), &h) ||
-            h.base_offset + h.last_offset_delta != off) {
-            st->indexes_rebuilt++;
-            return seg_scan(l, s, 0, true, st);
-        }
+            h.base_offset + h.last_offset_delta != off)
+            return seg_rebuild(l, s, st);
         s->next_offset = h.base_offset;
     }
     s->bytes_since_index = 0;
@@ -380,8 +397,12 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
         }
         bool last = i + 1 == nb;
         bool index_missing = false;
+        int64_t next_base = last ? INT64_MAX : bases[i + 1];
+        bool recover = next_base > recover_from;
+        /* closed segments that need no recovery keep their trimmed indexes as they are: no
+         * preallocation and trim again on every start */
         segment *s = seg_new(l, bases[i], false, &rc);
-        if (s && (rc = seg_open_indexes(l, s, true, &index_missing)))
+        if (s && (rc = seg_open_indexes(l, s, last || recover, &index_missing)))
             seg_free(s);
         if (rc) {
             snprintf(err, errlen, "cannot open segment %020" PRId64 " in '%s': %s", bases[i], dir,
@@ -390,7 +411,6 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             kc_plog_close(l);
             return -1;
         }
-        int64_t next_base = last ? INT64_MAX : bases[i + 1];
         if (l->nsegs && bases[i] < active(l)->next_offset) {
             /* overlapping segments are damage too: keep the earlier one */
             kc_warn("STORAGE", "%s: segment %020" PRId64 " overlaps the previous one", dir,
@@ -400,7 +420,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             truncated = true;
             continue;
         }
-        if (next_base > recover_from) {
+        if (recover) {
             st->segments_recovered++;
             rc = seg_scan(l, s, 0, true, st);
         } else {
@@ -419,7 +439,9 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
         if (!last && !truncated)
             seg_deactivate(s);
         else if (truncated) {
-            /* it becomes the active segment: indexes stay writable */
+            /* it becomes the active segment: its indexes must take appends */
+            if (!s->oidx.writable && seg_rebuild(l, s, st) < 0)
+                kc_warn("STORAGE", "%s: cannot reopen the indexes of %020" PRId64, dir, bases[i]);
             s->roll_base_ms = o->now_ms;
         }
     }
@@ -980,7 +1002,7 @@ int kc_plog_replace_segment(kc_plog *l, int64_t base, const char *staging)
     segment *old = l->segs[idx];
     int rc;
     segment *s = seg_new(l, base, false, &rc);
-    if (s && (rc = seg_open_indexes(l, s, true, NULL))) {
+    if (s && (rc = seg_open_indexes(l, s, false, NULL))) {
         seg_free(s);
         s = NULL;
     }
