@@ -599,7 +599,7 @@ void kc_broker_destroy(kc_broker *b)
     kc_zk_free(b->zk);
     b->zk = NULL;
     kc_log_manager_free(b);
-    kc_topics_destroy(&b->topics, false);
+    kc_topics_destroy(&b->topics);
     if (b->sig_term)
         event_free(b->sig_term);
     if (b->sig_int)

@@ -104,17 +104,13 @@ kc_partition *kc_topic_partition(kc_topic *topic, int32_t id)
     return &topic->partitions[id];
 }
 
-void kc_topics_destroy(kc_topics *t, bool flush)
+void kc_topics_destroy(kc_topics *t)
 {
     for (size_t i = 0; i < t->count; i++) {
         kc_topic *e = t->all[i];
         for (int32_t j = 0; j < e->n_partitions; j++) {
             kc_partition *p = &e->partitions[j];
-            if (p->log) {
-                if (flush && kc_plog_flush(p->log))
-                    kc_error("STORAGE", "flush of %s-%d failed", e->name, j);
-                kc_plog_close(p->log);
-            }
+            kc_plog_close(p->log); /* the log manager flushed and closed them at shutdown */
             free(p->replicas);
         }
         free(e->partitions);

@@ -68,8 +68,8 @@ kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
 /** The partition @p id of @p topic, or NULL when out of range. */
 kc_partition *kc_topic_partition(kc_topic *topic, int32_t id);
 
-/** Close every log (after flushing when @p flush) and free the registry. */
-void kc_topics_destroy(kc_topics *t, bool flush);
+/** Close every log still open (no fsync) and free the registry. */
+void kc_topics_destroy(kc_topics *t);
 
 /**
  * Kafka's topic name rule (org.apache.kafka.common.internals.Topic.validate): 1..249 characters

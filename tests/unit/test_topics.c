@@ -100,7 +100,7 @@ Test(topics, add_find_duplicate)
     cr_assert_eq(t.all[0], a, "insertion order");
     cr_assert_eq(t.all[1], b);
     cr_assert_eq(kc_topics_find(&t, kc_str_c("orders")), a, "still found after more adds");
-    kc_topics_destroy(&t, false);
+    kc_topics_destroy(&t);
 }
 
 Test(topics, many_topics_all_findable)
@@ -131,7 +131,7 @@ Test(topics, many_topics_all_findable)
         snprintf(name, sizeof(name), "topic-%d", i);
         cr_assert_null(kc_topics_add(&t, name, 1, 1, reps), "duplicate %s accepted", name);
     }
-    kc_topics_destroy(&t, false);
+    kc_topics_destroy(&t);
 }
 
 Test(topics, lookups_right_after_first_growth)
@@ -151,7 +151,7 @@ Test(topics, lookups_right_after_first_growth)
         cr_assert_not_null(e, "lost %s after the table grew", name);
         cr_assert_str_eq(e->name, name);
     }
-    kc_topics_destroy(&t, false);
+    kc_topics_destroy(&t);
 }
 
 /* ---- replica placement ---- */
