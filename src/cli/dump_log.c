@@ -42,52 +42,39 @@ static void print_escaped(FILE *out, const uint8_t *p, int32_t len)
     }
 }
 
-/* One `| offset: ...` line per record of an uncompressed batch. */
-static void dump_records(const uint8_t *batch, size_t len, const kc_batch_header *h, FILE *out)
+typedef struct dump_ctx {
+    FILE *out;
+    const kc_batch_header *h;
+} dump_ctx;
+
+/* One `| offset: ...` line per record. */
+static int dump_record(const kc_record *r, void *arg)
 {
-    kc_rbuf r;
-    kc_rbuf_init(&r, batch + KC_BATCH_HEADER_BYTES, len - KC_BATCH_HEADER_BYTES);
+    dump_ctx *d = arg;
+    const kc_batch_header *h = d->h;
     bool log_append = h->attributes & KC_ATTR_LOG_APPEND_TIME;
-    for (int32_t i = 0; i < h->record_count && !r.err; i++) {
-        int32_t rlen = kc_rbuf_varint(&r);
-        if (r.err || rlen < 0 || (size_t)rlen > kc_rbuf_remaining(&r))
-            break;
-        kc_rbuf rec;
-        kc_rbuf_init(&rec, r.p, (size_t)rlen);
-        kc_rbuf_skip(&r, (size_t)rlen);
-        kc_rbuf_i8(&rec);
-        int64_t ts = h->base_timestamp + kc_rbuf_varlong(&rec);
-        int32_t delta = kc_rbuf_varint(&rec);
-        int32_t klen = kc_rbuf_varint(&rec);
-        const uint8_t *key = rec.p;
-        kc_rbuf_skip(&rec, klen > 0 ? (size_t)klen : 0);
-        int32_t vlen = kc_rbuf_varint(&rec);
-        const uint8_t *val = rec.p;
-        kc_rbuf_skip(&rec, vlen > 0 ? (size_t)vlen : 0);
-        if (rec.err)
-            break;
-        fprintf(out, "| offset: %" PRId64 " %s: %" PRId64 " keySize: %d valueSize: %d",
-                h->base_offset + delta, log_append ? "LogAppendTime" : "CreateTime",
-                log_append ? h->max_timestamp : ts, klen, vlen);
-        int32_t nh = kc_rbuf_varint(&rec);
-        fputs(" headerKeys: [", out);
-        for (int32_t k = 0; k < nh && !rec.err; k++) {
-            int32_t hk = kc_rbuf_varint(&rec);
-            const uint8_t *hkp = rec.p;
-            kc_rbuf_skip(&rec, hk > 0 ? (size_t)hk : 0);
-            int32_t hv = kc_rbuf_varint(&rec);
-            kc_rbuf_skip(&rec, hv > 0 ? (size_t)hv : 0);
-            if (rec.err)
-                break;
-            fputs(k ? "," : "", out);
-            print_escaped(out, hkp, hk);
-        }
-        fputs("] key: ", out);
-        print_escaped(out, key, klen);
-        fputs(" payload: ", out);
-        print_escaped(out, val, vlen);
-        fputc('\n', out);
+    fprintf(d->out, "| offset: %" PRId64 " %s: %" PRId64 " keySize: %d valueSize: %d",
+            h->base_offset + r->offset_delta, log_append ? "LogAppendTime" : "CreateTime",
+            log_append ? h->max_timestamp : h->base_timestamp + r->timestamp_delta, r->key_len,
+            r->value_len);
+    kc_rbuf hr; /* the parser checked every header length already */
+    kc_rbuf_init(&hr, r->headers, r->headers_len);
+    fputs(" headerKeys: [", d->out);
+    for (int32_t k = 0; k < r->header_count; k++) {
+        int32_t hk = kc_rbuf_varint(&hr);
+        const uint8_t *hkp = hr.p;
+        kc_rbuf_skip(&hr, (size_t)hk);
+        int32_t hv = kc_rbuf_varint(&hr);
+        kc_rbuf_skip(&hr, hv > 0 ? (size_t)hv : 0);
+        fputs(k ? "," : "", d->out);
+        print_escaped(d->out, hkp, hk);
     }
+    fputs("] key: ", d->out);
+    print_escaped(d->out, r->key, r->key_len);
+    fputs(" payload: ", d->out);
+    print_escaped(d->out, r->value, r->value_len);
+    fputc('\n', d->out);
+    return 0;
 }
 
 static int dump_segment(FILE *f, const char *path, bool print_data, FILE *out)
@@ -139,7 +126,7 @@ static int dump_segment(FILE *f, const char *path, bool print_data, FILE *out)
                 h.attributes & KC_ATTR_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime",
                 h.max_timestamp, size, h.magic, codec_name(codec), h.crc, valid ? "true" : "false");
         if (print_data && codec == 0 && valid)
-            dump_records(buf, size, &h, out);
+            kc_batch_for_each_record(buf, size, &h, false, dump_record, &(dump_ctx){out, &h});
         pos += size;
     }
     free(buf);

@@ -35,42 +35,42 @@ uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes)
     return kc_crc32c(0, p + KC_BATCH_OFF_ATTRIBUTES, batch_bytes - KC_BATCH_OFF_ATTRIBUTES);
 }
 
-/*
- * Calls @p visit for each record; stops early when it returns non-zero. Returns -1 on a
- * malformed record, else 0. The walk is bounded by the batch and by RecordCount.
- */
-typedef int (*record_visit_fn)(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len,
-                               void *arg);
-
-static int walk(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
-                record_visit_fn visit, void *arg)
+int kc_batch_for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
+                             bool contiguous, kc_record_fn fn, void *arg)
 {
     kc_rbuf r;
     kc_rbuf_init(&r, p + KC_BATCH_HEADER_BYTES, batch_bytes - KC_BATCH_HEADER_BYTES);
+    int32_t prev_delta = -1;
     for (int32_t i = 0; i < h->record_count; i++) {
+        kc_record v;
+        v.raw = r.p;
         int32_t len = kc_rbuf_varint(&r);
         if (r.err || len < 0 || (size_t)len > kc_rbuf_remaining(&r))
             return -1;
         kc_rbuf rec;
         kc_rbuf_init(&rec, r.p, (size_t)len);
         kc_rbuf_skip(&r, (size_t)len);
+        v.raw_len = (size_t)(r.p - v.raw);
         (void)kc_rbuf_i8(&rec); /* attributes, unused */
-        int64_t ts_delta = kc_rbuf_varlong(&rec);
-        int32_t off_delta = kc_rbuf_varint(&rec);
-        int32_t klen = kc_rbuf_varint(&rec);
-        if (klen < -1)
+        v.timestamp_delta = kc_rbuf_varlong(&rec);
+        v.offset_delta = kc_rbuf_varint(&rec);
+        v.key_len = kc_rbuf_varint(&rec);
+        v.key = rec.p;
+        if (v.key_len < -1)
             return -1;
-        if (klen > 0)
-            kc_rbuf_skip(&rec, (size_t)klen);
-        int32_t vlen = kc_rbuf_varint(&rec);
-        if (vlen < -1)
+        if (v.key_len > 0)
+            kc_rbuf_skip(&rec, (size_t)v.key_len);
+        v.value_len = kc_rbuf_varint(&rec);
+        v.value = rec.p;
+        if (v.value_len < -1)
             return -1;
-        if (vlen > 0)
-            kc_rbuf_skip(&rec, (size_t)vlen);
-        int32_t nh = kc_rbuf_varint(&rec);
-        if (nh < 0 || (size_t)nh > kc_rbuf_remaining(&rec))
+        if (v.value_len > 0)
+            kc_rbuf_skip(&rec, (size_t)v.value_len);
+        v.header_count = kc_rbuf_varint(&rec);
+        v.headers = rec.p;
+        if (v.header_count < 0 || (size_t)v.header_count > kc_rbuf_remaining(&rec))
             return -1;
-        for (int32_t j = 0; j < nh && !rec.err; j++) {
+        for (int32_t j = 0; j < v.header_count && !rec.err; j++) {
             int32_t hk = kc_rbuf_varint(&rec);
             if (hk < 0)
                 return -1;
@@ -81,9 +81,14 @@ static int walk(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
             if (hv > 0)
                 kc_rbuf_skip(&rec, (size_t)hv);
         }
-        if (rec.err || kc_rbuf_remaining(&rec) != 0 || off_delta != i)
+        v.headers_len = (size_t)(rec.p - v.headers);
+        bool order_ok = contiguous
+                            ? v.offset_delta == i
+                            : v.offset_delta > prev_delta && v.offset_delta <= h->last_offset_delta;
+        if (rec.err || kc_rbuf_remaining(&rec) != 0 || !order_ok)
             return -1;
-        if (visit && visit(off_delta, ts_delta, klen, arg))
+        prev_delta = v.offset_delta;
+        if (fn && fn(&v, arg))
             return 0;
     }
     return kc_rbuf_remaining(&r) == 0 ? 0 : -1;
@@ -91,7 +96,7 @@ static int walk(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
 
 int kc_batch_walk_records(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h)
 {
-    return walk(p, batch_bytes, h, NULL, NULL);
+    return kc_batch_for_each_record(p, batch_bytes, h, true, NULL, NULL);
 }
 
 struct ts_search {
@@ -101,13 +106,12 @@ struct ts_search {
     int64_t found_ts;
 };
 
-static int ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)
+static int ts_visit(const kc_record *r, void *arg)
 {
-    (void)key_len;
     struct ts_search *s = arg;
-    if (offset_delta >= s->min_delta && s->base_timestamp + timestamp_delta >= s->target) {
-        s->found_delta = offset_delta;
-        s->found_ts = s->base_timestamp + timestamp_delta;
+    if (r->offset_delta >= s->min_delta && s->base_timestamp + r->timestamp_delta >= s->target) {
+        s->found_delta = r->offset_delta;
+        s->found_ts = s->base_timestamp + r->timestamp_delta;
         return 1;
     }
     return 0;
@@ -121,7 +125,8 @@ int64_t kc_batch_offset_for_timestamp_from(const uint8_t *p, size_t batch_bytes,
     if (min_delta > INT32_MAX)
         return -1;
     struct ts_search s = {h->base_timestamp, target_ms, (int32_t)min_delta, -1, -1};
-    if (walk(p, batch_bytes, h, ts_visit, &s) || s.found_delta < 0)
+    /* a batch read back from the log may have been compacted: its offsets can have gaps */
+    if (kc_batch_for_each_record(p, batch_bytes, h, false, ts_visit, &s) || s.found_delta < 0)
         return -1;
     if (timestamp_out)
         *timestamp_out = s.found_ts;
@@ -136,13 +141,11 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
                                               timestamp_out);
 }
 
-static int max_ts_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)
+static int max_ts_visit(const kc_record *r, void *arg)
 {
-    (void)offset_delta;
-    (void)key_len;
     int64_t *max = arg;
-    if (timestamp_delta > *max)
-        *max = timestamp_delta;
+    if (r->timestamp_delta > *max)
+        *max = r->timestamp_delta;
     return 0;
 }
 
@@ -151,7 +154,8 @@ int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h)
     if (h->attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_LOG_APPEND_TIME))
         return 0;
     int64_t max_delta = INT64_MIN;
-    if (walk(batch, len, h, max_ts_visit, &max_delta) || max_delta == INT64_MIN)
+    if (kc_batch_for_each_record(batch, len, h, true, max_ts_visit, &max_delta) ||
+        max_delta == INT64_MIN)
         return 0;
     int64_t max = h->base_timestamp + max_delta;
     if (max == h->max_timestamp)
@@ -193,11 +197,9 @@ int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max
     return KC_ERR_NONE;
 }
 
-static int null_key_visit(int32_t offset_delta, int64_t timestamp_delta, int32_t key_len, void *arg)
+static int null_key_visit(const kc_record *r, void *arg)
 {
-    (void)offset_delta;
-    (void)timestamp_delta;
-    if (key_len < 0) {
+    if (r->key_len < 0) {
         *(bool *)arg = true;
         return 1;
     }
@@ -209,6 +211,6 @@ bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_
     bool found = false;
     if (h->attributes & KC_ATTR_CODEC_MASK)
         return false;
-    walk(p, batch_bytes, h, null_key_visit, &found);
+    kc_batch_for_each_record(p, batch_bytes, h, true, null_key_visit, &found);
     return found;
 }

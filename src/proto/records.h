@@ -72,6 +72,36 @@ uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes);
 int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max_message_bytes,
                                 kc_batch_header *h);
 
+/** One record of an uncompressed batch: views into the batch bytes. */
+typedef struct kc_record {
+    const uint8_t *raw; /* the whole record, its length varint included */
+    size_t raw_len;
+    int64_t timestamp_delta; /* from BaseTimestamp */
+    int32_t offset_delta;    /* from BaseOffset */
+    const uint8_t *key;
+    int32_t key_len; /* -1 = null */
+    const uint8_t *value;
+    int32_t value_len;      /* -1 = null (a tombstone) */
+    const uint8_t *headers; /* header_count headers as on the wire (varint key/value pairs) */
+    size_t headers_len;
+    int32_t header_count;
+} kc_record;
+
+/** Called per record; a non-zero return stops the walk (not an error). */
+typedef int (*kc_record_fn)(const kc_record *rec, void *arg);
+
+/**
+ * The one record parser: walk the records of the uncompressed batch at @p p (@p batch_bytes
+ * long), every length checked within the record's declared size, calling @p fn (may be NULL).
+ * @param contiguous  offset deltas must be exactly 0..n-1 (a produced batch, LogValidator);
+ *                    otherwise strictly increasing up to LastOffsetDelta (a batch read back from
+ *                    a compacted log keeps its offsets and has gaps)
+ * @return 0, or -1 on malformed bytes, a count that does not match RecordCount, or offsets out
+ *         of order.
+ */
+int kc_batch_for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
+                             bool contiguous, kc_record_fn fn, void *arg);
+
 /**
  * Walk the records of an uncompressed batch (@p p at the batch start, @p batch_bytes long).
  * @return 0 when every record parses within its declared length with offset deltas 0..n-1 and

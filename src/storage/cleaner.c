@@ -103,48 +103,6 @@ static int64_t map_get(const key_map *m, uint64_t h)
     return -1;
 }
 
-/* ---------------------------------------------------------------- record iteration */
-
-typedef struct rec_view {
-    const uint8_t *raw; /* the record including its length varint */
-    size_t raw_len;
-    int64_t offset;
-    const uint8_t *key;
-    int32_t key_len; /* -1 = null */
-    int32_t value_len;
-} rec_view;
-
-/* Walks the records of an uncompressed batch; calls @p fn for each. -1 on malformed bytes. */
-static int for_each_record(const uint8_t *batch, size_t len, const kc_batch_header *h,
-                           int (*fn)(const rec_view *r, void *arg), void *arg)
-{
-    kc_rbuf r;
-    kc_rbuf_init(&r, batch + KC_BATCH_HEADER_BYTES, len - KC_BATCH_HEADER_BYTES);
-    for (int32_t i = 0; i < h->record_count; i++) {
-        const uint8_t *start = r.p;
-        int32_t rlen = kc_rbuf_varint(&r);
-        if (r.err || rlen < 0 || (size_t)rlen > kc_rbuf_remaining(&r))
-            return -1;
-        kc_rbuf rec;
-        kc_rbuf_init(&rec, r.p, (size_t)rlen);
-        kc_rbuf_skip(&r, (size_t)rlen);
-        kc_rbuf_i8(&rec);
-        kc_rbuf_varlong(&rec);
-        rec_view v = {start, (size_t)(r.p - start), 0, NULL, -1, -1};
-        v.offset = h->base_offset + kc_rbuf_varint(&rec);
-        v.key_len = kc_rbuf_varint(&rec);
-        v.key = rec.p;
-        if (v.key_len > 0)
-            kc_rbuf_skip(&rec, (size_t)v.key_len);
-        v.value_len = kc_rbuf_varint(&rec);
-        if (rec.err)
-            return -1;
-        if (fn(&v, arg))
-            return 0;
-    }
-    return 0;
-}
-
 /* Reads the batch at @p pos of @p fd into *buf (grown as needed). 1 ok, 0 at the end, -errno. */
 static int read_batch(int fd, uint64_t pos, uint64_t size_limit, uint8_t **buf, size_t *cap,
                       kc_batch_header *h, size_t *len)
@@ -179,27 +137,35 @@ static uint64_t file_size(int fd)
 
 /* ---------------------------------------------------------------- passes */
 
-static int map_record(const rec_view *r, void *arg)
+typedef struct map_ctx {
+    key_map *map;
+    int64_t base_offset;
+} map_ctx;
+
+static int map_record(const kc_record *r, void *arg)
 {
+    map_ctx *m = arg;
     if (r->key_len >= 0)
-        map_put(arg, key_hash(r->key, r->key_len), r->offset);
+        map_put(m->map, key_hash(r->key, r->key_len), m->base_offset + r->offset_delta);
     return 0;
 }
 
 typedef struct filter_ctx {
     const key_map *map;
+    int64_t base_offset;
     bool drop_tombstones;
     kc_wbuf out; /* kept records' raw bytes */
     int32_t kept;
     int64_t read;
 } filter_ctx;
 
-static int filter_record(const rec_view *r, void *arg)
+static int filter_record(const kc_record *r, void *arg)
 {
     filter_ctx *f = arg;
     f->read++;
     /* a record without a key cannot be compacted: Kafka's cleaner drops it */
-    bool latest = r->key_len >= 0 && map_get(f->map, key_hash(r->key, r->key_len)) == r->offset;
+    bool latest = r->key_len >= 0 &&
+                  map_get(f->map, key_hash(r->key, r->key_len)) == f->base_offset + r->offset_delta;
     bool expired_tombstone = r->value_len < 0 && f->drop_tombstones;
     if (latest && !expired_tombstone) {
         kc_wbuf_put(&f->out, r->raw, r->raw_len);
@@ -235,8 +201,9 @@ static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
             j->stats.bytes_after += (int64_t)len;
             continue;
         }
-        filter_ctx f = {.map = map, .drop_tombstones = drop_tombstones};
-        if (for_each_record(buf, len, &h, filter_record, &f)) {
+        filter_ctx f = {
+            .map = map, .base_offset = h.base_offset, .drop_tombstones = drop_tombstones};
+        if (kc_batch_for_each_record(buf, len, &h, false, filter_record, &f)) {
             kc_wbuf_free(&f.out);
             rc = -EBADMSG;
             break;
@@ -312,7 +279,8 @@ int kc_cleaner_run(kc_clean_job *j)
             if (h.attributes & KC_ATTR_CODEC_MASK)
                 j->saw_compressed = true;
             if (!(h.attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_CONTROL)) &&
-                for_each_record(buf, len, &h, map_record, &map)) {
+                kc_batch_for_each_record(buf, len, &h, false, map_record,
+                                         &(map_ctx){&map, h.base_offset})) {
                 rc = -EBADMSG;
                 break;
             }

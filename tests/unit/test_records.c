@@ -656,3 +656,33 @@ Test(records, fix_max_timestamp_leaves_compressed_batches)
     cr_assert_eq(kc_batch_fix_max_timestamp(p, len, &h), 0);
     free(p);
 }
+
+Test(records, offset_for_timestamp_in_a_compacted_batch)
+{
+    /* a batch read back after compaction keeps its offsets: deltas 0, 2, 5 of LastOffsetDelta 5
+     * (refused from a producer, valid in the log) */
+    bb_batch b;
+    bb_batch_defaults(&b);
+    bb_record r[3];
+    const int64_t deltas[] = {0, 2, 5}, ts[] = {0, 10, 20};
+    for (int i = 0; i < 3; i++) {
+        bb_record_defaults(&r[i]);
+        r[i].offset_delta = deltas[i];
+        r[i].timestamp_delta = ts[i];
+    }
+    b.n_records = 3;
+    b.records = r;
+    b.last_offset_delta = 5;
+    size_t len;
+    uint8_t *p = bb_build(&b, &len);
+    bb_put_i64(p, 100);
+    kc_batch_header h;
+    kc_batch_header_parse(p, len, &h);
+    int64_t found_ts = -1;
+    cr_assert_eq(kc_batch_offset_for_timestamp(p, len, &h, 1005, &found_ts), 102);
+    cr_assert_eq(found_ts, 1010);
+    cr_assert_eq(kc_batch_offset_for_timestamp(p, len, &h, 1011, &found_ts), 105);
+    cr_assert_eq(kc_batch_for_each_record(p, len, &h, true, NULL, NULL), -1,
+                 "gaps are refused where offsets must be contiguous");
+    free(p);
+}
