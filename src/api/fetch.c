@@ -43,7 +43,13 @@ static kc_plog *fetch_target(kc_broker *b, kc_str topic, int32_t partition, int1
     return p ? p->log : NULL;
 }
 
-/* Bytes available now, or -1 when a partition is in error (answer at once, as Kafka does). */
+/*
+ * Whether the fetch can be answered now: -1 when a partition is in error (answered at once, as
+ * Kafka does), else the bytes available, counted only until min_bytes is reached. Offsets and
+ * high watermarks decide most cases without touching the log: with min_bytes <= 1 (what
+ * librdkafka and kafka-python send) any partition below its high watermark is enough, so the
+ * response is not located twice.
+ */
 static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
 {
     int64_t total = 0;
@@ -54,11 +60,19 @@ static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
             kc_plog *l = fetch_target(b, r->topics[i].topic, fp->partition, &err);
             if (!l)
                 return -1;
+            int64_t hw = kc_plog_log_end_offset(l);
+            if (fp->fetch_offset < kc_plog_log_start_offset(l) || fp->fetch_offset > hw)
+                return -1;
+            if (fp->fetch_offset == hw)
+                continue;
+            if (r->min_bytes <= 1)
+                return 1;
             kc_plog_slice sl;
-            if (kc_plog_read_slice(l, fp->fetch_offset, kc_plog_log_end_offset(l),
-                                   fp->partition_max_bytes, true, &sl))
+            if (kc_plog_read_slice(l, fp->fetch_offset, hw, fp->partition_max_bytes, true, &sl))
                 return -1;
             total += sl.bytes;
+            if (total >= r->min_bytes)
+                return total;
         }
     return total;
 }
