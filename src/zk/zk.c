@@ -347,58 +347,44 @@ static void check_submit(op *o, int rc)
         op_post(o, rc);
 }
 
+/* Each call below submits only with a live handle; without one (between an expiry and the new
+ * session) the callback gets ZINVALIDSTATE through the same path as any failure. */
+
 void kc_zk_acreate(kc_zk *zk, const char *path, const char *data, int len, int flags, kc_zk_cb cb,
                    void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh) {
-        op_post(o, ZINVALIDSTATE);
-        return;
-    }
-    check_submit(o,
-                 zoo_acreate(zk->zh, path, data, len, &ZOO_OPEN_ACL_UNSAFE, flags, on_string, o));
+    check_submit(
+        o, zk->zh ? zoo_acreate(zk->zh, path, data, len, &ZOO_OPEN_ACL_UNSAFE, flags, on_string, o)
+                  : ZINVALIDSTATE);
 }
 
 void kc_zk_aget(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh) {
-        op_post(o, ZINVALIDSTATE);
-        return;
-    }
-    check_submit(o, zoo_aget(zk->zh, path, watch, on_data, o));
+    check_submit(o, zk->zh ? zoo_aget(zk->zh, path, watch, on_data, o) : ZINVALIDSTATE);
 }
 
 void kc_zk_aget_children(kc_zk *zk, const char *path, int watch, kc_zk_cb cb, void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh) {
-        op_post(o, ZINVALIDSTATE);
-        return;
-    }
-    check_submit(o, zoo_aget_children(zk->zh, path, watch, on_strings, o));
+    check_submit(o, zk->zh ? zoo_aget_children(zk->zh, path, watch, on_strings, o) : ZINVALIDSTATE);
 }
 
 void kc_zk_aset(kc_zk *zk, const char *path, const char *data, int len, int version, kc_zk_cb cb,
                 void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh) {
-        op_post(o, ZINVALIDSTATE);
-        return;
-    }
-    check_submit(o, zoo_aset(zk->zh, path, data, len, version, on_stat, o));
+    check_submit(o,
+                 zk->zh ? zoo_aset(zk->zh, path, data, len, version, on_stat, o) : ZINVALIDSTATE);
 }
 
 void kc_zk_amulti(kc_zk *zk, int count, const zoo_op_t *ops, kc_zk_cb cb, void *arg)
 {
     op *o = op_new(zk, cb, arg);
-    if (!zk->zh) {
-        op_post(o, ZINVALIDSTATE);
-        return;
-    }
     o->multi_results = calloc((size_t)count, sizeof(zoo_op_result_t));
     if (!o->multi_results)
         kc_fatal("zk: out of memory");
-    check_submit(o, zoo_amulti(zk->zh, count, ops, o->multi_results, on_void, o));
+    check_submit(o, zk->zh ? zoo_amulti(zk->zh, count, ops, o->multi_results, on_void, o)
+                           : ZINVALIDSTATE);
 }
