@@ -292,8 +292,9 @@ def test_compaction_keeps_latest_value_per_key_and_offsets(broker_factory):
 
 
 def test_flush_messages_forces_fsyncs(broker_factory):
-    """flush.messages=1: appended records are fsync'd (Produce waits for it), so the recovery point
-    (checkpointed every 200 ms here) reaches the log end; without it nothing is forced."""
+    """flush.messages=1: appended records get fsync'd, so the recovery point (checkpointed every
+    200 ms here) reaches the log end; without it nothing is forced. (That the Produce response
+    waits for the fsync is not observable from here.)"""
     from confluent_kafka import Producer
 
     b = broker_factory(overrides={"log.flush.offset.checkpoint.interval.ms": "200"})
