@@ -1,13 +1,19 @@
 /*
- * CreateTopics (19), v0-4. Each topic is validated and created independently
- * (broker/topic_create.c); the response is sent when every topic has its result. A name that
- * appears twice in one request gets INVALID_REQUEST for each occurrence, as Kafka answers.
+ * CreateTopics (19), v0-4. Only the active controller acts; other brokers answer
+ * NOT_CONTROLLER for every topic and the client retries with the controller named in
+ * Metadata. Each topic is validated and created independently (broker/topic_create.c) and
+ * its result waits, at most timeout_ms, until every partition has a leader in the metadata
+ * cache (Kafka's DelayedCreatePartitions); then REQUEST_TIMED_OUT. The response is sent when
+ * every topic has its result. A name that appears twice in one request gets INVALID_REQUEST
+ * for each occurrence, as Kafka answers.
  */
 #include <stdlib.h>
 
 #include "api/dispatch.h"
 #include "broker/broker.h"
+#include "broker/metadata_wait.h"
 #include "broker/topic_create.h"
+#include "controller/controller.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
@@ -16,6 +22,8 @@ typedef struct create_ctx {
     kc_request *req;
     kc_create_topics_resp resp;
     int pending;
+    int32_t timeout_ms;
+    bool validate_only;
 } create_ctx;
 
 typedef struct topic_slot {
@@ -31,6 +39,24 @@ static void maybe_respond(create_ctx *ctx)
     kc_request_respond(ctx->req); /* frees the arena that holds ctx */
 }
 
+static bool has_leaders(kc_broker *b, void *arg)
+{
+    topic_slot *slot = arg;
+    return kc_metadata_cache_has_leaders(&b->metadata, slot->ctx->resp.topics[slot->index].name);
+}
+
+static void on_leaders(kc_broker *b, bool met, void *arg)
+{
+    (void)b;
+    topic_slot *slot = arg;
+    kc_creatable_topic_result *res = &slot->ctx->resp.topics[slot->index];
+    if (!met) {
+        res->error_code = KC_ERR_REQUEST_TIMED_OUT;
+        res->error_message = kc_str_c("Timed out waiting for the partitions to get leaders");
+    }
+    maybe_respond(slot->ctx);
+}
+
 static void on_created(int16_t err, const char *msg, void *arg)
 {
     topic_slot *slot = arg;
@@ -38,7 +64,11 @@ static void on_created(int16_t err, const char *msg, void *arg)
     kc_creatable_topic_result *res = &ctx->resp.topics[slot->index];
     res->error_code = err;
     res->error_message = msg ? kc_str_c(msg) : KC_STR_NULL;
-    maybe_respond(ctx);
+    if (err || ctx->validate_only || ctx->timeout_ms <= 0) {
+        maybe_respond(ctx);
+        return;
+    }
+    kc_metadata_wait(ctx->req->broker, ctx->timeout_ms, has_leaders, on_leaders, slot);
 }
 
 void kc_handle_create_topics(kc_request *req)
@@ -55,6 +85,9 @@ void kc_handle_create_topics(kc_request *req)
     ctx->resp.topics =
         kc_arena_alloc(&req->arena, sizeof(*ctx->resp.topics) * (size_t)(r.topics_count + 1));
     ctx->pending = 1; /* held until every topic has been started */
+    ctx->timeout_ms = r.timeout_ms;
+    ctx->validate_only = r.validate_only;
+    bool controller = kc_controller_is_active(b->controller);
     for (int32_t i = 0; i < r.topics_count; i++) {
         const kc_creatable_topic *t = &r.topics[i];
         kc_creatable_topic_result *res = &ctx->resp.topics[i];
@@ -66,6 +99,11 @@ void kc_handle_create_topics(kc_request *req)
         if (dup) {
             res->error_code = KC_ERR_INVALID_REQUEST;
             res->error_message = kc_str_c("Duplicate topic name in the request");
+            continue;
+        }
+        if (!controller) {
+            res->error_code = KC_ERR_NOT_CONTROLLER;
+            res->error_message = kc_str_c("This is not the correct controller for this cluster.");
             continue;
         }
         kc_topic_create_spec spec = {

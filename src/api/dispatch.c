@@ -17,6 +17,11 @@ static const struct {
     {KC_API_API_VERSIONS, kc_handle_api_versions},
     {KC_API_CREATE_TOPICS, kc_handle_create_topics},
     {KC_API_DELETE_RECORDS, kc_handle_delete_records},
+    {KC_API_LEADER_AND_ISR, kc_handle_leader_and_isr},
+    {KC_API_STOP_REPLICA, kc_handle_stop_replica},
+    {KC_API_UPDATE_METADATA, kc_handle_update_metadata},
+    {KC_API_DELETE_TOPICS, kc_handle_delete_topics},
+    {KC_API_CREATE_PARTITIONS, kc_handle_create_partitions},
     /* clang-format on */
 };
 

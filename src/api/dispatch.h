@@ -23,6 +23,11 @@ void kc_handle_fetch(kc_request *req);
 void kc_handle_list_offsets(kc_request *req);
 void kc_handle_create_topics(kc_request *req);
 void kc_handle_delete_records(kc_request *req);
+void kc_handle_leader_and_isr(kc_request *req);
+void kc_handle_stop_replica(kc_request *req);
+void kc_handle_update_metadata(kc_request *req);
+void kc_handle_delete_topics(kc_request *req);
+void kc_handle_create_partitions(kc_request *req);
 
 struct kc_broker;
 /** Complete every delayed fetch now (broker shutdown). */

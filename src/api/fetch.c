@@ -38,8 +38,7 @@ typedef struct kc_delayed_fetch {
 /* The log of a partition this broker leads, or NULL and the error to answer. */
 static kc_plog *fetch_target(kc_broker *b, kc_str topic, int32_t partition, int16_t *err)
 {
-    kc_partition *p =
-        kc_broker_leader_partition(b, kc_topics_find(&b->topics, topic), partition, err);
+    kc_partition *p = kc_broker_leader_partition(b, topic, partition, err);
     return p ? p->log : NULL;
 }
 

@@ -9,13 +9,13 @@
 #include "kc_apis.h"
 #include "proto/errors.h"
 
-static void list_partition(kc_broker *b, kc_topic *t, const kc_list_offsets_partition *in,
+static void list_partition(kc_broker *b, kc_str topic, const kc_list_offsets_partition *in,
                            kc_list_offsets_partition_response *out)
 {
     out->partition_index = in->partition_index;
     out->timestamp = -1;
     out->offset = -1;
-    kc_partition *p = kc_broker_leader_partition(b, t, in->partition_index, &out->error_code);
+    kc_partition *p = kc_broker_leader_partition(b, topic, in->partition_index, &out->error_code);
     if (!p)
         return;
     int64_t hw = kc_plog_log_end_offset(p->log);
@@ -48,13 +48,12 @@ void kc_handle_list_offsets(kc_request *req)
     for (int32_t i = 0; i < r.topics_count; i++) {
         const kc_list_offsets_topic *in = &r.topics[i];
         kc_list_offsets_topic_response *out = &resp.topics[i];
-        kc_topic *t = kc_topics_find(&b->topics, in->name);
         out->name = in->name;
         out->partitions_count = in->partitions_count;
         out->partitions = kc_arena_alloc(&req->arena, sizeof(*out->partitions) *
                                                           (size_t)(in->partitions_count + 1));
         for (int32_t j = 0; j < in->partitions_count; j++) {
-            list_partition(b, t, &in->partitions[j], &out->partitions[j]);
+            list_partition(b, in->name, &in->partitions[j], &out->partitions[j]);
         }
     }
     kc_list_offsets_resp_encode(&req->out, v, &resp);

@@ -1,6 +1,6 @@
 /*
- * Metadata (3), v0-5. Brokers: this broker, with the advertised endpoint of the listener the
- * client came in on (the cluster-wide metadata cache comes with the control plane). Topics:
+ * Metadata (3), v0-5, answered from the metadata cache (UpdateMetadata from the controller).
+ * Brokers: every live broker, with its endpoint on the listener the client came in on. Topics:
  * requested or all (v0 empty list = all; v1+ null = all, empty = none). An unknown topic is
  * auto-created when auto.create.topics.enable and (v < 4 or allow_auto_topic_creation), and
  * answered LEADER_NOT_AVAILABLE until it exists, as Kafka does.
@@ -49,26 +49,47 @@ static int16_t auto_create(kc_broker *b, kc_str name)
     return KC_ERR_LEADER_NOT_AVAILABLE;
 }
 
-static void fill_topic(kc_request *req, kc_metadata_topic *out, kc_topic *t)
+static void fill_topic(kc_request *req, kc_metadata_topic *out, const kc_mc_topic *t)
 {
     out->error_code = KC_ERR_NONE;
     out->name = kc_str_c(t->name);
-    out->is_internal = t->internal;
-    out->partitions_count = t->n_partitions;
+    out->is_internal =
+        strcmp(t->name, "__consumer_offsets") == 0 || strcmp(t->name, "__transaction_state") == 0;
     out->partitions =
-        kc_arena_alloc(&req->arena, sizeof(kc_metadata_partition) *
-                                        (size_t)(t->n_partitions ? t->n_partitions : 1));
+        kc_arena_alloc(&req->arena, sizeof(kc_metadata_partition) * (size_t)(t->n_partitions + 1));
     for (int32_t i = 0; i < t->n_partitions; i++) {
-        kc_partition *p = &t->partitions[i];
-        kc_metadata_partition *mp = &out->partitions[i];
+        const kc_mc_partition *p = &t->partitions[i];
+        if (!p->present)
+            continue;
+        kc_metadata_partition *mp = &out->partitions[out->partitions_count++];
+        /* Kafka: no leader -> LEADER_NOT_AVAILABLE; a leader whose broker is not live (never
+         * the case with a controller that re-elects) would be listed as is */
         mp->error_code = p->leader >= 0 ? KC_ERR_NONE : KC_ERR_LEADER_NOT_AVAILABLE;
-        mp->partition_index = p->id;
+        mp->partition_index = i;
         mp->leader_id = p->leader;
         mp->replica_nodes = p->replicas;
         mp->replica_nodes_count = p->n_replicas;
-        mp->isr_nodes = p->replicas;
-        mp->isr_nodes_count = p->n_replicas;
-        mp->offline_replicas_count = 0;
+        mp->isr_nodes = p->isr;
+        mp->isr_nodes_count = p->n_isr;
+        mp->offline_replicas = p->offline;
+        mp->offline_replicas_count = p->n_offline;
+    }
+}
+
+/* The live brokers with their endpoint on @p listener (Kafka lists a broker only when it has
+ * an endpoint on the listener the request came in on). */
+static void fill_brokers(kc_request *req, kc_metadata_resp *resp, const char *listener)
+{
+    kc_broker *b = req->broker;
+    const kc_metadata_cache *mc = &b->metadata;
+    resp->brokers =
+        kc_arena_alloc(&req->arena, sizeof(kc_metadata_broker) * (size_t)(mc->n_brokers + 1));
+    for (int32_t i = 0; i < mc->n_brokers; i++) {
+        const kc_mc_broker *mb = &mc->brokers[i];
+        const kc_mc_endpoint *e = kc_mc_broker_endpoint(mb, listener);
+        if (e)
+            resp->brokers[resp->brokers_count++] = (kc_metadata_broker){
+                mb->id, kc_str_c(e->host), e->port, mb->rack ? kc_str_c(mb->rack) : KC_STR_NULL};
     }
 }
 
@@ -82,26 +103,18 @@ void kc_handle_metadata(kc_request *req)
         return;
     }
     kc_metadata_resp resp = {0};
-    const kc_listener_conf *in = &b->cfg->listeners[req->listener];
-    const kc_listener_conf *adv = NULL;
-    for (int i = 0; i < b->cfg->n_advertised; i++)
-        if (strcmp(b->cfg->advertised[i].name, in->name) == 0)
-            adv = &b->cfg->advertised[i];
-    kc_metadata_broker self = {b->cfg->broker_id, kc_str_c(adv ? adv->host : in->host),
-                               adv ? adv->port : in->port,
-                               b->cfg->broker_rack ? kc_str_c(b->cfg->broker_rack) : KC_STR_NULL};
-    resp.brokers = &self;
-    resp.brokers_count = 1;
+    fill_brokers(req, &resp, b->cfg->listeners[req->listener].name);
     resp.cluster_id = kc_str_c(b->cluster_id);
-    resp.controller_id = b->cfg->broker_id;
+    resp.controller_id = b->metadata.controller_id;
 
+    const kc_metadata_cache *mc = &b->metadata;
     bool all = r.topics_count < 0 || (v == 0 && r.topics_count == 0);
     if (all) {
-        resp.topics_count = (int32_t)b->topics.count;
+        resp.topics_count = mc->n_topics;
         resp.topics =
-            kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (b->topics.count + 1));
-        for (size_t i = 0; i < b->topics.count; i++)
-            fill_topic(req, &resp.topics[i], b->topics.all[i]);
+            kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (size_t)(mc->n_topics + 1));
+        for (int32_t i = 0; i < mc->n_topics; i++)
+            fill_topic(req, &resp.topics[i], mc->topics[i]);
     } else {
         resp.topics_count = r.topics_count;
         resp.topics =
@@ -109,7 +122,7 @@ void kc_handle_metadata(kc_request *req)
         for (int32_t i = 0; i < r.topics_count; i++) {
             kc_str name = r.topics[i].name;
             kc_metadata_topic *mt = &resp.topics[i];
-            kc_topic *t = kc_topics_find(&b->topics, name);
+            const kc_mc_topic *t = kc_metadata_cache_topic(mc, name);
             if (t) {
                 fill_topic(req, mt, t);
                 continue;

@@ -47,7 +47,7 @@ static void on_flushed(void *arg, bool ok)
     produce_maybe_respond(slot->ctx);
 }
 
-static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_partition *pd,
+static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_partition *pd,
                                  int16_t acks, int16_t v, kc_produce_partition_response *out,
                                  produce_ctx *ctx)
 {
@@ -56,9 +56,10 @@ static int16_t produce_partition(kc_broker *b, kc_topic *t, const kc_produce_par
     out->log_append_time_ms = -1;
     out->log_start_offset = -1;
     int16_t err;
-    kc_partition *p = kc_broker_leader_partition(b, t, pd->index, &err);
+    kc_partition *p = kc_broker_leader_partition(b, name, pd->index, &err);
     if (!p)
         return err;
+    kc_topic *t = p->topic;
     out->log_start_offset = kc_plog_log_start_offset(p->log);
     if (pd->records.len <= 0)
         return KC_ERR_INVALID_RECORD;
@@ -119,7 +120,6 @@ void kc_handle_produce(kc_request *req)
     for (int32_t i = 0; i < r.topic_data_count; i++) {
         const kc_produce_topic *td = &r.topic_data[i];
         kc_produce_topic_response *tr = &resp.responses[i];
-        kc_topic *t = kc_topics_find(&b->topics, td->name);
         tr->name = td->name;
         tr->partition_responses_count = td->partition_data_count;
         tr->partition_responses = kc_arena_alloc(
@@ -130,8 +130,8 @@ void kc_handle_produce(kc_request *req)
                 *pr = (kc_produce_partition_response){td->partition_data[j].index,
                                                       KC_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
             } else {
-                pr->error_code = produce_partition(b, t, &td->partition_data[j], r.acks, v, pr,
-                                                   r.acks == 0 ? NULL : ctx);
+                pr->error_code = produce_partition(b, td->name, &td->partition_data[j], r.acks, v,
+                                                   pr, r.acks == 0 ? NULL : ctx);
             }
             failed |= pr->error_code != KC_ERR_NONE;
         }

@@ -7,8 +7,9 @@
  * multi, so the znode has dataVersion 1).
  *
  * After start-up everything runs on the reactor: watch events re-read /brokers/ids (live
- * brokers) and /brokers/topics (topics created elsewhere); a session expiry opens a new session
- * and registers again.
+ * brokers); partition leadership and the cluster's metadata arrive from the controller
+ * (LeaderAndIsr, UpdateMetadata); a session expiry resigns the controller, opens a new session,
+ * registers again and re-runs the election.
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting, complete delayed fetches, let every connection
  * flush its responses (bounded wait), fsync the logs, close the session (the ephemeral
@@ -35,6 +36,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
+#include "controller/controller.h"
 #include "net/conn.h"
 #include "net/listeners.h"
 #include "proto/errors.h"
@@ -70,15 +72,39 @@ void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, i
     json_decref(j);
 }
 
-kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t partition, int16_t *err)
+void kc_broker_push_topic_config(kc_broker *b, kc_topic *t)
 {
-    kc_partition *p = kc_topic_partition(t, partition);
+    (void)b;
+    for (int32_t i = 0; i < t->n_partitions; i++)
+        if (t->partitions[i]->log)
+            kc_plog_set_config(t->partitions[i]->log, &t->log_config);
+}
+
+int16_t kc_broker_check_control(kc_broker *b, int32_t controller_epoch, int64_t broker_epoch)
+{
+    if (controller_epoch < b->controller_epoch)
+        return KC_ERR_STALE_CONTROLLER_EPOCH;
+    if (broker_epoch != -1 && broker_epoch < b->broker_epoch)
+        return KC_ERR_STALE_BROKER_EPOCH;
+    b->controller_epoch = controller_epoch;
+    return KC_ERR_NONE;
+}
+
+kc_partition *kc_broker_leader_partition(kc_broker *b, kc_str topic, int32_t partition,
+                                         int16_t *err)
+{
+    kc_partition *p = kc_topic_partition(kc_topics_find(&b->topics, topic), partition);
     *err = KC_ERR_NONE;
-    if (!p)
+    if (p && p->log && p->leader == b->cfg->broker_id)
+        return p;
+    /* not led here: unknown unless the cluster knows the partition (deleted topics stay in
+     * the local registry without logs) */
+    const kc_mc_topic *mt = kc_metadata_cache_topic(&b->metadata, topic);
+    if (!mt || partition < 0 || partition >= mt->n_partitions || !mt->partitions[partition].present)
         *err = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-    else if (!p->log || p->leader != b->cfg->broker_id)
+    else
         *err = KC_ERR_NOT_LEADER_OR_FOLLOWER;
-    return *err ? NULL : p;
+    return NULL;
 }
 
 /* Adds a topic read from `/brokers/topics/<name>` with its `/config/topics/<name>` payload
@@ -96,8 +122,9 @@ static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, 
     if (!t)
         return;
     kc_broker_apply_topic_config(b, t, config, config_len);
+    t->config_loaded = true;
     for (int32_t p = 0; p < n; p++)
-        kc_log_manager_open(b, &t->partitions[p]);
+        kc_log_manager_open(b, t->partitions[p]);
     kc_info("TOPIC", "loaded topic %s (%d partitions)", name, n);
 }
 
@@ -132,69 +159,11 @@ static void on_broker_ids(const kc_zk_result *res, void *arg)
         set_live_brokers(b, res->children, res->n_children);
 }
 
-typedef struct topic_fetch {
-    kc_broker *b;
-    char *name;
-    char *assignment; /* /brokers/topics/<name>, read first */
-    int assignment_len;
-} topic_fetch;
-
-static void topic_fetch_free(topic_fetch *tf)
-{
-    free(tf->name);
-    free(tf->assignment);
-    free(tf);
-}
-
-static void on_topic_config(const kc_zk_result *res, void *arg)
-{
-    topic_fetch *tf = arg;
-    if (!tf->b->shutting_down)
-        add_topic_from_zk(tf->b, tf->name, tf->assignment, tf->assignment_len,
-                          res->rc == ZOK ? res->data : NULL, res->rc == ZOK ? res->data_len : 0);
-    topic_fetch_free(tf);
-}
-
-static void on_topic_data(const kc_zk_result *res, void *arg)
-{
-    topic_fetch *tf = arg;
-    if (res->rc != ZOK || tf->b->shutting_down || res->data_len < 0) {
-        topic_fetch_free(tf);
-        return;
-    }
-    tf->assignment = malloc((size_t)res->data_len + 1);
-    if (!tf->assignment)
-        kc_fatal("broker: out of memory");
-    memcpy(tf->assignment, res->data, (size_t)res->data_len + 1);
-    tf->assignment_len = res->data_len;
-    char path[600];
-    snprintf(path, sizeof(path), "/config/topics/%s", tf->name);
-    kc_zk_aget(tf->b->zk, path, 0, on_topic_config, tf);
-}
-
-static void on_topic_names(const kc_zk_result *res, void *arg)
-{
-    kc_broker *b = arg;
-    if (res->rc != ZOK || b->shutting_down)
-        return;
-    for (int i = 0; i < res->n_children; i++) {
-        kc_str name = kc_str_c(res->children[i]);
-        if (kc_topics_find(&b->topics, name) || kc_topic_create_in_flight(b, name))
-            continue;
-        topic_fetch *tf = calloc(1, sizeof(*tf));
-        if (!tf || !(tf->name = strdup(res->children[i])))
-            kc_fatal("broker: out of memory");
-        tf->b = b;
-        char path[600];
-        snprintf(path, sizeof(path), "/brokers/topics/%s", tf->name);
-        kc_zk_aget(b->zk, path, 0, on_topic_data, tf);
-    }
-}
-
+/* The live broker ids feed topic creation's validation on every broker (Kafka's AdminZkClient
+ * reads them from ZooKeeper too); partition state comes from the controller, not from here. */
 static void arm_watches(kc_broker *b)
 {
     kc_zk_aget_children(b->zk, "/brokers/ids", 1, on_broker_ids, b);
-    kc_zk_aget_children(b->zk, "/brokers/topics", 1, on_topic_names, b);
 }
 
 static void on_zk_watch(int type, const char *path, void *arg)
@@ -204,8 +173,6 @@ static void on_zk_watch(int type, const char *path, void *arg)
         return;
     if (strcmp(path, "/brokers/ids") == 0)
         kc_zk_aget_children(b->zk, path, 1, on_broker_ids, b);
-    else if (strcmp(path, "/brokers/topics") == 0)
-        kc_zk_aget_children(b->zk, path, 1, on_topic_names, b);
 }
 
 static zoo_op_t reg_ops[2];
@@ -222,6 +189,7 @@ static void on_registration_stat(const kc_zk_result *res, void *arg)
         kc_info("ZK", "re-registered %s in the new session (broker epoch %lld)", reg_path,
                 (long long)b->broker_epoch);
         arm_watches(b);
+        kc_controller_elect(b->controller, b->broker_epoch);
     } else if (res->rc == ZOK) {
         kc_error("ZK",
                  "%s is registered by another session: is another broker running with "
@@ -266,6 +234,7 @@ static void on_zk_session(int state, void *arg)
         kc_warn("ZK", "ZooKeeper session expired; opening a new session and registering again");
         b->registered = false;
         b->registering = false;
+        kc_controller_session_expired(b->controller);
         if (kc_zk_reconnect(b->zk)) {
             kc_error("ZK", "cannot open a new ZooKeeper session; shutting down");
             kc_broker_shutdown(b, 1);
@@ -482,6 +451,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     memset(b, 0, sizeof(*b));
     b->cfg = cfg;
     kc_topics_init(&b->topics);
+    kc_metadata_cache_init(&b->metadata);
     evthread_use_pthreads();
     b->base = event_base_new();
     if (!b->base) {
@@ -533,6 +503,8 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         set_live_brokers(b, names, 1);
     }
     arm_watches(b);
+    b->controller = kc_controller_new(cfg, b->zk);
+    kc_controller_elect(b->controller, b->broker_epoch);
     kc_log_manager_start_tasks(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);
@@ -593,6 +565,8 @@ void kc_broker_destroy(kc_broker *b)
     kc_conns_free_all(b);
     if (b->log_manager)
         kc_log_manager_shutdown(b);
+    kc_controller_free(b->controller); /* before the session goes: it uses the handle */
+    b->controller = NULL;
     kc_zk_close(b->zk); /* closes the session: /brokers/ids/<id> is deleted now */
     if (b->mb)
         kc_mailbox_drain(b->mb); /* completions of cancelled ZooKeeper operations */
@@ -600,6 +574,7 @@ void kc_broker_destroy(kc_broker *b)
     b->zk = NULL;
     kc_log_manager_free(b);
     kc_topics_destroy(&b->topics);
+    kc_metadata_cache_free(&b->metadata);
     if (b->sig_term)
         event_free(b->sig_term);
     if (b->sig_int)

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "broker/metadata_cache.h"
 #include "broker/topics.h"
 #include "common/mailbox.h"
 #include "config/config.h"
@@ -20,6 +21,7 @@ struct event_base;
 struct event;
 struct evconnlistener;
 struct kc_conn;
+struct kc_controller;
 struct kc_delayed_fetch;
 struct ssl_ctx_st;
 
@@ -30,7 +32,10 @@ typedef struct kc_broker {
     struct kc_workers *workers; /* fsync, deletion, prefetch, cleaning */
     struct kc_log_manager *log_manager;
     kc_zk *zk;
-    kc_topics topics;
+    kc_topics topics;           /* local replicas (LeaderAndIsr) */
+    kc_metadata_cache metadata; /* the cluster as UpdateMetadata describes it */
+    struct kc_controller *controller;
+    int32_t controller_epoch; /* highest controller epoch seen in control requests */
     char cluster_id[64];
     int64_t broker_epoch; /* czxid of our /brokers/ids/<id> */
     bool registered;
@@ -74,18 +79,30 @@ void kc_broker_shutdown(kc_broker *b, int exit_code);
 int64_t kc_now_ms(void);
 
 /**
- * Partition @p partition of @p t (NULL = unknown topic) when this broker leads it and hosts its
- * log; otherwise NULL with @p err set to UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER,
- * the codes Produce, Fetch and ListOffsets answer.
+ * Partition @p partition of topic @p topic when this broker leads it (LeaderAndIsr) and hosts
+ * its log; otherwise NULL with @p err set to NOT_LEADER_OR_FOLLOWER when the metadata cache
+ * knows the partition, else UNKNOWN_TOPIC_OR_PARTITION: the codes Produce, Fetch,
+ * ListOffsets and DeleteRecords answer.
  */
-kc_partition *kc_broker_leader_partition(kc_broker *b, kc_topic *t, int32_t partition,
+kc_partition *kc_broker_leader_partition(kc_broker *b, kc_str topic, int32_t partition,
                                          int16_t *err);
+
+/**
+ * Check the epochs of a control request (LeaderAndIsr, UpdateMetadata, StopReplica) as Kafka
+ * does: a controller epoch below the highest seen is STALE_CONTROLLER_EPOCH, a broker epoch
+ * other than -1 below ours is STALE_BROKER_EPOCH. Accepting raises the epoch seen.
+ * @return KC_ERR_NONE or the error to answer.
+ */
+int16_t kc_broker_check_control(kc_broker *b, int32_t controller_epoch, int64_t broker_epoch);
 
 /**
  * Apply a `/config/topics/<t>` payload ({"version":1,"config":{...}}) over the broker's log
  * defaults into @p t->log_config; unusable entries are logged and skipped.
  */
 void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, int len);
+
+/** Hand @p t->log_config to every open log of @p t (logs keep their own copy). */
+void kc_broker_push_topic_config(kc_broker *b, kc_topic *t);
 
 /** Called after records were appended to @p p: completes delayed fetches that can now finish. */
 void kc_broker_on_append(kc_broker *b, kc_partition *p);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "common/workers.h"
 #include "storage/checkpoint.h"
 #include "storage/cleaner.h"
+#include "zk/znodes.h"
 
 #define FLUSH_CHECK_MS 1000
 
@@ -86,6 +88,11 @@ int kc_log_manager_open(kc_broker *b, kc_partition *p)
         replica |= p->replicas[i] == b->cfg->broker_id;
     if (!replica || p->log)
         return 0;
+    if (p->deleting) {
+        kc_error("STORAGE", "%s-%d: the previous log is still being deleted", p->topic->name,
+                 p->id);
+        return -1;
+    }
     const kc_config *c = b->cfg;
     char dir[4096];
     int chosen = -1;
@@ -291,6 +298,78 @@ void kc_log_manager_retention(kc_broker *b, kc_partition *p)
     evtimer_add(d->ev, &tv);
 }
 
+/* ---------------------------------------------------------------- partition deletion */
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    if (remove(path) && errno != ENOENT)
+        kc_error("STORAGE", "cannot delete '%s': %s", path, strerror(errno));
+    return 0;
+}
+
+static void rmtree_work(void *arg)
+{
+    nftw(arg, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(arg);
+}
+
+typedef struct delete_retry {
+    kc_broker *b;
+    kc_partition *p;
+} delete_retry;
+
+static void on_delete_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    delete_retry *r = arg;
+    if (!r->b->shutting_down && r->p->deleting)
+        kc_log_manager_delete(r->b, r->p);
+    free(r);
+}
+
+int kc_log_manager_delete(kc_broker *b, kc_partition *p)
+{
+    if (!p->log) {
+        p->deleting = false;
+        return 0;
+    }
+    if (p->flush_in_flight || p->cleaning) { /* their completions still use the log */
+        delete_retry *r = malloc(sizeof(*r));
+        if (!r)
+            kc_fatal("logs: out of memory");
+        *r = (delete_retry){b, p};
+        p->deleting = true;
+        struct timeval tv = {0, 50 * 1000};
+        event_base_once(b->base, -1, EV_TIMEOUT, on_delete_retry, r, &tv);
+        return 0;
+    }
+    const char *root = b->cfg->log_dirs[p->log_dir];
+    char dir[4096], dest[4200], id[23];
+    snprintf(dir, sizeof(dir), "%s/%s-%d", root, p->topic->name, p->id);
+    kc_znode_random_uuid(id);
+    /* Kafka's LogManager.asyncDelete: <topic>-<partition>.<unique id>-delete */
+    snprintf(dest, sizeof(dest), "%s.%s-delete", dir, id);
+    kc_plog_close(p->log);
+    p->log = NULL;
+    p->deleting = false;
+    if (rename(dir, dest)) {
+        kc_error("STORAGE", "cannot rename '%s' for deletion: %s", dir, strerror(errno));
+        return -1;
+    }
+    kc_fsync_dir(root);
+    kc_info("STORAGE", "deleted log of %s-%d (folder %s removed in the background)", p->topic->name,
+            p->id, dest);
+    char *path = strdup(dest);
+    if (!path)
+        kc_fatal("logs: out of memory");
+    kc_workers_submit(b->workers, rmtree_work, NULL, path);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- checkpoints */
 
 typedef struct checkpoint_ctx {
@@ -310,7 +389,7 @@ static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
         for (size_t i = 0; i < b->topics.count; i++) {
             kc_topic *t = b->topics.all[i];
             for (int32_t j = 0; j < t->n_partitions; j++) {
-                kc_partition *p = &t->partitions[j];
+                kc_partition *p = t->partitions[j];
                 if (!p->log || p->log_dir != d)
                     continue;
                 kc_checkpoint_add(&rp, t->name, j, kc_plog_recovery_point(p->log));
@@ -367,8 +446,8 @@ static void each_log(kc_broker *b, void (*fn)(kc_broker *, kc_partition *))
 {
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++)
-            if (b->topics.all[i]->partitions[j].log)
-                fn(b, &b->topics.all[i]->partitions[j]);
+            if (b->topics.all[i]->partitions[j]->log)
+                fn(b, b->topics.all[i]->partitions[j]);
 }
 
 static void on_retention_timer(evutil_socket_t fd, short what, void *arg)
@@ -493,7 +572,7 @@ void kc_log_manager_shutdown(kc_broker *b)
     int failed = 0;
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
-            kc_plog *l = b->topics.all[i]->partitions[j].log;
+            kc_plog *l = b->topics.all[i]->partitions[j]->log;
             int rc = l ? kc_plog_flush(l) : 0;
             if (rc) {
                 kc_error("STORAGE", "flush of %s-%d failed: %s", b->topics.all[i]->name, j,
@@ -506,7 +585,7 @@ void kc_log_manager_shutdown(kc_broker *b)
     free(c);
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
-            kc_partition *p = &b->topics.all[i]->partitions[j];
+            kc_partition *p = b->topics.all[i]->partitions[j];
             kc_plog_close(p->log);
             p->log = NULL;
         }

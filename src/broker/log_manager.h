@@ -28,6 +28,15 @@ void kc_log_manager_start_tasks(kc_broker *b);
  */
 int kc_log_manager_open(kc_broker *b, kc_partition *p);
 
+/**
+ * Remove the local log of @p p (StopReplica with delete): close it, rename its folder to
+ * `<topic>-<partition>.<id>-delete` (Kafka's name) and remove that on a worker. When a flush or
+ * compaction of the log is running, the deletion is retried every 50 ms until they finish
+ * (p->deleting is set meanwhile and the partition cannot be opened again).
+ * @return 0 (done or deferred), or -1 after logging a failed rename.
+ */
+int kc_log_manager_delete(kc_broker *b, kc_partition *p);
+
 /** After an append to @p p: flush the previous segment when it rolled, and honour
  *  flush.messages. */
 void kc_log_manager_after_append(kc_broker *b, kc_partition *p, bool rolled);

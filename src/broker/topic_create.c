@@ -1,5 +1,6 @@
 /*
- * Validation and the two-step ZooKeeper write of a new topic. Each creation in flight is a
+ * Validation and the two-step ZooKeeper write of a new topic (what AdminZkClient does on any
+ * broker; the controller then makes the partitions online). Each creation in flight is a
  * kc_topic_create node on the broker's list, so that a second create or an auto-create of the
  * same name sees it.
  */
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/log_manager.h"
 #include "common/log.h"
 #include "proto/errors.h"
 #include "zk/znodes.h"
@@ -86,12 +86,8 @@ static void on_topic_created(const kc_zk_result *res, void *arg)
         finish(c, KC_ERR_UNKNOWN_SERVER_ERROR, "ZooKeeper write failed");
         return;
     }
-    kc_topic *t = kc_topics_add(&c->b->topics, c->name, c->n_partitions, c->rf, c->replicas);
-    if (t) {
-        kc_broker_apply_topic_config(c->b, t, c->config_json, (int)strlen(c->config_json));
-        for (int32_t p = 0; p < t->n_partitions; p++)
-            kc_log_manager_open(c->b, &t->partitions[p]);
-    }
+    /* the controller's watch on /brokers/topics takes it from here: it elects leaders and
+     * sends LeaderAndIsr to the replicas, which open their logs */
     kc_info("TOPIC", "created topic %s with %d partitions, replication factor %d", c->name,
             c->n_partitions, c->rf);
     finish(c, KC_ERR_NONE, NULL);
@@ -133,7 +129,7 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         *msg = "Topic name is illegal, it can only contain ASCII alphanumerics, '.', '_' and '-'";
         return KC_ERR_INVALID_TOPIC_EXCEPTION;
     }
-    if (kc_topics_find(&b->topics, s->name) || kc_topic_create_in_flight(b, s->name)) {
+    if (kc_metadata_cache_topic(&b->metadata, s->name) || kc_topic_create_in_flight(b, s->name)) {
         *msg = "Topic already exists.";
         return KC_ERR_TOPIC_ALREADY_EXISTS;
     }

@@ -2,7 +2,8 @@
  * Topic creation as Kafka's AdminZkClient does it: validate, write `/config/topics/<t>` (even
  * when empty), then create `/brokers/topics/<t>` with the replica assignment; the create of the
  * assignment znode is the commit point (NODEEXISTS there means TOPIC_ALREADY_EXISTS). Then the
- * local replicas are opened. Used by CreateTopics and by auto topic creation in Metadata.
+ * controller notices the new topic through its watch. Used by CreateTopics and by auto topic
+ * creation in Metadata.
  * Reactor thread only; the ZooKeeper writes are asynchronous.
  */
 #ifndef KC_TOPIC_CREATE_H

@@ -53,34 +53,13 @@ static void rehash(kc_topics *t)
     t->n_buckets = n;
 }
 
-kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
-                        int32_t replication_factor, const int32_t *replicas)
+static kc_topic *link_topic(kc_topics *t, const char *name, size_t len)
 {
-    if (kc_topics_find(t, kc_str_c(name)))
-        return NULL;
     kc_topic *e = calloc(1, sizeof(*e));
-    if (!e || !(e->name = strdup(name)))
+    if (!e || !(e->name = strndup(name, len)))
         kc_fatal("topics: out of memory");
-    e->n_partitions = n_partitions;
     e->internal =
-        strcmp(name, "__consumer_offsets") == 0 || strcmp(name, "__transaction_state") == 0;
-    e->partitions = calloc((size_t)(n_partitions ? n_partitions : 1), sizeof(kc_partition));
-    if (!e->partitions)
-        kc_fatal("topics: out of memory");
-    for (int32_t i = 0; i < n_partitions; i++) {
-        kc_partition *p = &e->partitions[i];
-        p->topic = e;
-        p->id = i;
-        p->n_replicas = replication_factor;
-        p->replicas =
-            malloc(sizeof(int32_t) * (size_t)(replication_factor ? replication_factor : 1));
-        if (!p->replicas)
-            kc_fatal("topics: out of memory");
-        memcpy(p->replicas, replicas + (size_t)i * (size_t)replication_factor,
-               sizeof(int32_t) * (size_t)replication_factor);
-        p->leader = replication_factor > 0 ? p->replicas[0] : -1;
-        p->leader_epoch = 0;
-    }
+        strcmp(e->name, "__consumer_offsets") == 0 || strcmp(e->name, "__transaction_state") == 0;
     if (t->count == t->cap) {
         t->cap = t->cap ? t->cap * 2 : 64;
         t->all = realloc(t->all, t->cap * sizeof(*t->all));
@@ -91,17 +70,71 @@ kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
     if (t->count + 1 > t->n_buckets)
         rehash(t);
     t->all[t->count++] = e;
-    size_t h = hash_name(name, strlen(name)) % t->n_buckets;
+    size_t h = hash_name(e->name, len) % t->n_buckets;
     e->hash_next = t->buckets[h];
     t->buckets[h] = e;
     return e;
+}
+
+void kc_ids_assign(int32_t **dst, int32_t *n_dst, const int32_t *src, int32_t n)
+{
+    int32_t *copy = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    if (!copy)
+        kc_fatal("topics: out of memory");
+    if (n > 0)
+        memcpy(copy, src, sizeof(int32_t) * (size_t)n);
+    free(*dst);
+    *dst = copy;
+    *n_dst = n;
+}
+
+kc_partition *kc_topic_ensure_partition(kc_topic *topic, int32_t id)
+{
+    if (id < topic->n_partitions)
+        return topic->partitions[id];
+    kc_partition **ps = realloc(topic->partitions, sizeof(*ps) * (size_t)(id + 1));
+    if (!ps)
+        kc_fatal("topics: out of memory");
+    topic->partitions = ps;
+    for (int32_t i = topic->n_partitions; i <= id; i++) {
+        kc_partition *p = calloc(1, sizeof(*p));
+        if (!p)
+            kc_fatal("topics: out of memory");
+        p->topic = topic;
+        p->id = i;
+        p->leader = -1;
+        p->leader_epoch = -1;
+        ps[i] = p;
+    }
+    topic->n_partitions = id + 1;
+    return ps[id];
+}
+
+kc_topic *kc_topics_add(kc_topics *t, const char *name, int32_t n_partitions,
+                        int32_t replication_factor, const int32_t *replicas)
+{
+    if (kc_topics_find(t, kc_str_c(name)))
+        return NULL;
+    kc_topic *e = link_topic(t, name, strlen(name));
+    for (int32_t i = 0; i < n_partitions; i++) {
+        kc_partition *p = kc_topic_ensure_partition(e, i);
+        kc_ids_assign(&p->replicas, &p->n_replicas,
+                      replicas + (size_t)i * (size_t)replication_factor, replication_factor);
+    }
+    return e;
+}
+
+kc_topic *kc_topics_ensure(kc_topics *t, kc_str name)
+{
+    kc_topic *e = kc_topics_find(t, name);
+    return e ? e : link_topic(t, name.p, (size_t)name.len);
 }
 
 kc_partition *kc_topic_partition(kc_topic *topic, int32_t id)
 {
     if (!topic || id < 0 || id >= topic->n_partitions)
         return NULL;
-    return &topic->partitions[id];
+    return topic->partitions[id];
 }
 
 void kc_topics_destroy(kc_topics *t)
@@ -109,9 +142,11 @@ void kc_topics_destroy(kc_topics *t)
     for (size_t i = 0; i < t->count; i++) {
         kc_topic *e = t->all[i];
         for (int32_t j = 0; j < e->n_partitions; j++) {
-            kc_partition *p = &e->partitions[j];
+            kc_partition *p = e->partitions[j];
             kc_plog_close(p->log); /* the log manager flushed and closed them at shutdown */
             free(p->replicas);
+            free(p->isr);
+            free(p);
         }
         free(e->partitions);
         free(e->name);

@@ -48,6 +48,7 @@ static const conf_key keys[] = {
     {"auto.create.topics.enable", CT_BOOL, F(auto_create_topics_enable), "true", 0, 0},
     {"delete.topic.enable", CT_BOOL, F(delete_topic_enable), "true", 0, 0},
     {"unclean.leader.election.enable", CT_BOOL, F(unclean_leader_election_enable), "false", 0, 0},
+    {"controller.socket.timeout.ms", CT_INT, F(controller_socket_timeout_ms), "30000", 1, IMAX},
     {"socket.request.max.bytes", CT_INT, F(socket_request_max_bytes), "104857600", 1, IMAX},
     {"message.max.bytes", CT_INT, F(message_max_bytes), "1048588", 0, IMAX},
     {"log.segment.bytes", CT_INT, F(log_segment_bytes), "1073741824", 14, IMAX},

@@ -43,6 +43,7 @@ typedef struct kc_config {
     bool auto_create_topics_enable;
     bool delete_topic_enable;
     bool unclean_leader_election_enable;
+    int32_t controller_socket_timeout_ms; /* controller -> broker round trips */
     int32_t socket_request_max_bytes;
     int32_t message_max_bytes;
     int32_t log_segment_bytes;

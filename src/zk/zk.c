@@ -25,6 +25,9 @@ struct kc_zk {
     pthread_cond_t cond;
     int connected;
     int connect_timeout_ms; /* zookeeper.connection.timeout.ms, for start-up retries */
+    /* Readers: the controller thread around each synchronous call. Writer: the reactor when
+     * it replaces or closes the handle, so no call runs on a handle being closed. */
+    pthread_rwlock_t handle_lock;
 };
 
 typedef struct op {
@@ -102,6 +105,7 @@ kc_zk *kc_zk_new(const char *connect, int session_timeout_ms, kc_mailbox *mb,
     zk->arg = arg;
     pthread_mutex_init(&zk->lock, NULL);
     pthread_cond_init(&zk->cond, NULL);
+    pthread_rwlock_init(&zk->handle_lock, NULL);
     return zk;
 }
 
@@ -189,13 +193,26 @@ int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
 
 int kc_zk_reconnect(kc_zk *zk)
 {
+    pthread_rwlock_wrlock(&zk->handle_lock);
     if (zk->zh)
         zookeeper_close(zk->zh);
     zk->connected = 0;
     char *hosts = full_hosts(zk);
     zk->zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
     free(hosts);
+    pthread_rwlock_unlock(&zk->handle_lock);
     return zk->zh ? 0 : -1;
+}
+
+zhandle_t *kc_zk_acquire(kc_zk *zk)
+{
+    pthread_rwlock_rdlock(&zk->handle_lock);
+    return zk->zh;
+}
+
+void kc_zk_release(kc_zk *zk)
+{
+    pthread_rwlock_unlock(&zk->handle_lock);
 }
 
 zhandle_t *kc_zk_handle(kc_zk *zk)
@@ -212,8 +229,10 @@ int64_t kc_zk_session_id(kc_zk *zk)
 void kc_zk_close(kc_zk *zk)
 {
     if (zk && zk->zh) {
+        pthread_rwlock_wrlock(&zk->handle_lock);
         zookeeper_close(zk->zh);
         zk->zh = NULL;
+        pthread_rwlock_unlock(&zk->handle_lock);
     }
 }
 
@@ -224,6 +243,7 @@ void kc_zk_free(kc_zk *zk)
     kc_zk_close(zk);
     pthread_mutex_destroy(&zk->lock);
     pthread_cond_destroy(&zk->cond);
+    pthread_rwlock_destroy(&zk->handle_lock);
     free(zk->hosts);
     free(zk->chroot);
     free(zk);

@@ -61,6 +61,15 @@ int kc_zk_reconnect(kc_zk *zk);
 /** The current handle (NULL before connect). */
 zhandle_t *kc_zk_handle(kc_zk *zk);
 
+/**
+ * For a thread other than the reactor (the controller) that makes synchronous calls: the
+ * current handle (NULL when none), read-locked so that the reactor cannot close or replace it
+ * until kc_zk_release(). Hold it for one call at a time: kc_zk_reconnect() waits for it.
+ */
+zhandle_t *kc_zk_acquire(kc_zk *zk);
+/** Ends a kc_zk_acquire(). */
+void kc_zk_release(kc_zk *zk);
+
 /** This session's id (0 when none). */
 int64_t kc_zk_session_id(kc_zk *zk);
 

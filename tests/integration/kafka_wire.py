@@ -220,6 +220,44 @@ def parse_list_offsets_v1_response(payload):
     return corr, out
 
 
+def metadata_v1(correlation_id, topics=None):
+    """Metadata v1: topics None = all topics."""
+    if topics is None:
+        body = struct.pack(">i", -1)
+    else:
+        body = struct.pack(">i", len(topics)) + b"".join(string(t) for t in topics)
+    return request(3, 1, correlation_id, body)
+
+
+def parse_metadata_v1_response(payload):
+    """-> {"brokers": {id: (host, port, rack)}, "controller": id,
+           "topics": {name: (error, {partition: (error, leader, replicas, isr)})}}"""
+    r = Reader(payload)
+    r.i32()  # correlation id
+    brokers = {}
+    for _ in range(r.i32()):
+        node, host, port, rack = r.i32(), r.string(), r.i32(), r.string()
+        brokers[node] = (host, port, rack)
+    controller = r.i32()
+    topics = {}
+    for _ in range(r.i32()):
+        err, name, _internal = r.i16(), r.string(), r.i8()
+        parts = {}
+        for _ in range(r.i32()):
+            perr, idx, leader = r.i16(), r.i32(), r.i32()
+            replicas = [r.i32() for _ in range(r.i32())]
+            isr = [r.i32() for _ in range(r.i32())]
+            parts[idx] = (perr, leader, replicas, isr)
+        topics[name] = (err, parts)
+    return {"brokers": brokers, "controller": controller, "topics": topics}
+
+
+def metadata(port, topics=None, host="127.0.0.1"):
+    """One Metadata v1 round trip to the broker at host:port."""
+    with Conn(host, port) as c:
+        return parse_metadata_v1_response(c.roundtrip(metadata_v1(1, topics)))
+
+
 def api_versions_v0(correlation_id):
     return request(API_VERSIONS, 0, correlation_id, b"")
 

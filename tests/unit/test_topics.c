@@ -72,8 +72,8 @@ Test(topics, add_find_duplicate)
         cr_assert_eq(part->n_replicas, 2);
         cr_assert_eq(part->replicas[0], reps[2 * p]);
         cr_assert_eq(part->replicas[1], reps[2 * p + 1]);
-        cr_assert_eq(part->leader, reps[2 * p], "leader starts as the first replica");
-        cr_assert_eq(part->leader_epoch, 0);
+        cr_assert_eq(part->leader, -1, "no leader before LeaderAndIsr");
+        cr_assert_eq(part->leader_epoch, -1);
         cr_assert_null(part->log);
     }
     cr_assert_null(kc_topic_partition(a, 3));

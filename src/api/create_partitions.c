@@ -1,0 +1,233 @@
+/*
+ * CreatePartitions (37), v0-1, as Kafka's AdminZkClient.addPartitions: only the active
+ * controller acts (others: NOT_CONTROLLER). The new count must exceed the current one
+ * (INVALID_PARTITIONS); explicit assignments must name live brokers, without duplicates, with
+ * the topic's replication factor (INVALID_REPLICA_ASSIGNMENT); otherwise the new partitions
+ * are placed by Kafka's rule, starting from the broker of partition 0's first replica. The
+ * assignment znode `/brokers/topics/<t>` is rewritten (conditional on the version read) and
+ * the controller's data watch makes the new partitions online; the result waits, at most
+ * timeout_ms, until they have leaders in the metadata cache.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/dispatch.h"
+#include "broker/broker.h"
+#include "broker/metadata_wait.h"
+#include "broker/topic_create.h"
+#include "common/log.h"
+#include "controller/controller.h"
+#include "kc_apis.h"
+#include "proto/errors.h"
+
+typedef struct cp_ctx {
+    kc_request *req;
+    kc_create_partitions_resp resp;
+    int pending;
+    int32_t timeout_ms;
+} cp_ctx;
+
+typedef struct cp_slot {
+    cp_ctx *ctx;
+    int32_t index;
+    int32_t old_count, count, rf;
+    int32_t *replicas; /* (count - old_count) x rf, arena */
+    char path[600];
+} cp_slot;
+
+static void maybe_respond(cp_ctx *ctx)
+{
+    if (--ctx->pending > 0)
+        return;
+    kc_create_partitions_resp_encode(&ctx->req->out, ctx->req->hdr.api_version, &ctx->resp);
+    kc_request_respond(ctx->req);
+}
+
+static void fail(cp_slot *s, int16_t err, const char *msg)
+{
+    s->ctx->resp.results[s->index].error_code = err;
+    s->ctx->resp.results[s->index].error_message = kc_str_c(msg);
+    maybe_respond(s->ctx);
+}
+
+static bool all_led(kc_broker *b, void *arg)
+{
+    cp_slot *s = arg;
+    const kc_mc_topic *t =
+        kc_metadata_cache_topic(&b->metadata, s->ctx->resp.results[s->index].name);
+    return t && t->n_partitions >= s->count &&
+           kc_metadata_cache_has_leaders(&b->metadata, s->ctx->resp.results[s->index].name);
+}
+
+static void on_led(kc_broker *b, bool met, void *arg)
+{
+    (void)b;
+    cp_slot *s = arg;
+    if (!met) {
+        fail(s, KC_ERR_REQUEST_TIMED_OUT, "Timed out waiting for the new partitions' leaders");
+        return;
+    }
+    maybe_respond(s->ctx);
+}
+
+static void on_written(const kc_zk_result *res, void *arg)
+{
+    cp_slot *s = arg;
+    if (res->rc == ZBADVERSION) {
+        fail(s, KC_ERR_INVALID_PARTITIONS, "The topic's assignment changed concurrently");
+        return;
+    }
+    if (res->rc != ZOK) {
+        kc_error("TOPIC", "writing %s failed: %s", s->path, zerror(res->rc));
+        fail(s, KC_ERR_UNKNOWN_SERVER_ERROR, "ZooKeeper write failed");
+        return;
+    }
+    kc_info("TOPIC", "%s: partitions %d -> %d", s->path, s->old_count, s->count);
+    kc_metadata_wait(s->ctx->req->broker, s->ctx->timeout_ms, all_led, on_led, s);
+}
+
+static void on_read(const kc_zk_result *res, void *arg)
+{
+    cp_slot *s = arg;
+    json_t *j =
+        res->rc == ZOK && res->data ? json_loadb(res->data, (size_t)res->data_len, 0, NULL) : NULL;
+    json_t *parts = j ? json_object_get(j, "partitions") : NULL;
+    if (!json_is_object(parts) || (int32_t)json_object_size(parts) != s->old_count) {
+        json_decref(j);
+        fail(s, res->rc == ZNONODE ? KC_ERR_UNKNOWN_TOPIC_OR_PARTITION : KC_ERR_INVALID_PARTITIONS,
+             "The topic's assignment is not what the metadata cache says; retry");
+        return;
+    }
+    for (int32_t p = s->old_count; p < s->count; p++) {
+        json_t *a = json_array();
+        for (int32_t r = 0; r < s->rf; r++)
+            json_array_append_new(a, json_integer(s->replicas[(p - s->old_count) * s->rf + r]));
+        char key[16];
+        snprintf(key, sizeof(key), "%d", p);
+        json_object_set_new(parts, key, a);
+    }
+    char *out = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!out)
+        kc_fatal("create_partitions: out of memory");
+    kc_zk_aset(s->ctx->req->broker->zk, s->path, out, (int)strlen(out), res->stat.version,
+               on_written, s);
+    free(out);
+}
+
+static bool live(const kc_broker *b, int32_t id)
+{
+    for (int i = 0; i < b->n_live_brokers; i++)
+        if (b->live_brokers[i] == id)
+            return true;
+    return false;
+}
+
+/* Fills s->replicas; returns an error code with *msg, or KC_ERR_NONE. */
+static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_topic *in,
+                      const kc_mc_topic *t, const char **msg)
+{
+    kc_broker *b = req->broker;
+    int32_t n_new = s->count - s->old_count;
+    s->replicas = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(n_new * s->rf + 1));
+    if (in->assignments_count >= 0) {
+        if (in->assignments_count != n_new) {
+            *msg = "Increasing the number of partitions by N needs N replica assignments";
+            return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+        }
+        for (int32_t i = 0; i < n_new; i++) {
+            const kc_create_partitions_assignment *a = &in->assignments[i];
+            if (a->broker_ids_count != s->rf) {
+                *msg = "Inconsistent replication factor between partitions";
+                return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+            }
+            for (int32_t r = 0; r < s->rf; r++) {
+                int32_t id = a->broker_ids[r];
+                if (!live(b, id)) {
+                    *msg = "Replica assignment names a broker that is not alive";
+                    return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+                }
+                for (int32_t q = 0; q < r; q++)
+                    if (a->broker_ids[q] == id) {
+                        *msg = "Duplicate brokers in a replica assignment";
+                        return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
+                    }
+                s->replicas[i * s->rf + r] = id;
+            }
+        }
+        return KC_ERR_NONE;
+    }
+    int n = b->n_live_brokers;
+    if (s->rf > n) {
+        *msg = "Replication factor is larger than the number of available brokers.";
+        return KC_ERR_INVALID_REPLICATION_FACTOR;
+    }
+    /* Kafka starts from the broker of partition 0's first replica */
+    int start = 0;
+    if (t->n_partitions > 0 && t->partitions[0].n_replicas > 0)
+        for (int i = 0; i < n; i++)
+            if (b->live_brokers[i] == t->partitions[0].replicas[0])
+                start = i;
+    int32_t *all = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(s->count * s->rf + 1));
+    kc_assign_replicas(b->live_brokers, n, s->count, s->rf, start, n > 1 ? rand() % (n - 1) : 0,
+                       all);
+    memcpy(s->replicas, all + s->old_count * s->rf, sizeof(int32_t) * (size_t)(n_new * s->rf));
+    return KC_ERR_NONE;
+}
+
+void kc_handle_create_partitions(kc_request *req)
+{
+    kc_broker *b = req->broker;
+    kc_create_partitions_req r;
+    if (kc_create_partitions_req_decode(&req->body, req->hdr.api_version, &r, &req->arena)) {
+        kc_request_protocol_error(req, "malformed CreatePartitions request");
+        return;
+    }
+    cp_ctx *ctx = kc_arena_alloc(&req->arena, sizeof(*ctx));
+    ctx->req = req;
+    ctx->timeout_ms = r.timeout_ms;
+    ctx->pending = 1;
+    ctx->resp.results_count = r.topics_count > 0 ? r.topics_count : 0;
+    ctx->resp.results = kc_arena_alloc(&req->arena, sizeof(*ctx->resp.results) *
+                                                        (size_t)(ctx->resp.results_count + 1));
+    bool controller = kc_controller_is_active(b->controller);
+    for (int32_t i = 0; i < ctx->resp.results_count; i++) {
+        const kc_create_partitions_topic *in = &r.topics[i];
+        kc_create_partitions_topic_result *out = &ctx->resp.results[i];
+        out->name = in->name;
+        out->error_message = KC_STR_NULL;
+        const kc_mc_topic *t = kc_metadata_cache_topic(&b->metadata, in->name);
+        const char *msg = NULL;
+        cp_slot *s = kc_arena_alloc(&req->arena, sizeof(*s));
+        s->ctx = ctx;
+        s->index = i;
+        if (!controller) {
+            out->error_code = KC_ERR_NOT_CONTROLLER;
+        } else if (!t) {
+            out->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        } else {
+            s->old_count = t->n_partitions;
+            s->count = in->count;
+            s->rf = t->n_partitions > 0 ? t->partitions[0].n_replicas : 1;
+            if (in->count <= t->n_partitions) {
+                char *m = kc_arena_alloc(&req->arena, 128);
+                snprintf(m, 128, "Topic currently has %d partitions, %d would not be an increase.",
+                         t->n_partitions, in->count);
+                out->error_code = KC_ERR_INVALID_PARTITIONS;
+                msg = m;
+            } else {
+                out->error_code = assign(req, s, in, t, &msg);
+            }
+        }
+        if (msg)
+            out->error_message = kc_str_c(msg);
+        if (out->error_code || r.validate_only)
+            continue;
+        snprintf(s->path, sizeof(s->path), "/brokers/topics/%.*s", (int)in->name.len, in->name.p);
+        ctx->pending++;
+        kc_zk_aget(b->zk, s->path, 0, on_read, s);
+    }
+    maybe_respond(ctx);
+}

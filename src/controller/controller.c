@@ -1,0 +1,326 @@
+/*
+ * The controller thread, its event queue and the election (reference §4.1). Events are
+ * processed one at a time; a fenced write that fails its epoch check (c->moved) ends the
+ * current event and resigns. Invariant: `active` is true only between a won election and the
+ * next resignation, and then /controller names this broker in the current session.
+ */
+#include "controller/controller.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "controller/ctl_internal.h"
+
+/* ---------------------------------------------------------------- context helpers */
+
+ctl_broker *ctl_broker_find(kc_controller *c, int32_t id)
+{
+    for (int i = 0; i < c->n_brokers; i++)
+        if (c->brokers[i].id == id)
+            return &c->brokers[i];
+    return NULL;
+}
+
+bool ctl_broker_live(int32_t id, void *c)
+{
+    return ctl_broker_find(c, id) != NULL;
+}
+
+ctl_topic *ctl_topic_find(kc_controller *c, const char *name)
+{
+    for (ctl_topic *t = c->topics; t; t = t->next)
+        if (strcmp(t->name, name) == 0)
+            return t;
+    return NULL;
+}
+
+void ctl_topic_free(ctl_topic *t)
+{
+    for (int p = 0; p < t->n_partitions; p++) {
+        free(t->parts[p].replicas);
+        free(t->parts[p].isr);
+    }
+    free(t->parts);
+    free(t->awaiting);
+    free(t->name);
+    free(t);
+}
+
+/* ---------------------------------------------------------------- queue */
+
+void ctl_post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
+              int16_t error)
+{
+    ctl_event *e = calloc(1, sizeof(*e));
+    if (!e || (name && !(e->name = strdup(name))))
+        kc_fatal("controller: out of memory");
+    e->type = type;
+    e->broker = broker;
+    e->error = error;
+    pthread_mutex_lock(&c->lock);
+    if (c->tail)
+        c->tail->next = e;
+    else
+        c->head = e;
+    c->tail = e;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* ---------------------------------------------------------------- election */
+
+static void resign(kc_controller *c, const char *why)
+{
+    if (c->acting)
+        kc_info("CONTROLLER", "broker %d resigns as controller: %s", c->cfg->broker_id, why);
+    c->acting = false;
+    atomic_store(&c->active, false);
+    c->moved = false;
+    ctl_clear(c);
+}
+
+/* Reads /controller (setting the exists watch); returns the broker id in it, -1 if none. */
+static int32_t read_controller(kc_controller *c)
+{
+    struct Stat st;
+    if (ctl_exists(c, "/controller", &st) != ZOK)
+        return -1;
+    char *data;
+    int len;
+    if (ctl_get(c, "/controller", true, &data, &len, &st) != ZOK)
+        return -1;
+    json_t *j = data ? json_loadb(data, (size_t)len, 0, NULL) : NULL;
+    free(data);
+    json_t *id = j ? json_object_get(j, "brokerid") : NULL;
+    int32_t r = json_is_integer(id) ? (int32_t)json_integer_value(id) : -1;
+    json_decref(j);
+    return r;
+}
+
+/* /controller_epoch as (epoch, version), created as "0" when missing (Kafka). */
+static int read_epoch(kc_controller *c, int32_t *epoch, int32_t *version)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *data;
+        int len;
+        struct Stat st;
+        int rc = ctl_get(c, "/controller_epoch", false, &data, &len, &st);
+        if (rc == ZOK) {
+            *epoch = data ? atoi(data) : 0;
+            *version = st.version;
+            free(data);
+            return 0;
+        }
+        if (rc != ZNONODE)
+            return -1;
+        zhandle_t *zh = kc_zk_acquire(c->zk);
+        rc = zh ? zoo_create(zh, "/controller_epoch", "0", 1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0)
+                : ZINVALIDSTATE;
+        kc_zk_release(c->zk);
+        if (rc != ZOK && rc != ZNODEEXISTS)
+            return -1;
+    }
+    return -1;
+}
+
+static void elect(kc_controller *c)
+{
+    if (!c->registered || c->acting)
+        return;
+    int32_t id = read_controller(c);
+    atomic_store(&c->active_id, id);
+    if (id >= 0)
+        return; /* someone is controller; the watch tells us when that changes */
+    int32_t epoch, version;
+    if (read_epoch(c, &epoch, &version)) {
+        kc_warn("CONTROLLER", "cannot read /controller_epoch; election retried on next event");
+        return;
+    }
+    char json[128];
+    snprintf(json, sizeof(json), "{\"version\":1,\"brokerid\":%d,\"timestamp\":\"%lld\"}",
+             c->cfg->broker_id, (long long)time(NULL) * 1000);
+    char epoch_s[16];
+    snprintf(epoch_s, sizeof(epoch_s), "%d", epoch + 1);
+    zoo_op_t ops[2];
+    struct Stat st;
+    zoo_create_op_init(&ops[0], "/controller", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE,
+                       ZOO_EPHEMERAL, NULL, 0);
+    zoo_set_op_init(&ops[1], "/controller_epoch", epoch_s, (int)strlen(epoch_s), version, &st);
+    zoo_op_result_t res[2];
+    zhandle_t *zh = kc_zk_acquire(c->zk);
+    int rc = zh ? zoo_multi(zh, 2, ops, res) : ZINVALIDSTATE;
+    kc_zk_release(c->zk);
+    if (rc != ZOK) {
+        /* NODEEXISTS / BADVERSION: another broker won (or an earlier retry of ours did, which
+         * the /controller contents tell) */
+        id = read_controller(c);
+        atomic_store(&c->active_id, id);
+        if (id != c->cfg->broker_id) {
+            kc_info("CONTROLLER", "broker %d lost the election (%s); controller is %d",
+                    c->cfg->broker_id, zerror(rc), id);
+            return;
+        }
+        if (read_epoch(c, &epoch, &version))
+            return;
+        st.version = version;
+        epoch--; /* epoch + 1 below is the one stored */
+    }
+    atomic_store(&c->epoch, epoch + 1);
+    c->epoch_zk_version = st.version;
+    c->acting = true;
+    atomic_store(&c->active, true);
+    atomic_store(&c->active_id, c->cfg->broker_id);
+    kc_info("CONTROLLER", "broker %d is the controller (epoch %d, epoch zk version %d)",
+            c->cfg->broker_id, epoch + 1, st.version);
+    read_controller(c); /* re-arm the watch on /controller */
+    ctl_on_failover(c);
+}
+
+static void on_controller_change(kc_controller *c)
+{
+    int32_t id = read_controller(c);
+    atomic_store(&c->active_id, id);
+    if (c->acting && id != c->cfg->broker_id)
+        resign(c, "/controller names another broker");
+    if (id < 0)
+        elect(c);
+}
+
+/* ---------------------------------------------------------------- thread */
+
+static void process(kc_controller *c, ctl_event *e)
+{
+    switch (e->type) {
+    case EV_ELECT:
+        c->registered = true;
+        c->broker_epoch = e->broker_epoch;
+        elect(c);
+        break;
+    case EV_EXPIRED:
+        c->registered = false;
+        resign(c, "ZooKeeper session expired");
+        break;
+    case EV_CONTROLLER_CHANGE:
+        if (c->registered)
+            on_controller_change(c);
+        break;
+    default:
+        if (!c->acting)
+            break;
+        switch (e->type) {
+        case EV_BROKER_CHANGE:
+            ctl_on_broker_change(c);
+            break;
+        case EV_TOPIC_CHANGE:
+            ctl_on_topic_change(c);
+            break;
+        case EV_PARTITION_MODIFICATION:
+            ctl_on_partition_modification(c, e->name);
+            break;
+        case EV_TOPIC_DELETION:
+            ctl_on_topic_deletion(c);
+            break;
+        case EV_STOP_REPLICA_DONE:
+            ctl_on_stop_replica_done(c, e->name, e->broker, e->error);
+            break;
+        default:
+            break;
+        }
+    }
+    if (c->moved) {
+        resign(c, "a fenced write found a newer controller epoch");
+        if (c->registered)
+            on_controller_change(c);
+    }
+}
+
+static void *run(void *arg)
+{
+    kc_controller *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        while (!c->head)
+            pthread_cond_wait(&c->cond, &c->lock);
+        ctl_event *e = c->head;
+        c->head = e->next;
+        if (!c->head)
+            c->tail = NULL;
+        pthread_mutex_unlock(&c->lock);
+        bool stop = e->type == EV_STOP;
+        if (!stop)
+            process(c, e);
+        free(e->name);
+        free(e);
+        if (stop)
+            break;
+    }
+    resign(c, "broker shutting down");
+    return NULL;
+}
+
+kc_controller *kc_controller_new(const kc_config *cfg, kc_zk *zk)
+{
+    kc_controller *c = calloc(1, sizeof(*c));
+    if (!c)
+        kc_fatal("controller: out of memory");
+    c->cfg = cfg;
+    c->zk = zk;
+    atomic_init(&c->active, false);
+    atomic_init(&c->active_id, -1);
+    atomic_init(&c->epoch, 0);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    if (pthread_create(&c->thread, NULL, run, c))
+        kc_fatal("controller: cannot start its thread");
+    return c;
+}
+
+void kc_controller_elect(kc_controller *c, int64_t broker_epoch)
+{
+    ctl_post(c, EV_ELECT, NULL, 0, 0);
+    pthread_mutex_lock(&c->lock);
+    c->tail->broker_epoch = broker_epoch;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void kc_controller_session_expired(kc_controller *c)
+{
+    /* resign now: the active flag must not outlive the session that backed it */
+    atomic_store(&c->active, false);
+    ctl_post(c, EV_EXPIRED, NULL, 0, 0);
+}
+
+bool kc_controller_is_active(const kc_controller *c)
+{
+    return c && atomic_load(&c->active);
+}
+
+int32_t kc_controller_active_id(const kc_controller *c)
+{
+    return c ? atomic_load(&c->active_id) : -1;
+}
+
+int32_t kc_controller_epoch(const kc_controller *c)
+{
+    return c ? atomic_load(&c->epoch) : 0;
+}
+
+void kc_controller_free(kc_controller *c)
+{
+    if (!c)
+        return;
+    ctl_post(c, EV_STOP, NULL, 0, 0);
+    pthread_join(c->thread, NULL);
+    for (ctl_event *e = c->head, *n; e; e = n) {
+        n = e->next;
+        free(e->name);
+        free(e);
+    }
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    free(c);
+}

@@ -1,0 +1,36 @@
+/*
+ * Leader election rules of Kafka's controller (kafka.controller.Election,
+ * PartitionLeaderElectionAlgorithms), as pure functions over replica lists so that they can be
+ * tested without a cluster. "Live" is decided by the caller's predicate.
+ */
+#ifndef KC_ELECTION_H
+#define KC_ELECTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** Whether broker @p id is alive (registered under /brokers/ids). */
+typedef bool (*kc_live_fn)(int32_t id, void *arg);
+
+/**
+ * Offline (and New-with-ISR) partition election: the first replica in assignment order that is
+ * live and in the ISR. With @p unclean (unclean.leader.election.enable) and no such replica,
+ * the first live replica, and *unclean_used is set (the caller then sets ISR = [leader]).
+ * @return the new leader's broker id, or -1 when none can be chosen (the partition stays
+ *         offline).
+ */
+int32_t kc_elect_offline_leader(const int32_t *replicas, int n_replicas, const int32_t *isr,
+                                int n_isr, bool unclean, kc_live_fn live, void *arg,
+                                bool *unclean_used);
+
+/**
+ * Removes from @p isr (in place) the brokers that are not live, keeping the order. Kafka never
+ * empties an ISR: when no member is live, the first one is kept.
+ * @return the new length (>= 1 when @p n_isr >= 1).
+ */
+int kc_isr_keep_live(int32_t *isr, int n_isr, kc_live_fn live, void *arg);
+
+/** True when @p id is among the @p n ids of @p ids. */
+bool kc_ids_contain(const int32_t *ids, int n, int32_t id);
+
+#endif
