@@ -6,12 +6,18 @@
 #   var/zk/zk{1,2,3}/          3-node ZooKeeper ensemble on 127.0.0.1:2181,2182,2183
 #   var/broker-<id>/           broker log (broker.log), pid file, log.dirs (data/)
 #
+# Brokers: one per config file in CAFKA_BROKER_CONFIGS (space-separated), by default the three
+# of config/broker-{1,2,3}.properties: broker N with PLAINTEXT on 127.0.0.1:9090+2N and SSL on
+# 9091+2N. CAFKA_BROKER_CONFIGS=config/server.properties runs the single-broker example.
+#
 # start   installs missing packages, builds (CMake preset "dev"), writes certificates, starts
-#         the ZooKeeper ensemble and one broker per config file (CAFKA_BROKER_CONFIGS, default
-#         config/server.properties), waits until each broker registered /brokers/ids/<id>, and
-#         prints endpoints and kcat lines to try. Idempotent: what already runs is kept.
-# stop    SIGTERM to the brokers (by pid file, bounded wait, then SIGKILL), then ZooKeeper.
-# status  what runs.
+#         the ZooKeeper ensemble and each broker, waits until each broker registered
+#         /brokers/ids/<id>, and prints endpoints, kcat and zkCli lines to try. Idempotent: what
+#         already runs is kept. If a start fails, the brokers this invocation started are
+#         stopped again (and the ensemble, if it started it).
+# stop    SIGTERM to every broker run.sh started (var/broker-*/pid, whichever config it runs;
+#         bounded wait, then SIGKILL), then ZooKeeper.
+# status  what runs; exit 0 only if the ensemble and every configured broker run and registered.
 #
 # Brokers run with cwd = the repository root, so relative paths in config/ resolve there.
 set -euo pipefail
@@ -22,7 +28,9 @@ cd "$root"
 ZK_PORTS=(2181 2182 2183)
 ZK_CONNECT=127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
 BIN=build/dev/bin/cafka-server
-read -r -a CONFIGS <<<"${CAFKA_BROKER_CONFIGS:-config/server.properties}"
+DEFAULT_CONFIGS="config/broker-1.properties config/broker-2.properties config/broker-3.properties"
+read -r -a CONFIGS <<<"${CAFKA_BROKER_CONFIGS:-$DEFAULT_CONFIGS}"
+[ ${#CONFIGS[@]} -gt 0 ] || read -r -a CONFIGS <<<"$DEFAULT_CONFIGS"
 BROKER_START_TIMEOUT=${BROKER_START_TIMEOUT:-30}
 PY=/usr/bin/python3
 
@@ -44,22 +52,59 @@ broker_id() {
     echo "$id"
 }
 
-# pid of the broker started from config $1 if it runs.
-broker_pid() {
-    local cfg=$1 id pidf pid
-    id=$(broker_id "$cfg")
-    pidf="var/broker-$id/pid"
+# cmdline DIR -> the command line of the broker whose pid file is DIR/pid, if it is a live
+# cafka-server that run.sh started ("$BIN <config>"); fails otherwise.
+dir_cmdline() {
+    local pidf=$1/pid pid line
     [ -f "$pidf" ] || return 1
     pid=$(cat "$pidf" 2>/dev/null) || return 1
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     [ -r "/proc/$pid/cmdline" ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "cafka-server $cfg" || return 1
-    echo "$pid"
+    line=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    [[ $line == "$BIN "* ]] || return 1
+    echo "$line"
 }
 
-# Children of /brokers/ids in ZooKeeper, space-separated (empty if unreachable).
+# pid of the broker run.sh started with its pid file in DIR, whichever config it runs.
+dir_pid() {
+    dir_cmdline "$1" >/dev/null || return 1
+    cat "$1/pid"
+}
+
+# pid of the broker started from config $1 if it runs.
+broker_pid() {
+    local cfg=$1 dir line
+    dir="var/broker-$(broker_id "$cfg")"
+    line=$(dir_cmdline "$dir") || return 1
+    [ "$line" = "$BIN $cfg " ] || return 1
+    cat "$dir/pid"
+}
+
+# zk_connect CFG -> the config's zookeeper.connect (hosts and chroot); chroot CFG -> its chroot
+# ("" when the tree is at /).
+zk_connect() {
+    local c
+    c=$(prop "$1" zookeeper.connect)
+    echo "${c:-$ZK_CONNECT}"
+}
+chroot_of() {
+    local c
+    c=$(zk_connect "$1")
+    case $c in */*) echo "/${c#*/}" | sed 's:/*$::' ;; *) echo "" ;; esac
+}
+
+# listener_addr CFG NAME -> host:port of advertised listener NAME (falls back to listeners).
+listener_addr() {
+    local l
+    l=$(prop "$1" advertised.listeners)
+    [ -n "$l" ] || l=$(prop "$1" listeners)
+    tr ',' '\n' <<<"$l" | sed -n "s|^[[:space:]]*$2://||p" | head -n 1
+}
+
+# registered_ids CFG -> children of <chroot>/brokers/ids in the ZooKeeper of config CFG,
+# space-separated (empty if unreachable).
 registered_ids() {
-    "$PY" - "$ZK_CONNECT" <<'EOF' 2>/dev/null || true
+    "$PY" - "$(zk_connect "$1")" <<'EOF' 2>/dev/null || true
 import logging, sys
 logging.disable(logging.CRITICAL)
 from kazoo.client import KazooClient
@@ -74,9 +119,10 @@ finally:
 EOF
 }
 
+# is_registered ID CFG
 is_registered() {
     local id
-    for id in $(registered_ids); do
+    for id in $(registered_ids "$2"); do
         [ "$id" = "$1" ] && return 0
     done
     return 1
@@ -84,21 +130,29 @@ is_registered() {
 
 zk() { scripts/zk-ensemble.sh "$1" var/zk "${ZK_PORTS[@]}"; }
 
+# Brokers this invocation started (stopped again if a later start fails).
+STARTED=()
+
 start_broker() {
-    local cfg=$1 id dir pid deadline
+    local cfg=$1 id dir pid line deadline
     id=$(broker_id "$cfg")
     dir="var/broker-$id"
     if pid=$(broker_pid "$cfg"); then
         log "broker $id already running (pid $pid)"
         return 0
     fi
+    if line=$(dir_cmdline "$dir"); then
+        echo "run.sh: broker $id already runs from another config (pid $(cat "$dir/pid"): $line); 'scripts/run.sh stop' first" >&2
+        return 1
+    fi
     mkdir -p "$dir"
     echo "=== $(date -Is) start: $BIN $cfg" >>"$dir/broker.log"
     setsid "$BIN" "$cfg" >>"$dir/broker.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/pid"
+    STARTED+=("$dir")
     deadline=$((SECONDS + BROKER_START_TIMEOUT))
-    until is_registered "$id"; do
+    until is_registered "$id" "$cfg"; do
         if ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$dir/pid"
             echo "run.sh: broker $id exited during start-up; last lines of $dir/broker.log:" >&2
@@ -129,35 +183,52 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
-stop_brokers() {
-    local cfg id pid
-    for cfg in "${CONFIGS[@]}"; do
-        [ -f "$cfg" ] || continue
-        id=$(broker_id "$cfg")
-        if pid=$(broker_pid "$cfg"); then
-            log "stopping broker $id (pid $pid)"
+# stop_dirs DIR... : stop the brokers whose pid files are in DIRs (those run.sh started).
+stop_dirs() {
+    local dir pid
+    for dir in "$@"; do
+        if pid=$(dir_pid "$dir"); then
+            log "stopping ${dir#var/} (pid $pid)"
             stop_pid "$pid"
         fi
-        rm -f "var/broker-$id/pid"
+        rm -f "$dir/pid"
     done
 }
 
+# Every broker run.sh started, whichever config it runs (CAFKA_BROKER_CONFIGS may differ from
+# the start's).
+stop_brokers() {
+    local dirs=() d
+    for d in var/broker-*/; do
+        [ -f "${d}pid" ] && dirs+=("${d%/}")
+    done
+    [ ${#dirs[@]} -eq 0 ] || stop_dirs "${dirs[@]}"
+}
+
 print_endpoints() {
-    local cfg id
+    local cfg id plain ssl bootstrap="" first=${CONFIGS[0]} chroot
+    chroot=$(chroot_of "$first")
     echo
     echo "cafka local cluster"
-    echo "  ZooKeeper:  $ZK_CONNECT   (/usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:2181)"
+    echo "  ZooKeeper   $(zk_connect "$first")"
+    printf '  %-8s  %-22s  %-22s  %s\n' broker PLAINTEXT SSL log
     for cfg in "${CONFIGS[@]}"; do
         id=$(broker_id "$cfg")
-        echo "  broker $id:   $(prop "$cfg" advertised.listeners)   log var/broker-$id/broker.log"
+        plain=$(listener_addr "$cfg" PLAINTEXT)
+        ssl=$(listener_addr "$cfg" SSL)
+        [ -z "$plain" ] || bootstrap+="${bootstrap:+,}$plain"
+        printf '  %-8s  %-22s  %-22s  %s\n' "$id" "${plain:--}" "${ssl:--}" "var/broker-$id/broker.log"
     done
-    echo "  CA:         var/certs/ca.pem   (client cert: var/certs/client.pem, key var/certs/client.key)"
+    echo "  CA          var/certs/ca.pem   (client cert var/certs/client.pem, key var/certs/client.key)"
+    plain=$(listener_addr "$first" PLAINTEXT)
+    ssl=$(listener_addr "$first" SSL)
     echo
     echo "Try:"
-    echo "  kcat -b 127.0.0.1:9092 -L"
-    echo "  kcat -b 127.0.0.1:9093 -X security.protocol=ssl -X ssl.ca.location=var/certs/ca.pem -L"
-    echo "  seq 1 10 | kcat -b 127.0.0.1:9092 -P -t demo"
-    echo "  kcat -b 127.0.0.1:9092 -C -t demo -o beginning -e"
+    echo "  kcat -b $bootstrap -L"
+    [ -z "$ssl" ] || echo "  kcat -b $ssl -X security.protocol=ssl -X ssl.ca.location=var/certs/ca.pem -L"
+    echo "  seq 1 10 | kcat -b $bootstrap -P -t demo"
+    echo "  kcat -b $bootstrap -C -t demo -o beginning -e"
+    echo "  /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:${ZK_PORTS[0]} ls ${chroot}/brokers/ids"
     echo
     echo "Stop with: scripts/run.sh stop"
 }
@@ -187,7 +258,7 @@ cmd_start() {
     for cfg in "${CONFIGS[@]}"; do
         if ! start_broker "$cfg"; then
             # Leave nothing half-started behind: stop what this invocation started.
-            stop_brokers
+            [ ${#STARTED[@]} -eq 0 ] || stop_dirs "${STARTED[@]}"
             [ $zk_was_up -eq 1 ] || zk stop
             die "start failed"
         fi
@@ -201,25 +272,37 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local rc=0 cfg id pid regs
+    local rc=0 cfg id pid regs d line known=" "
     zk status || rc=1
-    regs=$(registered_ids)
+    regs=$(registered_ids "${CONFIGS[0]}")
     for cfg in "${CONFIGS[@]}"; do
         [ -f "$cfg" ] || continue
         id=$(broker_id "$cfg")
+        known+="var/broker-$id "
         if pid=$(broker_pid "$cfg"); then
-            if is_registered "$id"; then
+            if is_registered "$id" "$cfg"; then
                 echo "broker $id pid $pid registered ($(prop "$cfg" advertised.listeners))"
             else
                 echo "broker $id pid $pid NOT registered in /brokers/ids"
                 rc=1
             fi
+        elif line=$(dir_cmdline "var/broker-$id"); then
+            echo "broker $id not running from $cfg; pid $(cat "var/broker-$id/pid") runs: $line"
+            rc=1
         else
             echo "broker $id not running"
             rc=1
         fi
     done
-    [ -z "$regs" ] || echo "/brokers/ids: $regs"
+    # Brokers run.sh started from other configs (another CAFKA_BROKER_CONFIGS).
+    for d in var/broker-*/; do
+        d=${d%/}
+        [[ $known == *" $d "* ]] && continue
+        if line=$(dir_cmdline "$d"); then
+            echo "${d#var/} pid $(cat "$d/pid") also running: $line"
+        fi
+    done
+    echo "$(chroot_of "${CONFIGS[0]}")/brokers/ids: ${regs:-(none)}"
     return $rc
 }
 
