@@ -171,8 +171,10 @@ static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_to
             if (b->live_brokers[i] == t->partitions[0].replicas[0])
                 start = i;
     int32_t *all = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(s->count * s->rf + 1));
-    kc_assign_replicas(b->live_brokers, n, s->count, s->rf, start, n > 1 ? rand() % (n - 1) : 0,
-                       all);
+    if (kc_assign_live(b, s->count, s->rf, start, all) != 0) {
+        *msg = "Not all brokers have rack information for replica rack aware assignment.";
+        return KC_ERR_INVALID_REPLICATION_FACTOR;
+    }
     memcpy(s->replicas, all + s->old_count * s->rf, sizeof(int32_t) * (size_t)(n_new * s->rf));
     return KC_ERR_NONE;
 }

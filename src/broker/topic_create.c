@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/replica_assign.h"
 #include "common/log.h"
 #include "proto/errors.h"
 #include "zk/znodes.h"
@@ -27,19 +28,22 @@ typedef struct kc_topic_create {
     void *arg;
 } create_op;
 
-void kc_assign_replicas(const int32_t *brokers, int n_brokers, int32_t n_partitions, int32_t rf,
-                        int start_index, int shift, int32_t *out)
+int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_index,
+                   int32_t *out)
 {
-    for (int32_t p = 0; p < n_partitions; p++) {
-        if (p > 0 && p % n_brokers == 0)
-            shift++;
-        int first = (p + start_index) % n_brokers;
-        out[p * rf] = brokers[first];
-        for (int32_t j = 0; j < rf - 1; j++) {
-            int idx = (first + 1 + (shift + j) % (n_brokers - 1)) % n_brokers;
-            out[p * rf + 1 + j] = brokers[idx];
-        }
+    int n = b->n_live_brokers;
+    kc_broker_meta *metas = calloc((size_t)(n ? n : 1), sizeof(*metas));
+    if (!metas)
+        kc_fatal("topic: out of memory");
+    for (int i = 0; i < n; i++) {
+        const kc_mc_broker *mb = kc_metadata_cache_broker(&b->metadata, b->live_brokers[i]);
+        bool self = b->live_brokers[i] == b->cfg->broker_id;
+        metas[i].id = b->live_brokers[i];
+        metas[i].rack = mb ? mb->rack : self ? b->cfg->broker_rack : NULL;
     }
+    int rc = kc_assign_replicas_auto(metas, n, n_partitions, rf, start_index, -1, out);
+    free(metas);
+    return rc;
 }
 
 bool kc_topic_create_in_flight(const kc_broker *b, kc_str name)
@@ -221,10 +225,13 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_creat
         for (int32_t i = 0; i < s->n_assignments; i++)
             memcpy(c->replicas + s->assignment_partition[i] * rf, s->assignment_brokers[i],
                    sizeof(int32_t) * (size_t)rf);
-    } else {
-        int n = b->n_live_brokers;
-        kc_assign_replicas(b->live_brokers, n, n_partitions, rf, rand() % n,
-                           n > 1 ? rand() % (n - 1) : 0, c->replicas);
+    } else if (kc_assign_live(b, n_partitions, rf, -1, c->replicas) != KC_ASSIGN_OK) {
+        free(c->name);
+        free(c->replicas);
+        free(c);
+        cb(KC_ERR_INVALID_REPLICATION_FACTOR, "Not all brokers have rack information for "
+           "replica rack aware assignment.", arg);
+        return;
     }
     const char **names = calloc((size_t)s->n_configs + 1, sizeof(char *));
     const char **values = calloc((size_t)s->n_configs + 1, sizeof(char *));

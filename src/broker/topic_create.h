@@ -45,12 +45,12 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *spec, kc_topic_cr
 bool kc_topic_create_in_flight(const kc_broker *b, kc_str name);
 
 /**
- * Kafka's replica placement without racks (AdminUtils.assignReplicasToBrokers): brokers sorted,
- * partition p's first replica at (p + start) mod n, followers shifted by a per-round increment.
- * @param brokers   sorted live broker ids, @p n_brokers >= @p rf >= 1
- * @param out       @p n_partitions x @p rf ids, partition-major
+ * Kafka's placement (AdminUtils.assignReplicasToBrokers) over the live brokers, rack-aware when
+ * they have broker.rack (racks from the metadata cache): @p n_partitions x @p rf ids into
+ * @p out, partition-major. @p start_index -1 = random, as Kafka picks it; the follower shift is
+ * random. @return KC_ASSIGN_OK or a KC_ASSIGN_E* code (replica_assign.h), e.g. mixed racks.
  */
-void kc_assign_replicas(const int32_t *brokers, int n_brokers, int32_t n_partitions, int32_t rf,
-                        int start_index, int shift, int32_t *out);
+int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_index,
+                   int32_t *out);
 
 #endif

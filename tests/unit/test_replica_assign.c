@@ -1,7 +1,7 @@
 /*
  * Kafka's automatic replica placement (src/broker/replica_assign.h): vectors from Kafka's own
  * tests and vectors worked out by hand from AdminUtils' source, properties over many broker and
- * rack layouts, agreement with the older kc_assign_replicas, and the error rules.
+ * rack layouts and the error rules.
  */
 #include <criterion/criterion.h>
 
@@ -113,27 +113,6 @@ Test(replica_assign, rack_unaware_kafka_vector)
     memset(out, 0xFF, sizeof(out));
     kc_assign_replicas_rack_unaware(ids, 5, 10, 3, 0, 0, out);
     expect_rows(out, 10, 3, want);
-}
-
-/* ---- agreement with the old placement ---- */
-
-Test(replica_assign, rack_unaware_equals_old_kc_assign_replicas)
-{
-    const int32_t brokers[] = {3, 8, 11, 20, 21, 40, 99};
-    int32_t a[40 * 7], b[40 * 7];
-    for (int n = 1; n <= 7; n++)
-        for (int rf = 1; rf <= n; rf++)
-            for (int start = 0; start <= n; start++)
-                for (int shift = 0; shift <= n + 6; shift++)
-                    for (int32_t np = 1; np <= 40; np += 3) {
-                        memset(a, 0xAA, sizeof(a));
-                        memset(b, 0x55, sizeof(b));
-                        kc_assign_replicas(brokers, n, np, rf, start, shift, a);
-                        kc_assign_replicas_rack_unaware(brokers, n, np, rf, start, shift, b);
-                        cr_assert_arr_eq(a, b, (size_t)(np * rf) * sizeof(int32_t),
-                                         "n%d rf%d start%d shift%d np%d differ", n, rf, start,
-                                         shift, np);
-                    }
 }
 
 Test(replica_assign, single_rack_equals_rack_unaware)

@@ -1,6 +1,6 @@
 /*
  * Topic names, the topic registry (src/broker/topics.h) and Kafka's rack-unaware replica
- * placement (kc_assign_replicas in src/broker/topic_create.h).
+ * placement (kc_assign_replicas_rack_unaware in src/broker/replica_assign.h).
  */
 #include <criterion/criterion.h>
 
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/topic_create.h"
+#include "broker/replica_assign.h"
 #include "broker/topics.h"
 
 TestSuite(topics, .timeout = 10);
@@ -164,7 +164,7 @@ Test(topics, assign_matches_kafka_admin_utils)
                                  {0, 2, 3}, {1, 3, 4}, {2, 4, 0}, {3, 0, 1}, {4, 1, 2}};
     int32_t out[30];
     memset(out, 0xFF, sizeof(out));
-    kc_assign_replicas(brokers, 5, 10, 3, 0, 0, out);
+    kc_assign_replicas_rack_unaware(brokers, 5, 10, 3, 0, 0, out);
     for (int p = 0; p < 10; p++)
         for (int r = 0; r < 3; r++)
             cr_assert_eq(out[p * 3 + r], want[p][r], "partition %d replica %d: %d want %d", p, r,
@@ -175,7 +175,7 @@ Test(topics, assign_uses_broker_ids_not_indexes)
 {
     const int32_t brokers[] = {101, 102, 103};
     int32_t out[6 * 2];
-    kc_assign_replicas(brokers, 3, 6, 2, 1, 0, out);
+    kc_assign_replicas_rack_unaware(brokers, 3, 6, 2, 1, 0, out);
     /* first replica of p at (p + 1) % 3; follower at +1 + shift, shift 1 from p = 3 */
     const int32_t want[6][2] = {{102, 103}, {103, 101}, {101, 102},
                                 {102, 101}, {103, 102}, {101, 103}};
@@ -188,7 +188,7 @@ Test(topics, assign_single_broker)
 {
     const int32_t brokers[] = {7};
     int32_t out[4];
-    kc_assign_replicas(brokers, 1, 4, 1, 0, 0, out);
+    kc_assign_replicas_rack_unaware(brokers, 1, 4, 1, 0, 0, out);
     for (int p = 0; p < 4; p++)
         cr_assert_eq(out[p], 7);
 }
@@ -202,7 +202,7 @@ Test(topics, assign_properties)
                 for (int shift = 0; shift < (n > 1 ? n - 1 : 1); shift++) {
                     int32_t np = 4 * n;
                     int32_t *out = calloc((size_t)(np * rf), sizeof(int32_t));
-                    kc_assign_replicas(brokers, n, np, rf, start, shift, out);
+                    kc_assign_replicas_rack_unaware(brokers, n, np, rf, start, shift, out);
                     int leaders[8] = {0}, total[8] = {0};
                     for (int32_t p = 0; p < np; p++) {
                         int32_t *r = out + p * rf;
