@@ -1,24 +1,35 @@
 /*
- * `cafka`: the command-line tools. Today: `cafka dump-log [--print-data-log] FILE...`
- * (kafka-dump-log.sh). Exit codes: 0 ok, 1 a file could not be dumped, 2 bad usage.
+ * `cafka`: the command-line tools.
+ *   cafka dump-log [--print-data-log] FILE...   kafka-dump-log.sh
+ *   cafka topics --bootstrap-server H:P ...      kafka-topics.sh (cli/admin_topics.h)
+ *   cafka configs --bootstrap-server H:P ...     kafka-configs.sh (cli/admin_configs.h)
+ * Exit codes: 0 ok, 1 the operation failed (a file could not be dumped, a broker refused),
+ * 2 bad usage.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/admin_configs.h"
+#include "cli/admin_topics.h"
 #include "cli/dump_log.h"
 
-static int usage(void)
+static int usage(FILE *out, int rc)
 {
-    fprintf(stderr, "usage: cafka dump-log [--print-data-log] FILE...\n"
-                    "  FILE: a segment (.log), offset index (.index) or time index (.timeindex)\n");
-    return 2;
+    fprintf(out, "usage: cafka COMMAND [ARGS]...\n"
+                 "  cafka dump-log [--print-data-log] FILE...\n"
+                 "      print segments (.log), offset indexes (.index) and time indexes\n"
+                 "      (.timeindex) as kafka-dump-log.sh\n"
+                 "  cafka topics --bootstrap-server HOST:PORT (--create|--delete|--list|\n"
+                 "               --describe|--alter) [--topic T] ...   as kafka-topics.sh\n"
+                 "  cafka configs --bootstrap-server HOST:PORT --entity-type topics|brokers\n"
+                 "               [--entity-name N] (--describe|--alter ...)   as kafka-configs.sh\n"
+                 "`cafka COMMAND --help` describes the options of a command.\n");
+    return rc;
 }
 
-int main(int argc, char **argv)
+static int dump_log(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "dump-log") != 0)
-        return usage();
     bool data = false;
     int files = 0, rc = 0;
     for (int i = 2; i < argc; i++) {
@@ -29,7 +40,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--files") == 0)
             continue; /* kafka-dump-log.sh spelling: --files a,b */
         if (argv[i][0] == '-')
-            return usage();
+            return usage(stderr, 2);
         char *save = NULL;
         for (char *f = strtok_r(argv[i], ",", &save); f; f = strtok_r(NULL, ",", &save)) {
             files++;
@@ -37,5 +48,22 @@ int main(int argc, char **argv)
                 rc = 1;
         }
     }
-    return files ? rc : usage();
+    return files ? rc : usage(stderr, 2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr, 2);
+    if (strcmp(argv[1], "dump-log") == 0)
+        return dump_log(argc, argv);
+    if (strcmp(argv[1], "topics") == 0)
+        return kc_cli_topics(argc - 2, argv + 2);
+    if (strcmp(argv[1], "configs") == 0)
+        return kc_cli_configs(argc - 2, argv + 2);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0)
+        return usage(stdout, 0);
+    fprintf(stderr, "Error: unknown command %s\n", argv[1]);
+    return usage(stderr, 2);
 }
