@@ -52,8 +52,8 @@ void ctl_topic_free(ctl_topic *t)
 
 /* ---------------------------------------------------------------- queue */
 
-void ctl_post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
-              int16_t error)
+static void post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
+                 int16_t error, int64_t broker_epoch)
 {
     ctl_event *e = calloc(1, sizeof(*e));
     if (!e || (name && !(e->name = strdup(name))))
@@ -61,6 +61,7 @@ void ctl_post(kc_controller *c, ctl_event_type type, const char *name, int32_t b
     e->type = type;
     e->broker = broker;
     e->error = error;
+    e->broker_epoch = broker_epoch;
     pthread_mutex_lock(&c->lock);
     if (c->tail)
         c->tail->next = e;
@@ -69,6 +70,12 @@ void ctl_post(kc_controller *c, ctl_event_type type, const char *name, int32_t b
     c->tail = e;
     pthread_cond_signal(&c->cond);
     pthread_mutex_unlock(&c->lock);
+}
+
+void ctl_post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
+              int16_t error)
+{
+    post(c, type, name, broker, error, 0);
 }
 
 /* ---------------------------------------------------------------- election */
@@ -281,10 +288,7 @@ kc_controller *kc_controller_new(const kc_config *cfg, kc_zk *zk)
 
 void kc_controller_elect(kc_controller *c, int64_t broker_epoch)
 {
-    ctl_post(c, EV_ELECT, NULL, 0, 0);
-    pthread_mutex_lock(&c->lock);
-    c->tail->broker_epoch = broker_epoch;
-    pthread_mutex_unlock(&c->lock);
+    post(c, EV_ELECT, NULL, 0, 0, broker_epoch);
 }
 
 void kc_controller_session_expired(kc_controller *c)
