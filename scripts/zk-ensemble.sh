@@ -57,7 +57,7 @@ node_pid() {
 # Mode reported by `srvr` on a client port (leader, follower, standalone), or nothing.
 node_mode() {
     local out
-    out=$(echo srvr | nc -w 2 127.0.0.1 "$1" 2>/dev/null) || true
+    out=$(echo srvr | nc -q 2 -w 2 127.0.0.1 "$1" 2>/dev/null) || true
     sed -n 's/^Mode: //p' <<<"$out"
 }
 

@@ -687,8 +687,8 @@ int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t m
         return 0;
     for (int i = seg_floor(l, offset); i >= 0 && i < l->nsegs; i++) {
         segment *s = l->segs[i];
-        uint64_t pos;
-        uint32_t first;
+        uint64_t pos = 0; /* set whenever seg_translate returns 1; zeroed for the optimiser */
+        uint32_t first = 0;
         int rc = seg_translate(s, offset, &pos, &first, NULL);
         if (rc < 0)
             return rc;
@@ -696,8 +696,8 @@ int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t m
             continue; /* offset at this segment's end: the next one starts there */
         uint64_t end = s->size;
         if (max_offset < s->next_offset) {
-            uint64_t hw_pos;
-            uint32_t hw_size;
+            uint64_t hw_pos = 0;
+            uint32_t hw_size = 0;
             rc = seg_translate(s, max_offset, &hw_pos, &hw_size, NULL);
             if (rc < 0)
                 return rc;
