@@ -17,6 +17,8 @@ static const struct {
     {KC_API_API_VERSIONS, kc_handle_api_versions},
     {KC_API_CREATE_TOPICS, kc_handle_create_topics},
     {KC_API_DELETE_RECORDS, kc_handle_delete_records},
+    {KC_API_DESCRIBE_CONFIGS, kc_handle_describe_configs},
+    {KC_API_ALTER_CONFIGS, kc_handle_alter_configs},
     /* clang-format on */
 };
 

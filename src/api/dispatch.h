@@ -23,6 +23,8 @@ void kc_handle_fetch(kc_request *req);
 void kc_handle_list_offsets(kc_request *req);
 void kc_handle_create_topics(kc_request *req);
 void kc_handle_delete_records(kc_request *req);
+void kc_handle_describe_configs(kc_request *req);
+void kc_handle_alter_configs(kc_request *req);
 
 struct kc_broker;
 /** Complete every delayed fetch now (broker shutdown). */

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "api/dispatch.h"
+#include "broker/config_changes.h"
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/topic_create.h"
@@ -202,6 +203,7 @@ static void on_zk_watch(int type, const char *path, void *arg)
     kc_broker *b = arg;
     if (b->shutting_down || type != ZOO_CHILD_EVENT)
         return;
+    kc_config_changes_on_watch(b, type, path);
     if (strcmp(path, "/brokers/ids") == 0)
         kc_zk_aget_children(b->zk, path, 1, on_broker_ids, b);
     else if (strcmp(path, "/brokers/topics") == 0)
@@ -533,6 +535,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         set_live_brokers(b, names, 1);
     }
     arm_watches(b);
+    kc_config_changes_start(b);
     kc_log_manager_start_tasks(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);

@@ -106,7 +106,8 @@ Test(apis, table_matches_spec)
         {0, "Produce", 3, 7, 32767},        {1, "Fetch", 4, 11, 32767},
         {2, "ListOffsets", 1, 3, 32767},    {3, "Metadata", 0, 5, 32767},
         {18, "ApiVersions", 0, 3, 3},       {19, "CreateTopics", 0, 4, 32767},
-        {21, "DeleteRecords", 0, 1, 32767},
+        {21, "DeleteRecords", 0, 1, 32767}, {32, "DescribeConfigs", 0, 2, 32767},
+        {33, "AlterConfigs", 0, 1, 32767},
     };
     cr_assert_eq(KC_API_COUNT, N_OF(want));
     for (int i = 0; i < KC_API_COUNT; i++) {
