@@ -22,6 +22,8 @@ static const struct {
     {KC_API_UPDATE_METADATA, kc_handle_update_metadata},
     {KC_API_DELETE_TOPICS, kc_handle_delete_topics},
     {KC_API_CREATE_PARTITIONS, kc_handle_create_partitions},
+    {KC_API_DESCRIBE_CONFIGS, kc_handle_describe_configs},
+    {KC_API_ALTER_CONFIGS, kc_handle_alter_configs},
     /* clang-format on */
 };
 

@@ -28,6 +28,8 @@ void kc_handle_stop_replica(kc_request *req);
 void kc_handle_update_metadata(kc_request *req);
 void kc_handle_delete_topics(kc_request *req);
 void kc_handle_create_partitions(kc_request *req);
+void kc_handle_describe_configs(kc_request *req);
+void kc_handle_alter_configs(kc_request *req);
 
 struct kc_broker;
 /** Complete every delayed fetch now (broker shutdown). */

@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "api/dispatch.h"
+#include "broker/config_changes.h"
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/topic_create.h"
@@ -171,6 +172,7 @@ static void on_zk_watch(int type, const char *path, void *arg)
     kc_broker *b = arg;
     if (b->shutting_down || type != ZOO_CHILD_EVENT)
         return;
+    kc_config_changes_on_watch(b, type, path);
     if (strcmp(path, "/brokers/ids") == 0)
         kc_zk_aget_children(b->zk, path, 1, on_broker_ids, b);
 }
@@ -505,6 +507,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     arm_watches(b);
     b->controller = kc_controller_new(cfg, b->zk);
     kc_controller_elect(b->controller, b->broker_epoch);
+    kc_config_changes_start(b);
     kc_log_manager_start_tasks(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);

@@ -108,7 +108,8 @@ Test(apis, table_matches_spec)
         {4, "LeaderAndIsr", 2, 3, 32767},   {5, "StopReplica", 1, 1, 32767},
         {6, "UpdateMetadata", 5, 5, 32767}, {18, "ApiVersions", 0, 3, 3},
         {19, "CreateTopics", 0, 4, 32767},  {20, "DeleteTopics", 0, 3, 32767},
-        {21, "DeleteRecords", 0, 1, 32767}, {37, "CreatePartitions", 0, 1, 32767},
+        {21, "DeleteRecords", 0, 1, 32767}, {32, "DescribeConfigs", 0, 2, 32767},
+        {33, "AlterConfigs", 0, 1, 32767},  {37, "CreatePartitions", 0, 1, 32767},
     };
     cr_assert_eq(KC_API_COUNT, N_OF(want));
     for (int i = 0; i < KC_API_COUNT; i++) {
