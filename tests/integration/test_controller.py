@@ -288,3 +288,47 @@ def test_delete_and_recreate_topic(broker_factory, zk, chroot):
             c.roundtrip(kafka_wire.list_offsets_v1(3, "doomed", 0, timestamp=-1))
         )
     assert r[1][("doomed", 0)]["offset"] == 0, f"the recreated partition starts empty: {r}"
+
+
+def test_cli_alters_retention_on_every_broker(broker_factory, zk, chroot):
+    import subprocess
+
+    from confluent_kafka import Producer
+
+    from helpers import BIN_DIR
+
+    cluster = make_cluster(broker_factory, **{"log.retention.check.interval.ms": 300})
+    brokers = list(cluster.values())
+    topic = "shrinking"
+    create_topic(cluster[1], topic, partitions=3, replication_factor=3,
+                 config={"segment.bytes": "1024"})
+    leaders = {p: v[1] for p, v in agreeing_metadata(brokers, topic, 3)["topics"][topic][1].items()}
+    assert sorted(leaders.values()) == [1, 2, 3], "each broker leads one partition"
+    p = Producer({"bootstrap.servers": cluster[1].bootstrap, "linger.ms": 0})
+    for i in range(300):
+        p.produce(topic, value=b"v" * 100, partition=i % 3)
+        if i % 10 == 9:
+            p.flush(scaled(10))  # small batches: many segments
+    assert p.flush(scaled(20)) == 0
+
+    def earliest(part):
+        port = cluster[leaders[part]].plaintext_port
+        with kafka_wire.Conn("127.0.0.1", port) as c:
+            r = kafka_wire.parse_list_offsets_v1_response(
+                c.roundtrip(kafka_wire.list_offsets_v1(1, topic, part, timestamp=-2))
+            )
+        return r[1][(topic, part)]["offset"]
+
+    assert all(earliest(part) == 0 for part in range(3))
+    cp = subprocess.run(
+        [str(BIN_DIR / "cafka"), "configs", "--bootstrap-server", cluster[2].bootstrap,
+         "--entity-type", "topics", "--entity-name", topic, "--alter", "--add-config", "retention.ms=1"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert cp.returncode == 0, cp.stderr
+    # every leader deletes its old segments, without a restart
+    wait_for(lambda: all(earliest(part) > 0 for part in range(3)), scaled(30),
+             "retention on every broker")
+    for b in brokers:
+        assert f"applied config change topics/{topic}" in b.log_text()
+        assert b.running
