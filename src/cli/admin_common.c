@@ -10,6 +10,7 @@
 #include "cli/admin_common.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,4 +392,16 @@ const rd_kafka_ConfigEntry_t *kc_config_find(const rd_kafka_ConfigResource_t *re
         if (strcmp(rd_kafka_ConfigEntry_name(e[i]), name) == 0)
             return e[i];
     return NULL;
+}
+
+int kc_usage_error(const char *usage_line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("Error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fputs(usage_line, stderr);
+    return KC_EXIT_USAGE;
 }

@@ -70,6 +70,10 @@ char *kc_trim_dup(const char *s, size_t len);
  */
 void kc_print_error(const char *context, const char *message);
 
+/** Print "Error: <fmt...>" and then @p usage_line on stderr. @return KC_EXIT_USAGE (2). */
+__attribute__((format(printf, 2, 3))) int kc_usage_error(const char *usage_line, const char *fmt,
+                                                         ...);
+
 /* A connected admin client. Fields are read-only for callers. */
 typedef struct kc_admin {
     rd_kafka_t *rk;

@@ -59,17 +59,7 @@ static const char usage_text[] = USAGE_LINE
     "  --help                        print this text\n"
     "Exit status: 0 done, 1 the operation failed, 2 bad usage.\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("Error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    fputs(usage_line, stderr);
-    return KC_EXIT_USAGE;
-}
+#define usage_error(...) kc_usage_error(usage_line, __VA_ARGS__)
 
 static void free_opts(configs_opts *o)
 {

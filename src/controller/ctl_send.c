@@ -55,15 +55,21 @@ static const ctl_endpoint *inter_broker_endpoint(const kc_controller *c, const c
     return NULL;
 }
 
+static int count_topics(const kc_controller *c)
+{
+    int n = 0;
+    for (const ctl_topic *t = c->topics; t; t = t->next)
+        n++;
+    return n;
+}
+
 static void send_leader_and_isr(kc_controller *c, ctl_broker *dst, bool full)
 {
     kc_arena a = {0};
     kc_leader_and_isr_req req = {
         c->cfg->broker_id, atomic_load(&c->epoch), dst->epoch, 0, NULL, 0, NULL};
-    int n_topics = 0;
-    for (ctl_topic *t = c->topics; t; t = t->next)
-        n_topics++;
-    req.topic_states = kc_arena_alloc(&a, sizeof(*req.topic_states) * (size_t)(n_topics + 1));
+    req.topic_states =
+        kc_arena_alloc(&a, sizeof(*req.topic_states) * (size_t)(count_topics(c) + 1));
     int32_t leaders[64];
     int n_leaders = 0;
     int n_parts_total = 0;
@@ -125,10 +131,8 @@ static void send_update_metadata(kc_controller *c, ctl_broker *dst)
     kc_arena a = {0};
     kc_update_metadata_req req = {
         c->cfg->broker_id, atomic_load(&c->epoch), dst->epoch, 0, NULL, 0, NULL};
-    int n_topics = 0;
-    for (ctl_topic *t = c->topics; t; t = t->next)
-        n_topics++;
-    req.topic_states = kc_arena_alloc(&a, sizeof(*req.topic_states) * (size_t)(n_topics + 1));
+    req.topic_states =
+        kc_arena_alloc(&a, sizeof(*req.topic_states) * (size_t)(count_topics(c) + 1));
     for (ctl_topic *t = c->topics; t; t = t->next) {
         kc_update_metadata_topic_state *ts = &req.topic_states[req.topic_states_count];
         ts->topic_name = kc_str_c(t->name);
