@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import subprocess
+import struct
 import time
 from pathlib import Path
 
@@ -214,7 +215,8 @@ class Broker:
 
     def wait_ready(self, timeout=READY_TIMEOUT):
         """Waits until the broker registered a fresh ephemeral /brokers/ids/<id> (a new ZooKeeper
-        session, after a restart) and accepts connections on both listeners."""
+        session, after a restart), accepts connections on both listeners and has its metadata
+        from the controller (its Metadata lists itself)."""
         deadline = time.monotonic() + timeout
         old_owner = self._owner
         while True:
@@ -232,6 +234,7 @@ class Broker:
                 and stat.ephemeralOwner != old_owner
                 and port_open(self.plaintext_port)
                 and port_open(self.ssl_port)
+                and self._knows_itself()
             ):
                 self._owner = stat.ephemeralOwner
                 return
@@ -242,6 +245,16 @@ class Broker:
                     f"{port_open(self.plaintext_port)}/{port_open(self.ssl_port)})\n" + self.log_tail()
                 )
             time.sleep(0.1)
+
+    def _knows_itself(self):
+        """True once the controller's UpdateMetadata reached this broker: its Metadata lists
+        itself (before that a client would see no brokers and no topics, as with Kafka)."""
+        import kafka_wire
+
+        try:
+            return self.id in kafka_wire.metadata(self.plaintext_port, topics=[])["brokers"]
+        except (OSError, AssertionError, struct.error):
+            return False
 
     def wait_exit(self, timeout=STOP_TIMEOUT):
         """Waits for the process to exit on its own; returns the exit code (raises on timeout)."""
