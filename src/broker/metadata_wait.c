@@ -35,8 +35,9 @@ static void check(evutil_socket_t fd, short what, void *arg)
 
 void kc_metadata_wait(kc_broker *b, int32_t timeout_ms, kc_mw_cond cond, kc_mw_done done, void *arg)
 {
-    if (cond(b, arg) || timeout_ms <= 0) {
-        done(b, cond(b, arg), arg);
+    bool met = cond(b, arg);
+    if (met || timeout_ms <= 0) {
+        done(b, met, arg);
         return;
     }
     waiter *w = calloc(1, sizeof(*w));

@@ -138,7 +138,6 @@ void ctl_on_broker_change(kc_controller *c)
     /* dead: gone, or bounced (a newer registration: handled as a loss, then a join) */
     int32_t joined[n + 1];
     int n_joined = 0;
-    bool lost = false;
     for (int i = 0; i < c->n_brokers; i++) {
         ctl_broker *old = &c->brokers[i];
         bool alive = false;
@@ -148,10 +147,8 @@ void ctl_on_broker_change(kc_controller *c)
                 now[j].ch = old->ch; /* keep the channel */
                 old->ch = NULL;
             }
-        if (!alive) {
+        if (!alive)
             kc_info("CONTROLLER", "broker %d left (or re-registered)", old->id);
-            lost = true;
-        }
         broker_free(old);
     }
     free(c->brokers);
@@ -164,7 +161,6 @@ void ctl_on_broker_change(kc_controller *c)
             open_channel(c, &now[j]);
             joined[n_joined++] = now[j].id;
         }
-    (void)lost;
     online_all(c); /* leaders of dead brokers move; offline partitions of joiners come back */
     if (c->moved)
         return;
@@ -319,8 +315,7 @@ void ctl_on_stop_replica_done(kc_controller *c, const char *topic, int32_t broke
 void ctl_on_failover(kc_controller *c)
 {
     struct String_vector v;
-    /* delete/ids/topics watches first, as Kafka registers its handlers before loading */
-    ctl_on_broker_change(c); /* loads brokers (no topics yet: nothing to elect or send) */
+    ctl_on_broker_change(c); /* brokers and their watch first (no topics yet: nothing to elect) */
     if (c->moved)
         return;
     if (ctl_children(c, "/brokers/topics", true, &v) == ZOK) {
