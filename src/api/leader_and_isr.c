@@ -46,13 +46,18 @@ static void apply(lai *x)
         kc_arena_alloc(&req->arena, sizeof(*resp.partition_errors) * (size_t)(total + 1));
     for (int32_t i = 0; i < r->topic_states_count; i++) {
         const kc_leader_and_isr_topic_state *ts = &r->topic_states[i];
-        kc_topic *t = kc_topics_ensure(&b->topics, ts->topic_name);
+        bool valid = kc_topic_name_valid(ts->topic_name); /* names become folder names */
+        kc_topic *t = valid ? kc_topics_ensure(&b->topics, ts->topic_name) : NULL;
         for (int32_t j = 0; j < ts->partition_states_count; j++) {
             const kc_leader_and_isr_partition_state *ps = &ts->partition_states[j];
             kc_leader_and_isr_partition_error *pe =
                 &resp.partition_errors[resp.partition_errors_count++];
             pe->topic_name = ts->topic_name;
             pe->partition_index = ps->partition_index;
+            if (!valid) {
+                pe->error_code = KC_ERR_INVALID_TOPIC_EXCEPTION;
+                continue;
+            }
             if (ps->partition_index < 0 || ps->partition_index > 1 << 20) {
                 pe->error_code = KC_ERR_INVALID_REQUEST;
                 continue;
