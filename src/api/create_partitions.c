@@ -8,7 +8,6 @@
  * the controller's data watch makes the new partitions online; the result waits, at most
  * timeout_ms, until they have leaders in the metadata cache.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "controller/controller.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
+#include "zk/znodes.h"
 
 typedef struct cp_ctx {
     kc_request *req;
@@ -91,27 +91,22 @@ static void on_written(const kc_zk_result *res, void *arg)
 static void on_read(const kc_zk_result *res, void *arg)
 {
     cp_slot *s = arg;
-    json_t *j =
-        res->rc == ZOK && res->data ? json_loadb(res->data, (size_t)res->data_len, 0, NULL) : NULL;
-    json_t *parts = j ? json_object_get(j, "partitions") : NULL;
-    if (!json_is_object(parts) || (int32_t)json_object_size(parts) != s->old_count) {
-        json_decref(j);
+    int32_t n = 0, rf = 0, *old = NULL;
+    char id[23];
+    if (res->rc != ZOK || !res->data ||
+        kc_znode_topic_parse(res->data, (size_t)res->data_len, &n, &rf, &old, id) ||
+        n != s->old_count || rf != s->rf) {
+        free(old);
         fail(s, res->rc == ZNONODE ? KC_ERR_UNKNOWN_TOPIC_OR_PARTITION : KC_ERR_INVALID_PARTITIONS,
              "The topic's assignment is not what the metadata cache says; retry");
         return;
     }
-    for (int32_t p = s->old_count; p < s->count; p++) {
-        json_t *a = json_array();
-        for (int32_t r = 0; r < s->rf; r++)
-            json_array_append_new(a, json_integer(s->replicas[(p - s->old_count) * s->rf + r]));
-        char key[16];
-        snprintf(key, sizeof(key), "%d", p);
-        json_object_set_new(parts, key, a);
-    }
-    char *out = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!out)
+    int32_t *all = realloc(old, sizeof(int32_t) * (size_t)(s->count * rf));
+    if (!all)
         kc_fatal("create_partitions: out of memory");
+    memcpy(all + n * rf, s->replicas, sizeof(int32_t) * (size_t)((s->count - n) * rf));
+    char *out = kc_znode_topic_json(s->count, rf, all, id[0] ? id : NULL);
+    free(all);
     kc_zk_aset(s->ctx->req->broker->zk, s->path, out, (int)strlen(out), res->stat.version,
                on_written, s);
     free(out);

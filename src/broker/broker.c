@@ -114,7 +114,7 @@ static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, 
                               const char *config, int config_len)
 {
     int32_t n = 0, rf = 0, *replicas = NULL;
-    if (!data || len < 0 || kc_znode_topic_parse(data, (size_t)len, &n, &rf, &replicas)) {
+    if (!data || len < 0 || kc_znode_topic_parse(data, (size_t)len, &n, &rf, &replicas, NULL)) {
         kc_warn("TOPIC", "ignoring topic %s: unreadable /brokers/topics/%s", name, name);
         return;
     }

@@ -6,7 +6,6 @@
  */
 #include "controller/controller.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "common/log.h"
 #include "controller/ctl_internal.h"
+#include "zk/znodes.h"
 
 /* ---------------------------------------------------------------- context helpers */
 
@@ -90,22 +90,23 @@ static void resign(kc_controller *c, const char *why)
     ctl_clear(c);
 }
 
-/* Reads /controller (setting the exists watch); returns the broker id in it, -1 if none. */
+/* Reads /controller (setting a watch either way); returns the broker id in it, -1 if none. */
 static int32_t read_controller(kc_controller *c)
 {
-    struct Stat st;
-    if (ctl_exists(c, "/controller", &st) != ZOK)
-        return -1;
-    char *data;
-    int len;
-    if (ctl_get(c, "/controller", true, &data, &len, &st) != ZOK)
-        return -1;
-    json_t *j = data ? json_loadb(data, (size_t)len, 0, NULL) : NULL;
-    free(data);
-    json_t *id = j ? json_object_get(j, "brokerid") : NULL;
-    int32_t r = json_is_integer(id) ? (int32_t)json_integer_value(id) : -1;
-    json_decref(j);
-    return r;
+    for (;;) {
+        char *data;
+        int len;
+        struct Stat st;
+        int rc = ctl_get(c, "/controller", true, &data, &len, &st);
+        if (rc == ZOK) {
+            int32_t r = data ? kc_znode_controller_parse(data, (size_t)len) : -1;
+            free(data);
+            return r;
+        }
+        /* a get sets no watch on a missing node: an exists watch reports its creation */
+        if (rc != ZNONODE || ctl_exists(c, "/controller", &st) != ZOK)
+            return -1;
+    }
 }
 
 /* /controller_epoch as (epoch, version), created as "0" when missing (Kafka). */
@@ -147,9 +148,10 @@ static void elect(kc_controller *c)
         kc_warn("CONTROLLER", "cannot read /controller_epoch; election retried on next event");
         return;
     }
-    char json[128];
-    snprintf(json, sizeof(json), "{\"version\":1,\"brokerid\":%d,\"timestamp\":\"%lld\"}",
-             c->cfg->broker_id, (long long)time(NULL) * 1000);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char *json = kc_znode_controller_json(c->cfg->broker_id,
+                                          (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
     char epoch_s[16];
     snprintf(epoch_s, sizeof(epoch_s), "%d", epoch + 1);
     zoo_op_t ops[2];
@@ -161,6 +163,7 @@ static void elect(kc_controller *c)
     zhandle_t *zh = kc_zk_acquire(c->zk);
     int rc = zh ? zoo_multi(zh, 2, ops, res) : ZINVALIDSTATE;
     kc_zk_release(c->zk);
+    free(json);
     if (rc != ZOK) {
         /* NODEEXISTS / BADVERSION: another broker won (or an earlier retry of ours did, which
          * the /controller contents tell) */

@@ -49,17 +49,26 @@ void ctl_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx
 
 int ctl_get(kc_controller *c, const char *path, bool watch, char **data, int *len, struct Stat *st)
 {
-    int attempts = 0, rc;
-    int cap = 1 << 20;
-    char *buf = malloc((size_t)cap + 1);
-    if (!buf)
-        kc_fatal("controller: out of memory");
-    do {
-        zhandle_t *zh = kc_zk_acquire(c->zk);
-        *len = cap;
-        rc = zh ? zoo_wget(zh, path, watch ? ctl_watcher : NULL, c, buf, len, st) : ZINVALIDSTATE;
-        kc_zk_release(c->zk);
-    } while (retry(c, rc, &attempts));
+    /* start small (state and registration payloads are ~100 bytes) and read again at the
+     * node's dataLength when it did not fit */
+    int attempts = 0, rc, cap = 1024;
+    char *buf = NULL;
+    for (;;) {
+        char *grown = realloc(buf, (size_t)cap + 1);
+        if (!grown)
+            kc_fatal("controller: out of memory");
+        buf = grown;
+        do {
+            zhandle_t *zh = kc_zk_acquire(c->zk);
+            *len = cap;
+            rc = zh ? zoo_wget(zh, path, watch ? ctl_watcher : NULL, c, buf, len, st)
+                    : ZINVALIDSTATE;
+            kc_zk_release(c->zk);
+        } while (retry(c, rc, &attempts));
+        if (rc != ZOK || st->dataLength <= cap)
+            break;
+        cap = st->dataLength;
+    }
     if (rc != ZOK || *len < 0) {
         *len = rc == ZOK ? -1 : 0;
         free(buf);
@@ -189,77 +198,78 @@ static int read_state(kc_controller *c, const char *topic, int p, ctl_partition 
     part->has_state = false;
     if (rc != ZOK)
         return rc;
-    json_t *j = data ? json_loadb(data, (size_t)len, 0, NULL) : NULL;
+    int32_t *isr = NULL;
+    int n_isr = 0;
+    rc = data
+             ? kc_znode_partition_state_parse(data, (size_t)len, &part->leader, &part->leader_epoch,
+                                              &part->controller_epoch, &isr, &n_isr)
+             : -1;
     free(data);
-    if (!j)
+    if (rc)
         return ZMARSHALLINGERROR;
-    part->has_state = true;
-    part->leader = (int32_t)json_integer_value(json_object_get(j, "leader"));
-    part->leader_epoch = (int32_t)json_integer_value(json_object_get(j, "leader_epoch"));
-    part->controller_epoch = (int32_t)json_integer_value(json_object_get(j, "controller_epoch"));
-    part->zk_version = st.version;
-    json_t *isr = json_object_get(j, "isr");
     free(part->isr);
-    part->n_isr = (int)json_array_size(isr);
-    part->isr = calloc((size_t)(part->n_isr ? part->n_isr : 1), sizeof(int32_t));
-    if (!part->isr)
-        kc_fatal("controller: out of memory");
-    for (int i = 0; i < part->n_isr; i++)
-        part->isr[i] = (int32_t)json_integer_value(json_array_get(isr, (size_t)i));
-    json_decref(j);
+    part->isr = isr;
+    part->n_isr = n_isr;
+    part->has_state = true;
+    part->zk_version = st.version;
     return ZOK;
 }
 
-/* Parses an assignment payload into @p t's partitions from index t->n_partitions on. */
-static int parse_assignment(ctl_topic *t, const char *data, int len, bool *has_id)
+/* Reads the assignment of @p t (data watch) and appends its partitions beyond
+ * t->n_partitions with their states; sets @p version to the znode's and @p has_id when it
+ * holds a topic id. */
+static int read_assignment(kc_controller *c, ctl_topic *t, int *version, bool *has_id)
 {
-    json_t *j = data ? json_loadb(data, (size_t)len, 0, NULL) : NULL;
-    json_t *parts = j ? json_object_get(j, "partitions") : NULL;
-    if (!json_is_object(parts)) {
-        json_decref(j);
-        return -1;
-    }
-    const char *id = json_string_value(json_object_get(j, "topic_id"));
-    *has_id = id != NULL;
-    if (id)
+    char path[PATH_MAX_LEN], *data;
+    int len;
+    struct Stat st;
+    snprintf(path, sizeof(path), "/brokers/topics/%s", t->name);
+    int rc = ctl_get(c, path, true, &data, &len, &st);
+    if (rc != ZOK)
+        return rc;
+    int32_t n, rf, *replicas;
+    char id[23];
+    rc = data ? kc_znode_topic_parse(data, (size_t)len, &n, &rf, &replicas, id) : -1;
+    free(data);
+    if (rc)
+        return ZMARSHALLINGERROR;
+    *version = st.version;
+    *has_id = id[0] != '\0';
+    if (*has_id)
         snprintf(t->topic_id, sizeof(t->topic_id), "%s", id);
-    int n = (int)json_object_size(parts);
     if (n > t->n_partitions) {
         t->parts = realloc(t->parts, sizeof(*t->parts) * (size_t)n);
         if (!t->parts)
             kc_fatal("controller: out of memory");
         memset(&t->parts[t->n_partitions], 0, sizeof(*t->parts) * (size_t)(n - t->n_partitions));
         for (int p = t->n_partitions; p < n; p++) {
-            char key[16];
-            snprintf(key, sizeof(key), "%d", p);
-            json_t *reps = json_object_get(parts, key);
             ctl_partition *part = &t->parts[p];
-            part->n_replicas = (int)json_array_size(reps);
-            part->replicas =
-                calloc((size_t)(part->n_replicas ? part->n_replicas : 1), sizeof(int32_t));
+            part->n_replicas = rf;
+            part->replicas = malloc(sizeof(int32_t) * (size_t)rf);
             if (!part->replicas)
                 kc_fatal("controller: out of memory");
-            for (int r = 0; r < part->n_replicas; r++)
-                part->replicas[r] = (int32_t)json_integer_value(json_array_get(reps, (size_t)r));
+            memcpy(part->replicas, replicas + (size_t)p * (size_t)rf, sizeof(int32_t) * (size_t)rf);
             part->leader = -1;
+            read_state(c, t->name, p, part);
         }
         t->n_partitions = n;
     }
-    json_decref(j);
-    return 0;
+    free(replicas);
+    return ZOK;
 }
 
 /* Kafka's controller adds a topic id to an assignment written without one (older tools). */
-static void add_topic_id(kc_controller *c, ctl_topic *t, const char *data, int len, int version)
+static void add_topic_id(kc_controller *c, ctl_topic *t, int version)
 {
-    json_t *j = json_loadb(data, (size_t)len, 0, NULL);
-    if (!j)
-        return;
+    int rf = t->n_partitions ? t->parts[0].n_replicas : 0;
+    int32_t *replicas = calloc((size_t)(t->n_partitions * rf + 1), sizeof(int32_t));
+    if (!replicas)
+        kc_fatal("controller: out of memory");
+    for (int p = 0; p < t->n_partitions; p++)
+        memcpy(replicas + p * rf, t->parts[p].replicas, sizeof(int32_t) * (size_t)rf);
     kc_znode_random_uuid(t->topic_id);
-    json_object_set_new(j, "topic_id", json_string(t->topic_id));
-    json_object_set_new(j, "version", json_integer(3));
-    char *out = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
+    char *out = kc_znode_topic_json(t->n_partitions, rf, replicas, t->topic_id);
+    free(replicas);
     char path[PATH_MAX_LEN];
     snprintf(path, sizeof(path), "/brokers/topics/%s", t->name);
     zoo_op_t op;
@@ -272,65 +282,26 @@ static void add_topic_id(kc_controller *c, ctl_topic *t, const char *data, int l
 
 ctl_topic *ctl_load_topic(kc_controller *c, const char *name)
 {
-    char path[PATH_MAX_LEN], *data;
-    int len;
-    struct Stat st;
-    snprintf(path, sizeof(path), "/brokers/topics/%s", name);
-    if (ctl_get(c, path, true, &data, &len, &st) != ZOK)
-        return NULL;
     ctl_topic *t = calloc(1, sizeof(*t));
     if (!t || !(t->name = strdup(name)))
         kc_fatal("controller: out of memory");
-    bool has_id = false;
-    if (parse_assignment(t, data, len, &has_id)) {
+    int version;
+    bool has_id;
+    if (read_assignment(c, t, &version, &has_id) != ZOK) {
         kc_warn("CONTROLLER", "ignoring topic %s: unreadable assignment", name);
-        free(data);
         ctl_topic_free(t);
         return NULL;
     }
     if (!has_id)
-        add_topic_id(c, t, data, len, st.version);
-    free(data);
-    for (int p = 0; p < t->n_partitions; p++)
-        read_state(c, name, p, &t->parts[p]);
+        add_topic_id(c, t, version);
     return t;
 }
 
 int ctl_reload_assignment(kc_controller *c, ctl_topic *t)
 {
-    char path[PATH_MAX_LEN], *data;
-    int len;
-    struct Stat st;
-    snprintf(path, sizeof(path), "/brokers/topics/%s", t->name);
-    int rc = ctl_get(c, path, true, &data, &len, &st);
-    if (rc != ZOK)
-        return rc;
+    int version;
     bool has_id;
-    int old = t->n_partitions;
-    rc = parse_assignment(t, data, len, &has_id) ? ZMARSHALLINGERROR : ZOK;
-    free(data);
-    for (int p = old; p < t->n_partitions; p++)
-        read_state(c, t->name, p, &t->parts[p]);
-    return rc;
-}
-
-static char *state_json(int32_t leader, int32_t leader_epoch, const int32_t *isr, int n_isr,
-                        int32_t controller_epoch)
-{
-    json_t *j = json_object();
-    json_t *a = json_array();
-    for (int i = 0; i < n_isr; i++)
-        json_array_append_new(a, json_integer(isr[i]));
-    json_object_set_new(j, "controller_epoch", json_integer(controller_epoch));
-    json_object_set_new(j, "leader", json_integer(leader));
-    json_object_set_new(j, "version", json_integer(1));
-    json_object_set_new(j, "leader_epoch", json_integer(leader_epoch));
-    json_object_set_new(j, "isr", a);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!s)
-        kc_fatal("controller: out of memory");
-    return s;
+    return read_assignment(c, t, &version, &has_id);
 }
 
 int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32_t leader_epoch,
@@ -338,28 +309,32 @@ int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32
 {
     ctl_partition *part = &t->parts[p];
     int32_t epoch = atomic_load(&c->epoch);
-    char *json = state_json(leader, leader_epoch, isr, n_isr, epoch);
+    char *json = kc_znode_partition_state_json(leader, leader_epoch, isr, n_isr, epoch);
     char ppath[PATH_MAX_LEN], pnpath[PATH_MAX_LEN], spath[PATH_MAX_LEN];
     snprintf(ppath, sizeof(ppath), "/brokers/topics/%s/partitions", t->name);
     snprintf(pnpath, sizeof(pnpath), "/brokers/topics/%s/partitions/%d", t->name, p);
     snprintf(spath, sizeof(spath), "/brokers/topics/%s/partitions/%d/state", t->name, p);
     int rc;
-    struct Stat st;
+    struct Stat st = {0};
+    zoo_op_t ops[2];
     if (!part->has_state) {
-        /* the parents are persistent and without data, as Kafka creates them */
-        zoo_op_t op;
-        zoo_create_op_init(&op, ppath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
-        ctl_fenced(c, 1, &op, NULL);
-        zoo_create_op_init(&op, pnpath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
-        ctl_fenced(c, 1, &op, NULL);
-        zoo_create_op_init(&op, spath, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
-        rc = ctl_fenced(c, 1, &op, NULL);
-        st.version = 0;
+        /* parents persistent and without data, as Kafka creates them: one multi for the
+         * partition node and its state; the topic's `partitions` node only when missing */
+        zoo_create_op_init(&ops[0], pnpath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+        zoo_create_op_init(&ops[1], spath, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0, NULL,
+                           0);
+        rc = ctl_fenced(c, 2, ops, NULL);
+        if (rc == ZNONODE && !c->moved) {
+            zoo_op_t parent;
+            zoo_create_op_init(&parent, ppath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+            ctl_fenced(c, 1, &parent, NULL);
+            rc = ctl_fenced(c, 2, ops, NULL);
+        }
+        if (rc == ZNODEEXISTS && !c->moved) /* partition node left by an earlier attempt */
+            rc = ctl_fenced(c, 1, &ops[1], NULL);
     } else {
-        zoo_op_t op;
-        zoo_set_op_init(&op, spath, json, (int)strlen(json), part->zk_version, &st);
-        zoo_op_result_t res;
-        rc = ctl_fenced(c, 1, &op, &res);
+        zoo_set_op_init(&ops[0], spath, json, (int)strlen(json), part->zk_version, &st);
+        rc = ctl_fenced(c, 1, ops, NULL);
     }
     free(json);
     if (rc != ZOK) {
@@ -368,7 +343,7 @@ int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32
         read_state(c, t->name, p, part); /* BADVERSION: someone else wrote; take theirs */
         return rc;
     }
-    part->has_state = true;
+    part->has_state = true; /* a created state znode has version 0 */
     part->leader = leader;
     part->leader_epoch = leader_epoch;
     part->controller_epoch = epoch;

@@ -132,7 +132,7 @@ char *kc_znode_topic_json(int32_t n_partitions, int32_t replication_factor, cons
 }
 
 int kc_znode_topic_parse(const char *json, size_t len, int32_t *n_partitions,
-                         int32_t *replication_factor, int32_t **replicas_out)
+                         int32_t *replication_factor, int32_t **replicas_out, char topic_id[23])
 {
     json_t *j = json_loadb(json, len, 0, NULL);
     json_t *parts = j ? json_object_get(j, "partitions") : NULL;
@@ -163,6 +163,10 @@ int kc_znode_topic_parse(const char *json, size_t len, int32_t *n_partitions,
             out[p * rf + r] = (int32_t)json_integer_value(id);
         }
     }
+    if (topic_id) {
+        const char *id = json_string_value(json_object_get(j, "topic_id"));
+        snprintf(topic_id, 23, "%s", id ? id : "");
+    }
     json_decref(j);
     *n_partitions = n;
     *replication_factor = rf;
@@ -172,6 +176,66 @@ bad:
     free(out);
     json_decref(j);
     return -1;
+}
+
+char *kc_znode_partition_state_json(int32_t leader, int32_t leader_epoch, const int32_t *isr,
+                                    int n_isr, int32_t controller_epoch)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n_isr; i++)
+        json_array_append_new(a, json_integer(isr[i]));
+    return dump(json_pack("{s:i, s:i, s:i, s:o, s:i}", "controller_epoch", controller_epoch,
+                          "leader", leader, "version", 1, "isr", a, "leader_epoch", leader_epoch));
+}
+
+int kc_znode_partition_state_parse(const char *json, size_t len, int32_t *leader,
+                                   int32_t *leader_epoch, int32_t *controller_epoch,
+                                   int32_t **isr_out, int *n_isr)
+{
+    json_t *j = json_loadb(json, len, 0, NULL);
+    json_t *l = json_object_get(j, "leader"), *e = json_object_get(j, "leader_epoch");
+    json_t *c = json_object_get(j, "controller_epoch"), *isr = json_object_get(j, "isr");
+    if (!json_is_integer(l) || !json_is_integer(e) || !json_is_integer(c) || !json_is_array(isr) ||
+        json_array_size(isr) > 1000) {
+        json_decref(j);
+        return -1;
+    }
+    int n = (int)json_array_size(isr);
+    int32_t *out = calloc((size_t)(n ? n : 1), sizeof(int32_t));
+    if (!out)
+        kc_fatal("znodes: out of memory");
+    for (int i = 0; i < n; i++) {
+        json_t *id = json_array_get(isr, (size_t)i);
+        if (!json_is_integer(id)) {
+            free(out);
+            json_decref(j);
+            return -1;
+        }
+        out[i] = (int32_t)json_integer_value(id);
+    }
+    *leader = (int32_t)json_integer_value(l);
+    *leader_epoch = (int32_t)json_integer_value(e);
+    *controller_epoch = (int32_t)json_integer_value(c);
+    *isr_out = out;
+    *n_isr = n;
+    json_decref(j);
+    return 0;
+}
+
+char *kc_znode_controller_json(int32_t broker_id, int64_t now_ms)
+{
+    char ts[32];
+    snprintf(ts, sizeof(ts), "%lld", (long long)now_ms);
+    return dump(json_pack("{s:i, s:i, s:s}", "version", 1, "brokerid", broker_id, "timestamp", ts));
+}
+
+int32_t kc_znode_controller_parse(const char *json, size_t len)
+{
+    json_t *j = json_loadb(json, len, 0, NULL);
+    json_t *id = json_object_get(j, "brokerid");
+    int32_t r = json_is_integer(id) ? (int32_t)json_integer_value(id) : -1;
+    json_decref(j);
+    return r;
 }
 
 char *kc_znode_topic_config_json(int n, const char *const *names, const char *const *values)

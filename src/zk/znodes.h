@@ -44,10 +44,32 @@ char *kc_znode_topic_json(int32_t n_partitions, int32_t replication_factor, cons
  * Parse a `/brokers/topics/<t>` payload (any version; only "partitions" is required).
  * Partitions must be numbered 0..n-1 with the same replica count each (Kafka's rule).
  * @param replicas_out malloc'd partition-major array, owned by the caller.
+ * @param topic_id     when not NULL, receives the "topic_id" (v3), "" when absent.
  * @return 0, or -1 when malformed.
  */
 int kc_znode_topic_parse(const char *json, size_t len, int32_t *n_partitions,
-                         int32_t *replication_factor, int32_t **replicas_out);
+                         int32_t *replication_factor, int32_t **replicas_out, char topic_id[23]);
+
+/**
+ * `.../partitions/<p>/state` v1: {"version":1,"leader":L,"leader_epoch":E,"isr":[...],
+ * "controller_epoch":C} (Kafka's TopicPartitionStateZNode; the ISR is never empty).
+ */
+char *kc_znode_partition_state_json(int32_t leader, int32_t leader_epoch, const int32_t *isr,
+                                    int n_isr, int32_t controller_epoch);
+
+/**
+ * Parse a partition state payload. @p isr_out is malloc'd (owned by the caller).
+ * @return 0, or -1 when malformed (leader, leader_epoch, controller_epoch or isr missing).
+ */
+int kc_znode_partition_state_parse(const char *json, size_t len, int32_t *leader,
+                                   int32_t *leader_epoch, int32_t *controller_epoch,
+                                   int32_t **isr_out, int *n_isr);
+
+/** `/controller` v1: {"version":1,"brokerid":N,"timestamp":"<ms>"} (timestamp a string). */
+char *kc_znode_controller_json(int32_t broker_id, int64_t now_ms);
+
+/** The "brokerid" of a `/controller` payload, or -1 when malformed. Readers need only it. */
+int32_t kc_znode_controller_parse(const char *json, size_t len);
 
 /**
  * `/config/topics/<t>`: {"version":1,"config":{...}} with @p n entries; values are strings

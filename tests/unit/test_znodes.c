@@ -238,7 +238,9 @@ Test(znodes, topic_json_and_parse_round_trip)
     json_decref(j);
 
     int32_t n = 0, rf = 0, *out = NULL;
-    cr_assert_eq(kc_znode_topic_parse(s, strlen(s), &n, &rf, &out), 0);
+    char id[23];
+    cr_assert_eq(kc_znode_topic_parse(s, strlen(s), &n, &rf, &out, id), 0);
+    cr_assert_str_eq(id, "AbCdEfGhIjKlMnOpQrStUw");
     cr_assert_eq(n, 4);
     cr_assert_eq(rf, 3);
     for (int i = 0; i < 12; i++)
@@ -257,7 +259,9 @@ Test(znodes, topic_parse_older_versions_and_many_partitions)
 {
     const char *v1 = "{\"version\":1,\"partitions\":{\"1\":[2],\"0\":[1]}}";
     int32_t n, rf, *out = NULL;
-    cr_assert_eq(kc_znode_topic_parse(v1, strlen(v1), &n, &rf, &out), 0);
+    char id[23] = "x";
+    cr_assert_eq(kc_znode_topic_parse(v1, strlen(v1), &n, &rf, &out, id), 0);
+    cr_assert_str_eq(id, "", "v1 has no topic id");
     cr_assert_eq(n, 2);
     cr_assert_eq(rf, 1);
     cr_assert_eq(out[0], 1, "partition order follows the ids, not the JSON key order");
@@ -268,7 +272,7 @@ Test(znodes, topic_parse_older_versions_and_many_partitions)
     for (int i = 0; i < 24; i++)
         reps[i] = i % 5;
     char *s = kc_znode_topic_json(12, 2, reps, NULL);
-    cr_assert_eq(kc_znode_topic_parse(s, strlen(s), &n, &rf, &out), 0);
+    cr_assert_eq(kc_znode_topic_parse(s, strlen(s), &n, &rf, &out, NULL), 0);
     cr_assert_eq(n, 12, "two-digit partition ids");
     for (int i = 0; i < 24; i++)
         cr_assert_eq(out[i], reps[i]);
@@ -296,8 +300,8 @@ Test(znodes, topic_parse_rejects_malformed)
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int32_t n = -5, rf = -5, *out = NULL;
-        cr_assert_eq(kc_znode_topic_parse(bad[i], strlen(bad[i]), &n, &rf, &out), -1, "accepted %s",
-                     bad[i]);
+        cr_assert_eq(kc_znode_topic_parse(bad[i], strlen(bad[i]), &n, &rf, &out, NULL), -1,
+                     "accepted %s", bad[i]);
         cr_assert_null(out);
     }
 }
@@ -351,4 +355,49 @@ Test(znodes, skeleton_paths_match_kafka)
             found |= strcmp(kc_znode_skeleton_paths[k], want[i]) == 0;
         cr_assert(found, "missing %s", want[i]);
     }
+}
+
+Test(znodes, partition_state_round_trip)
+{
+    const int32_t isr[] = {3, 1};
+    char *s = kc_znode_partition_state_json(3, 4, isr, 2, 7);
+    json_t *j = parse(s);
+    cr_assert_eq(json_integer_value(json_object_get(j, "version")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(j, "leader")), 3);
+    cr_assert_eq(json_integer_value(json_object_get(j, "leader_epoch")), 4);
+    cr_assert_eq(json_integer_value(json_object_get(j, "controller_epoch")), 7);
+    cr_assert_eq(json_array_size(json_object_get(j, "isr")), 2);
+    cr_assert_null(json_object_get(j, "leader_recovery_state"), "only after unclean elections");
+    json_decref(j);
+    int32_t leader, epoch, ctl, *out = NULL;
+    int n;
+    cr_assert_eq(kc_znode_partition_state_parse(s, strlen(s), &leader, &epoch, &ctl, &out, &n), 0);
+    cr_assert_eq(leader, 3);
+    cr_assert_eq(epoch, 4);
+    cr_assert_eq(ctl, 7);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(out[0], 3);
+    cr_assert_eq(out[1], 1);
+    free(out);
+    free(s);
+    const char *bad[] = {
+        "", "{}", "{\"leader\":1,\"leader_epoch\":0,\"controller_epoch\":1}",
+        "{\"leader\":1,\"leader_epoch\":0,\"controller_epoch\":1,\"isr\":[\"1\"]}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_eq(
+            kc_znode_partition_state_parse(bad[i], strlen(bad[i]), &leader, &epoch, &ctl, &out, &n),
+            -1, "accepted %s", bad[i]);
+}
+
+Test(znodes, controller_round_trip)
+{
+    char *s = kc_znode_controller_json(2, 1700000000000LL);
+    json_t *j = parse(s);
+    cr_assert_eq(json_integer_value(json_object_get(j, "version")), 1);
+    cr_assert_str_eq(obj_str(j, "timestamp"), "1700000000000", "a string, as Kafka writes it");
+    json_decref(j);
+    cr_assert_eq(kc_znode_controller_parse(s, strlen(s)), 2);
+    free(s);
+    cr_assert_eq(kc_znode_controller_parse("{}", 2), -1);
+    cr_assert_eq(kc_znode_controller_parse("x", 1), -1);
 }
