@@ -5,7 +5,6 @@
  */
 #include "controller/channel.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "proto/buf.h"
 
 #define POLL_MS          200
 #define RETRY_BACKOFF_MS 300 /* Kafka: controller retries with a short backoff */
@@ -158,32 +158,21 @@ static uint8_t *round_trip(kc_channel *ch, const creq *r, size_t *resp_len)
     if (ch->fd < 0 && do_connect(ch, deadline))
         return NULL;
     int32_t corr = ++ch->correlation;
-    size_t cid = strlen(ch->client_id);
-    size_t hdr = 4 + 2 + 2 + 4 + 2 + cid;
-    uint8_t *frame = malloc(hdr + r->len);
-    if (!frame)
-        kc_fatal("channel: out of memory");
-    uint32_t size = htonl((uint32_t)(hdr - 4 + r->len));
-    uint16_t key = htons((uint16_t)r->api_key), ver = htons((uint16_t)r->api_version);
-    uint32_t c = htonl((uint32_t)corr);
-    uint16_t cl = htons((uint16_t)cid);
-    memcpy(frame, &size, 4);
-    memcpy(frame + 4, &key, 2);
-    memcpy(frame + 6, &ver, 2);
-    memcpy(frame + 8, &c, 4);
-    memcpy(frame + 12, &cl, 2);
-    memcpy(frame + 14, ch->client_id, cid);
-    memcpy(frame + hdr, r->body, r->len);
-    int rc = write_all(ch, frame, hdr + r->len, deadline);
-    free(frame);
+    kc_wbuf w = {0}; /* request header v1 after the size, then the body */
+    kc_wbuf_i32(&w, 0);
+    kc_wbuf_i16(&w, r->api_key);
+    kc_wbuf_i16(&w, r->api_version);
+    kc_wbuf_i32(&w, corr);
+    kc_wbuf_str(&w, false, kc_str_c(ch->client_id));
+    kc_wbuf_put(&w, r->body, r->len);
+    kc_wbuf_i32_at(&w, 0, (int32_t)(w.len - 4));
+    int rc = write_all(ch, w.data, w.len, deadline);
+    kc_wbuf_free(&w);
     uint8_t head[8];
     if (rc || read_all(ch, head, sizeof(head), deadline))
         goto fail;
-    uint32_t n, got;
-    memcpy(&n, head, 4);
-    memcpy(&got, head + 4, 4);
-    n = ntohl(n);
-    if (n < 4 || n > MAX_RESPONSE || (int32_t)ntohl(got) != corr)
+    uint32_t n = kc_be32(head);
+    if (n < 4 || n > MAX_RESPONSE || (int32_t)kc_be32(head + 4) != corr)
         goto fail;
     uint8_t *body = malloc(n - 4 + 1);
     if (!body)
