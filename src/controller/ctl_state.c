@@ -115,11 +115,15 @@ static void open_channel(kc_controller *c, ctl_broker *b)
 
 static void resume_deletions(kc_controller *c);
 
-void ctl_on_broker_change(kc_controller *c)
+/* Rereads /brokers/ids (child watch) and every registration (data watch). Returns the number
+ * of brokers that joined (or re-registered) with their ids in @p joined (malloc'd), -1 when
+ * the listing failed. */
+static int refresh_brokers(kc_controller *c, int32_t **joined)
 {
     struct String_vector ids;
+    *joined = NULL;
     if (ctl_children(c, "/brokers/ids", true, &ids) != ZOK)
-        return;
+        return -1;
     ctl_broker *now = calloc((size_t)ids.count + 1, sizeof(*now));
     if (!now)
         kc_fatal("controller: out of memory");
@@ -136,7 +140,9 @@ void ctl_on_broker_change(kc_controller *c)
     qsort(now, (size_t)n, sizeof(*now), cmp_i32); /* id is the first member */
 
     /* dead: gone, or bounced (a newer registration: handled as a loss, then a join) */
-    int32_t joined[n + 1];
+    *joined = calloc((size_t)n + 1, sizeof(int32_t));
+    if (!*joined)
+        kc_fatal("controller: out of memory");
     int n_joined = 0;
     for (int i = 0; i < c->n_brokers; i++) {
         ctl_broker *old = &c->brokers[i];
@@ -159,22 +165,34 @@ void ctl_on_broker_change(kc_controller *c)
             kc_info("CONTROLLER", "broker %d joined (epoch %lld)", now[j].id,
                     (long long)now[j].epoch);
             open_channel(c, &now[j]);
-            joined[n_joined++] = now[j].id;
+            (*joined)[n_joined++] = now[j].id;
         }
-    online_all(c); /* leaders of dead brokers move; offline partitions of joiners come back */
-    if (c->moved)
+    return n_joined;
+}
+
+void ctl_on_broker_change(kc_controller *c)
+{
+    int32_t *joined;
+    int n_joined = refresh_brokers(c, &joined);
+    if (n_joined < 0)
         return;
-    ctl_flush(c, joined, n_joined); /* joiners get LeaderAndIsr for all their replicas */
-    resume_deletions(c);
+    online_all(c); /* leaders of dead brokers move; offline partitions of joiners come back */
+    if (!c->moved) {
+        ctl_flush(c, joined, n_joined); /* joiners get LeaderAndIsr for all their replicas */
+        resume_deletions(c);
+    }
+    free(joined);
 }
 
 /* ---------------------------------------------------------------- topics */
 
-void ctl_on_topic_change(kc_controller *c)
+/* Rereads /brokers/topics (child watch): topics gone leave the context, new ones are loaded
+ * with their states. @return false when the listing failed. */
+static bool refresh_topics(kc_controller *c)
 {
     struct String_vector names;
     if (ctl_children(c, "/brokers/topics", true, &names) != ZOK)
-        return;
+        return false;
     /* topics gone from ZooKeeper (deleted by us or by hand) leave the context */
     for (ctl_topic **pp = &c->topics; *pp;) {
         bool present = false;
@@ -199,6 +217,13 @@ void ctl_on_topic_change(kc_controller *c)
         c->topics = t;
     }
     deallocate_String_vector(&names);
+    return true;
+}
+
+void ctl_on_topic_change(kc_controller *c)
+{
+    if (!refresh_topics(c))
+        return;
     online_all(c);
     if (!c->moved)
         ctl_flush(c, NULL, 0);
@@ -314,29 +339,18 @@ void ctl_on_stop_replica_done(kc_controller *c, const char *topic, int32_t broke
 
 void ctl_on_failover(kc_controller *c)
 {
-    struct String_vector v;
-    ctl_on_broker_change(c); /* brokers and their watch first (no topics yet: nothing to elect) */
-    if (c->moved)
+    int32_t *joined; /* every live broker is new to this controller */
+    if (refresh_brokers(c, &joined) < 0 || c->moved || !refresh_topics(c)) {
+        free(joined);
         return;
-    if (ctl_children(c, "/brokers/topics", true, &v) == ZOK) {
-        for (int i = 0; i < v.count; i++) {
-            ctl_topic *t = ctl_load_topic(c, v.data[i]);
-            if (t) {
-                t->next = c->topics;
-                c->topics = t;
-            }
-        }
-        deallocate_String_vector(&v);
     }
-    /* a full UpdateMetadata and every replica's LeaderAndIsr to every live broker */
-    int32_t all[c->n_brokers + 1];
-    for (int i = 0; i < c->n_brokers; i++)
-        all[i] = c->brokers[i].id;
     online_all(c);
-    if (c->moved)
-        return;
-    ctl_flush(c, all, c->n_brokers);
-    ctl_on_topic_deletion(c);
+    /* a full UpdateMetadata and every replica's LeaderAndIsr to every live broker */
+    if (!c->moved)
+        ctl_flush(c, joined, c->n_brokers);
+    free(joined);
+    if (!c->moved)
+        ctl_on_topic_deletion(c);
 }
 
 void ctl_clear(kc_controller *c)
