@@ -97,7 +97,6 @@ static void on_config(const kc_zk_result *res, void *arg)
         kc_broker_apply_topic_config(b, lc->topic, res->rc == ZOK ? res->data : NULL,
                                      res->rc == ZOK ? res->data_len : 0);
         lc->topic->config_loaded = true;
-        kc_broker_push_topic_config(b, lc->topic);
     } else {
         kc_warn("REPLICA", "reading /config/topics/%s failed (%s); using the broker defaults",
                 lc->topic->name, zerror(res->rc));

@@ -55,12 +55,18 @@ int64_t kc_now_ms(void)
 
 /* ---------------------------------------------------------------- partitions */
 
+/* Logs keep their own copy of the config: every open one gets the new one. */
+static void push_topic_config(kc_topic *t)
+{
+    for (int32_t i = 0; i < t->n_partitions; i++)
+        if (t->partitions[i]->log)
+            kc_plog_set_config(t->partitions[i]->log, &t->log_config);
+}
+
 void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, int len)
 {
     kc_log_config_defaults(&t->log_config, b->cfg);
-    if (!json || len <= 0)
-        return;
-    json_t *j = json_loadb(json, (size_t)len, 0, NULL);
+    json_t *j = json && len > 0 ? json_loadb(json, (size_t)len, 0, NULL) : NULL;
     json_t *cfg = j ? json_object_get(j, "config") : NULL;
     const char *k;
     json_t *v;
@@ -71,14 +77,7 @@ void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, i
             kc_warn("TOPIC", "topic %s: ignoring unusable config %s", t->name, k);
     }
     json_decref(j);
-}
-
-void kc_broker_push_topic_config(kc_broker *b, kc_topic *t)
-{
-    (void)b;
-    for (int32_t i = 0; i < t->n_partitions; i++)
-        if (t->partitions[i]->log)
-            kc_plog_set_config(t->partitions[i]->log, &t->log_config);
+    push_topic_config(t);
 }
 
 int16_t kc_broker_check_control(kc_broker *b, int32_t controller_epoch, int64_t broker_epoch)

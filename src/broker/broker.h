@@ -97,12 +97,10 @@ int16_t kc_broker_check_control(kc_broker *b, int32_t controller_epoch, int64_t 
 
 /**
  * Apply a `/config/topics/<t>` payload ({"version":1,"config":{...}}) over the broker's log
- * defaults into @p t->log_config; unusable entries are logged and skipped.
+ * defaults into @p t->log_config and every open log of @p t (the config applies live);
+ * unusable entries are logged and skipped. @p json NULL = no overrides.
  */
 void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, int len);
-
-/** Hand @p t->log_config to every open log of @p t (logs keep their own copy). */
-void kc_broker_push_topic_config(kc_broker *b, kc_topic *t);
 
 /** Called after records were appended to @p p: completes delayed fetches that can now finish. */
 void kc_broker_on_append(kc_broker *b, kc_partition *p);

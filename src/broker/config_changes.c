@@ -79,7 +79,6 @@ static void apply_topic(const char *name, const char *data, int len, bool announ
         return;
     }
     kc_broker_apply_topic_config(b, t, data, len);
-    kc_broker_push_topic_config(b, t);
     if (!announce)
         return;
     kc_cfg_kvs kvs = {0};
