@@ -112,14 +112,6 @@ static void on_read(const kc_zk_result *res, void *arg)
     free(out);
 }
 
-static bool live(const kc_broker *b, int32_t id)
-{
-    for (int i = 0; i < b->n_live_brokers; i++)
-        if (b->live_brokers[i] == id)
-            return true;
-    return false;
-}
-
 /* Fills s->replicas; returns an error code with *msg, or KC_ERR_NONE. */
 static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_topic *in,
                       const kc_mc_topic *t, const char **msg)
@@ -140,7 +132,7 @@ static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_to
             }
             for (int32_t r = 0; r < s->rf; r++) {
                 int32_t id = a->broker_ids[r];
-                if (!live(b, id)) {
+                if (!kc_metadata_cache_live(&b->metadata, id)) {
                     *msg = "Replica assignment names a broker that is not alive";
                     return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
                 }
@@ -154,17 +146,16 @@ static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_to
         }
         return KC_ERR_NONE;
     }
-    int n = b->n_live_brokers;
-    if (s->rf > n) {
+    const kc_metadata_cache *mc = &b->metadata;
+    if (s->rf > mc->n_brokers) {
         *msg = "Replication factor is larger than the number of available brokers.";
         return KC_ERR_INVALID_REPLICATION_FACTOR;
     }
     /* Kafka starts from the broker of partition 0's first replica */
-    int start = 0;
+    int start = 0; /* its index among the sorted live ids */
     if (t->n_partitions > 0 && t->partitions[0].n_replicas > 0)
-        for (int i = 0; i < n; i++)
-            if (b->live_brokers[i] == t->partitions[0].replicas[0])
-                start = i;
+        for (int i = 0; i < mc->n_brokers; i++)
+            start += mc->brokers[i].id < t->partitions[0].replicas[0];
     int32_t *all = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(s->count * s->rf + 1));
     if (kc_assign_live(b, s->count, s->rf, start, all) != 0) {
         *msg = "Not all brokers have rack information for replica rack aware assignment.";

@@ -6,9 +6,9 @@
  * their local logs -> listeners -> ephemeral /brokers/ids/<id> (Kafka's create-then-setData
  * multi, so the znode has dataVersion 1).
  *
- * After start-up everything runs on the reactor: watch events re-read /brokers/ids (live
- * brokers); partition leadership and the cluster's metadata arrive from the controller
- * (LeaderAndIsr, UpdateMetadata); a session expiry resigns the controller, opens a new session,
+ * After start-up everything runs on the reactor: the live brokers, partition leadership and
+ * the cluster's metadata arrive from the controller (UpdateMetadata, LeaderAndIsr), never from
+ * a watch of this broker's own; a session expiry resigns the controller, opens a new session,
  * registers again and re-runs the election.
  *
  * Shutdown (SIGTERM/SIGINT): stop accepting, complete delayed fetches, let every connection
@@ -130,50 +130,12 @@ static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, 
 
 /* ---------------------------------------------------------------- ZooKeeper, reactor side */
 
-static int cmp_i32(const void *x, const void *y)
-{
-    int32_t a = *(const int32_t *)x, c = *(const int32_t *)y;
-    return a < c ? -1 : a > c;
-}
-
-static void set_live_brokers(kc_broker *b, char **names, int n)
-{
-    free(b->live_brokers);
-    b->live_brokers = calloc((size_t)(n ? n : 1), sizeof(int32_t));
-    if (!b->live_brokers)
-        kc_fatal("broker: out of memory");
-    b->n_live_brokers = 0;
-    for (int i = 0; i < n; i++) {
-        char *end;
-        long id = strtol(names[i], &end, 10);
-        if (*end == '\0' && id >= 0 && id <= INT32_MAX)
-            b->live_brokers[b->n_live_brokers++] = (int32_t)id;
-    }
-    qsort(b->live_brokers, (size_t)b->n_live_brokers, sizeof(int32_t), cmp_i32);
-}
-
-static void on_broker_ids(const kc_zk_result *res, void *arg)
-{
-    kc_broker *b = arg;
-    if (res->rc == ZOK)
-        set_live_brokers(b, res->children, res->n_children);
-}
-
-/* The live broker ids feed topic creation's validation on every broker (Kafka's AdminZkClient
- * reads them from ZooKeeper too); partition state comes from the controller, not from here. */
-static void arm_watches(kc_broker *b)
-{
-    kc_zk_aget_children(b->zk, "/brokers/ids", 1, on_broker_ids, b);
-}
-
 static void on_zk_watch(int type, const char *path, void *arg)
 {
     kc_broker *b = arg;
     if (b->shutting_down || type != ZOO_CHILD_EVENT)
         return;
     kc_config_changes_on_watch(b, type, path);
-    if (strcmp(path, "/brokers/ids") == 0)
-        kc_zk_aget_children(b->zk, path, 1, on_broker_ids, b);
 }
 
 static zoo_op_t reg_ops[2];
@@ -189,7 +151,6 @@ static void on_registration_stat(const kc_zk_result *res, void *arg)
         b->broker_epoch = res->stat.czxid;
         kc_info("ZK", "re-registered %s in the new session (broker epoch %lld)", reg_path,
                 (long long)b->broker_epoch);
-        arm_watches(b);
         kc_controller_elect(b->controller, b->broker_epoch);
     } else if (res->rc == ZOK) {
         kc_error("ZK",
@@ -487,23 +448,8 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     if (get_or_create_cluster_id(b) || check_log_dirs(b) || kc_log_manager_init(b) ||
         load_topics(b))
         return -1;
-    struct String_vector ids = {0, NULL};
-    if (zoo_get_children(kc_zk_handle(b->zk), "/brokers/ids", 0, &ids) == ZOK) {
-        set_live_brokers(b, ids.data, ids.count);
-        deallocate_String_vector(&ids);
-    }
     if (kc_listeners_start(b) || register_broker(b))
         return -1;
-    /* our own id is live even if the listing above raced with the registration */
-    bool self = false;
-    for (int i = 0; i < b->n_live_brokers; i++)
-        self |= b->live_brokers[i] == cfg->broker_id;
-    if (!self) {
-        char name[16], *names[] = {name};
-        snprintf(name, sizeof(name), "%d", cfg->broker_id);
-        set_live_brokers(b, names, 1);
-    }
-    arm_watches(b);
     b->controller = kc_controller_new(cfg, b->zk);
     kc_controller_elect(b->controller, b->broker_epoch);
     kc_config_changes_start(b);
@@ -588,7 +534,6 @@ void kc_broker_destroy(kc_broker *b)
         event_base_free(b->base);
     if (b->ssl_ctx)
         SSL_CTX_free(b->ssl_ctx);
-    free(b->live_brokers);
     free(reg_json);
     reg_json = NULL;
     kc_info("BROKER", "broker %d stopped", b->cfg->broker_id);

@@ -39,9 +39,7 @@ typedef struct kc_broker {
     char cluster_id[64];
     int64_t broker_epoch; /* czxid of our /brokers/ids/<id> */
     bool registered;
-    bool registering;      /* a re-registration multi is in flight */
-    int32_t *live_brokers; /* sorted ids under /brokers/ids (child watch) */
-    int n_live_brokers;
+    bool registering; /* a re-registration multi is in flight */
 
     struct evconnlistener *listeners[KC_MAX_LISTENERS];
     struct ssl_ctx_st *ssl_ctx; /* NULL without an SSL listener */

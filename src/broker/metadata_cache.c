@@ -187,6 +187,11 @@ const kc_mc_broker *kc_metadata_cache_broker(const kc_metadata_cache *mc, int32_
     return NULL;
 }
 
+bool kc_metadata_cache_live(const kc_metadata_cache *mc, int32_t id)
+{
+    return kc_metadata_cache_broker(mc, id) != NULL;
+}
+
 const kc_mc_endpoint *kc_mc_broker_endpoint(const kc_mc_broker *b, const char *listener)
 {
     for (int32_t i = 0; i < b->n_endpoints; i++)

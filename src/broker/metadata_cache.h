@@ -70,6 +70,9 @@ const kc_mc_topic *kc_metadata_cache_topic(const kc_metadata_cache *mc, kc_str n
 /** The live broker @p id, or NULL. */
 const kc_mc_broker *kc_metadata_cache_broker(const kc_metadata_cache *mc, int32_t id);
 
+/** True when broker @p id is live (listed by the last UpdateMetadata). */
+bool kc_metadata_cache_live(const kc_metadata_cache *mc, int32_t id);
+
 /** The endpoint of @p b on the listener named @p listener, or NULL. */
 const kc_mc_endpoint *kc_mc_broker_endpoint(const kc_mc_broker *b, const char *listener);
 

@@ -28,19 +28,15 @@ typedef struct kc_topic_create {
     void *arg;
 } create_op;
 
-int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_index,
-                   int32_t *out)
+int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_index, int32_t *out)
 {
-    int n = b->n_live_brokers;
+    const kc_metadata_cache *mc = &b->metadata;
+    int n = mc->n_brokers;
     kc_broker_meta *metas = calloc((size_t)(n ? n : 1), sizeof(*metas));
     if (!metas)
         kc_fatal("topic: out of memory");
-    for (int i = 0; i < n; i++) {
-        const kc_mc_broker *mb = kc_metadata_cache_broker(&b->metadata, b->live_brokers[i]);
-        bool self = b->live_brokers[i] == b->cfg->broker_id;
-        metas[i].id = b->live_brokers[i];
-        metas[i].rack = mb ? mb->rack : self ? b->cfg->broker_rack : NULL;
-    }
+    for (int i = 0; i < n; i++)
+        metas[i] = (kc_broker_meta){mc->brokers[i].id, mc->brokers[i].rack};
     int rc = kc_assign_replicas_auto(metas, n, n_partitions, rf, start_index, -1, out);
     free(metas);
     return rc;
@@ -50,14 +46,6 @@ bool kc_topic_create_in_flight(const kc_broker *b, kc_str name)
 {
     for (const create_op *c = b->creating; c; c = c->next)
         if (kc_str_eq(name, c->name))
-            return true;
-    return false;
-}
-
-static bool broker_live(const kc_broker *b, int32_t id)
-{
-    for (int i = 0; i < b->n_live_brokers; i++)
-        if (b->live_brokers[i] == id)
             return true;
     return false;
 }
@@ -170,7 +158,7 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
                 return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
             }
             for (int32_t r = 0; r < *rf; r++) {
-                if (!broker_live(b, s->assignment_brokers[i][r])) {
+                if (!kc_metadata_cache_live(&b->metadata, s->assignment_brokers[i][r])) {
                     *msg = "Replica assignment names a broker that is not alive";
                     return KC_ERR_INVALID_REPLICA_ASSIGNMENT;
                 }
@@ -193,7 +181,7 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         *msg = "Replication factor must be larger than 0.";
         return KC_ERR_INVALID_REPLICATION_FACTOR;
     }
-    if (*rf > b->n_live_brokers) {
+    if (*rf > b->metadata.n_brokers) {
         *msg = "Replication factor is larger than the number of available brokers.";
         return KC_ERR_INVALID_REPLICATION_FACTOR;
     }
@@ -229,8 +217,10 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_creat
         free(c->name);
         free(c->replicas);
         free(c);
-        cb(KC_ERR_INVALID_REPLICATION_FACTOR, "Not all brokers have rack information for "
-           "replica rack aware assignment.", arg);
+        cb(KC_ERR_INVALID_REPLICATION_FACTOR,
+           "Not all brokers have rack information for "
+           "replica rack aware assignment.",
+           arg);
         return;
     }
     const char **names = calloc((size_t)s->n_configs + 1, sizeof(char *));

@@ -45,12 +45,12 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *spec, kc_topic_cr
 bool kc_topic_create_in_flight(const kc_broker *b, kc_str name);
 
 /**
- * Kafka's placement (AdminUtils.assignReplicasToBrokers) over the live brokers, rack-aware when
- * they have broker.rack (racks from the metadata cache): @p n_partitions x @p rf ids into
+ * Kafka's placement (AdminUtils.assignReplicasToBrokers) over the live brokers of the metadata
+ * cache, rack-aware when they have broker.rack (racks from the metadata cache): @p n_partitions x
+ * @p rf ids into
  * @p out, partition-major. @p start_index -1 = random, as Kafka picks it; the follower shift is
  * random. @return KC_ASSIGN_OK or a KC_ASSIGN_E* code (replica_assign.h), e.g. mixed racks.
  */
-int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_index,
-                   int32_t *out);
+int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_index, int32_t *out);
 
 #endif
