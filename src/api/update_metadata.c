@@ -5,6 +5,7 @@
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
+#include "broker/metadata_wait.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
@@ -21,8 +22,10 @@ void kc_handle_update_metadata(kc_request *req)
     if (resp.error_code)
         kc_warn("METADATA", "refusing UpdateMetadata of controller %d epoch %d: error %d",
                 r.controller_id, r.controller_epoch, resp.error_code);
-    else
+    else {
         kc_metadata_cache_update(&b->metadata, &r);
+        kc_metadata_wait_notify(b);
+    }
     kc_update_metadata_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);
 }

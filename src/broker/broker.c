@@ -32,6 +32,7 @@
 #include "api/dispatch.h"
 #include "broker/config_changes.h"
 #include "broker/log_manager.h"
+#include "broker/metadata_wait.h"
 #include "broker/meta_props.h"
 #include "broker/topic_create.h"
 #include "common/fsutil.h"
@@ -486,6 +487,7 @@ void kc_broker_shutdown(kc_broker *b, int exit_code)
     b->exit_code = exit_code;
     kc_listeners_stop(b);
     kc_fetch_complete_all(b);
+    kc_metadata_wait_cancel_all(b);
     kc_conns_shutdown(b);
     b->shutdown_timer = evtimer_new(b->base, on_shutdown_poll, b);
     struct timeval tv = {0, 0};
@@ -510,6 +512,7 @@ void kc_broker_destroy(kc_broker *b)
     if (b->mb)
         kc_mailbox_drain(b->mb);
     kc_fetch_complete_all(b);
+    kc_metadata_wait_cancel_all(b);
     kc_conns_free_all(b);
     if (b->log_manager)
         kc_log_manager_shutdown(b);

@@ -22,6 +22,7 @@ struct event;
 struct evconnlistener;
 struct kc_conn;
 struct kc_controller;
+struct kc_metadata_waiter;
 struct kc_delayed_fetch;
 struct ssl_ctx_st;
 
@@ -46,8 +47,9 @@ typedef struct kc_broker {
     struct kc_conn *conns;      /* doubly linked */
     int n_conns;
 
-    struct kc_delayed_fetch *delayed_fetches; /* waiting for min_bytes or max_wait_ms */
-    struct kc_topic_create *creating;         /* topic creations in flight */
+    struct kc_delayed_fetch *delayed_fetches;    /* waiting for min_bytes or max_wait_ms */
+    struct kc_topic_create *creating;            /* topic creations in flight */
+    struct kc_metadata_waiter *metadata_waiters; /* admin requests waiting on the cache */
 
     struct event *sig_term, *sig_int, *shutdown_timer;
     bool shutting_down;

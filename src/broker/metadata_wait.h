@@ -1,8 +1,8 @@
 /*
  * Admin requests that answer once the controller's work shows in this broker's metadata
  * cache (Kafka's DelayedCreateTopics / DelayedDeleteTopics / DelayedCreatePartitions
- * purgatories): a condition re-checked every 20 ms on the reactor until it holds or the
- * request's timeout passes.
+ * purgatories): a condition checked at once, again after every UpdateMetadata applied, and
+ * given up when the request's timeout passes or the broker shuts down.
  */
 #ifndef KC_METADATA_WAIT_H
 #define KC_METADATA_WAIT_H
@@ -17,10 +17,16 @@ typedef bool (*kc_mw_cond)(kc_broker *b, void *arg);
 typedef void (*kc_mw_done)(kc_broker *b, bool met, void *arg);
 
 /**
- * Call @p done when @p cond holds, checking at once and then every 20 ms for at most
- * @p timeout_ms (<= 0: checked once). @p done may run before this returns.
+ * Call @p done when @p cond holds, for at most @p timeout_ms (<= 0: checked once). @p done may
+ * run before this returns.
  */
 void kc_metadata_wait(kc_broker *b, int32_t timeout_ms, kc_mw_cond cond, kc_mw_done done,
                       void *arg);
+
+/** The metadata cache changed: complete the waiters whose condition now holds. */
+void kc_metadata_wait_notify(kc_broker *b);
+
+/** Complete every waiter with met = false (shutdown). */
+void kc_metadata_wait_cancel_all(kc_broker *b);
 
 #endif
