@@ -13,59 +13,8 @@
 #include <string.h>
 
 #include "api/dispatch.h"
+#include "codec_check.h"
 #include "kc_apis.h"
-
-static bool str_equal(kc_str a, kc_str b)
-{
-    if (a.len < 0 || b.len < 0)
-        return a.len == b.len;
-    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, (size_t)a.len) == 0);
-}
-
-#define S(lit)    ((kc_str){lit, (int32_t)sizeof(lit) - 1})
-#define N_OF(arr) ((int32_t)(sizeof(arr) / sizeof((arr)[0])))
-
-#define STR_EQ(a, b, what)                                                                         \
-    cr_assert(str_equal((a), (b)), "v%d %s: '%.*s' (%d) != '%.*s' (%d)", v, what,                  \
-              (a).len > 0 ? (a).len : 0, (a).p ? (a).p : "", (a).len, (b).len > 0 ? (b).len : 0,   \
-              (b).p ? (b).p : "", (b).len)
-#define EQ(a, b, what)                                                                             \
-    cr_assert_eq((long long)(a), (long long)(b), "v%d %s: %lld != %lld", v, what, (long long)(a),  \
-                 (long long)(b))
-
-#define ROUNDTRIP(type, v, in, out, enc, arena)                                                    \
-    do {                                                                                           \
-        type##_encode(&(enc), (v), (in));                                                          \
-        for (size_t n_ = 0; n_ < (enc).len; n_++) {                                                \
-            kc_rbuf pr_;                                                                           \
-            kc_rbuf_init(&pr_, (enc).data, n_);                                                    \
-            type tmp_;                                                                             \
-            kc_arena pa_ = KC_ARENA_INIT;                                                          \
-            cr_assert_eq(type##_decode(&pr_, (v), &tmp_, &pa_), -1,                                \
-                         #type " v%d: prefix of %zu/%zu bytes decoded", (v), n_, (enc).len);       \
-            kc_arena_free(&pa_);                                                                   \
-        }                                                                                          \
-        kc_rbuf r_;                                                                                \
-        kc_rbuf_init(&r_, (enc).data, (enc).len);                                                  \
-        memset((out), 0x5A, sizeof(*(out)));                                                       \
-        cr_assert_eq(type##_decode(&r_, (v), (out), &(arena)), 0, #type " v%d: decode failed",     \
-                     (v));                                                                         \
-        cr_assert_eq(kc_rbuf_remaining(&r_), 0, #type " v%d: bytes left over", (v));               \
-        kc_wbuf re_ = {0};                                                                         \
-        type##_encode(&re_, (v), (out));                                                           \
-        cr_assert_eq(re_.len, (enc).len, #type " v%d: re-encoded %zu bytes, first %zu", (v),       \
-                     re_.len, (enc).len);                                                          \
-        cr_assert(memcmp(re_.data, (enc).data, re_.len) == 0, #type " v%d: re-encode differs",     \
-                  (v));                                                                            \
-        kc_wbuf_free(&re_);                                                                        \
-    } while (0)
-
-static const kc_api_info *api(int16_t key)
-{
-    const kc_api_info *i = kc_api_find(key);
-    cr_assert_not_null(i, "api %d missing from kc_apis", key);
-    return i;
-}
 
 Test(config_apis, versions_and_handlers)
 {
