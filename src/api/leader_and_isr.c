@@ -20,8 +20,6 @@
 #include "kc_apis.h"
 #include "proto/errors.h"
 
-#define VERSION_OF(req) ((req)->hdr.api_version)
-
 typedef struct lai {
     kc_request *req;
     kc_leader_and_isr_req r;
@@ -84,7 +82,7 @@ static void apply(lai *x)
             pe->error_code = KC_ERR_NONE;
         }
     }
-    kc_leader_and_isr_resp_encode(&req->out, VERSION_OF(req), &resp);
+    kc_leader_and_isr_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);
 }
 
@@ -111,7 +109,7 @@ void kc_handle_leader_and_isr(kc_request *req)
     kc_broker *b = req->broker;
     lai *x = kc_arena_alloc(&req->arena, sizeof(*x));
     x->req = req;
-    if (kc_leader_and_isr_req_decode(&req->body, VERSION_OF(req), &x->r, &req->arena)) {
+    if (kc_leader_and_isr_req_decode(&req->body, req->hdr.api_version, &x->r, &req->arena)) {
         kc_request_protocol_error(req, "malformed LeaderAndIsr request");
         return;
     }
@@ -120,7 +118,7 @@ void kc_handle_leader_and_isr(kc_request *req)
         kc_warn("REPLICA", "refusing LeaderAndIsr of controller %d epoch %d: error %d",
                 x->r.controller_id, x->r.controller_epoch, err);
         kc_leader_and_isr_resp resp = {err, 0, NULL};
-        kc_leader_and_isr_resp_encode(&req->out, VERSION_OF(req), &resp);
+        kc_leader_and_isr_resp_encode(&req->out, req->hdr.api_version, &resp);
         kc_request_respond(req);
         return;
     }

@@ -1,10 +1,6 @@
 """`cafka topics` and `cafka configs` (src/cli/admin_*.c) against real brokers: the flags, output
 and exit codes of Kafka's kafka-topics.sh and kafka-configs.sh (exit 0 done, 1 the operation
 failed with exactly one `Error: ...` line on stderr, 2 bad usage).
-
-Tests that need an admin API the broker does not implement yet (DeleteTopics 20,
-CreatePartitions 37, DescribeConfigs 32, AlterConfigs 33) ask the broker with ApiVersions first
-and are skipped, naming the missing API, until it answers that API; they then run unchanged.
 """
 
 import json
@@ -15,13 +11,10 @@ import time
 
 import pytest
 
-import kafka_wire as kw
 from helpers import BIN_DIR, admin_client, scaled, wait_for
 
 CAFKA = str(BIN_DIR / "cafka")
 
-API_NAMES = {20: "DeleteTopics", 32: "DescribeConfigs", 33: "AlterConfigs", 37: "CreatePartitions"}
-DELETE_TOPICS, DESCRIBE_CONFIGS, ALTER_CONFIGS, CREATE_PARTITIONS = 20, 32, 33, 37
 
 
 def cafka(*args, timeout=60):
@@ -60,16 +53,6 @@ def topics(broker, *args):
 
 def configs(broker, *args):
     return ("configs", "--bootstrap-server", broker.bootstrap, *args)
-
-
-def require_apis(broker, *keys):
-    """Skips the test while the broker does not advertise every API in keys."""
-    with kw.Conn("127.0.0.1", broker.plaintext_port) as c:
-        _, err, apis = kw.parse_api_versions_v0_response(c.roundtrip(kw.api_versions_v0(1)))
-    assert err == 0
-    missing = [f"{API_NAMES.get(k, k)} ({k})" for k in keys if k not in apis]
-    if missing:
-        pytest.skip("broker does not implement " + ", ".join(missing) + " yet")
 
 
 def topic_config_znode(zk, broker, topic):
@@ -259,7 +242,6 @@ def test_commands_on_missing_topic(broker):
 
 
 def test_describe(broker):
-    require_apis(broker, DESCRIBE_CONFIGS)
     ok(*topics(broker, "--create", "--topic", "cli-desc", "--partitions", "3", "--replication-factor", "1",
                "--config", "retention.ms=86400000", "--config", "cleanup.policy=compact"))
     ok(*topics(broker, "--create", "--topic", "cli-plain", "--partitions", "1"))
@@ -293,7 +275,6 @@ def test_describe(broker):
 
 
 def test_alter_partitions(broker):
-    require_apis(broker, CREATE_PARTITIONS, DESCRIBE_CONFIGS)
     ok(*topics(broker, "--create", "--topic", "cli-grow", "--partitions", "2"))
     wait_partitions(broker, "cli-grow", 2)
     assert ok(*topics(broker, "--alter", "--topic", "cli-grow", "--partitions", "5")) == ""
@@ -313,7 +294,6 @@ def test_alter_partitions(broker):
 
 
 def test_delete(broker):
-    require_apis(broker, DELETE_TOPICS)
     ok(*topics(broker, "--create", "--topic", "cli-doomed-1", "--partitions", "2"))
     ok(*topics(broker, "--create", "--topic", "cli-doomed-2", "--partitions", "1"))
     ok(*topics(broker, "--create", "--topic", "cli-keeper", "--partitions", "1"))
@@ -333,7 +313,6 @@ def test_delete(broker):
 def test_three_brokers_describe_replicas(broker_factory):
     brokers = [broker_factory(broker_id=i) for i in (1, 2, 3)]
     b = brokers[0]
-    require_apis(b, DESCRIBE_CONFIGS)
     wait_for(lambda: len(admin_client(b).list_topics(timeout=5).brokers) == 3, scaled(20), "3 brokers in metadata")
     ok(*topics(b, "--create", "--topic", "cli-rf3", "--partitions", "6", "--replication-factor", "3"))
 
@@ -376,7 +355,6 @@ def dynamic_config_lines(out, entity):
 
 
 def test_configs_describe_and_alter_topic(broker, zk):
-    require_apis(broker, DESCRIBE_CONFIGS, ALTER_CONFIGS)
     ok(*topics(broker, "--create", "--topic", "cli-cfg", "--partitions", "1", "--config", "retention.ms=86400000"))
     wait_partitions(broker, "cli-cfg", 1)
     entity = ("--entity-type", "topics", "--entity-name", "cli-cfg")
@@ -423,13 +401,11 @@ def test_configs_describe_and_alter_topic(broker, zk):
 
 
 def test_configs_unknown_topic(broker):
-    require_apis(broker, DESCRIBE_CONFIGS)
     line = fails(*configs(broker, "--entity-type", "topics", "--entity-name", "cli-ghost", "--describe"))
     assert line.startswith("Error: while executing config command : "), line
 
 
 def test_configs_describe_all_topics(broker):
-    require_apis(broker, DESCRIBE_CONFIGS)
     ok(*topics(broker, "--create", "--topic", "cli-c1", "--config", "retention.ms=1000000"))
     ok(*topics(broker, "--create", "--topic", "cli-c2"))
     wait_partitions(broker, "cli-c1", 1)
@@ -441,7 +417,6 @@ def test_configs_describe_all_topics(broker):
 
 
 def test_configs_broker(broker, zk):
-    require_apis(broker, DESCRIBE_CONFIGS, ALTER_CONFIGS)
     entity = ("--entity-type", "brokers", "--entity-name", "1")
     assert ok(*configs(broker, *entity, "--describe")) == "Dynamic configs for broker 1 are:\n"
     line = fails(*configs(broker, "--entity-type", "brokers", "--entity-name", "9", "--describe"))
