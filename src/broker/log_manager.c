@@ -393,7 +393,7 @@ static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
                 if (!p->log || p->log_dir != d)
                     continue;
                 kc_checkpoint_add(&rp, t->name, j, kc_plog_recovery_point(p->log));
-                kc_checkpoint_add(&hw, t->name, j, kc_plog_log_end_offset(p->log));
+                kc_checkpoint_add(&hw, t->name, j, p->high_watermark);
                 kc_checkpoint_add(&ls, t->name, j, kc_plog_log_start_offset(p->log));
             }
         }

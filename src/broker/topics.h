@@ -28,8 +28,12 @@ typedef struct kc_partition {
     int32_t n_replicas;
     int32_t leader;       /* broker id, -1 = none (until LeaderAndIsr names one) */
     int32_t leader_epoch; /* stamped into PartitionLeaderEpoch of appended batches; -1 = none */
-    int32_t *isr;         /* in-sync replicas, as the controller wrote them */
+    int32_t *isr;         /* in-sync replicas: the controller's, or what AlterIsr made them */
     int32_t n_isr;
+    int32_t zk_version; /* version of the partition state znode (AlterIsr current_isr_version) */
+    int64_t high_watermark; /* leader: min log end offset of the ISR; follower: the leader's,
+                               capped by its own log end offset; never moves back while leader */
+    struct kc_replica_state *rs; /* replication state (replica/replica.h), NULL until a role */
     kc_plog *log;          /* NULL when this broker hosts no replica */
     int log_dir;           /* index into cfg->log_dirs of the folder holding the log */
     int64_t last_flush_ms; /* when a flush was last started (flush.ms) */

@@ -66,6 +66,20 @@ typedef struct kc_config {
     int32_t offsets_topic_num_partitions;
     int32_t offsets_topic_replication_factor;
     int64_t replica_lag_time_max_ms;
+    int32_t replica_fetch_max_bytes;          /* per partition, as Kafka's */
+    int32_t replica_fetch_min_bytes;
+    int32_t replica_fetch_wait_max_ms;
+    int32_t replica_fetch_backoff_ms;
+    int32_t replica_fetch_response_max_bytes; /* per fetch request */
+    int32_t replica_socket_timeout_ms;
+    int32_t num_replica_fetchers; /* fetcher connections per source broker */
+    int64_t replica_high_watermark_checkpoint_interval_ms;
+    bool controlled_shutdown_enable;
+    int32_t controlled_shutdown_max_retries;
+    int64_t controlled_shutdown_retry_backoff_ms;
+    bool auto_leader_rebalance_enable;
+    int64_t leader_imbalance_check_interval_seconds;
+    int32_t leader_imbalance_per_broker_percentage;
     int32_t group_initial_rebalance_delay_ms;
     char *broker_rack;
     char *ssl_keystore_type;

@@ -22,6 +22,7 @@
 
 #include "common/arena.h"
 #include "proto/buf.h"
+#include "storage/epoch_cache.h"
 #include "storage/log_config.h"
 
 typedef struct kc_plog kc_plog;
@@ -95,6 +96,44 @@ int64_t kc_plog_unflushed_messages(const kc_plog *l);
  */
 int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch, int64_t now_ms,
                    int64_t *base_offset_out, bool *rolled);
+
+/**
+ * Follower append (Kafka's Log.appendAsFollower): @p len bytes of record batches as fetched from
+ * the leader, kept byte for byte with their offsets and leader epochs. Each batch is checked
+ * (magic 2, length, CRC-32C); a partial batch at the end (Fetch ranges may end mid-batch) is
+ * ignored. The first batch's base offset must be >= the log end offset (compacted leaders leave
+ * gaps); the log end offset becomes the last batch's last offset + 1. Each batch whose
+ * PartitionLeaderEpoch is newer than the epoch cache's latest is assigned there. Rolls as
+ * kc_plog_append() does.
+ * @param appended optional: bytes of whole batches appended
+ * @param rolled   optional: set true when a new segment was started
+ * @return 0 (also when nothing whole was found); -EBADMSG for a corrupt batch (nothing of it
+ *         or after it appended; earlier batches stay); -ERANGE when a base offset is below the
+ *         log end offset; -errno on a write error.
+ */
+int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64_t now_ms,
+                           size_t *appended, bool *rolled);
+
+/**
+ * Truncate the log to @p offset (Kafka's Log.truncateTo): every batch whose last offset is >=
+ * @p offset is removed (whole batches only: a batch straddling @p offset goes too), segments
+ * wholly past it are deleted, the active segment becomes the last remaining one, indexes are
+ * trimmed, the recovery point is lowered, and the epoch cache is truncated from the new end.
+ * No-op when @p offset >= the log end offset. When @p offset < the log start offset the log is
+ * emptied and restarted at @p offset (Kafka's truncateFullyAndStartAt).
+ * @return 0 or -errno.
+ */
+int kc_plog_truncate_to(kc_plog *l, int64_t offset);
+
+/** Delete every segment and start an empty log at @p offset (Kafka's truncateFullyAndStartAt:
+ *  a follower whose fetch offset fell below the leader's log start offset). @return 0/-errno. */
+int kc_plog_truncate_fully_and_start_at(kc_plog *l, int64_t offset);
+
+/**
+ * The log's leader epoch cache, loaded from `leader-epoch-checkpoint` at open (and completed from
+ * the batches recovery scans), assigned by appends, truncated with the log. Never NULL.
+ */
+kc_epoch_cache *kc_plog_epoch_cache(kc_plog *l);
 
 /** Start a new active segment at the log end offset now (no-op when the active one is empty). */
 int kc_plog_roll(kc_plog *l, int64_t now_ms);
