@@ -18,7 +18,7 @@ static void delete_partition(kc_broker *b, kc_str topic, const kc_delete_records
     kc_partition *p = kc_broker_leader_partition(b, topic, in->partition_index, &out->error_code);
     if (!p)
         return;
-    int64_t hw = kc_plog_log_end_offset(p->log);
+    int64_t hw = p->high_watermark;
     int64_t target = in->offset == -1 ? hw : in->offset;
     if (target < 0 || target > hw) {
         out->error_code = KC_ERR_OFFSET_OUT_OF_RANGE;

@@ -24,6 +24,7 @@ static const struct {
     {KC_API_CREATE_PARTITIONS, kc_handle_create_partitions},
     {KC_API_DESCRIBE_CONFIGS, kc_handle_describe_configs},
     {KC_API_ALTER_CONFIGS, kc_handle_alter_configs},
+    {KC_API_OFFSET_FOR_LEADER_EPOCH, kc_handle_offset_for_leader_epoch},
     /* clang-format on */
 };
 

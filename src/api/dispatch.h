@@ -30,9 +30,6 @@ void kc_handle_delete_topics(kc_request *req);
 void kc_handle_create_partitions(kc_request *req);
 void kc_handle_describe_configs(kc_request *req);
 void kc_handle_alter_configs(kc_request *req);
-
-struct kc_broker;
-/** Complete every delayed fetch now (broker shutdown). */
-void kc_fetch_complete_all(struct kc_broker *b);
+void kc_handle_offset_for_leader_epoch(kc_request *req);
 
 #endif

@@ -4,10 +4,13 @@
  * max_wait_ms passes; then the whole response is built fresh.
  *
  * Per partition, as Kafka's LogSegment.read: bytes from the batch holding fetch_offset up to the
- * high watermark, within partition_max_bytes and what is left of max_bytes (the range may end
- * mid-batch); the first batch of the first non-empty partition is returned whole even when
- * larger (KIP-74). fetch_offset outside [log start offset, high watermark] gets
- * OFFSET_OUT_OF_RANGE. No fetch sessions: session_id 0.
+ * high watermark (consumers) or the log end offset (followers, replica_id >= 0), within
+ * partition_max_bytes and what is left of max_bytes (the range may end mid-batch); the first
+ * batch of the first non-empty partition is returned whole even when larger (KIP-74).
+ * fetch_offset outside [log start offset, log end offset] gets OFFSET_OUT_OF_RANGE. A follower's
+ * fetch offset is its log end offset: the leader records it (replica.h), which moves the high
+ * watermark and the ISR. Waiting fetches are operations of the broker's purgatory, keyed by
+ * partition. No fetch sessions: session_id 0.
  *
  * Records are never copied here: the response carries file ranges that the connection sends
  * with sendfile (PLAINTEXT) or reads into its TLS buffer. When a range is not in the page cache
@@ -22,32 +25,61 @@
 
 #include "api/dispatch.h"
 #include "broker/broker.h"
+#include "broker/purgatory.h"
 #include "common/log.h"
 #include "common/workers.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
+#include "replica/replica.h"
 
-typedef struct kc_delayed_fetch {
-    struct kc_delayed_fetch *next, *prev;
-    kc_broker *broker;
+typedef struct delayed_fetch {
     kc_request *req;
     kc_fetch_req r;
-    struct event *timer;
-} kc_delayed_fetch;
+} delayed_fetch;
 
-/* The log of a partition this broker leads, or NULL and the error to answer. */
-static kc_plog *fetch_target(kc_broker *b, kc_str topic, int32_t partition, int16_t *err)
+/*
+ * The partition a fetch reads, when this broker leads it; otherwise NULL and the error to
+ * answer. current_leader_epoch (v9+, KIP-320) older than ours is FENCED_LEADER_EPOCH, newer
+ * UNKNOWN_LEADER_EPOCH, as Kafka's Partition.checkCurrentLeaderEpoch.
+ */
+static kc_partition *fetch_target(kc_broker *b, kc_str topic, const kc_fetch_partition *fp,
+                                  int16_t *err)
 {
-    kc_partition *p = kc_broker_leader_partition(b, topic, partition, err);
-    return p ? p->log : NULL;
+    kc_partition *p = kc_broker_leader_partition(b, topic, fp->partition, err);
+    if (!p)
+        return NULL;
+    if (fp->current_leader_epoch >= 0 && fp->current_leader_epoch != p->leader_epoch) {
+        *err = fp->current_leader_epoch < p->leader_epoch ? KC_ERR_FENCED_LEADER_EPOCH
+                                                          : KC_ERR_UNKNOWN_LEADER_EPOCH;
+        return NULL;
+    }
+    return p;
+}
+
+/* Followers read up to the log end offset, everyone else up to the high watermark. */
+static int64_t fetch_limit(const kc_fetch_req *r, const kc_partition *p)
+{
+    return r->replica_id >= 0 ? kc_plog_log_end_offset(p->log) : p->high_watermark;
+}
+
+/* A follower's fetch tells the leader where the follower's log ends (Kafka records it at every
+ * read of a follower fetch: on arrival and again when a delayed one completes). False when the
+ * fetcher is not a replica of the partition: it then gets no records. */
+static bool record_follower(kc_broker *b, const kc_fetch_req *r, kc_partition *p,
+                            const kc_fetch_partition *fp)
+{
+    if (r->replica_id < 0)
+        return true;
+    return kc_replica_on_follower_fetch(b, p, r->replica_id, fp->fetch_offset,
+                                        kc_plog_log_end_offset(p->log));
 }
 
 /*
  * Whether the fetch can be answered now: -1 when a partition is in error (answered at once, as
  * Kafka does), else the bytes available, counted only until min_bytes is reached. Offsets and
  * high watermarks decide most cases without touching the log: with min_bytes <= 1 (what
- * librdkafka and kafka-python send) any partition below its high watermark is enough, so the
- * response is not located twice.
+ * librdkafka, kafka-python and our followers send) any partition below its limit is enough, so
+ * the response is not located twice.
  */
 static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
 {
@@ -56,18 +88,20 @@ static int64_t fetch_available(kc_broker *b, const kc_fetch_req *r)
         for (int32_t j = 0; j < r->topics[i].partitions_count; j++) {
             const kc_fetch_partition *fp = &r->topics[i].partitions[j];
             int16_t err;
-            kc_plog *l = fetch_target(b, r->topics[i].topic, fp->partition, &err);
-            if (!l)
+            kc_partition *p = fetch_target(b, r->topics[i].topic, fp, &err);
+            if (!p)
                 return -1;
-            int64_t hw = kc_plog_log_end_offset(l);
-            if (fp->fetch_offset < kc_plog_log_start_offset(l) || fp->fetch_offset > hw)
+            int64_t limit = fetch_limit(r, p);
+            if (fp->fetch_offset < kc_plog_log_start_offset(p->log) ||
+                fp->fetch_offset > kc_plog_log_end_offset(p->log))
                 return -1;
-            if (fp->fetch_offset == hw)
+            if (fp->fetch_offset >= limit)
                 continue;
             if (r->min_bytes <= 1)
                 return 1;
             kc_plog_slice sl;
-            if (kc_plog_read_slice(l, fp->fetch_offset, hw, fp->partition_max_bytes, true, &sl))
+            if (kc_plog_read_slice(p->log, fp->fetch_offset, limit, fp->partition_max_bytes, true,
+                                   &sl))
                 return -1;
             total += sl.bytes;
             if (total >= r->min_bytes)
@@ -150,19 +184,28 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
             pd->preferred_read_replica = -1;
             pd->aborted_transactions_count = 0;
             pd->records = (kc_records){NULL, 0, -1, 0};
-            kc_plog *l = fetch_target(b, ft->topic, fp->partition, &pd->error_code);
-            if (!l)
+            kc_partition *p = fetch_target(b, ft->topic, fp, &pd->error_code);
+            if (!p)
                 continue;
-            int64_t hw = kc_plog_log_end_offset(l);
-            pd->high_watermark = pd->last_stable_offset = hw;
+            kc_plog *l = p->log;
+            bool replica = record_follower(b, r, p, fp); /* may advance the high watermark */
+            pd->high_watermark = pd->last_stable_offset = p->high_watermark;
             pd->log_start_offset = kc_plog_log_start_offset(l);
+            if (!replica)
+                continue;
+            int64_t limit = fetch_limit(r, p);
             int64_t left = budget - used;
-            int32_t limit = fp->partition_max_bytes;
-            if (left < limit)
-                limit = (int32_t)(left < 0 ? 0 : left);
+            int32_t max = fp->partition_max_bytes;
+            if (left < max)
+                max = (int32_t)(left < 0 ? 0 : left);
             /* only the first non-empty partition may exceed the limits (KIP-74) */
-            kc_plog_slice sl;
-            int rc = kc_plog_read_slice(l, fp->fetch_offset, hw, limit, used == 0, &sl);
+            kc_plog_slice sl = {-1, 0, 0};
+            int rc = 1; /* out of range: outside [log start offset, log end offset] */
+            if (fp->fetch_offset >= kc_plog_log_start_offset(l) &&
+                fp->fetch_offset <= kc_plog_log_end_offset(l))
+                rc = fp->fetch_offset >= limit /* between the high watermark and the end */
+                         ? 0
+                         : kc_plog_read_slice(l, fp->fetch_offset, limit, max, used == 0, &sl);
             if (rc == 1) {
                 pd->error_code = KC_ERR_OFFSET_OUT_OF_RANGE;
             } else if (rc < 0) {
@@ -186,92 +229,24 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
     kc_request_respond(req);
 }
 
-static void delayed_remove(kc_delayed_fetch *d)
+static bool delayed_ready(kc_broker *b, void *arg)
 {
-    kc_broker *b = d->broker;
-    if (d->prev)
-        d->prev->next = d->next;
-    else
-        b->delayed_fetches = d->next;
-    if (d->next)
-        d->next->prev = d->prev;
-    event_free(d->timer);
+    delayed_fetch *d = arg;
+    int64_t avail = fetch_available(b, &d->r);
+    return avail < 0 || avail >= d->r.min_bytes;
 }
 
-static void delayed_complete(kc_delayed_fetch *d)
+static void delayed_complete(kc_broker *b, void *arg, bool expired)
 {
-    delayed_remove(d);
-    d->req->on_orphan = NULL;
-    fetch_respond(d->broker, d->req, &d->r);
+    (void)expired; /* an expired fetch answers what there is */
+    delayed_fetch *d = arg;
+    kc_request *req = d->req;
+    kc_fetch_req r = d->r;
     free(d);
+    fetch_respond(b, req, &r);
 }
 
-static void delayed_on_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    delayed_complete(arg);
-}
-
-/* True when @p r fetches partition @p p. */
-static bool fetch_wants(const kc_fetch_req *r, const kc_partition *p)
-{
-    for (int32_t i = 0; i < r->topics_count; i++) {
-        if (!kc_str_eq(r->topics[i].topic, p->topic->name))
-            continue;
-        for (int32_t j = 0; j < r->topics[i].partitions_count; j++)
-            if (r->topics[i].partitions[j].partition == p->id)
-                return true;
-    }
-    return false;
-}
-
-void kc_broker_on_append(kc_broker *b, kc_partition *p)
-{
-    /* Unlink every fetch that can complete first, then answer them: answering may run other
-     * requests (a connection resumes reading) that append and re-enter here, and they must
-     * only ever see the broker's list, never this walk's. */
-    kc_delayed_fetch *ready = NULL;
-    kc_delayed_fetch *d = b->delayed_fetches;
-    while (d) {
-        kc_delayed_fetch *next = d->next;
-        if (!fetch_wants(&d->r, p)) { /* an append elsewhere cannot complete it */
-            d = next;
-            continue;
-        }
-        int64_t avail = fetch_available(b, &d->r);
-        if (avail < 0 || avail >= d->r.min_bytes) {
-            delayed_remove(d);
-            d->next = ready;
-            ready = d;
-        }
-        d = next;
-    }
-    while (ready) {
-        d = ready;
-        ready = d->next;
-        d->req->on_orphan = NULL;
-        fetch_respond(b, d->req, &d->r);
-        free(d);
-    }
-}
-
-/** Completes every waiting fetch now (shutdown). */
-void kc_fetch_complete_all(kc_broker *b)
-{
-    while (b->delayed_fetches)
-        delayed_complete(b->delayed_fetches);
-}
-
-/* The client went away: nobody will read the answer, so stop waiting for it now. */
-static void delayed_on_orphan(kc_request *req)
-{
-    kc_delayed_fetch *d = req->pending;
-    delayed_remove(d);
-    req->on_orphan = NULL;
-    free(d);
-    kc_request_respond(req); /* no connection: just frees the request */
-}
+static const kc_delayed_ops delayed_fetch_ops = {delayed_ready, delayed_complete};
 
 void kc_handle_fetch(kc_request *req)
 {
@@ -281,25 +256,33 @@ void kc_handle_fetch(kc_request *req)
         kc_request_protocol_error(req, "malformed Fetch request");
         return;
     }
+    for (int32_t i = 0; i < r.topics_count && r.replica_id >= 0; i++)
+        for (int32_t j = 0; j < r.topics[i].partitions_count; j++) {
+            int16_t err;
+            kc_partition *p = fetch_target(b, r.topics[i].topic, &r.topics[i].partitions[j], &err);
+            if (p)
+                record_follower(b, &r, p, &r.topics[i].partitions[j]);
+        }
     int64_t avail = fetch_available(b, &r);
     if (r.max_wait_ms <= 0 || avail < 0 || avail >= r.min_bytes || b->shutting_down ||
         r.topics_count == 0) {
         fetch_respond(b, req, &r);
         return;
     }
-    kc_delayed_fetch *d = calloc(1, sizeof(*d));
+    delayed_fetch *d = calloc(1, sizeof(*d));
     if (!d)
         kc_fatal("fetch: out of memory");
-    d->broker = b;
     d->req = req;
     d->r = r;
-    d->timer = evtimer_new(b->base, delayed_on_timeout, d);
-    struct timeval tv = {r.max_wait_ms / 1000, (r.max_wait_ms % 1000) * 1000};
-    evtimer_add(d->timer, &tv);
-    d->next = b->delayed_fetches;
-    if (d->next)
-        d->next->prev = d;
-    b->delayed_fetches = d;
-    req->pending = d;
-    req->on_orphan = delayed_on_orphan;
+    int32_t n = 0;
+    for (int32_t i = 0; i < r.topics_count; i++)
+        n += r.topics[i].partitions_count;
+    const void **keys = kc_arena_alloc(&req->arena, sizeof(*keys) * (size_t)n);
+    n = 0;
+    for (int32_t i = 0; i < r.topics_count; i++)
+        for (int32_t j = 0; j < r.topics[i].partitions_count; j++) {
+            int16_t err;
+            keys[n++] = fetch_target(b, r.topics[i].topic, &r.topics[i].partitions[j], &err);
+        }
+    kc_purgatory_watch(b->purgatory, keys, n, r.max_wait_ms, &delayed_fetch_ops, d, req);
 }

@@ -6,8 +6,8 @@
  * log is opened when this broker is a replica. A partition state whose leader epoch is not
  * newer than the one held is refused with STALE_CONTROLLER_EPOCH, as Kafka does; the request
  * as a whole is refused when its controller or broker epoch is stale.
- *
- * Followers do not fetch yet: copying data between replicas is the replication issue's.
+ * The new role then takes effect (replica/replica.h): a leader starts tracking its followers and
+ * its high watermark, a follower truncates by leader epoch and fetches from its leader.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
+#include "replica/replica.h"
 
 typedef struct lai {
     kc_request *req;
@@ -71,11 +72,18 @@ static void apply(lai *x)
             bool was_leader = p->leader == b->cfg->broker_id, first = p->leader_epoch < 0;
             p->leader = ps->leader;
             p->leader_epoch = ps->leader_epoch;
+            p->zk_version = ps->zk_version;
             if (kc_log_manager_open(b, p)) {
                 pe->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
                 continue;
             }
             bool leader = p->leader == b->cfg->broker_id;
+            if (!p->log)
+                ; /* not a replica here: nothing to lead or follow */
+            else if (leader)
+                kc_replica_become_leader(b, p);
+            else
+                kc_replica_become_follower(b, p);
             if (leader != was_leader || first)
                 kc_info("REPLICA", "%s-%d: %s (leader epoch %d)", t->name, p->id,
                         leader ? "became leader" : "became follower", p->leader_epoch);

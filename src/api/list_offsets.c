@@ -18,7 +18,7 @@ static void list_partition(kc_broker *b, kc_str topic, const kc_list_offsets_par
     kc_partition *p = kc_broker_leader_partition(b, topic, in->partition_index, &out->error_code);
     if (!p)
         return;
-    int64_t hw = kc_plog_log_end_offset(p->log);
+    int64_t hw = p->high_watermark;
     out->error_code = KC_ERR_NONE;
     if (in->timestamp == -1) {
         out->offset = hw;

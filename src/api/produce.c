@@ -3,25 +3,43 @@
  * anything is appended; a rejected batch gets its error code and leaves the log untouched.
  * acks=0 gets no response; when such a request fails, the connection is closed instead, which is
  * how Kafka tells an acks=0 producer (it has no response to read an error from).
- * With one replica per partition the ISR is this broker alone, so acks=-1 completes at once
- * unless min.insync.replicas asks for more (NOT_ENOUGH_REPLICAS). When flush.messages is
- * reached the response waits for the fsync on a worker, as Kafka acknowledges only after it.
+ * acks=1 answers after the leader's append. acks=-1 (Kafka's DelayedProduce): refused with
+ * NOT_ENOUGH_REPLICAS before anything is appended when the ISR is smaller than the topic's
+ * min.insync.replicas; otherwise appended, then the answer waits in the purgatory until the high
+ * watermark passes every appended batch (the whole ISR has it), or the request's timeout_ms
+ * (REQUEST_TIMED_OUT for partitions still waiting), or leadership is lost
+ * (NOT_LEADER_OR_FOLLOWER). A partition whose ISR shrank below min.insync.replicas meanwhile
+ * gets NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records stay). When flush.messages is reached the
+ * response also waits for the fsync on a worker, as Kafka acknowledges only after it.
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/log_manager.h"
+#include "broker/purgatory.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
 #include "proto/records.h"
+#include "replica/replica.h"
 
 #include <string.h>
 
 /* The response waits for fsyncs when flush.messages asks for them before the acknowledgement. */
+/* A partition appended with acks=-1, waiting for its high watermark to pass required_offset. */
+typedef struct replica_wait {
+    kc_partition *p;
+    int32_t leader_epoch;    /* leadership the append happened under */
+    int64_t required_offset; /* last offset appended + 1 */
+    kc_produce_partition_response *pr;
+    bool done;
+} replica_wait;
+
 typedef struct produce_ctx {
     kc_request *req;
     kc_produce_resp resp;
-    int pending; /* flushes still running, +1 while partitions are being appended */
+    int pending; /* flushes still running, the replication wait, +1 while appending */
+    replica_wait *waits;
+    int n_waits;
 } produce_ctx;
 
 typedef struct flush_slot {
@@ -73,7 +91,7 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
         return KC_ERR_INVALID_RECORD;
     if (v < 7 && (h.attributes & KC_ATTR_CODEC_MASK) == 4)
         return KC_ERR_UNSUPPORTED_COMPRESSION_TYPE; /* zstd needs Produce v7 (KIP-110) */
-    if (acks == -1 && b->cfg->min_insync_replicas > 1)
+    if (acks == -1 && p->n_isr < t->log_config.min_insync_replicas)
         return KC_ERR_NOT_ENOUGH_REPLICAS;
     /* the frame is ours: fix MaxTimestamp and stamp BaseOffset/PartitionLeaderEpoch in place */
     kc_batch_fix_max_timestamp((uint8_t *)pd->records.p, (size_t)pd->records.len, &h);
@@ -95,9 +113,60 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
         kc_log_manager_flush_then(b, p, base + h.record_count, on_flushed, slot);
     }
     kc_log_manager_after_append(b, p, rolled);
-    kc_broker_on_append(b, p);
+    if (acks == -1 && ctx) {
+        replica_wait *w = &ctx->waits[ctx->n_waits++];
+        *w = (replica_wait){p, p->leader_epoch, base + h.last_offset_delta + 1, out, false};
+    }
+    kc_replica_on_leader_append(b, p);
     return KC_ERR_NONE;
 }
+
+/* Settle what can be settled of each waiting partition; true when none waits any more. */
+static bool replicas_settled(kc_broker *b, produce_ctx *ctx)
+{
+    bool all = true;
+    for (int i = 0; i < ctx->n_waits; i++) {
+        replica_wait *w = &ctx->waits[i];
+        if (w->done)
+            continue;
+        kc_partition *p = w->p;
+        if (!kc_replica_is_leader(b, p) || p->leader_epoch != w->leader_epoch) {
+            w->pr->error_code = KC_ERR_NOT_LEADER_OR_FOLLOWER;
+            w->done = true;
+        } else if (p->high_watermark >= w->required_offset) {
+            if (kc_replica_maximal_isr_size(p) < p->topic->log_config.min_insync_replicas)
+                w->pr->error_code = KC_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+            w->done = true;
+        } else {
+            all = false;
+        }
+    }
+    return all;
+}
+
+static bool produce_ready(kc_broker *b, void *arg)
+{
+    produce_ctx *ctx = arg;
+    bool all = true;
+    for (int i = 0; i < ctx->n_waits && all; i++) {
+        const replica_wait *w = &ctx->waits[i];
+        all = w->done || !kc_replica_is_leader(b, w->p) || w->p->leader_epoch != w->leader_epoch ||
+              w->p->high_watermark >= w->required_offset;
+    }
+    return all;
+}
+
+static void produce_complete(kc_broker *b, void *arg, bool expired)
+{
+    produce_ctx *ctx = arg;
+    replicas_settled(b, ctx);
+    for (int i = 0; i < ctx->n_waits && expired; i++)
+        if (!ctx->waits[i].done)
+            ctx->waits[i].pr->error_code = KC_ERR_REQUEST_TIMED_OUT;
+    produce_maybe_respond(ctx);
+}
+
+static const kc_delayed_ops delayed_produce_ops = {produce_ready, produce_complete};
 
 void kc_handle_produce(kc_request *req)
 {
@@ -113,6 +182,10 @@ void kc_handle_produce(kc_request *req)
     produce_ctx *ctx = kc_arena_alloc(&req->arena, sizeof(*ctx));
     ctx->req = req;
     ctx->pending = 1;
+    int32_t n_parts = 0;
+    for (int32_t i = 0; i < r.topic_data_count; i++)
+        n_parts += r.topic_data[i].partition_data_count;
+    ctx->waits = kc_arena_alloc(&req->arena, sizeof(*ctx->waits) * (size_t)(n_parts + 1));
     kc_produce_resp resp = {0};
     resp.responses_count = r.topic_data_count;
     resp.responses =
@@ -145,5 +218,13 @@ void kc_handle_produce(kc_request *req)
         return;
     }
     ctx->resp = resp;
+    if (ctx->n_waits > 0 && !replicas_settled(b, ctx) && !b->shutting_down) {
+        ctx->pending++; /* the replication wait, released by produce_complete */
+        const void **keys = kc_arena_alloc(&req->arena, sizeof(*keys) * (size_t)ctx->n_waits);
+        for (int i = 0; i < ctx->n_waits; i++)
+            keys[i] = ctx->waits[i].p;
+        kc_purgatory_watch(b->purgatory, keys, ctx->n_waits, r.timeout_ms, &delayed_produce_ops,
+                           ctx, req);
+    }
     produce_maybe_respond(ctx);
 }

@@ -7,6 +7,7 @@
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/log_manager.h"
+#include "replica/replica.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
@@ -38,6 +39,7 @@ void kc_handle_stop_replica(kc_request *req)
                 if (!p)
                     continue; /* nothing here: already stopped (Kafka answers NONE too) */
                 p->leader = -1;
+                kc_replica_stop(b, p); /* no more fetching; waiters see it is not led here */
                 if (r.delete_partitions) {
                     if (kc_log_manager_delete(b, p))
                         pe->error_code = KC_ERR_KAFKA_STORAGE_ERROR;

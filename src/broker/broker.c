@@ -32,8 +32,8 @@
 #include "api/dispatch.h"
 #include "broker/config_changes.h"
 #include "broker/log_manager.h"
-#include "broker/metadata_wait.h"
 #include "broker/meta_props.h"
+#include "broker/purgatory.h"
 #include "broker/topic_create.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -42,6 +42,7 @@
 #include "net/conn.h"
 #include "net/listeners.h"
 #include "proto/errors.h"
+#include "replica/replica.h"
 #include "zk/znodes.h"
 
 #define SHUTDOWN_POLL_MS   20
@@ -106,6 +107,11 @@ kc_partition *kc_broker_leader_partition(kc_broker *b, kc_str topic, int32_t par
     else
         *err = KC_ERR_NOT_LEADER_OR_FOLLOWER;
     return NULL;
+}
+
+void kc_broker_on_partition_change(kc_broker *b, kc_partition *p)
+{
+    kc_purgatory_check(b->purgatory, p);
 }
 
 /* Adds a topic read from `/brokers/topics/<name>` with its `/config/topics/<name>` payload
@@ -423,6 +429,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     }
     b->mb = kc_mailbox_new(b->base);
     b->workers = kc_workers_new(2, b->mb);
+    b->purgatory = kc_purgatory_new(b);
     for (int i = 0; i < cfg->n_listeners; i++)
         if (cfg->listeners[i].protocol == KC_SEC_SSL && !b->ssl_ctx) {
             char err[512];
@@ -432,6 +439,14 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
                 return -1;
             }
         }
+    if (kc_config_inter_broker_protocol(cfg) == KC_SEC_SSL) {
+        char err[512];
+        b->ssl_client_ctx = kc_tls_client_ctx_new(cfg, err, sizeof(err));
+        if (!b->ssl_client_ctx) {
+            kc_error("CONFIG", "%s", err);
+            return -1;
+        }
+    }
     b->zk = kc_zk_new(cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms, b->mb, on_zk_watch,
                       on_zk_session, b);
     char err[512];
@@ -455,6 +470,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     kc_controller_elect(b->controller, b->broker_epoch);
     kc_config_changes_start(b);
     kc_log_manager_start_tasks(b);
+    kc_replica_manager_start(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);
     event_add(b->sig_term, NULL);
@@ -470,7 +486,7 @@ static void on_shutdown_poll(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     kc_broker *b = arg;
-    kc_fetch_complete_all(b);
+    kc_purgatory_expire_all(b->purgatory);
     if (kc_conns_count(b) == 0 || ++b->shutdown_polls >= SHUTDOWN_MAX_POLLS) {
         event_base_loopexit(b->base, NULL);
         return;
@@ -486,8 +502,8 @@ void kc_broker_shutdown(kc_broker *b, int exit_code)
     b->shutting_down = true;
     b->exit_code = exit_code;
     kc_listeners_stop(b);
-    kc_fetch_complete_all(b);
-    kc_metadata_wait_cancel_all(b);
+    kc_replica_manager_stop(b);
+    kc_purgatory_expire_all(b->purgatory);
     kc_conns_shutdown(b);
     b->shutdown_timer = evtimer_new(b->base, on_shutdown_poll, b);
     struct timeval tv = {0, 0};
@@ -507,12 +523,14 @@ void kc_broker_destroy(kc_broker *b)
     /* finish the slow file work first (its completions touch the logs), then flush, write
      * the checkpoints and the clean-shutdown marker, and only then deregister: once the
      * registration is gone, clients and the controller move on */
+    if (b->replicas)
+        kc_replica_manager_stop(b);
+    if (b->purgatory) /* before the workers go: completing a fetch may hand one a prefetch */
+        kc_purgatory_expire_all(b->purgatory);
     kc_workers_free(b->workers);
     b->workers = NULL;
     if (b->mb)
         kc_mailbox_drain(b->mb);
-    kc_fetch_complete_all(b);
-    kc_metadata_wait_cancel_all(b);
     kc_conns_free_all(b);
     if (b->log_manager)
         kc_log_manager_shutdown(b);
@@ -524,7 +542,10 @@ void kc_broker_destroy(kc_broker *b)
     kc_zk_free(b->zk);
     b->zk = NULL;
     kc_log_manager_free(b);
+    if (b->replicas)
+        kc_replica_manager_free(b);
     kc_topics_destroy(&b->topics);
+    kc_purgatory_free(b->purgatory);
     kc_metadata_cache_free(&b->metadata);
     if (b->sig_term)
         event_free(b->sig_term);
@@ -537,6 +558,8 @@ void kc_broker_destroy(kc_broker *b)
         event_base_free(b->base);
     if (b->ssl_ctx)
         SSL_CTX_free(b->ssl_ctx);
+    if (b->ssl_client_ctx)
+        SSL_CTX_free(b->ssl_client_ctx);
     free(reg_json);
     reg_json = NULL;
     kc_info("BROKER", "broker %d stopped", b->cfg->broker_id);

@@ -22,8 +22,8 @@ struct event;
 struct evconnlistener;
 struct kc_conn;
 struct kc_controller;
-struct kc_metadata_waiter;
-struct kc_delayed_fetch;
+struct kc_purgatory;
+struct kc_replica_manager;
 struct ssl_ctx_st;
 
 typedef struct kc_broker {
@@ -43,13 +43,16 @@ typedef struct kc_broker {
     bool registering; /* a re-registration multi is in flight */
 
     struct evconnlistener *listeners[KC_MAX_LISTENERS];
-    struct ssl_ctx_st *ssl_ctx; /* NULL without an SSL listener */
-    struct kc_conn *conns;      /* doubly linked */
+    struct ssl_ctx_st *ssl_ctx;        /* NULL without an SSL listener */
+    struct ssl_ctx_st *ssl_client_ctx; /* inter-broker TLS client; NULL unless it is SSL */
+    struct kc_conn *conns;             /* doubly linked */
     int n_conns;
 
-    struct kc_delayed_fetch *delayed_fetches;    /* waiting for min_bytes or max_wait_ms */
-    struct kc_topic_create *creating;            /* topic creations in flight */
-    struct kc_metadata_waiter *metadata_waiters; /* admin requests waiting on the cache */
+    struct kc_purgatory *purgatory;      /* every delayed operation (purgatory.h) */
+    struct kc_replica_manager *replicas; /* fetchers, ISR changes (replica/replica.h) */
+    struct kc_topic_create *creating;    /* topic creations in flight */
+    struct kc_ibclient *ctl_client;      /* to the active controller (controller_client.h) */
+    int32_t ctl_client_for;              /* the controller id ctl_client connects to */
 
     struct event *sig_term, *sig_int, *shutdown_timer;
     bool shutting_down;
@@ -102,7 +105,10 @@ int16_t kc_broker_check_control(kc_broker *b, int32_t controller_epoch, int64_t 
  */
 void kc_broker_apply_topic_config(kc_broker *b, kc_topic *t, const char *json, int len);
 
-/** Called after records were appended to @p p: completes delayed fetches that can now finish. */
-void kc_broker_on_append(kc_broker *b, kc_partition *p);
+/**
+ * Something delayed operations on @p p wait for changed (records appended, high watermark moved,
+ * leadership changed): complete those that can finish now (delayed fetch, delayed produce).
+ */
+void kc_broker_on_partition_change(kc_broker *b, kc_partition *p);
 
 #endif

@@ -26,7 +26,7 @@
 
 typedef struct log_dir_state {
     bool clean;
-    kc_checkpoint recovery, log_start;
+    kc_checkpoint recovery, log_start, replication; /* replication = high watermarks */
 } log_dir_state;
 
 struct delete_ctx;
@@ -61,6 +61,9 @@ int kc_log_manager_init(kc_broker *b)
         snprintf(path, sizeof(path), "%s/%s", dir, KC_LOG_START_OFFSET_CHECKPOINT);
         if (kc_checkpoint_read(path, &m->dirs[i].log_start))
             kc_warn("STORAGE", "'%s' is malformed: log start offsets from the segments", path);
+        snprintf(path, sizeof(path), "%s/%s", dir, KC_REPLICATION_OFFSET_CHECKPOINT);
+        if (kc_checkpoint_read(path, &m->dirs[i].replication))
+            kc_warn("STORAGE", "'%s' is malformed: high watermarks start at the log start", path);
         if (!m->dirs[i].clean)
             kc_info("STORAGE",
                     "log dir '%s' was not shut down cleanly: logs after their "
@@ -122,6 +125,14 @@ int kc_log_manager_open(kc_broker *b, kc_partition *p)
     }
     p->log_dir = chosen;
     p->last_flush_ms = kc_now_ms();
+    /* the high watermark survives restarts (Kafka's replication-offset-checkpoint), within
+     * what the log holds now */
+    int64_t hw = kc_checkpoint_get(&ds->replication, p->topic->name, p->id);
+    if (hw > kc_plog_log_end_offset(p->log))
+        hw = kc_plog_log_end_offset(p->log);
+    if (hw < kc_plog_log_start_offset(p->log))
+        hw = kc_plog_log_start_offset(p->log);
+    p->high_watermark = hw;
     if (st.segments_recovered || st.indexes_rebuilt || st.bytes_truncated)
         kc_info("STORAGE",
                 "recovered %s-%d in %" PRId64 " ms: %d segments scanned, %" PRIu64
@@ -609,6 +620,7 @@ void kc_log_manager_free(kc_broker *b)
     for (int i = 0; i < KC_MAX_LOG_DIRS; i++) {
         kc_checkpoint_free(&m->dirs[i].recovery);
         kc_checkpoint_free(&m->dirs[i].log_start);
+        kc_checkpoint_free(&m->dirs[i].replication);
     }
     while (m->deletes) { /* due or not: nothing reads them any more */
         delete_ctx *d = m->deletes;

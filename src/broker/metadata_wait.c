@@ -1,39 +1,33 @@
-/* Waits on the metadata cache; see metadata_wait.h. Waiters form a list on the broker, each
- * with its own timeout event; a waiter is unlinked before its done callback runs. */
+/* Waits on the metadata cache (see metadata_wait.h): operations of the broker's one purgatory,
+ * watched under the key &b->metadata, which UpdateMetadata checks after every update. */
 #include "broker/metadata_wait.h"
 
-#include <event2/event.h>
 #include <stdlib.h>
 
+#include "broker/purgatory.h"
 #include "common/log.h"
 
-typedef struct kc_metadata_waiter {
-    struct kc_metadata_waiter *next;
-    kc_broker *b;
+typedef struct waiter {
     kc_mw_cond cond;
     kc_mw_done done;
     void *arg;
-    struct event *timeout;
 } waiter;
 
-static void finish(waiter *w, bool met)
+static bool waiter_ready(kc_broker *b, void *arg)
 {
-    for (waiter **pp = &w->b->metadata_waiters; *pp; pp = &(*pp)->next)
-        if (*pp == w) {
-            *pp = w->next;
-            break;
-        }
-    event_free(w->timeout);
-    w->done(w->b, met, w->arg);
-    free(w);
+    waiter *w = arg;
+    return w->cond(b, w->arg);
 }
 
-static void on_timeout(evutil_socket_t fd, short what, void *arg)
+static void waiter_complete(kc_broker *b, void *arg, bool expired)
 {
-    (void)fd;
-    (void)what;
-    finish(arg, false);
+    waiter w = *(waiter *)arg;
+    free(arg);
+    /* expiry at shutdown may meet a condition that holds: report what is true */
+    w.done(b, !expired || w.cond(b, w.arg), w.arg);
 }
+
+static const kc_delayed_ops waiter_ops = {waiter_ready, waiter_complete};
 
 void kc_metadata_wait(kc_broker *b, int32_t timeout_ms, kc_mw_cond cond, kc_mw_done done, void *arg)
 {
@@ -42,31 +36,15 @@ void kc_metadata_wait(kc_broker *b, int32_t timeout_ms, kc_mw_cond cond, kc_mw_d
         done(b, met, arg);
         return;
     }
-    waiter *w = calloc(1, sizeof(*w));
+    waiter *w = malloc(sizeof(*w));
     if (!w)
         kc_fatal("metadata wait: out of memory");
-    *w = (waiter){b->metadata_waiters, b, cond, done, arg, NULL};
-    w->timeout = evtimer_new(b->base, on_timeout, w);
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    evtimer_add(w->timeout, &tv);
-    b->metadata_waiters = w;
+    *w = (waiter){cond, done, arg};
+    const void *key = &b->metadata;
+    kc_purgatory_watch(b->purgatory, &key, 1, timeout_ms, &waiter_ops, w, NULL);
 }
 
 void kc_metadata_wait_notify(kc_broker *b)
 {
-    /* done callbacks may add waiters: restart the walk after each completion */
-    for (waiter *w = b->metadata_waiters; w;) {
-        if (!w->cond(b, w->arg)) {
-            w = w->next;
-            continue;
-        }
-        finish(w, true);
-        w = b->metadata_waiters;
-    }
-}
-
-void kc_metadata_wait_cancel_all(kc_broker *b)
-{
-    while (b->metadata_waiters)
-        finish(b->metadata_waiters, false);
+    kc_purgatory_check(b->purgatory, &b->metadata);
 }

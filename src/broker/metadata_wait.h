@@ -1,8 +1,9 @@
 /*
  * Admin requests that answer once the controller's work shows in this broker's metadata
- * cache (Kafka's DelayedCreateTopics / DelayedDeleteTopics / DelayedCreatePartitions
- * purgatories): a condition checked at once, again after every UpdateMetadata applied, and
- * given up when the request's timeout passes or the broker shuts down.
+ * cache (Kafka's DelayedCreateTopics / DelayedDeleteTopics / DelayedCreatePartitions): a
+ * condition checked at once, again after every UpdateMetadata applied, and given up when the
+ * request's timeout passes or the broker shuts down (kc_purgatory_expire_all). The waiting is
+ * the broker's one purgatory (purgatory.h); this is only its metadata-cache key.
  */
 #ifndef KC_METADATA_WAIT_H
 #define KC_METADATA_WAIT_H
@@ -13,7 +14,8 @@
 
 /** The condition; @p arg as given to kc_metadata_wait(). */
 typedef bool (*kc_mw_cond)(kc_broker *b, void *arg);
-/** Called once: @p met false when @p timeout_ms passed first (or the broker shuts down). */
+/** Called once: @p met false when @p timeout_ms passed first (or the broker shut down) and the
+ *  condition still does not hold. */
 typedef void (*kc_mw_done)(kc_broker *b, bool met, void *arg);
 
 /**
@@ -25,8 +27,5 @@ void kc_metadata_wait(kc_broker *b, int32_t timeout_ms, kc_mw_cond cond, kc_mw_d
 
 /** The metadata cache changed: complete the waiters whose condition now holds. */
 void kc_metadata_wait_notify(kc_broker *b);
-
-/** Complete every waiter with met = false (shutdown). */
-void kc_metadata_wait_cancel_all(kc_broker *b);
 
 #endif

@@ -537,6 +537,21 @@ int kc_config_load(kc_config *c, const char *path, int n_overrides, char *const 
     return derive(c, err, errlen);
 }
 
+const char *kc_config_inter_broker_listener(const kc_config *c)
+{
+    return c->inter_broker_listener_name ? c->inter_broker_listener_name
+                                         : c->security_inter_broker_protocol;
+}
+
+int kc_config_inter_broker_protocol(const kc_config *c)
+{
+    const char *name = kc_config_inter_broker_listener(c);
+    for (int i = 0; i < c->n_listeners; i++)
+        if (strcmp(c->listeners[i].name, name) == 0)
+            return c->listeners[i].protocol;
+    return KC_SEC_PLAINTEXT;
+}
+
 int64_t kc_config_retention_ms(const kc_config *c)
 {
     int64_t ms;

@@ -129,6 +129,16 @@ void kc_config_free(kc_config *c);
 int64_t kc_config_retention_ms(const kc_config *c);
 
 /**
+ * Name of the listener brokers use to reach each other: inter.broker.listener.name, else the
+ * listener named like security.inter.broker.protocol (Kafka's rule).
+ */
+const char *kc_config_inter_broker_listener(const kc_config *c);
+
+/** Security protocol of the inter-broker listener (enum kc_security_protocol); PLAINTEXT when
+ *  no listener has that name. */
+int kc_config_inter_broker_protocol(const kc_config *c);
+
+/**
  * Parse a listener list "NAME://host:port,..." using @p protocol_map ("NAME:PROTO,...").
  * @return the number of listeners, or -1 with @p err set (bad syntax, bad port, listener
  *         name without a protocol, unsupported protocol such as SASL_*).

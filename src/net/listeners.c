@@ -41,10 +41,12 @@ static void ssl_err_string(char *out, size_t len)
     ERR_clear_error();
 }
 
-struct ssl_ctx_st *kc_tls_server_ctx_new(const kc_config *cfg, char *err, size_t errlen)
+/* The parts of a TLS context servers and clients share: protocols, our certificate chain and
+ * key (a client presents them for ssl.client.auth), and the trust store. */
+static SSL_CTX *tls_ctx_new(const kc_config *cfg, bool server, char *err, size_t errlen)
 {
     char why[256];
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!ctx) {
         snprintf(err, errlen, "cannot create TLS context");
         return NULL;
@@ -79,14 +81,23 @@ struct ssl_ctx_st *kc_tls_server_ctx_new(const kc_config *cfg, char *err, size_t
         SSL_CTX_free(ctx);
         return NULL;
     }
+    if (cfg->ssl_truststore_location &&
+        SSL_CTX_load_verify_locations(ctx, cfg->ssl_truststore_location, NULL) != 1) {
+        ssl_err_string(why, sizeof(why));
+        snprintf(err, errlen, "invalid value '%s' for 'ssl.truststore.location': %s",
+                 cfg->ssl_truststore_location, why);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+struct ssl_ctx_st *kc_tls_server_ctx_new(const kc_config *cfg, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = tls_ctx_new(cfg, true, err, errlen);
+    if (!ctx)
+        return NULL;
     if (cfg->ssl_truststore_location) {
-        if (SSL_CTX_load_verify_locations(ctx, cfg->ssl_truststore_location, NULL) != 1) {
-            ssl_err_string(why, sizeof(why));
-            snprintf(err, errlen, "invalid value '%s' for 'ssl.truststore.location': %s",
-                     cfg->ssl_truststore_location, why);
-            SSL_CTX_free(ctx);
-            return NULL;
-        }
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->ssl_truststore_location);
         if (names)
             SSL_CTX_set_client_CA_list(ctx, names);
@@ -97,6 +108,16 @@ struct ssl_ctx_st *kc_tls_server_ctx_new(const kc_config *cfg, char *err, size_t
     else if (cfg->ssl_client_auth == KC_SSL_AUTH_REQUIRED)
         mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     SSL_CTX_set_verify(ctx, mode, NULL);
+    return ctx;
+}
+
+struct ssl_ctx_st *kc_tls_client_ctx_new(const kc_config *cfg, char *err, size_t errlen)
+{
+    SSL_CTX *ctx = tls_ctx_new(cfg, false, err, errlen);
+    if (!ctx)
+        return NULL;
+    if (cfg->ssl_truststore_location) /* without a trust store no broker can be verified */
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     return ctx;
 }
 

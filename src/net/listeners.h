@@ -24,6 +24,14 @@ struct ssl_ctx_st;
 struct ssl_ctx_st *kc_tls_server_ctx_new(const kc_config *cfg, char *err, size_t errlen);
 
 /**
+ * Build the TLS client context of inter-broker connections (replica fetchers, requests to the
+ * controller) from the same keys: the broker presents its keystore certificate (for
+ * ssl.client.auth=required peers) and verifies the peer against ssl.truststore.location.
+ * @return the context (caller owns), or NULL with @p err naming the key at fault.
+ */
+struct ssl_ctx_st *kc_tls_client_ctx_new(const kc_config *cfg, char *err, size_t errlen);
+
+/**
  * Bind and listen on every configured listener. @return 0, or -1 after logging which listener
  * could not bind (address in use...).
  */

@@ -60,6 +60,7 @@ void kc_log_config_defaults(kc_log_config *lc, const kc_config *cfg)
     lc->cleanup_compact = false;
     lc->delete_retention_ms = cfg->log_cleaner_delete_retention_ms;
     lc->max_message_bytes = cfg->message_max_bytes;
+    lc->min_insync_replicas = cfg->min_insync_replicas;
 }
 
 static int parse_long(const char *s, int64_t min, int64_t *out)
@@ -93,6 +94,7 @@ int kc_log_config_apply(kc_log_config *lc, const char *name, const char *value)
         {"file.delete.delay.ms", 0, &lc->file_delete_delay_ms, NULL},
         {"delete.retention.ms", 0, &lc->delete_retention_ms, NULL},
         {"max.message.bytes", 0, NULL, &lc->max_message_bytes},
+        {"min.insync.replicas", 1, NULL, &lc->min_insync_replicas},
     };
     for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
         if (strcmp(name, nums[i].name) != 0)

@@ -26,6 +26,7 @@ typedef struct kc_log_config {
     bool cleanup_compact;         /* cleanup.policy contains "compact" */
     int64_t delete_retention_ms;  /* delete.retention.ms (log.cleaner.delete.retention.ms), 1 day */
     int32_t max_message_bytes;    /* max.message.bytes (message.max.bytes) */
+    int32_t min_insync_replicas;  /* min.insync.replicas, for acks=all produce */
 } kc_log_config;
 
 /** The broker-level defaults from @p cfg (Kafka's precedence among ms/minutes/hours keys). */

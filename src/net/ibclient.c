@@ -1,0 +1,258 @@
+/*
+ * Inter-broker client connections (see ibclient.h). Invariant: `inflight` lists the requests
+ * written to the connection in write order; the response at the head of the input matches the
+ * head of the list, or the connection is broken and everything in flight fails.
+ */
+#include "net/ibclient.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <netdb.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "kc_apis.h"
+#include "proto/header.h"
+
+/* Largest response accepted: a fetch response is bounded by replica.fetch.response.max.bytes
+ * (10 MiB by default) plus one oversized first batch (KIP-74); anything near this is a broken
+ * peer, not data. */
+#define MAX_RESPONSE_BYTES (512u << 20)
+
+typedef struct inflight {
+    struct inflight *next;
+    int32_t correlation;
+    int16_t api_key, api_version;
+    kc_ibclient_cb cb;
+    void *arg;
+} inflight;
+
+struct kc_ibclient {
+    struct event_base *base;
+    struct ssl_ctx_st *ssl_ctx;
+    char host[256];
+    int port;
+    char peer[300];
+    char client_id[64];
+    int timeout_ms;
+    struct bufferevent *bev; /* NULL while disconnected */
+    inflight *head, *tail;
+    int n_inflight;
+    int32_t next_correlation;
+    bool warned; /* one warning per run of failures, not one per retry */
+};
+
+static void set_read_timeout(kc_ibclient *c)
+{
+    struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
+    bufferevent_set_timeouts(c->bev, c->n_inflight > 0 ? &tv : NULL, NULL);
+}
+
+/* Close the connection and fail everything in flight. The list is detached first: callbacks
+ * may send again, which opens a new connection with a list of its own. */
+static void fail_all(kc_ibclient *c, const char *why)
+{
+    if (!c->warned)
+        kc_warn("NET", "inter-broker connection to %s failed: %s", c->peer, why);
+    c->warned = true;
+    if (c->bev) {
+        bufferevent_free(c->bev);
+        c->bev = NULL;
+    }
+    inflight *f = c->head;
+    c->head = c->tail = NULL;
+    c->n_inflight = 0;
+    while (f) {
+        inflight *next = f->next;
+        f->cb(f->arg, f->api_key, f->api_version, NULL);
+        free(f);
+        f = next;
+    }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    kc_ibclient *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    while (c->bev == bev) {
+        size_t avail = evbuffer_get_length(in);
+        uint8_t head[8];
+        if (avail < sizeof(head))
+            return;
+        evbuffer_copyout(in, head, sizeof(head));
+        uint32_t n = kc_be32(head);
+        if (n < 4 || n > MAX_RESPONSE_BYTES) {
+            fail_all(c, "bad response size");
+            return;
+        }
+        if (avail < 4 + (size_t)n)
+            return;
+        inflight *f = c->head;
+        if (!f || (int32_t)kc_be32(head + 4) != f->correlation) {
+            fail_all(c, "response to no request in flight");
+            return;
+        }
+        c->head = f->next;
+        if (!c->head)
+            c->tail = NULL;
+        c->n_inflight--;
+        c->warned = false;
+        const uint8_t *frame = evbuffer_pullup(in, 4 + (ssize_t)n);
+        kc_rbuf r;
+        kc_rbuf_init(&r, frame + 8, n - 4);
+        if (kc_resp_header_flexible(f->api_key, f->api_version))
+            kc_rbuf_skip_tags(&r);
+        set_read_timeout(c);
+        f->cb(f->arg, f->api_key, f->api_version, r.err ? NULL : &r);
+        free(f);
+        if (c->bev == bev) /* the callback did not lose the connection */
+            evbuffer_drain(in, 4 + (size_t)n);
+    }
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    kc_ibclient *c = arg;
+    (void)bev;
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    char why[128];
+    if (what & BEV_EVENT_TIMEOUT)
+        snprintf(why, sizeof(why), "no response within %d ms", c->timeout_ms);
+    else if (what & BEV_EVENT_EOF)
+        snprintf(why, sizeof(why), "closed by the peer");
+    else
+        snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+    fail_all(c, why);
+}
+
+static int do_connect(kc_ibclient *c)
+{
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    char port[16];
+    snprintf(port, sizeof(port), "%d", c->port);
+    if (getaddrinfo(c->host, port, &hints, &ai) || !ai)
+        return -1;
+    if (c->ssl_ctx) {
+        SSL *ssl = SSL_new(c->ssl_ctx);
+        if (!ssl) {
+            freeaddrinfo(ai);
+            return -1;
+        }
+        SSL_set_tlsext_host_name(ssl, c->host);
+        c->bev = bufferevent_openssl_socket_new(c->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                                BEV_OPT_CLOSE_ON_FREE);
+    } else {
+        c->bev = bufferevent_socket_new(c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (!c->bev) {
+        freeaddrinfo(ai);
+        return -1;
+    }
+    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    int rc = bufferevent_socket_connect(c->bev, ai->ai_addr, (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (rc) {
+        bufferevent_free(c->bev);
+        c->bev = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+kc_ibclient *kc_ibclient_new(struct event_base *base, struct ssl_ctx_st *ssl_ctx, const char *host,
+                             int port, const char *client_id, int timeout_ms)
+{
+    kc_ibclient *c = calloc(1, sizeof(*c));
+    if (!c)
+        kc_fatal("ibclient: out of memory");
+    c->base = base;
+    c->ssl_ctx = ssl_ctx;
+    snprintf(c->host, sizeof(c->host), "%s", host);
+    c->port = port;
+    snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+    snprintf(c->client_id, sizeof(c->client_id), "%s", client_id);
+    c->timeout_ms = timeout_ms;
+    return c;
+}
+
+void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, const kc_wbuf *body,
+                      kc_ibclient_cb cb, void *arg)
+{
+    inflight *f = calloc(1, sizeof(*f));
+    if (!f)
+        kc_fatal("ibclient: out of memory");
+    f->correlation = c->next_correlation++;
+    if (c->next_correlation < 0)
+        c->next_correlation = 0;
+    f->api_key = api_key;
+    f->api_version = api_version;
+    f->cb = cb;
+    f->arg = arg;
+    if (!c->bev && do_connect(c)) {
+        /* fail through the same path as a broken connection, but not re-entrantly */
+        c->head = c->tail = f;
+        c->n_inflight = 1;
+        fail_all(c, "cannot connect");
+        return;
+    }
+    kc_wbuf w = {0};
+    kc_wbuf_i32(&w, 0);
+    kc_wbuf_i16(&w, api_key);
+    kc_wbuf_i16(&w, api_version);
+    kc_wbuf_i32(&w, f->correlation);
+    kc_wbuf_str(&w, false, kc_str_c(c->client_id)); /* client id is never compact */
+    if (kc_api_is_flexible(api_key, api_version))
+        kc_wbuf_u8(&w, 0); /* no tagged fields in the header */
+    kc_wbuf_put(&w, body->data, body->len);
+    kc_wbuf_i32_at(&w, 0, (int32_t)(w.len - 4));
+    bufferevent_write(c->bev, w.data, w.len);
+    kc_wbuf_free(&w);
+    if (c->tail)
+        c->tail->next = f;
+    else
+        c->head = f;
+    c->tail = f;
+    c->n_inflight++;
+    set_read_timeout(c);
+}
+
+void kc_ibclient_close(kc_ibclient *c)
+{
+    c->warned = true; /* asked for: nothing to warn about */
+    fail_all(c, "closed");
+    c->warned = false;
+}
+
+int kc_ibclient_in_flight(const kc_ibclient *c)
+{
+    return c->n_inflight;
+}
+
+const char *kc_ibclient_peer(const kc_ibclient *c)
+{
+    return c->peer;
+}
+
+void kc_ibclient_free(kc_ibclient *c)
+{
+    if (!c)
+        return;
+    if (c->bev)
+        bufferevent_free(c->bev);
+    while (c->head) {
+        inflight *f = c->head;
+        c->head = f->next;
+        free(f);
+    }
+    free(c);
+}
