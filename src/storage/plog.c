@@ -406,7 +406,8 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     if (!l || !(l->dir = strdup(dir)))
         kc_fatal("plog: out of memory");
     l->cfg = *cfg;
-    kc_epoch_cache_load(&l->epochs, dir); /* malformed: rebuilt below from what is scanned */
+    if (kc_epoch_cache_load(&l->epochs, dir))
+        l->epochs.dirty = true; /* malformed: replaced by what the scans below assign */
     int64_t recover_from =
         o->clean_shutdown ? INT64_MAX : (o->recovery_point < 0 ? 0 : o->recovery_point);
     bool truncated = false;
