@@ -383,18 +383,66 @@ int kc_log_manager_delete(kc_broker *b, kc_partition *p)
 
 /* ---------------------------------------------------------------- checkpoints */
 
+/* One file of a checkpoint job. */
+typedef struct checkpoint_file {
+    char *path;
+    char *content;
+    bool epochs; /* a partition's leader-epoch-checkpoint */
+    bool failed;
+} checkpoint_file;
+
 typedef struct checkpoint_ctx {
     kc_broker *b; /* set for periodic jobs (their completion clears checkpoint_in_flight) */
-    char *paths[3 * KC_MAX_LOG_DIRS];
-    char *contents[3 * KC_MAX_LOG_DIRS];
-    int n;
+    checkpoint_file *files; /* leader-epoch-checkpoint files first, then the log dirs' */
+    int n, cap;
 } checkpoint_ctx;
 
+static void checkpoint_add(checkpoint_ctx *c, const char *path, char *content, bool epochs)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->files = realloc(c->files, (size_t)c->cap * sizeof(*c->files));
+        if (!c->files)
+            kc_fatal("logs: out of memory");
+    }
+    char *dup = strdup(path);
+    if (!dup)
+        kc_fatal("logs: out of memory");
+    c->files[c->n++] = (checkpoint_file){dup, content, epochs, false};
+}
+
+static void checkpoint_free(checkpoint_ctx *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        free(c->files[i].path);
+        free(c->files[i].content);
+    }
+    free(c->files);
+    free(c);
+}
+
+/*
+ * Takes the files to write, on the reactor. The leader epochs of every log whose cache changed
+ * come first: recovery rescans from the recovery point and re-assigns the epochs of what it
+ * reads, so the epochs below a recovery point must be on disk before that recovery point is.
+ */
 static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
 {
     checkpoint_ctx *c = calloc(1, sizeof(*c));
     if (!c)
         kc_fatal("logs: out of memory");
+    for (size_t i = 0; i < b->topics.count; i++) {
+        kc_topic *t = b->topics.all[i];
+        for (int32_t j = 0; j < t->n_partitions; j++) {
+            kc_plog *l = t->partitions[j]->log;
+            kc_epoch_cache *ec = l ? kc_plog_epoch_cache(l) : NULL;
+            if (!ec || !ec->dirty)
+                continue;
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/%s", kc_plog_dir(l), KC_LEADER_EPOCH_CHECKPOINT);
+            checkpoint_add(c, path, kc_epoch_cache_format(ec), true);
+        }
+    }
     for (int d = 0; d < b->cfg->n_log_dirs; d++) {
         kc_checkpoint rp = {0}, hw = {0}, ls = {0};
         for (size_t i = 0; i < b->topics.count; i++) {
@@ -414,28 +462,26 @@ static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
         for (int k = 0; k < 3; k++) {
             char path[4096];
             snprintf(path, sizeof(path), "%s/%s", b->cfg->log_dirs[d], names[k]);
-            c->paths[c->n] = strdup(path);
-            c->contents[c->n++] = kc_checkpoint_format(cps[k]);
+            checkpoint_add(c, path, kc_checkpoint_format(cps[k]), false);
             kc_checkpoint_free(cps[k]);
         }
     }
     return c;
 }
 
-/* Writes every file of the snapshot; returns the number that failed. Frees the strings. */
+/* Writes every file of the snapshot, in order; returns the number that failed. */
 static int checkpoint_write(checkpoint_ctx *c)
 {
     int failed = 0;
     for (int i = 0; i < c->n; i++) {
-        int rc = kc_checkpoint_write_file(c->paths[i], c->contents[i]);
+        checkpoint_file *f = &c->files[i];
+        int rc = kc_checkpoint_write_file(f->path, f->content);
         if (rc) {
-            kc_error("STORAGE", "cannot write '%s': %s", c->paths[i], strerror(-rc));
+            kc_error("STORAGE", "cannot write '%s': %s", f->path, strerror(-rc));
+            f->failed = true;
             failed++;
         }
-        free(c->paths[i]);
-        free(c->contents[i]);
     }
-    c->n = 0;
     return failed;
 }
 
@@ -444,11 +490,24 @@ static void checkpoint_work(void *arg)
     checkpoint_write(arg);
 }
 
+/* Reactor: a leader-epoch-checkpoint that could not be written is written again next time. */
 static void checkpoint_job_done(void *arg)
 {
     checkpoint_ctx *c = arg;
     lm(c->b)->checkpoint_in_flight = false;
-    free(c);
+    for (int i = 0; i < c->n; i++) {
+        if (!c->files[i].epochs || !c->files[i].failed)
+            continue;
+        for (size_t t = 0; t < c->b->topics.count; t++)
+            for (int32_t j = 0; j < c->b->topics.all[t]->n_partitions; j++) {
+                kc_plog *l = c->b->topics.all[t]->partitions[j]->log;
+                size_t n = l ? strlen(kc_plog_dir(l)) : 0;
+                if (l && strncmp(c->files[i].path, kc_plog_dir(l), n) == 0 &&
+                    c->files[i].path[n] == '/')
+                    kc_plog_epoch_cache(l)->dirty = true;
+            }
+    }
+    checkpoint_free(c);
 }
 
 /* ---------------------------------------------------------------- periodic tasks */
@@ -591,9 +650,9 @@ void kc_log_manager_shutdown(kc_broker *b)
                 failed++;
             }
         }
-    checkpoint_ctx *c = checkpoint_snapshot(b);
+    checkpoint_ctx *c = checkpoint_snapshot(b); /* leader epochs included */
     failed += checkpoint_write(c);
-    free(c);
+    checkpoint_free(c);
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
             kc_partition *p = b->topics.all[i]->partitions[j];

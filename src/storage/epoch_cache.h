@@ -53,8 +53,12 @@ int32_t kc_epoch_cache_latest_epoch(const kc_epoch_cache *c);
 /**
  * Kafka's endOffsetFor(requestedEpoch) for OffsetForLeaderEpoch: the largest epoch <= the
  * requested one held here and the offset where it ended (the start offset of the next epoch,
- * or @p log_end_offset when it is the latest). An epoch older than the first entry, an empty
- * cache or an undefined request give (KC_UNDEFINED_EPOCH, KC_UNDEFINED_EPOCH_OFFSET).
+ * or @p log_end_offset when it is the latest). As Kafka 2.8 (and the reference table, §6.2):
+ *  - undefined request or empty cache: (KC_UNDEFINED_EPOCH, KC_UNDEFINED_EPOCH_OFFSET);
+ *  - the latest epoch: (it, @p log_end_offset);
+ *  - newer than the latest epoch: (KC_UNDEFINED_EPOCH, KC_UNDEFINED_EPOCH_OFFSET);
+ *  - older than the first entry: (@p requested_epoch, start offset of the first entry);
+ *  - otherwise: (largest epoch <= requested, start offset of the smallest epoch > requested).
  */
 void kc_epoch_cache_end_offset_for(const kc_epoch_cache *c, int32_t requested_epoch,
                                    int64_t log_end_offset, int32_t *epoch_out,
@@ -79,7 +83,10 @@ char *kc_epoch_cache_format(kc_epoch_cache *c);
  * follower's log end offset. Rules:
  *  - leader end offset undefined: truncate to @p follower_hw (old leaders), done;
  *  - leader epoch undefined: truncate to min(leader end offset, follower LEO), done;
- *  - the follower has no epoch <= the leader's: truncate to min(leader end offset, LEO), done;
+ *  - the follower's endOffsetFor(leader epoch) is undefined (empty cache, or the leader's epoch
+ *    newer than all of the follower's): truncate to min(leader end offset, LEO), done (a
+ *    follower whose epochs are all newer than the leader's gets the leader's epoch ending at
+ *    its first entry from endOffsetFor, hence the "same epoch" rule, as in Kafka);
  *  - the follower's largest epoch <= the leader's differs from it: truncate to min(its end
  *    offset, LEO) and ask again with the new latest epoch (*done = false);
  *  - same epoch: truncate to min(leader end offset, follower's end offset for it, LEO), done.

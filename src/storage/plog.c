@@ -41,6 +41,7 @@ struct kc_plog {
     int64_t log_start_offset;
     int64_t recovery_point;
     int64_t unflushed;
+    kc_epoch_cache epochs; /* assigned by appends and verifying scans, truncated with the log */
 };
 
 struct kc_plog_flush_job {
@@ -118,6 +119,17 @@ static void seg_free(segment *s)
     if (s->fd >= 0)
         close(s->fd);
     free(s);
+}
+
+/* A new, empty segment at @p base with writable indexes, or NULL with *rc = -errno. */
+static segment *seg_create(kc_plog *l, int64_t base, int *rc)
+{
+    segment *s = seg_new(l, base, true, rc);
+    if (s && (*rc = seg_open_indexes(l, s, true, NULL))) {
+        seg_free(s);
+        s = NULL;
+    }
+    return s;
 }
 
 static void push_seg(kc_plog *l, segment *s)
@@ -223,6 +235,8 @@ static int seg_scan(kc_plog *l, segment *s, uint64_t from, bool verify, kc_plog_
             }
             if (st)
                 st->bytes_scanned += size;
+            /* LogSegment.recover: a batch of a newer epoch starts it (older ones are ignored) */
+            kc_epoch_cache_assign(&l->epochs, h.partition_leader_epoch, h.base_offset);
         }
         seg_account(s, &h, pos, (uint32_t)size, l->cfg.index_interval_bytes, verify);
         pos += size;
@@ -262,16 +276,10 @@ static int seg_rebuild(kc_plog *l, segment *s, kc_plog_open_stats *st)
     return seg_scan(l, s, 0, true, st);
 }
 
-static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_open_stats *st)
+/* Recomputes the end and largest timestamp of a segment whose indexes are trusted: from the
+ * last offset-index entry on, batch headers are walked to the end of the file. */
+static int seg_resume(kc_plog *l, segment *s, kc_plog_open_stats *st)
 {
-    struct stat stt;
-    bool empty_log = fstat(s->fd, &stt) == 0 && stt.st_size == 0;
-    if ((index_missing && !empty_log) || kc_index_sanity_check(&s->oidx) ||
-        kc_index_sanity_check(&s->tidx)) {
-        kc_warn("STORAGE", "%s/%020" PRId64 ".index: missing or corrupt index, rebuilding", l->dir,
-                s->base_offset);
-        return seg_rebuild(l, s, st);
-    }
     int64_t off = s->base_offset;
     uint32_t pos = 0;
     if (s->oidx.entries)
@@ -290,6 +298,19 @@ static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_
     }
     s->bytes_since_index = 0;
     return seg_scan(l, s, pos, false, st);
+}
+
+static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_open_stats *st)
+{
+    struct stat stt;
+    bool empty_log = fstat(s->fd, &stt) == 0 && stt.st_size == 0;
+    if ((index_missing && !empty_log) || kc_index_sanity_check(&s->oidx) ||
+        kc_index_sanity_check(&s->tidx)) {
+        kc_warn("STORAGE", "%s/%020" PRId64 ".index: missing or corrupt index, rebuilding", l->dir,
+                s->base_offset);
+        return seg_rebuild(l, s, st);
+    }
+    return seg_resume(l, s, st);
 }
 
 /* ------------------------------------------------------------------ open and close */
@@ -385,6 +406,8 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     if (!l || !(l->dir = strdup(dir)))
         kc_fatal("plog: out of memory");
     l->cfg = *cfg;
+    if (kc_epoch_cache_load(&l->epochs, dir))
+        l->epochs.dirty = true; /* malformed: replaced by what the scans below assign */
     int64_t recover_from =
         o->clean_shutdown ? INT64_MAX : (o->recovery_point < 0 ? 0 : o->recovery_point);
     bool truncated = false;
@@ -421,7 +444,10 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             continue;
         }
         if (recover) {
-            st->segments_recovered++;
+            if (st->segments_recovered++ == 0)
+                /* epochs from here on come from the batches themselves: the file may predate a
+                 * truncation whose recovery point and epochs never reached the disk */
+                kc_epoch_cache_truncate_from_end(&l->epochs, bases[i]);
             rc = seg_scan(l, s, 0, true, st);
         } else {
             rc = seg_load_trusted(l, s, index_missing, st);
@@ -448,10 +474,8 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     free(bases);
     if (l->nsegs == 0) {
         int64_t base = o->log_start_offset > 0 ? o->log_start_offset : 0;
-        segment *s = seg_new(l, base, true, &rc);
-        if (s && (rc = seg_open_indexes(l, s, true, NULL)))
-            seg_free(s);
-        if (rc) {
+        segment *s = seg_create(l, base, &rc);
+        if (!s) {
             snprintf(err, errlen, "cannot create a segment in '%s': %s", dir, strerror(-rc));
             kc_plog_close(l);
             return -1;
@@ -472,6 +496,9 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     else
         l->recovery_point =
             o->recovery_point < 0 ? 0 : (o->recovery_point < leo ? o->recovery_point : leo);
+    /* as Kafka's Log at load: no epoch past the end, none before the start */
+    kc_epoch_cache_truncate_from_end(&l->epochs, leo);
+    kc_epoch_cache_truncate_from_start(&l->epochs, l->log_start_offset);
     *out = l;
     return 0;
 }
@@ -539,35 +566,53 @@ void kc_plog_close(kc_plog *l)
         seg_free(l->segs[i]);
     free(l->segs);
     free(l->dir);
+    kc_epoch_cache_free(&l->epochs);
     free(l);
+}
+
+kc_epoch_cache *kc_plog_epoch_cache(kc_plog *l)
+{
+    return &l->epochs;
 }
 
 /* ------------------------------------------------------------------ append and roll */
 
-int kc_plog_roll(kc_plog *l, int64_t now_ms)
+/* Starts a new active segment at @p base (>= the log end offset). An empty active segment is
+ * replaced when @p base differs from its own (a follower's batch far past it), kept otherwise. */
+static int roll_at(kc_plog *l, int64_t base)
 {
-    (void)now_ms;
     segment *old = active(l);
-    if (old->size == 0)
+    if (old->size == 0 && old->base_offset == base)
         return 0;
     int rc;
-    segment *s = seg_new(l, old->next_offset, true, &rc);
-    if (s && (rc = seg_open_indexes(l, s, true, NULL))) {
-        seg_free(s);
-        s = NULL;
-    }
+    segment *s = seg_create(l, base, &rc);
     if (!s) {
         kc_error("STORAGE", "%s: cannot roll a new segment: %s", l->dir, strerror(-rc));
         return rc;
     }
-    seg_deactivate(old);
+    if (old->size == 0) {
+        l->nsegs--;
+        remove_segment_files(l, old->base_offset);
+        seg_free(old);
+    } else {
+        seg_deactivate(old);
+    }
     push_seg(l, s);
     kc_debug("STORAGE", "%s: rolled segment %020" PRId64, l->dir, s->base_offset);
     return 0;
 }
 
+int kc_plog_roll(kc_plog *l, int64_t now_ms)
+{
+    (void)now_ms;
+    segment *old = active(l);
+    return old->size == 0 ? 0 : roll_at(l, old->next_offset);
+}
+
+/* @p first_offset: the offset the batch will get (the log end offset on the leader, the batch's
+ * own on a follower). */
 static bool should_roll(const kc_plog *l, const segment *s, size_t len, const kc_batch_header *h,
-                        int64_t now_ms)
+                        int64_t first_offset, int64_t now_ms)
 {
     if (s->size == 0)
         return false;
@@ -578,32 +623,17 @@ static bool should_roll(const kc_plog *l, const segment *s, size_t len, const kc
     if (kc_index_full(&s->oidx) || kc_index_full(&s->tidx))
         return true;
     /* relative offsets in the indexes are int32 */
-    return s->next_offset + h->last_offset_delta - s->base_offset > INT32_MAX;
+    return first_offset + h->last_offset_delta - s->base_offset > INT32_MAX;
 }
 
-int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch, int64_t now_ms,
-                   int64_t *base_offset_out, bool *rolled)
+/* Writes the batch @p p (header @p h, already stamped) at the end of the active segment @p s and
+ * accounts for it; a failed write is undone. Assigns its epoch to the cache. */
+static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
+                           const kc_batch_header *h, int64_t now_ms)
 {
-    kc_batch_header h;
-    if (rolled)
-        *rolled = false;
-    if (kc_batch_header_parse(batch, len, &h) || len > UINT32_MAX)
-        return -EINVAL;
-    if (should_roll(l, active(l), len, &h, now_ms)) {
-        int rc = kc_plog_roll(l, now_ms);
-        if (rc)
-            return rc;
-        if (rolled)
-            *rolled = true;
-    }
-    segment *s = active(l);
-    int64_t base = s->next_offset;
-    kc_put_be64(batch, (uint64_t)base);
-    kc_put_be32(batch + KC_BATCH_OFF_EPOCH, (uint32_t)leader_epoch);
-    h.base_offset = base;
     size_t done = 0;
     while (done < len) {
-        ssize_t w = pwrite(s->fd, batch + done, len - done, (off_t)(s->size + done));
+        ssize_t w = pwrite(s->fd, p + done, len - done, (off_t)(s->size + done));
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -617,10 +647,84 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
     }
     if (s->roll_base_ms < 0)
         s->roll_base_ms = now_ms;
-    seg_account(s, &h, s->size, (uint32_t)len, l->cfg.index_interval_bytes, true);
+    seg_account(s, h, s->size, (uint32_t)len, l->cfg.index_interval_bytes, true);
     s->size += len;
-    l->unflushed += h.record_count;
+    l->unflushed += h->record_count;
+    kc_epoch_cache_assign(&l->epochs, h->partition_leader_epoch, h->base_offset);
+    return 0;
+}
+
+int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch, int64_t now_ms,
+                   int64_t *base_offset_out, bool *rolled)
+{
+    kc_batch_header h;
+    if (rolled)
+        *rolled = false;
+    if (kc_batch_header_parse(batch, len, &h) || len > UINT32_MAX)
+        return -EINVAL;
+    if (should_roll(l, active(l), len, &h, active(l)->next_offset, now_ms)) {
+        int rc = kc_plog_roll(l, now_ms);
+        if (rc)
+            return rc;
+        if (rolled)
+            *rolled = true;
+    }
+    segment *s = active(l);
+    int64_t base = s->next_offset;
+    kc_put_be64(batch, (uint64_t)base);
+    kc_put_be32(batch + KC_BATCH_OFF_EPOCH, (uint32_t)leader_epoch);
+    h.base_offset = base;
+    h.partition_leader_epoch = leader_epoch;
+    int rc = seg_write_batch(l, s, batch, len, &h, now_ms);
+    if (rc)
+        return rc;
     *base_offset_out = base;
+    return 0;
+}
+
+int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64_t now_ms,
+                           size_t *appended, bool *rolled)
+{
+    if (appended)
+        *appended = 0;
+    if (rolled)
+        *rolled = false;
+    size_t pos = 0;
+    while (len - pos >= KC_BATCH_HEADER_BYTES) {
+        const uint8_t *b = batches + pos;
+        kc_batch_header h;
+        kc_batch_header_parse(b, len - pos, &h);
+        uint64_t size = (uint64_t)(uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+        if (h.length >= KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD && size > len - pos &&
+            h.magic == 2)
+            break; /* a partial batch at the end of the fetched range */
+        if (h.magic != 2 || h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
+            size > UINT32_MAX || h.last_offset_delta < 0 || h.base_offset < 0 ||
+            h.base_offset > INT64_MAX - h.last_offset_delta ||
+            kc_batch_compute_crc(b, size) != h.crc) {
+            kc_warn("STORAGE", "%s: corrupt batch from the leader at offset %" PRId64, l->dir,
+                    h.base_offset);
+            return -EBADMSG;
+        }
+        segment *s = active(l);
+        if (h.base_offset < s->next_offset)
+            return -ERANGE;
+        bool fits = h.base_offset + h.last_offset_delta - s->base_offset <= INT32_MAX;
+        if (s->size == 0 ? !fits : should_roll(l, s, size, &h, h.base_offset, now_ms)) {
+            int rc = roll_at(l, h.base_offset);
+            if (rc)
+                return rc;
+            if (rolled && s->size > 0) /* not when an empty segment was only replaced */
+                *rolled = true;
+            s = active(l);
+        }
+        int rc = seg_write_batch(l, s, b, (size_t)size, &h, now_ms);
+        if (rc)
+            return rc;
+        pos += size;
+        if (appended)
+            *appended = pos;
+    }
     return 0;
 }
 
@@ -801,6 +905,89 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
     return 0;
 }
 
+/* ------------------------------------------------------------------ truncation */
+
+/* Removes segments from index @p from on: closed and unlinked at once (Kafka deletes them
+ * synchronously on truncation too). */
+static void drop_segments_from(kc_plog *l, int from)
+{
+    for (int i = l->nsegs - 1; i >= from; i--) {
+        segment *s = l->segs[i];
+        int64_t base = s->base_offset;
+        seg_free(s);
+        remove_segment_files(l, base);
+    }
+    l->nsegs = from;
+}
+
+int kc_plog_truncate_fully_and_start_at(kc_plog *l, int64_t offset)
+{
+    if (offset < 0)
+        return -EINVAL;
+    drop_segments_from(l, 0);
+    int rc;
+    segment *s = seg_create(l, offset, &rc);
+    if (!s) {
+        /* the log must keep an active segment: fatal as running out of memory is */
+        kc_fatal("%s: cannot create segment %020" PRId64 ": %s", l->dir, offset, strerror(-rc));
+    }
+    push_seg(l, s);
+    kc_fsync_dir(l->dir); /* the removals must not come back after a crash */
+    kc_info("STORAGE", "%s: truncated fully, log restarts at offset %" PRId64, l->dir, offset);
+    l->log_start_offset = offset;
+    if (l->recovery_point > offset)
+        l->recovery_point = offset;
+    l->unflushed = 0;
+    kc_epoch_cache_truncate_from_end(&l->epochs, 0); /* Kafka's clearAndFlush */
+    return 0;
+}
+
+int kc_plog_truncate_to(kc_plog *l, int64_t offset)
+{
+    if (offset >= kc_plog_log_end_offset(l))
+        return 0;
+    if (offset < l->log_start_offset)
+        return kc_plog_truncate_fully_and_start_at(l, offset);
+    int i = seg_floor(l, offset);
+    if (i < 0)
+        i = 0;
+    segment *s = l->segs[i];
+    uint64_t pos = 0;
+    uint32_t size = 0;
+    kc_batch_header h;
+    int rc = seg_translate(s, offset, &pos, &size, &h);
+    if (rc < 0)
+        return rc;
+    int64_t cut = rc == 1 ? h.base_offset : s->next_offset; /* first offset removed */
+    if (rc == 0)
+        pos = s->size;
+    if (cut < l->log_start_offset) /* the batch holding the log start offset goes: nothing stays */
+        return kc_plog_truncate_fully_and_start_at(l, offset);
+    if (!s->oidx.writable || !s->tidx.writable) {
+        /* a closed segment becomes the active one: its indexes must take appends again */
+        kc_index_close(&s->oidx);
+        kc_index_close(&s->tidx);
+        if ((rc = seg_open_indexes(l, s, true, NULL)))
+            return rc;
+    }
+    if (ftruncate(s->fd, (off_t)pos))
+        return -errno;
+    s->size = pos;
+    drop_segments_from(l, i + 1);
+    kc_index_truncate_to(&s->oidx, cut);
+    kc_index_truncate_to(&s->tidx, cut);
+    kc_plog_open_stats st = {0};
+    if ((rc = seg_resume(l, s, &st)) < 0)
+        return rc;
+    int64_t leo = s->next_offset;
+    kc_info("STORAGE", "%s: truncated to offset %" PRId64 " (asked %" PRId64 ")", l->dir, leo,
+            offset);
+    if (l->recovery_point > leo)
+        l->recovery_point = leo;
+    kc_epoch_cache_truncate_from_end(&l->epochs, leo);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ retention */
 
 int64_t kc_plog_delete_records(kc_plog *l, int64_t offset)
@@ -808,8 +995,10 @@ int64_t kc_plog_delete_records(kc_plog *l, int64_t offset)
     int64_t leo = kc_plog_log_end_offset(l);
     if (offset > leo)
         offset = leo;
-    if (offset > l->log_start_offset)
+    if (offset > l->log_start_offset) {
         l->log_start_offset = offset;
+        kc_epoch_cache_truncate_from_start(&l->epochs, offset);
+    }
     return l->log_start_offset;
 }
 
@@ -871,8 +1060,10 @@ int kc_plog_retention(kc_plog *l, int64_t now_ms, char ***deleted, int *n_delete
         delete_oldest(l, deleted, n_deleted, &cap);
         removed++;
     }
-    if (l->segs[0]->base_offset > l->log_start_offset)
+    if (l->segs[0]->base_offset > l->log_start_offset) {
         l->log_start_offset = l->segs[0]->base_offset;
+        kc_epoch_cache_truncate_from_start(&l->epochs, l->log_start_offset);
+    }
     return removed;
 }
 
@@ -962,6 +1153,7 @@ int kc_segment_build_indexes(const char *dir, int64_t base, const kc_log_config 
     rc = seg_scan(&tmp, s, 0, true, NULL);
     seg_deactivate(s);
     seg_free(s);
+    kc_epoch_cache_free(&tmp.epochs); /* filled by the scan, of no use here */
     return rc == 1 ? -EBADMSG : rc;
 }
 

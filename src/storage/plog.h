@@ -49,7 +49,7 @@ typedef struct kc_plog_open_stats {
 /** A byte range of one segment file: what a Fetch sends (with sendfile on PLAINTEXT). */
 typedef struct kc_plog_slice {
     int fd;           /* the segment's descriptor, valid until the next call that may delete
-                         segments (retention, close): dup() it to keep it */
+                         segments (retention, truncation, close): dup() it to keep it */
     int64_t position; /* byte position in the segment */
     int32_t bytes;    /* 0 = nothing to send */
 } kc_plog_slice;
@@ -119,8 +119,12 @@ int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64
  * @p offset is removed (whole batches only: a batch straddling @p offset goes too), segments
  * wholly past it are deleted, the active segment becomes the last remaining one, indexes are
  * trimmed, the recovery point is lowered, and the epoch cache is truncated from the new end.
- * No-op when @p offset >= the log end offset. When @p offset < the log start offset the log is
- * emptied and restarted at @p offset (Kafka's truncateFullyAndStartAt).
+ * No-op when @p offset >= the log end offset. When @p offset < the log start offset, or the batch
+ * holding the log start offset would go, the log is emptied and restarted at @p offset (Kafka's
+ * truncateFullyAndStartAt). The new log end offset is the end of the last batch kept (below or at
+ * @p offset). Removed segment files are unlinked at once. The epoch cache is marked dirty; the
+ * caller should have the log dir's checkpoints written soon (Kafka checkpoints the recovery
+ * point right after a truncation).
  * @return 0 or -errno.
  */
 int kc_plog_truncate_to(kc_plog *l, int64_t offset);
