@@ -31,6 +31,7 @@
 
 #include "api/dispatch.h"
 #include "broker/config_changes.h"
+#include "broker/controlled_shutdown.h"
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/purgatory.h"
@@ -497,10 +498,22 @@ static void on_shutdown_poll(evutil_socket_t fd, short what, void *arg)
 
 void kc_broker_shutdown(kc_broker *b, int exit_code)
 {
+    if (b->shutting_down || b->cs_started)
+        return;
+    b->exit_code = exit_code;
+    if (b->cfg->controlled_shutdown_enable && b->registered) {
+        b->cs_started = true;
+        kc_controlled_shutdown_start(b);
+        return;
+    }
+    kc_broker_shutdown_now(b);
+}
+
+void kc_broker_shutdown_now(kc_broker *b)
+{
     if (b->shutting_down)
         return;
     b->shutting_down = true;
-    b->exit_code = exit_code;
     kc_listeners_stop(b);
     kc_replica_manager_stop(b);
     kc_purgatory_expire_all(b->purgatory);
@@ -553,6 +566,8 @@ void kc_broker_destroy(kc_broker *b)
         event_free(b->sig_int);
     if (b->shutdown_timer)
         event_free(b->shutdown_timer);
+    if (b->cs_timer)
+        event_free(b->cs_timer);
     kc_mailbox_free(b->mb);
     if (b->base)
         event_base_free(b->base);

@@ -55,6 +55,9 @@ typedef struct kc_broker {
     int32_t ctl_client_for;              /* the controller id ctl_client connects to */
 
     struct event *sig_term, *sig_int, *shutdown_timer;
+    bool cs_started;        /* controlled shutdown under way */
+    int cs_attempts;        /* ControlledShutdown attempts that failed */
+    struct event *cs_timer; /* retry after controlled.shutdown.retry.backoff.ms */
     bool shutting_down;
     int shutdown_polls;
     int exit_code;
@@ -75,8 +78,15 @@ int kc_broker_run(kc_broker *b);
 /** Release everything (flushes logs, closes the session so /brokers/ids/<id> goes). */
 void kc_broker_destroy(kc_broker *b);
 
-/** Ask the reactor to shut down gracefully with @p exit_code. Reactor thread only. */
+/**
+ * Ask the reactor to shut down gracefully with @p exit_code: first a controlled shutdown when
+ * controlled.shutdown.enable (leaderships move away; controlled_shutdown.h), then
+ * kc_broker_shutdown_now(). Reactor thread only.
+ */
 void kc_broker_shutdown(kc_broker *b, int exit_code);
+
+/** Stop now: stop listening and fetching, answer what waits, close connections, end the loop. */
+void kc_broker_shutdown_now(kc_broker *b);
 
 /** Milliseconds since the Unix epoch (wall clock, for timestamps). */
 int64_t kc_now_ms(void);

@@ -134,6 +134,9 @@ Test(log_config, topic_overrides_apply)
     cr_assert_eq(lc.retention_ms, 3600000);
     cr_assert_eq(kc_log_config_apply(&lc, "max.message.bytes", "5000"), 1);
     cr_assert_eq(lc.max_message_bytes, 5000);
+    cr_assert_eq(lc.min_insync_replicas, 1, "broker default");
+    cr_assert_eq(kc_log_config_apply(&lc, "min.insync.replicas", "2"), 1);
+    cr_assert_eq(lc.min_insync_replicas, 2);
     cr_assert_eq(kc_log_config_apply(&lc, "segment.ms", "60000"), 1);
     cr_assert_eq(lc.segment_ms, 60000);
     cr_assert_eq(kc_log_config_apply(&lc, "segment.index.bytes", "800"), 1);
@@ -208,6 +211,8 @@ Test(log_config, bad_values_refused)
         {"retention.ms", "-2"},
         {"retention.ms", "1.5"},
         {"max.message.bytes", "-1"},
+        {"min.insync.replicas", "0"},
+        {"min.insync.replicas", "2147483648"},
         {"max.message.bytes", "2147483648"},
         {"segment.index.bytes", "2147483648"},
         {"index.interval.bytes", "-1"},
@@ -246,7 +251,6 @@ Test(log_config, known_but_unused_names_accepted)
         const char *name, *value;
     } unused[] = {
         {"compression.type", "producer"},
-        {"min.insync.replicas", "2"},
         {"unclean.leader.election.enable", "false"},
         {"message.timestamp.type", "CreateTime"},
         {"preallocate", "false"},
