@@ -39,6 +39,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
+#include "controller/channel.h"
 #include "controller/controller.h"
 #include "net/conn.h"
 #include "net/listeners.h"
@@ -467,6 +468,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         return -1;
     if (kc_listeners_start(b) || register_broker(b))
         return -1;
+    kc_channel_set_env(b->base, b->mb, b->ssl_client_ctx);
     b->controller = kc_controller_new(cfg, b->zk);
     kc_controller_elect(b->controller, b->broker_epoch);
     kc_config_changes_start(b);

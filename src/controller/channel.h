@@ -1,12 +1,13 @@
 /*
- * The controller's channel to one broker (Kafka's ControllerChannelManager with one
- * RequestSendThread per broker): a queue of control requests sent in order over one blocking
- * connection on the broker's inter-broker listener, by a thread of its own so that a slow or
- * stopped broker never holds up the controller or the other brokers.
+ * The controller's channel to one broker (Kafka's ControllerChannelManager): a queue of control
+ * requests sent in order on the broker's inter-broker listener (PLAINTEXT or SSL) by the
+ * reactor's inter-broker client (net/ibclient.h), so that a slow or stopped broker never holds
+ * up the controller thread or the other brokers.
  *
  * A request that fails (connect refused, send or receive error, no answer within
  * controller.socket.timeout.ms) is sent again on a new connection after a short backoff, as
  * Kafka does, until it is answered or the channel is freed (the broker left the cluster).
+ * Done callbacks run on the reactor thread, or on the freeing thread with NULL.
  */
 #ifndef KC_CHANNEL_H
 #define KC_CHANNEL_H
@@ -15,6 +16,16 @@
 #include <stdint.h>
 
 typedef struct kc_channel kc_channel;
+struct event_base;
+struct ssl_ctx_st;
+struct kc_mailbox;
+
+/**
+ * Where channels live: the reactor's @p base, the @p mb that hands them work from the controller
+ * thread, and the inter-broker TLS client context (@p ssl_ctx NULL = PLAINTEXT). Set once by the
+ * broker at start, before the controller runs; all borrowed for the process's life.
+ */
+void kc_channel_set_env(struct event_base *base, struct kc_mailbox *mb, struct ssl_ctx_st *ssl_ctx);
 
 /**
  * Called on the channel's thread once per request: @p resp is the response body (after the
@@ -25,7 +36,7 @@ typedef void (*kc_channel_done)(int32_t broker_id, int16_t api_key, const uint8_
                                 void *arg);
 
 /**
- * Start a channel to broker @p broker_id at @p host:@p port (PLAINTEXT). @p client_id names
+ * Start a channel to broker @p broker_id at @p host:@p port. @p client_id names
  * the sender in request headers; @p timeout_ms bounds each round trip.
  * @return the channel (owned by the caller; kc_channel_free), never NULL (aborts on OOM).
  */
@@ -39,8 +50,9 @@ kc_channel *kc_channel_new(int32_t broker_id, const char *host, int port, const 
 void kc_channel_send(kc_channel *ch, int16_t api_key, int16_t api_version, uint8_t *body,
                      size_t len, kc_channel_done done, void *arg);
 
-/** Stop the thread (within about 200 ms), call the done callbacks of queued requests with
- *  NULL, and free @p ch. */
+/** Call the done callbacks of requests not answered yet with NULL (on the calling thread, before
+ *  returning; a late answer is dropped) and release @p ch (its connection closes on the reactor).
+ */
 void kc_channel_free(kc_channel *ch);
 
 /** Broker id of @p ch. */

@@ -99,11 +99,6 @@ static void open_channel(kc_controller *c, ctl_broker *b)
                                                           : c->cfg->security_inter_broker_protocol;
     for (int i = 0; i < b->n_eps; i++)
         if (strcmp(b->eps[i].listener, name) == 0) {
-            if (b->eps[i].protocol != 0)
-                kc_warn("CONTROLLER",
-                        "broker %d: inter-broker listener %s is not PLAINTEXT; the controller "
-                        "channel speaks PLAINTEXT only",
-                        b->id, name);
             char client_id[32];
             snprintf(client_id, sizeof(client_id), "controller-%d", c->cfg->broker_id);
             b->ch = kc_channel_new(b->id, b->eps[i].host, b->eps[i].port, client_id,
