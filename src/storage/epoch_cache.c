@@ -30,13 +30,13 @@ static void push(kc_epoch_cache *c, int32_t epoch, int64_t start_offset)
     c->entries[c->n++] = (kc_epoch_entry){epoch, start_offset};
 }
 
-/* One line of the file without its newline: "<a> <b>" exactly (Kafka splits on one space). */
+/* One line of the file: "<a> <b>" (Kafka splits on runs of white space), nothing else. */
 static int parse_pair(const char *line, int64_t *a, int64_t *b)
 {
     char *end;
     errno = 0;
     long long x = strtoll(line, &end, 10);
-    if (end == line || *end != ' ' || errno)
+    if (end == line || (*end != ' ' && *end != '\t') || errno)
         return -1;
     const char *p = end + 1;
     long long y = strtoll(p, &end, 10);

@@ -22,6 +22,7 @@
 #include "batch_builder.h"
 #include "common/arena.h"
 #include "fs_util.h"
+#include "plog_cfg.h"
 #include "proto/records.h"
 #include "storage/plog.h"
 
@@ -43,27 +44,6 @@ static void teardown(void)
 TestSuite(plog, .init = setup, .fini = teardown, .timeout = 60);
 
 /* ------------------------------------------------------------------ helpers */
-
-/* Settings under which nothing rolls or is deleted unless a test asks for it. */
-static kc_log_config test_cfg(void)
-{
-    kc_log_config c;
-    memset(&c, 0, sizeof(c));
-    c.segment_bytes = 1 << 30;
-    c.segment_ms = 7LL * 24 * 3600 * 1000;
-    c.segment_index_bytes = 8192;
-    c.index_interval_bytes = 4096;
-    c.retention_ms = -1;
-    c.retention_bytes = -1;
-    c.flush_messages = INT64_MAX;
-    c.flush_ms = INT64_MAX;
-    c.file_delete_delay_ms = 60000;
-    c.cleanup_delete = true;
-    c.cleanup_compact = false;
-    c.delete_retention_ms = 86400000;
-    c.max_message_bytes = 1 << 20;
-    return c;
-}
 
 static const kc_plog_open_opts FRESH = {false, -1, -1, 0};
 static const kc_plog_open_opts CLEAN = {true, -1, -1, 0};
@@ -215,7 +195,7 @@ static void free_paths(char **paths, int n)
 
 Test(plog, new_log_is_empty)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog_open_stats st;
     kc_plog *l = open_opts(&cfg, &FRESH, &st);
     cr_assert_eq(kc_plog_log_start_offset(l), 0);
@@ -245,7 +225,7 @@ Test(plog, new_log_is_empty)
 
 Test(plog, new_log_starts_at_checkpointed_log_start_offset)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog_open_opts o = {false, -1, 500, 0};
     kc_plog *l = open_opts(&cfg, &o, NULL);
     cr_assert_eq(kc_plog_log_start_offset(l), 500);
@@ -267,7 +247,7 @@ Test(plog, open_fails_when_dir_cannot_be_created)
     snprintf(file, sizeof(file), "%s/plainfile", root);
     cr_assert_eq(fu_write_file(file, "x", 1), 0);
     snprintf(bad, sizeof(bad), "%s/sub", file);
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = NULL;
     char err[256] = "";
     cr_assert_eq(kc_plog_open(bad, &cfg, &FRESH, &l, NULL, err, sizeof(err)), -1);
@@ -277,7 +257,7 @@ Test(plog, open_fails_when_dir_cannot_be_created)
 Test(plog, open_creates_nested_dirs)
 {
     snprintf(logdir, sizeof(logdir), "%s/a/b/topic-3", root);
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     cr_assert(fu_exists(logdir));
     cr_assert_eq(seg_file_size(0, ".log"), 0);
@@ -286,7 +266,7 @@ Test(plog, open_creates_nested_dirs)
 
 Test(plog, append_assigns_offsets_and_stamps)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[4];
     const int counts[] = {3, 1, 5, 2};
@@ -325,7 +305,7 @@ Test(plog, append_assigns_offsets_and_stamps)
 
 Test(plog, append_rejects_a_short_buffer)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     uint8_t junk[40] = {0};
     int64_t base = -7;
@@ -339,7 +319,7 @@ Test(plog, failed_append_is_undone)
 {
     /* a write that fails part-way (here: the file size limit, EFBIG) leaves the segment as it
      * was; the offsets are not consumed */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[2];
     append_batch(l, &s[0], 3, 1000);
@@ -374,7 +354,7 @@ Test(plog, failed_append_is_undone)
 
 Test(plog, read_whole_batches)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 3, 1000); /* offsets 0..2 */
@@ -402,7 +382,7 @@ Test(plog, read_whole_batches)
  * maxSize is raised to the first batch's size with minOneMessage; the range may end mid-batch. */
 Test(plog, read_max_bytes_may_end_mid_batch)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 3, 1000);
@@ -435,7 +415,7 @@ Test(plog, read_max_bytes_may_end_mid_batch)
 
 Test(plog, read_stops_at_max_offset)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 3, 1000); /* 0..2 */
@@ -460,7 +440,7 @@ Test(plog, read_stops_at_max_offset)
 
 Test(plog, read_slice_names_the_segment_range)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 3, 1000);
@@ -487,7 +467,7 @@ Test(plog, read_slice_names_the_segment_range)
 
 Test(plog, roll_by_size)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     sent probe;
     probe.bytes = bb_simple(2, 0, &probe.len);
     free(probe.bytes);
@@ -567,7 +547,7 @@ Test(plog, closed_segment_time_index_ends_with_its_max_timestamp)
 {
     /* Kafka's onBecomeInactiveSegment: the last time-index entry of a closed segment is its
      * largest timestamp and that record's offset (what retention and ListOffsets rely on) */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 2, 5000);
@@ -590,7 +570,7 @@ Test(plog, closed_segment_time_index_ends_with_its_max_timestamp)
 
 Test(plog, roll_by_time)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_ms = 1000;
     kc_plog *l = open_log(&cfg);
     sent s[7];
@@ -625,7 +605,7 @@ Test(plog, roll_when_offset_index_full)
 {
     /* 48 bytes: 6 offset-index entries (4 time-index entries); interval 0 indexes every batch
      * but the first; equal timestamps keep the time index at one entry */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_index_bytes = 48;
     cfg.index_interval_bytes = 0;
     kc_plog *l = open_log(&cfg);
@@ -648,7 +628,7 @@ Test(plog, roll_when_offset_index_full)
 Test(plog, roll_when_time_index_full)
 {
     /* growing timestamps: the 4-entry time index fills after 5 batches */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_index_bytes = 48;
     cfg.index_interval_bytes = 0;
     kc_plog *l = open_log(&cfg);
@@ -667,7 +647,7 @@ Test(plog, roll_when_time_index_full)
 
 Test(plog, batch_larger_than_segment_bytes_goes_into_an_empty_segment)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_bytes = 100;
     kc_plog *l = open_log(&cfg);
     sent s[3];
@@ -687,7 +667,7 @@ Test(plog, batch_larger_than_segment_bytes_goes_into_an_empty_segment)
 
 Test(plog, set_config_changes_the_next_roll)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 2, 1000);
@@ -707,7 +687,7 @@ Test(plog, set_config_changes_the_next_roll)
 
 Test(plog, index_lookup_and_scan_across_segments)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_bytes = 2048;
     cfg.index_interval_bytes = 256;
     kc_plog *l = open_log(&cfg);
@@ -779,7 +759,7 @@ static void expect_deleted(char **paths, int n, const int64_t *bases, int nb)
 
 Test(plog, retention_by_time)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.retention_ms = 1000;
     sent s[8];
     const int64_t ts[4] = {1000, 2000, 3000, 4000};
@@ -820,7 +800,7 @@ Test(plog, retention_by_time)
 
 Test(plog, retention_by_time_disabled)
 {
-    kc_log_config cfg = test_cfg(); /* retention.ms -1 */
+    kc_log_config cfg = plog_test_cfg(); /* retention.ms -1 */
     sent s[8];
     const int64_t ts[4] = {1000, 2000, 3000, 4000};
     kc_plog *l = four_segments(&cfg, s, 2, ts);
@@ -841,7 +821,7 @@ Test(plog, retention_by_time_disabled)
 
 Test(plog, retention_by_size)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     sent s[8];
     const int64_t ts[4] = {1000, 2000, 3000, 4000};
     kc_plog *l = four_segments(&cfg, s, 2, ts);
@@ -881,7 +861,7 @@ Test(plog, retention_by_size)
 
 Test(plog, delete_records_raises_log_start_offset)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     sent s[8];
     const int64_t ts[4] = {1000, 2000, 3000, 4000};
     kc_plog *l = four_segments(&cfg, s, 2, ts); /* 2 batches x 2 records per segment */
@@ -933,7 +913,7 @@ Test(plog, delete_records_raises_log_start_offset)
 
 Test(plog, log_start_offset_restored_on_open)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     for (int i = 0; i < 3; i++)
@@ -950,7 +930,7 @@ Test(plog, log_start_offset_restored_on_open)
 
 Test(plog, leftover_deleted_files_removed_on_open)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     sent s[8];
     const int64_t ts[4] = {1000, 2000, 3000, 4000};
     cfg.retention_ms = 0;
@@ -980,7 +960,7 @@ Test(plog, leftover_deleted_files_removed_on_open)
 /* A log of @p n batches over several segments (2 KiB, index every 256 bytes). */
 static kc_log_config multi_cfg(void)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_bytes = 2048;
     cfg.index_interval_bytes = 256;
     return cfg;
@@ -1419,7 +1399,7 @@ Test(plog, recovery_point_trusts_earlier_segments)
  * clean-shutdown marker and checks that exactly batches 0..2 survive. */
 static void damaged_tail_case(void (*damage)(const char *path, const sent *s, size_t tail_pos))
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[4];
     for (int i = 0; i < 4; i++)
@@ -1575,7 +1555,7 @@ Test(plog, recovery_garbage_tail)
 Test(plog, recovery_keeps_nothing_after_damage)
 {
     /* damage in the middle: everything from the first bad batch on is dropped */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[4];
     for (int i = 0; i < 4; i++)
@@ -1640,7 +1620,7 @@ Test(plog, recovery_in_middle_segment_removes_later_segments)
 
 Test(plog, offset_for_timestamp_one_segment)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 3, 1000); /* offsets 0..2, ts 1000, 1010, 1020 */
@@ -1684,7 +1664,7 @@ Test(plog, offset_for_timestamp_across_segments)
 {
     /* 40 batches of 3 records, ts 10000 + 100 * i + 10 * r, index every 200 bytes, rolling
      * every ~1 KiB: the time index, offset index and scan all take part */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     cfg.segment_bytes = 1024;
     cfg.index_interval_bytes = 200;
     kc_plog *l = open_log(&cfg);
@@ -1721,7 +1701,7 @@ Test(plog, offset_for_timestamp_first_segment_reaching_the_target)
 {
     /* timestamps out of order across segments: the answer is the first batch, in offset order,
      * whose timestamp reaches the target */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[3];
     append_batch(l, &s[0], 2, 1000); /* 0..1 */
@@ -1742,7 +1722,7 @@ Test(plog, offset_for_timestamp_respects_log_start_offset)
     /* Kafka's LogSegment.findOffsetByTimestamp(timestamp, startingOffset = logStartOffset):
      * a record below the log start offset is never the answer, even inside a batch that
      * straddles it */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     sent s[2];
     append_batch(l, &s[0], 5, 1000); /* 0..4: ts 1000..1040 */
@@ -1771,7 +1751,7 @@ Test(plog, offset_for_timestamp_respects_log_start_offset)
 
 Test(plog, flush_job_advances_recovery_point)
 {
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     kc_plog *l = open_log(&cfg);
     cr_assert_eq(kc_plog_recovery_point(l), 0);
     cr_assert_null(kc_plog_prepare_flush(l, 0), "nothing to flush");
@@ -1808,7 +1788,7 @@ Test(plog, flush_job_advances_recovery_point)
 Test(plog, flush_job_survives_retention)
 {
     /* the job holds dup'd descriptors: segments deleted meanwhile do not break it */
-    kc_log_config cfg = test_cfg();
+    kc_log_config cfg = plog_test_cfg();
     sent s[8];
     const int64_t ts[4] = {1000, 2000, 3000, 4000};
     kc_plog *l = four_segments(&cfg, s, 2, ts);
