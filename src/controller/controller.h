@@ -9,7 +9,14 @@
  * that multi-step decisions (read state, elect, fenced write, send) are never interleaved and
  * the reactor never blocks on them. It shares nothing mutable with the reactor: it reaches
  * brokers, itself included, only through the inter-broker listener (channel.h), and the
- * reactor reaches it only through kc_controller_* calls that queue events.
+ * reactor reaches it only through kc_controller_* calls that queue events. Requests that only
+ * the controller answers (AlterIsr, ControlledShutdown, ElectLeaders) are handed over with
+ * kc_controller_submit() and answered through the submitting reactor's mailbox.
+ *
+ * Brokers that sent ControlledShutdown are "shutting down" until they re-register or die: no
+ * election (offline, preferred, new partition) chooses them. The auto rebalance
+ * (auto.leader.rebalance.enable) runs 5 s after winning, then every
+ * leader.imbalance.check.interval.seconds, on the controller thread.
  *
  * Fencing: every controller write is a multi-op that first checks the version of
  * /controller_epoch (epochZkVersion); BADVERSION means another controller was elected and this

@@ -326,3 +326,27 @@ def test_controlled_shutdown_moves_leaderships_and_isr(broker_factory, zk, chroo
     # not the controller: every listed partition gets NOT_CONTROLLER
     err, res = elect_leaders(other.plaintext_port, {"cs": [0]})
     assert (err, res[("cs", 0)][0]) == (NONE, NOT_CONTROLLER)
+
+
+def test_auto_rebalance_moves_leadership_back_to_the_preferred_replica(broker_factory, zk, chroot):
+    cluster = make_cluster(broker_factory, **{"leader.imbalance.check.interval.seconds": 1})
+    brokers = list(cluster.values())
+    cid = wait_controller(zk, chroot)
+    create_topic(cluster[1], "bal", partitions=3, replication_factor=3)
+    view = agreeing_metadata(brokers, "bal", 3)["topics"]["bal"][1]
+    x = next(b.id for b in brokers if b.id != cid)
+    (p,) = [i for i, part in view.items() if part[2][0] == x]  # x is its preferred replica
+    cluster[x].stop()
+    wait_for(lambda: states(zk, chroot, "bal")[p][0]["leader"] != x, scaled(30), "leadership to move")
+    cluster[x].start()
+    # x is back but out of the ISR: its leader adds it back (as a caught-up follower's leader would)
+    s, version = states(zk, chroot, "bal")[p]
+    assert x not in s["isr"]
+    err, res = alter_isr(cluster[cid].plaintext_port, s["leader"], broker_epoch(zk, chroot, s["leader"]),
+                         "bal", p, s["leader_epoch"], s["isr"] + [x], version)
+    assert (err, res["error"]) == (NONE, NONE)
+    # 1 of x's 1 preferred partitions is led elsewhere: over 10 %, so the check moves it back
+    wait_for(lambda: states(zk, chroot, "bal")[p][0]["leader"] == x, scaled(30), "the preferred leader back")
+    s2, _ = states(zk, chroot, "bal")[p]
+    assert s2["leader_epoch"] == s["leader_epoch"] + 1 and sorted(s2["isr"]) == sorted(s["isr"] + [x])
+    wait_metadata(brokers, "bal", lambda parts: parts[p][1] == x, "every broker to see the preferred leader")
