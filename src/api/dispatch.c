@@ -25,6 +25,9 @@ static const struct {
     {KC_API_DESCRIBE_CONFIGS, kc_handle_describe_configs},
     {KC_API_ALTER_CONFIGS, kc_handle_alter_configs},
     {KC_API_OFFSET_FOR_LEADER_EPOCH, kc_handle_offset_for_leader_epoch},
+    {KC_API_ALTER_ISR, kc_handle_alter_isr},
+    {KC_API_CONTROLLED_SHUTDOWN, kc_handle_controlled_shutdown},
+    {KC_API_ELECT_LEADERS, kc_handle_elect_leaders},
     /* clang-format on */
 };
 

@@ -31,5 +31,15 @@ void kc_handle_create_partitions(kc_request *req);
 void kc_handle_describe_configs(kc_request *req);
 void kc_handle_alter_configs(kc_request *req);
 void kc_handle_offset_for_leader_epoch(kc_request *req);
+void kc_handle_alter_isr(kc_request *req);
+void kc_handle_controlled_shutdown(kc_request *req);
+void kc_handle_elect_leaders(kc_request *req);
+
+/**
+ * Hand @p req to the controller thread (controller_call.c): @p body is where its body starts
+ * (the rest of the frame); the controller's answer is appended to req->out and sent from the
+ * reactor. Only for the APIs kc_controller_submit() serves.
+ */
+void kc_api_to_controller(kc_request *req, const uint8_t *body);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "controller/controller.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,12 @@ bool ctl_broker_live(int32_t id, void *c)
     return ctl_broker_find(c, id) != NULL;
 }
 
+bool ctl_broker_eligible(int32_t id, void *c)
+{
+    const ctl_broker *b = ctl_broker_find(c, id);
+    return b && !b->shutting_down;
+}
+
 ctl_topic *ctl_topic_find(kc_controller *c, const char *name)
 {
     for (ctl_topic *t = c->topics; t; t = t->next)
@@ -52,16 +59,8 @@ void ctl_topic_free(ctl_topic *t)
 
 /* ---------------------------------------------------------------- queue */
 
-static void post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
-                 int16_t error, int64_t broker_epoch)
+static void post_event(kc_controller *c, ctl_event *e)
 {
-    ctl_event *e = calloc(1, sizeof(*e));
-    if (!e || (name && !(e->name = strdup(name))))
-        kc_fatal("controller: out of memory");
-    e->type = type;
-    e->broker = broker;
-    e->error = error;
-    e->broker_epoch = broker_epoch;
     pthread_mutex_lock(&c->lock);
     if (c->tail)
         c->tail->next = e;
@@ -72,10 +71,30 @@ static void post(kc_controller *c, ctl_event_type type, const char *name, int32_
     pthread_mutex_unlock(&c->lock);
 }
 
+static void post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
+                 int16_t error, int64_t broker_epoch)
+{
+    ctl_event *e = calloc(1, sizeof(*e));
+    if (!e || (name && !(e->name = strdup(name))))
+        kc_fatal("controller: out of memory");
+    e->type = type;
+    e->broker = broker;
+    e->error = error;
+    e->broker_epoch = broker_epoch;
+    post_event(c, e);
+}
+
 void ctl_post(kc_controller *c, ctl_event_type type, const char *name, int32_t broker,
               int16_t error)
 {
     post(c, type, name, broker, error, 0);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---------------------------------------------------------------- election */
@@ -87,6 +106,7 @@ static void resign(kc_controller *c, const char *why)
     c->acting = false;
     atomic_store(&c->active, false);
     c->moved = false;
+    c->next_rebalance_ms = 0;
     ctl_clear(c);
 }
 
@@ -187,6 +207,8 @@ static void elect(kc_controller *c)
     kc_info("CONTROLLER", "broker %d is the controller (epoch %d, epoch zk version %d)",
             c->cfg->broker_id, epoch + 1, st.version);
     read_controller(c); /* re-arm the watch on /controller */
+    /* Kafka's first auto-rebalance check comes 5 s after failover */
+    c->next_rebalance_ms = c->cfg->auto_leader_rebalance_enable ? now_ms() + 5000 : 0;
     ctl_on_failover(c);
 }
 
@@ -217,6 +239,9 @@ static void process(kc_controller *c, ctl_event *e)
     case EV_CONTROLLER_CHANGE:
         if (c->registered)
             on_controller_change(c);
+        break;
+    case EV_CALL: /* answered either way: NOT_CONTROLLER when not acting */
+        ctl_on_call(c, e->call);
         break;
     default:
         if (!c->acting)
@@ -253,8 +278,29 @@ static void *run(void *arg)
     kc_controller *c = arg;
     for (;;) {
         pthread_mutex_lock(&c->lock);
-        while (!c->head)
-            pthread_cond_wait(&c->cond, &c->lock);
+        bool rebalance = false;
+        while (!c->head && !rebalance) {
+            if (!c->acting || c->next_rebalance_ms == 0) {
+                pthread_cond_wait(&c->cond, &c->lock);
+                continue;
+            }
+            int64_t at = c->next_rebalance_ms;
+            struct timespec ts = {(time_t)(at / 1000), (long)(at % 1000) * 1000000};
+            rebalance = pthread_cond_timedwait(&c->cond, &c->lock, &ts) == ETIMEDOUT && !c->head &&
+                        now_ms() >= at;
+        }
+        if (rebalance) {
+            pthread_mutex_unlock(&c->lock);
+            c->next_rebalance_ms =
+                now_ms() + c->cfg->leader_imbalance_check_interval_seconds * 1000;
+            ctl_auto_rebalance(c);
+            if (c->moved) {
+                resign(c, "a fenced write found a newer controller epoch");
+                if (c->registered)
+                    on_controller_change(c);
+            }
+            continue;
+        }
         ctl_event *e = c->head;
         c->head = e->next;
         if (!c->head)
@@ -263,6 +309,7 @@ static void *run(void *arg)
         bool stop = e->type == EV_STOP;
         if (!stop)
             process(c, e);
+        ctl_call_free(e->call);
         free(e->name);
         free(e);
         if (stop)
@@ -283,7 +330,11 @@ kc_controller *kc_controller_new(const kc_config *cfg, kc_zk *zk)
     atomic_init(&c->active_id, -1);
     atomic_init(&c->epoch, 0);
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->cond, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the rebalance timer's clock */
+    pthread_cond_init(&c->cond, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&c->thread, NULL, run, c))
         kc_fatal("controller: cannot start its thread");
     return c;
@@ -292,6 +343,34 @@ kc_controller *kc_controller_new(const kc_config *cfg, kc_zk *zk)
 void kc_controller_elect(kc_controller *c, int64_t broker_epoch)
 {
     post(c, EV_ELECT, NULL, 0, 0, broker_epoch);
+}
+
+void kc_controller_submit(kc_controller *c, int16_t api_key, int16_t version, const uint8_t *body,
+                          size_t len, kc_mailbox *mb, kc_controller_done_fn done, void *arg)
+{
+    ctl_event *e = calloc(1, sizeof(*e));
+    ctl_call *call = calloc(1, sizeof(*call));
+    if (!e || !call || !(call->body = malloc(len ? len : 1)))
+        kc_fatal("controller: out of memory");
+    if (len)
+        memcpy(call->body, body, len);
+    call->len = len;
+    call->api_key = api_key;
+    call->version = version;
+    call->mb = mb;
+    call->done = done;
+    call->arg = arg;
+    e->type = EV_CALL;
+    e->call = call;
+    post_event(c, e);
+}
+
+void kc_controller_reply_free(kc_controller_reply *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    free(r);
 }
 
 void kc_controller_session_expired(kc_controller *c)
@@ -324,6 +403,7 @@ void kc_controller_free(kc_controller *c)
     pthread_join(c->thread, NULL);
     for (ctl_event *e = c->head, *n; e; e = n) {
         n = e->next;
+        ctl_call_free(e->call);
         free(e->name);
         free(e);
     }

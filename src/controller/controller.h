@@ -9,7 +9,14 @@
  * that multi-step decisions (read state, elect, fenced write, send) are never interleaved and
  * the reactor never blocks on them. It shares nothing mutable with the reactor: it reaches
  * brokers, itself included, only through the inter-broker listener (channel.h), and the
- * reactor reaches it only through kc_controller_* calls that queue events.
+ * reactor reaches it only through kc_controller_* calls that queue events. Requests that only
+ * the controller answers (AlterIsr, ControlledShutdown, ElectLeaders) are handed over with
+ * kc_controller_submit() and answered through the submitting reactor's mailbox.
+ *
+ * Brokers that sent ControlledShutdown are "shutting down" until they re-register or die: no
+ * election (offline, preferred, new partition) chooses them. The auto rebalance
+ * (auto.leader.rebalance.enable) runs 5 s after winning, then every
+ * leader.imbalance.check.interval.seconds, on the controller thread.
  *
  * Fencing: every controller write is a multi-op that first checks the version of
  * /controller_epoch (epochZkVersion); BADVERSION means another controller was elected and this
@@ -19,8 +26,10 @@
 #define KC_CONTROLLER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "common/mailbox.h"
 #include "config/config.h"
 #include "zk/zk.h"
 
@@ -50,6 +59,34 @@ int32_t kc_controller_active_id(const kc_controller *c);
 
 /** Epoch of this controller while active, else of the last one seen; 0 before any. */
 int32_t kc_controller_epoch(const kc_controller *c);
+
+/**
+ * The controller's answer to a broker request handed over with kc_controller_submit(): the
+ * response body (no header), encoded at the request's version.
+ */
+typedef struct kc_controller_reply {
+    void *arg; /* the submitter's */
+    uint8_t *body;
+    size_t len;
+} kc_controller_reply;
+
+/** Runs on the reactor (posted to its mailbox); owns @p r (kc_controller_reply_free). */
+typedef void (*kc_controller_done_fn)(kc_controller_reply *r);
+
+/**
+ * Hand a request that only the active controller answers to the controller thread:
+ * AlterIsr (56), ControlledShutdown (7) or ElectLeaders (43). @p body (@p len bytes, the request
+ * body of version @p version) is copied, so the request may die meanwhile; the controller
+ * decodes it, processes it as one event (Kafka's AlterIsrReceived, ControlledShutdown and
+ * ReplicaLeaderElection events) and posts @p done with the encoded response to @p mb. Every
+ * submission is answered exactly once, with NOT_CONTROLLER when this broker is (no longer) the
+ * controller, unless the controller is freed first. @p done is also given a reply with a NULL
+ * body when the body cannot be decoded (the caller closes the connection).
+ */
+void kc_controller_submit(kc_controller *c, int16_t api_key, int16_t version, const uint8_t *body,
+                          size_t len, kc_mailbox *mb, kc_controller_done_fn done, void *arg);
+
+void kc_controller_reply_free(kc_controller_reply *r);
 
 /** Resign, stop the thread and free @p c. Call before the ZooKeeper session is closed. */
 void kc_controller_free(kc_controller *c);

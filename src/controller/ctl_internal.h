@@ -31,6 +31,7 @@ typedef struct ctl_broker {
     ctl_endpoint eps[CTL_MAX_ENDPOINTS];
     int n_eps;
     kc_channel *ch;
+    bool shutting_down; /* sent ControlledShutdown: no new leaderships until it re-registers */
 } ctl_broker;
 
 typedef struct ctl_partition {
@@ -56,6 +57,12 @@ typedef struct ctl_topic {
     int n_awaiting;
 } ctl_topic;
 
+/** One partition of the context. */
+typedef struct ctl_tp {
+    ctl_topic *t;
+    int32_t p;
+} ctl_tp;
+
 typedef enum ctl_event_type {
     EV_ELECT,
     EV_EXPIRED,
@@ -65,8 +72,18 @@ typedef enum ctl_event_type {
     EV_PARTITION_MODIFICATION, /* name = topic */
     EV_TOPIC_DELETION,
     EV_STOP_REPLICA_DONE, /* name = topic, broker, error */
+    EV_CALL,              /* call = a broker request to answer (kc_controller_submit) */
     EV_STOP,
 } ctl_event_type;
+
+typedef struct ctl_call {
+    int16_t api_key, version;
+    uint8_t *body;
+    size_t len;
+    kc_mailbox *mb;
+    kc_controller_done_fn done;
+    void *arg;
+} ctl_call;
 
 typedef struct ctl_event {
     struct ctl_event *next;
@@ -75,6 +92,7 @@ typedef struct ctl_event {
     int32_t broker;
     int16_t error;
     int64_t broker_epoch;
+    ctl_call *call;
 } ctl_event;
 
 struct kc_controller {
@@ -97,6 +115,7 @@ struct kc_controller {
     ctl_broker *brokers; /* live, sorted by id */
     int n_brokers;
     ctl_topic *topics;
+    int64_t next_rebalance_ms; /* CLOCK_MONOTONIC; 0 = none scheduled */
 };
 
 /* ---- ctl_zk.c: synchronous ZooKeeper access on the controller thread ---- */
@@ -137,6 +156,21 @@ int ctl_delete_marker(kc_controller *c, const char *name);
 void ctl_flush(kc_controller *c, const int32_t *full, int n_full);
 /** StopReplica(delete) of every partition of @p t to each live replica. */
 void ctl_send_stop_replica(kc_controller *c, ctl_topic *t);
+/** UpdateMetadata with every partition to every live broker (no LeaderAndIsr). */
+void ctl_send_update_metadata_all(kc_controller *c);
+/** StopReplica(delete=false) of the @p n partitions @p tps to @p dst (controlled shutdown:
+ *  the broker stops following them); the answers are not awaited. */
+void ctl_send_stop_replica_keep(kc_controller *c, ctl_broker *dst, const ctl_tp *tps, int n);
+
+/* ---- ctl_requests.c: broker requests to the controller, and the auto rebalance ---- */
+
+/** Decodes, processes and answers @p call (controller thread; answers 41 when not acting). */
+void ctl_on_call(kc_controller *c, ctl_call *call);
+void ctl_call_free(ctl_call *call);
+/** Kafka's checkAndTriggerAutoLeaderRebalance. */
+void ctl_auto_rebalance(kc_controller *c);
+/** Live and not shutting down: the brokers elections may choose (kc_live_fn). */
+bool ctl_broker_eligible(int32_t id, void *c);
 
 /* ---- ctl_state.c: the state machines ---- */
 

@@ -249,3 +249,37 @@ void ctl_send_stop_replica(kc_controller *c, ctl_topic *t)
         send_body(dst, 5, STOP_REPLICA_VERSION, &w, on_stop_replica, s);
     }
 }
+
+void ctl_send_update_metadata_all(kc_controller *c)
+{
+    for (int i = 0; i < c->n_brokers; i++)
+        send_update_metadata(c, &c->brokers[i]);
+}
+
+void ctl_send_stop_replica_keep(kc_controller *c, ctl_broker *dst, const ctl_tp *tps, int n)
+{
+    if (n == 0 || !dst->ch)
+        return;
+    kc_arena a = {0};
+    kc_stop_replica_topic *topics = kc_arena_alloc(&a, sizeof(*topics) * (size_t)n);
+    int n_topics = 0;
+    for (int i = 0; i < n; i++) {
+        kc_stop_replica_topic *st = NULL;
+        for (int j = 0; j < n_topics && !st; j++)
+            if (strcmp(topics[j].name.p, tps[i].t->name) == 0)
+                st = &topics[j];
+        if (!st) {
+            st = &topics[n_topics++];
+            st->name = kc_str_c(tps[i].t->name);
+            st->partition_indexes = kc_arena_alloc(&a, sizeof(int32_t) * (size_t)n);
+            st->partition_indexes_count = 0;
+        }
+        st->partition_indexes[st->partition_indexes_count++] = tps[i].p;
+    }
+    kc_stop_replica_req req = {
+        c->cfg->broker_id, atomic_load(&c->epoch), dst->epoch, false, n_topics, topics};
+    kc_wbuf w = {0};
+    kc_stop_replica_req_encode(&w, STOP_REPLICA_VERSION, &req);
+    kc_arena_free(&a);
+    send_body(dst, 5, STOP_REPLICA_VERSION, &w, NULL, NULL);
+}

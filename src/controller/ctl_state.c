@@ -29,7 +29,7 @@ static void elect_new(kc_controller *c, ctl_topic *t, int p)
     int32_t isr[part->n_replicas + 1];
     int n = 0;
     for (int r = 0; r < part->n_replicas; r++)
-        if (ctl_broker_live(part->replicas[r], c))
+        if (ctl_broker_eligible(part->replicas[r], c))
             isr[n++] = part->replicas[r];
     if (n == 0)
         return;
@@ -46,9 +46,13 @@ static void elect_offline(kc_controller *c, ctl_topic *t, int p)
 {
     ctl_partition *part = &t->parts[p];
     bool unclean = false;
-    int32_t leader = kc_elect_offline_leader(part->replicas, part->n_replicas, part->isr,
-                                             part->n_isr, c->cfg->unclean_leader_election_enable,
-                                             ctl_broker_live, c, &unclean);
+    int32_t leader = part->leader;
+    /* an online partition keeps its leader (only dead ISR members leave); shutting-down
+     * brokers are not chosen */
+    if (leader < 0 || !ctl_broker_live(leader, c))
+        leader = kc_elect_offline_leader(part->replicas, part->n_replicas, part->isr, part->n_isr,
+                                         c->cfg->unclean_leader_election_enable,
+                                         ctl_broker_eligible, c, &unclean);
     int32_t isr[part->n_isr + 1];
     int n;
     if (unclean) {
@@ -145,6 +149,7 @@ static int refresh_brokers(kc_controller *c, int32_t **joined)
         for (int j = 0; j < n; j++)
             if (now[j].id == old->id && now[j].epoch == old->epoch) {
                 alive = true;
+                now[j].shutting_down = old->shutting_down;
                 now[j].ch = old->ch; /* keep the channel */
                 old->ch = NULL;
             }

@@ -41,16 +41,24 @@ Test(apis, table_matches_spec)
         const char *name;
         int16_t lo, hi, flex;
     } want[] = {
-        {0, "Produce", 3, 7, 32767},        {1, "Fetch", 4, 11, 32767},
-        {2, "ListOffsets", 1, 3, 32767},    {3, "Metadata", 0, 5, 32767},
-        {4, "LeaderAndIsr", 2, 3, 32767},   {5, "StopReplica", 1, 1, 32767},
-        {6, "UpdateMetadata", 5, 5, 32767}, {7, "ControlledShutdown", 1, 3, 3},
+        {0, "Produce", 3, 7, 32767},
+        {1, "Fetch", 4, 11, 32767},
+        {2, "ListOffsets", 1, 3, 32767},
+        {3, "Metadata", 0, 5, 32767},
+        {4, "LeaderAndIsr", 2, 3, 32767},
+        {5, "StopReplica", 1, 1, 32767},
+        {6, "UpdateMetadata", 5, 5, 32767},
+        {7, "ControlledShutdown", 1, 3, 3},
         {18, "ApiVersions", 0, 3, 3},
-        {19, "CreateTopics", 0, 4, 32767},  {20, "DeleteTopics", 0, 3, 32767},
-        {21, "DeleteRecords", 0, 1, 32767}, {23, "OffsetForLeaderEpoch", 0, 3, 32767},
+        {19, "CreateTopics", 0, 4, 32767},
+        {20, "DeleteTopics", 0, 3, 32767},
+        {21, "DeleteRecords", 0, 1, 32767},
+        {23, "OffsetForLeaderEpoch", 0, 3, 32767},
         {32, "DescribeConfigs", 0, 2, 32767},
-        {33, "AlterConfigs", 0, 1, 32767},  {37, "CreatePartitions", 0, 1, 32767},
-        {43, "ElectLeaders", 0, 2, 2},      {56, "AlterIsr", 0, 0, 0},
+        {33, "AlterConfigs", 0, 1, 32767},
+        {37, "CreatePartitions", 0, 1, 32767},
+        {43, "ElectLeaders", 0, 2, 2},
+        {56, "AlterIsr", 0, 0, 0},
     };
     cr_assert_eq(KC_API_COUNT, N_OF(want));
     for (int i = 0; i < KC_API_COUNT; i++) {
@@ -63,6 +71,7 @@ Test(apis, table_matches_spec)
         if (i > 0)
             cr_assert_gt(kc_apis[i].key, kc_apis[i - 1].key, "table must ascend");
     }
+    cr_assert_null(kc_api_find(8), "OffsetCommit is not served");
     cr_assert_null(kc_api_find(-1));
     cr_assert_null(kc_api_find(22));
 }
@@ -73,6 +82,7 @@ Test(apis, every_api_has_a_handler)
         cr_assert_not_null(kc_dispatch_find(kc_apis[i].key), "no handler for %s (%d)",
                            kc_apis[i].name, kc_apis[i].key);
     cr_assert_null(kc_dispatch_find(22), "InitProducerId is not served");
+    cr_assert_null(kc_dispatch_find(8), "OffsetCommit is not served");
     cr_assert_null(kc_dispatch_find(-1));
     cr_assert_null(kc_dispatch_find(1000));
 }
