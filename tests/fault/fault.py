@@ -163,13 +163,15 @@ class Cluster:
                 b.proc.send_signal(signal.SIGCONT)
         if not all(self.zk_pid(n) for n in (1, 2, 3)):
             self._zk_script("start", check=True)
+        restarted = []
         for b in self.brokers.values():
             if not b.running:
                 if b.proc is not None and not b.exit_expected:
                     notes.append(f"broker {b.id} had exited by itself ({b.proc.returncode})")
                 b.start(wait=False)
+                restarted.append(b)
         for b in self.brokers.values():
-            if b.running and self.zk.exists(b.ids_path) is None:
+            if b in restarted or self.zk.exists(b.ids_path) is None:
                 b.wait_ready(timeout=helpers.scaled(40))
         return self.wait_full_isr(topic, timeout, notes)
 
@@ -293,8 +295,10 @@ def nemesis_pause_leader(cl, topic, notes):
     finally:
         victim.proc.send_signal(signal.SIGCONT)
     log(f"pause-leader: SIGCONT broker {victim.id}")
-    if victim.running:
-        victim.wait_ready(timeout=40)
+    try:
+        victim.wait_ready(timeout=40)  # a new session: registered again
+    except RuntimeError as e:  # it exited instead; heal() restarts it
+        notes.append(f"broker {victim.id} exited after SIGCONT: {str(e).splitlines()[0]}")
 
 
 def nemesis_kill_controller(cl, topic, notes):
@@ -452,6 +456,10 @@ def verify(cl, topic, ack_path, t0, t1, notes):
                 res["unavail_ms"] = max(res["unavail_ms"], b - a)
         # replica divergence among the ISR members, below the high watermark
         st = partition_state(cl.zk, CHROOT, topic, p)[0]
+        if st["leader"] not in cl.brokers:
+            notes.append(f"p{p} has no leader after healing ({st}): replicas not compared")
+            res["divergence"] += 1
+            continue
         lhw = high_watermark(cl.brokers[st["leader"]].plaintext_port, topic, p)
         dirs = {b: partition_dir(cl.brokers[b].data_dir, topic, p) for b in [st["leader"]] + st["isr"]}
         try:

@@ -48,11 +48,17 @@ def controller_id(zk, chroot):
 def wait_state(zk, chroot, topic, partition, pred, timeout, what):
     """Polls the state znode until pred(state) holds; returns that state."""
 
+    last = []
+
     def ok():
         st, _ = partition_state(zk, chroot, topic, partition)
+        last[:] = [st]
         return st if pred(st) else None
 
-    return wait_for(ok, timeout, f"{topic}-{partition}: {what}", interval=0.05)
+    try:
+        return wait_for(ok, timeout, f"{topic}-{partition}: {what}", interval=0.05)
+    except TimeoutError as e:
+        raise TimeoutError(f"{e}; last state {last[0] if last else None}") from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def produce_acked(broker, topic, n, acks="all", prefix="v", partition=None, time
                                               "compression.type": "none"}))
     for i in range(n):
         kw = {} if partition is None else {"partition": partition}
-        p.produce(topic, f"{prefix}-{i}".encode(), **kw)
+        p.produce(topic, f"{prefix}-{i}".encode(), on_delivery=dr, **kw)
         p.poll(0)
     left = p.flush(scaled(timeout))
     assert left == 0 and not errors, f"{left} undelivered, errors {errors[:5]}"
@@ -187,7 +187,10 @@ def test_follower_segments_byte_identical_to_leader(cluster, zk, chroot):
 # 2. ISR shrink / expand, acks=all and min.insync.replicas
 
 
-def test_isr_shrinks_and_expands_min_insync(cluster, zk, chroot):
+def test_isr_shrinks_and_expands_min_insync(broker_factory, zk, chroot):
+    # a session timeout well above replica.lag.time.max.ms: the leader must shrink the ISR
+    # itself, before the controller would for a dead broker
+    cluster = make_cluster(broker_factory, **{"zookeeper.session.timeout.ms": 10000})
     topic = "shrink"
     create_topic(cluster[1], topic, partitions=3, replication_factor=3, config={"min.insync.replicas": "2"})
     for p in range(3):
@@ -210,6 +213,9 @@ def test_isr_shrinks_and_expands_min_insync(cluster, zk, chroot):
         st = wait_state(zk, chroot, topic, p, lambda s: f1.id not in s["isr"], scaled(20),
                         f"broker {f1.id} out of the ISR")
         took = time.monotonic() - t0
+        assert zk.exists(f1.ids_path) is not None, (
+            f"the ISR shrank only after broker {f1.id}'s session expired ({took:.1f}s): the controller "
+            "dropped a dead broker, the leader did not shrink the ISR by replica.lag.time.max.ms")
         assert isr_set(st) == sorted([cid, f2.id]) and st["leader"] == cid, st
         assert took < LAG_MS / 1000 + scaled(5), f"ISR shrank after {took:.1f}s (lag {LAG_MS} ms)"
         for i in range(5):
@@ -272,8 +278,11 @@ def test_consumers_never_read_above_high_watermark(broker_factory, zk, chroot):
 
 
 def _isolate_leader_alone(cluster, zk, chroot, topic, extra_values):
-    """Kills both followers, waits for ISR = {leader}, writes extra_values with acks=1, kills the
-    leader too, then restarts the two out-of-sync followers. Returns (old leader, followers)."""
+    """Leaves the partition with an ISR of one member that is gone while the other replicas
+    live: kills both followers, waits for ISR = {leader}, writes extra_values with acks=1 (on
+    the leader only), SIGSTOPs the leader (so nobody can copy them) and restarts the two
+    out-of-sync followers; once the leader's session expires a controller among them must decide.
+    Returns (stopped old leader, followers); the caller continues the leader."""
     lid = partition_state(zk, chroot, topic, 0)[0]["leader"]
     leader = cluster[lid]
     followers = [b for b in cluster.values() if b.id != lid]
@@ -283,12 +292,22 @@ def _isolate_leader_alone(cluster, zk, chroot, topic, extra_values):
                SESSION_MS / 1000 + scaled(20), "ISR = the leader alone")
     for v in extra_values:
         assert produce_raw(leader.plaintext_port, topic, 0, [v], acks=1)[0] == 0
-    leader.kill()
-    wait_state(zk, chroot, topic, 0, lambda s: s["leader"] == -1, SESSION_MS / 1000 + scaled(20),
-               "leader -1 once the only ISR member died")
+    sigstop(leader)
     for f in followers:
-        f.start()  # wait_ready: registered and its Metadata (from the controller) lists itself
+        f.start(wait=False)
+    for f in followers:  # registered, and a controller (not the stopped one) sent them metadata
+        f.wait_ready(timeout=SESSION_MS / 1000 + scaled(20))
+    wait_for(lambda: zk.exists(leader.ids_path) is None, scaled(20), "the stopped leader's session to expire")
     return leader, followers
+
+
+def _resume(broker):
+    """SIGCONT; if the broker exited meanwhile, start it again; wait for its new registration."""
+    sigcont(broker)
+    if broker.running:
+        broker.wait_ready(timeout=scaled(30))
+    else:
+        broker.start()
 
 
 def test_unclean_election_disabled_keeps_partition_offline(cluster, zk, chroot):
@@ -297,15 +316,21 @@ def test_unclean_election_disabled_keeps_partition_offline(cluster, zk, chroot):
     wait_state(zk, chroot, topic, 0, lambda s: isr_set(s) == [1, 2, 3], scaled(20), "full ISR")
     produce_acked(cluster[1], topic, 50, partition=0)
     leader, followers = _isolate_leader_alone(cluster, zk, chroot, topic, [b"only-on-leader"])
-    # both followers are live and known to the controller; it must not elect either
-    for f in followers:
-        md = kafka_wire.metadata(f.plaintext_port, [topic])
-        assert set(md["brokers"]) == {f.id for f in followers}
-        assert md["topics"][topic][1][0][1] == -1, f"metadata leader {md['topics'][topic]}"
-    st, _ = partition_state(zk, chroot, topic, 0)
-    assert st["leader"] == -1 and st["isr"] == [leader.id], f"unclean election happened: {st}"
-    # the ISR member returns and leads again, with nothing lost
-    leader.start()
+    try:
+        st = wait_state(zk, chroot, topic, 0, lambda s: s["leader"] == -1, scaled(20),
+                        "leader -1 once the only ISR member died")
+        assert st["isr"] == [leader.id], f"the last ISR member stays in the ISR: {st}"
+        # both followers are live and known to the controller; it must not elect either
+        wait_for(lambda: all(set(kafka_wire.metadata(f.plaintext_port, [topic])["brokers"]) == {f.id for f in followers}
+                             for f in followers), scaled(20), "metadata without the stopped leader")
+        for f in followers:
+            md = kafka_wire.metadata(f.plaintext_port, [topic])
+            assert md["topics"][topic][1][0][1] == -1, f"metadata leader {md['topics'][topic]}"
+        st, _ = partition_state(zk, chroot, topic, 0)
+        assert st["leader"] == -1 and st["isr"] == [leader.id], f"unclean election happened: {st}"
+    finally:
+        # the ISR member returns and leads again, with nothing lost
+        _resume(leader)
     st = wait_state(zk, chroot, topic, 0, lambda s: s["leader"] == leader.id, scaled(30), "old leader back")
     records, high = consume_to_end(leader, topic, 0)
     assert high == 51 and records[-1] == (50, b"only-on-leader"), (high, records[-3:])
@@ -321,17 +346,19 @@ def test_unclean_election_enabled_elects_live_out_of_sync_replica(cluster, zk, c
     produce_acked(cluster[1], topic, 50, partition=0)
     epoch0 = partition_state(zk, chroot, topic, 0)[0]["leader_epoch"]
     leader, followers = _isolate_leader_alone(cluster, zk, chroot, topic, [b"lost-by-unclean"])
-    ids = {f.id for f in followers}
-    st = wait_state(zk, chroot, topic, 0, lambda s: s["leader"] in ids, scaled(30),
-                    "an out-of-sync live replica elected")
-    assert st["isr"] == [st["leader"]] and st["leader_epoch"] > epoch0, st
-    new = cluster[st["leader"]]
-    # the new leader has the 50 records the followers copied before they died
-    records, high = consume_to_end(new, topic, 0)
-    assert high == 50 and [v for _, v in records] == [f"v-{i}".encode() for i in range(50)]
-    assert produce_raw(new.plaintext_port, topic, 0, [b"after-unclean"], acks=1)[0] == 0
-    # the old leader comes back, truncates its divergent tail and follows
-    leader.start()
+    try:
+        ids = {f.id for f in followers}
+        st = wait_state(zk, chroot, topic, 0, lambda s: s["leader"] in ids, scaled(30),
+                        "an out-of-sync live replica elected")
+        assert st["isr"] == [st["leader"]] and st["leader_epoch"] > epoch0, st
+        new = cluster[st["leader"]]
+        # the new leader has the 50 records the followers copied before they died
+        records, high = consume_to_end(new, topic, 0)
+        assert high == 50 and [v for _, v in records] == [f"v-{i}".encode() for i in range(50)]
+        assert produce_raw(new.plaintext_port, topic, 0, [b"after-unclean"], acks=1)[0] == 0
+    finally:
+        _resume(leader)
+    # the old leader came back; it truncates its divergent tail and follows
     wait_state(zk, chroot, topic, 0, lambda s: isr_set(s) == [1, 2, 3], scaled(30), "ISR back to 3")
     assert_replicas_identical(cluster, zk, chroot, topic, 1)
     values = [v for _, v in consume_to_end(new, topic, 0)[0]]
