@@ -91,13 +91,19 @@ def log(msg):
 
 class Cluster:
     def __init__(self, workdir, opts):
-        from kazoo.client import KazooClient
-
         self.workdir = Path(workdir)
         self.opts = opts
         self.zk_dir = self.workdir / "zk"
-        self._zk_script("start", check=True)
+        self.zk = None
+        self.brokers = {}
+
+    def start(self):
+        """ZooKeeper ensemble, certificates, brokers 1-3; stop() undoes whatever part ran."""
+        from kazoo.client import KazooClient
+
+        opts = self.opts
         (STATE_DIR / "last-zk-dir").write_text(str(self.zk_dir))
+        self._zk_script("start", check=True)
         self.zk = KazooClient(hosts=ZK_HOSTS, timeout=10)
         self.zk.start(timeout=30)
         cdir = self.workdir / "certs"
@@ -108,7 +114,8 @@ class Cluster:
             "replica.lag.time.max.ms": opts.lag_ms,
             "replica.fetch.wait.max.ms": 200,
             "default.replication.factor": 3,
-            "min.insync.replicas": 2,
+            # min.insync.replicas=2 is the topics' own config (set at creation), as an operator
+            # sets it per topic
             "unclean.leader.election.enable": "false",
             "auto.create.topics.enable": "false",
         }
@@ -200,8 +207,9 @@ class Cluster:
             except Exception as e:  # noqa: BLE001 - keep stopping the others
                 log(f"stopping broker {b.id}: {e}")
         try:
-            self.zk.stop()
-            self.zk.close()
+            if self.zk is not None:
+                self.zk.stop()
+                self.zk.close()
         finally:
             self._zk_script("stop")
             try:
@@ -592,6 +600,7 @@ def main():
     started = time.monotonic()
     try:
         cl = Cluster(workdir, opts)
+        cl.start()
         for name in names:
             log(f"=== {name}")
             t = time.monotonic()
