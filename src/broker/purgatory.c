@@ -137,8 +137,13 @@ kc_delayed *kc_purgatory_watch(kc_purgatory *pg, const void *const *keys, int n_
                                int64_t timeout_ms, const kc_delayed_ops *ops, void *arg,
                                kc_request *req)
 {
+    const void *self = pg;
+    if (n_keys <= 0) { /* still findable by kc_purgatory_expire_all(), under the purgatory */
+        keys = &self;
+        n_keys = 1;
+    }
     kc_delayed *d = calloc(1, sizeof(*d));
-    d->keys = calloc((size_t)(n_keys > 0 ? n_keys : 1), sizeof(*d->keys));
+    d->keys = calloc((size_t)n_keys, sizeof(*d->keys));
     if (!d || !d->keys)
         kc_fatal("purgatory: out of memory");
     d->pg = pg;

@@ -37,7 +37,8 @@ typedef struct kc_delayed_ops {
 kc_purgatory *kc_purgatory_new(struct kc_broker *b);
 
 /**
- * Watch an operation under @p n_keys keys (@p keys copied; duplicates allowed) for at most
+ * Watch an operation under @p n_keys keys (@p keys copied; duplicates allowed; none = only
+ * expiry and kc_purgatory_expire_all() complete it) for at most
  * @p timeout_ms (>= 0). The caller has checked that it is not ready yet. When @p req is given
  * (the request the operation answers), the operation completes (expired) as soon as that
  * request's connection closes, through req->on_orphan.

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "common/log.h"
 #include "controller/ctl_internal.h"
@@ -39,6 +40,26 @@ static void elect_new(kc_controller *c, ctl_topic *t, int p)
     }
 }
 
+/* unclean.leader.election.enable for topic @p t: its /config/topics/<t> override, else the
+ * broker's, read when an election needs it, as Kafka's controller does (a live config). */
+static bool topic_unclean(kc_controller *c, const ctl_topic *t)
+{
+    bool on = c->cfg->unclean_leader_election_enable;
+    char path[600], *data = NULL;
+    int len = 0;
+    struct Stat st;
+    snprintf(path, sizeof(path), "/config/topics/%s", t->name);
+    if (ctl_get(c, path, false, &data, &len, &st) != ZOK || !data)
+        return on;
+    json_t *root = json_loadb(data, (size_t)len, 0, NULL);
+    json_t *v = json_object_get(json_object_get(root, "config"), "unclean.leader.election.enable");
+    if (json_is_string(v))
+        on = strcmp(json_string_value(v), "true") == 0;
+    json_decref(root);
+    free(data);
+    return on;
+}
+
 /* Offline -> Online by the offline election (first live replica in the ISR, in assignment
  * order), ISR = its live members, leader epoch + 1. Without a candidate the partition stays
  * offline (leader -1, ISR never emptied). Only writes when something changes. */
@@ -49,10 +70,13 @@ static void elect_offline(kc_controller *c, ctl_topic *t, int p)
     int32_t leader = part->leader;
     /* an online partition keeps its leader (only dead ISR members leave); shutting-down
      * brokers are not chosen */
-    if (leader < 0 || !ctl_broker_live(leader, c))
+    if (leader < 0 || !ctl_broker_live(leader, c)) {
         leader = kc_elect_offline_leader(part->replicas, part->n_replicas, part->isr, part->n_isr,
-                                         c->cfg->unclean_leader_election_enable,
-                                         ctl_broker_eligible, c, &unclean);
+                                         false, ctl_broker_eligible, c, &unclean);
+        if (leader < 0 && topic_unclean(c, t))
+            leader = kc_elect_offline_leader(part->replicas, part->n_replicas, part->isr,
+                                             part->n_isr, true, ctl_broker_eligible, c, &unclean);
+    }
     int32_t isr[part->n_isr + 1];
     int n;
     if (unclean) {

@@ -46,7 +46,40 @@ struct kc_ibclient {
     int n_inflight;
     int32_t next_correlation;
     bool warned; /* one warning per run of failures, not one per retry */
+    int depth;   /* callbacks of ours on the stack: the client must outlive them */
+    bool dead;   /* freed by its owner during a callback: destroyed when depth drops to 0 */
 };
+
+static void destroy(kc_ibclient *c)
+{
+    if (c->bev)
+        bufferevent_free(c->bev);
+    while (c->head) {
+        inflight *f = c->head;
+        c->head = f->next;
+        free(f);
+    }
+    free(c);
+}
+
+/* Every entry from libevent or the owner goes through enter/leave, so that a callback may free
+ * the client (the owner shutting down from inside an answer) without pulling it from under the
+ * code that called it. leave() returns true when the client is gone or going. */
+static void enter(kc_ibclient *c)
+{
+    c->depth++;
+}
+
+static bool leave(kc_ibclient *c)
+{
+    if (--c->depth > 0)
+        return c->dead;
+    if (c->dead) {
+        destroy(c);
+        return true;
+    }
+    return false;
+}
 
 static void set_read_timeout(kc_ibclient *c)
 {
@@ -70,17 +103,17 @@ static void fail_all(kc_ibclient *c, const char *why)
     c->n_inflight = 0;
     while (f) {
         inflight *next = f->next;
-        f->cb(f->arg, f->api_key, f->api_version, NULL);
+        if (!c->dead) /* an owner that freed the client wants no more answers */
+            f->cb(f->arg, f->api_key, f->api_version, NULL);
         free(f);
         f = next;
     }
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+static void read_frames(kc_ibclient *c, struct bufferevent *bev)
 {
-    kc_ibclient *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    while (c->bev == bev) {
+    while (c->bev == bev && !c->dead) {
         size_t avail = evbuffer_get_length(in);
         uint8_t head[8];
         if (avail < sizeof(head))
@@ -111,9 +144,17 @@ static void on_read(struct bufferevent *bev, void *arg)
         set_read_timeout(c);
         f->cb(f->arg, f->api_key, f->api_version, r.err ? NULL : &r);
         free(f);
-        if (c->bev == bev) /* the callback did not lose the connection */
+        if (c->bev == bev && !c->dead) /* the callback did not lose the connection */
             evbuffer_drain(in, 4 + (size_t)n);
     }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    kc_ibclient *c = arg;
+    enter(c);
+    read_frames(c, bev);
+    leave(c);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -199,10 +240,12 @@ void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, cons
     f->cb = cb;
     f->arg = arg;
     if (!c->bev && do_connect(c)) {
-        /* fail through the same path as a broken connection, but not re-entrantly */
+        /* fail through the same path as a broken connection */
         c->head = c->tail = f;
         c->n_inflight = 1;
+        enter(c);
         fail_all(c, "cannot connect");
+        leave(c);
         return;
     }
     kc_wbuf w = {0};
@@ -229,8 +272,10 @@ void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, cons
 void kc_ibclient_close(kc_ibclient *c)
 {
     c->warned = true; /* asked for: nothing to warn about */
+    enter(c);
     fail_all(c, "closed");
-    c->warned = false;
+    if (!leave(c))
+        c->warned = false;
 }
 
 int kc_ibclient_in_flight(const kc_ibclient *c)
@@ -247,12 +292,9 @@ void kc_ibclient_free(kc_ibclient *c)
 {
     if (!c)
         return;
-    if (c->bev)
-        bufferevent_free(c->bev);
-    while (c->head) {
-        inflight *f = c->head;
-        c->head = f->next;
-        free(f);
+    if (c->depth > 0) { /* inside one of our callbacks: finish when it returns */
+        c->dead = true;
+        return;
     }
-    free(c);
+    destroy(c);
 }

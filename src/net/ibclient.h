@@ -27,8 +27,8 @@ typedef struct kc_ibclient kc_ibclient;
 /**
  * Response of one request: @p body is positioned at the response body (after the correlation id
  * and, for flexible versions, the header's tagged fields) and valid only during the call; NULL
- * when the request failed. The callback may send more requests on the same client, but must not
- * free the client.
+ * when the request failed. The callback may send more requests on the same client, and may free
+ * it (then no further callback of that client runs).
  */
 typedef void (*kc_ibclient_cb)(void *arg, int16_t api_key, int16_t api_version, kc_rbuf *body);
 
