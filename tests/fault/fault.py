@@ -415,7 +415,7 @@ def consume_partition(cl, topic, p, timeout):
         c.close()
 
 
-def verify(cl, topic, ack_path, t0, t1, notes):
+def verify(cl, topic, ack_path, t0, t1, notes, catchup_timeout):
     acked, failed, summary = read_producer_log(ack_path)
     res = {"acked": len(acked), "failed": len(failed), "lost": 0, "moved": 0, "order": 0, "dups": 0,
            "divergence": 0, "unavail_ms": 0, "summary": summary, "examples": []}
@@ -462,19 +462,26 @@ def verify(cl, topic, ack_path, t0, t1, notes):
         for a, b in zip(times, times[1:]):
             if b >= t0 * 1000 and a <= t1 * 1000:
                 res["unavail_ms"] = max(res["unavail_ms"], b - a)
-        # replica divergence among the ISR members, below the high watermark
+    # replica divergence among the ISR members, below the high watermark: one bounded wait
+    # for every partition's ISR to hold its high watermark on disk, then batch-by-batch compare
+    checks = {}
+    for p in range(PARTITIONS):
         st = partition_state(cl.zk, CHROOT, topic, p)[0]
         if st["leader"] not in cl.brokers:
             notes.append(f"p{p} has no leader after healing ({st}): replicas not compared")
             res["divergence"] += 1
             continue
         lhw = high_watermark(cl.brokers[st["leader"]].plaintext_port, topic, p)
-        dirs = {b: partition_dir(cl.brokers[b].data_dir, topic, p) for b in [st["leader"]] + st["isr"]}
-        try:
-            wait_for(lambda: all(log_end(d) >= lhw for d in dirs.values()), 30,
-                     f"ISR of {topic}-{p} to hold hw {lhw} on disk")
-        except TimeoutError as e:
-            notes.append(str(e).split(" (last")[0])
+        members = [st["leader"]] + [b for b in st["isr"] if b != st["leader"]]
+        checks[p] = (lhw, {b: partition_dir(cl.brokers[b].data_dir, topic, p) for b in members})
+    try:
+        wait_for(lambda: all(log_end(d) >= lhw for lhw, dirs in checks.values() for d in dirs.values()),
+                 catchup_timeout, f"the ISR members of {topic} to hold the high watermark on disk")
+    except TimeoutError as e:
+        notes.append(str(e).split(" (last")[0] + ": " + ", ".join(
+            f"p{p} hw {lhw} ends " + "/".join(f"{b}:{log_end(d)}" for b, d in dirs.items())
+            for p, (lhw, dirs) in checks.items()))
+    for p, (lhw, dirs) in checks.items():
         problems = compare_replicas(dirs, lhw)
         if problems:
             res["divergence"] += 1
@@ -517,7 +524,7 @@ def run_fault(cl, name, opts, workdir):
         rc = prod.finish()
     if rc != 0:
         notes.append(f"producer exit code {rc}")
-    res = verify(cl, topic, ack_path, t0, t1, notes)
+    res = verify(cl, topic, ack_path, t0, t1, notes, catchup_timeout=opts.heal_timeout / 2)
     res["notes"] = notes
     return res
 
@@ -580,7 +587,7 @@ def main():
     opts.rate = opts.rate or (150 if opts.quick else 500)
     opts.lag_ms = 3000 if opts.quick else 5000
     opts.heal_timeout = 20 if opts.quick else 60
-    opts.warmup = 100 if opts.quick else 500
+    opts.warmup = 300 if opts.quick else 1000
     opts.producer_seconds = 300 if opts.quick else 3600
     opts.max_records = opts.rate * opts.producer_seconds
     names = [n for n in opts.only.split(",") if n] or NEMESES
