@@ -222,8 +222,10 @@ bool kc_replica_on_follower_fetch(kc_broker *b, kc_partition *p, int32_t replica
 
 void kc_replica_on_leader_append(kc_broker *b, kc_partition *p)
 {
+    int64_t hw = p->high_watermark;
     maybe_advance_hw(b, p);
-    kc_broker_on_partition_change(b, p);
+    if (p->high_watermark == hw) /* else waiters were woken already; followers wait for bytes */
+        kc_broker_on_partition_change(b, p);
 }
 
 void kc_replica_follower_set_hw(kc_broker *b, kc_partition *p, int64_t leader_hw)

@@ -4,6 +4,8 @@ hand (flexible versions: request header v2, compact arrays and strings, tag buff
 leader or a stopping broker would send them. Facts: ../shared/reference/kafka-zookeeper-layout.md
 §4.2, §4.5, §4.6 and kafka-authz-fetch-sessions-isr.md §5.3."""
 
+import os
+import signal
 import struct
 
 import kafka_wire
@@ -286,6 +288,18 @@ def test_controlled_shutdown_moves_leaderships_and_isr(broker_factory, zk, chroo
     assert controlled_shutdown(other.plaintext_port, x, x_epoch)[0] == NOT_CONTROLLER
     assert controlled_shutdown(ctl_port, x, x_epoch - 1)[0] == STALE_BROKER_EPOCH
 
+    # x is stopped, as a broker in its last moments would be: a running x would keep fetching
+    # and its leaders would rightly take it back into their ISRs (Kafka 2.8 does the same)
+    os.kill(cluster[x].proc.pid, signal.SIGSTOP)
+    try:
+        _check_controlled_shutdown(cluster, brokers, zk, chroot, cid, x, x_epoch, before, sl)
+    finally:
+        os.kill(cluster[x].proc.pid, signal.SIGCONT)
+
+
+def _check_controlled_shutdown(cluster, brokers, zk, chroot, cid, x, x_epoch, before, sl):
+    ctl_port = cluster[cid].plaintext_port
+    other = next(b for b in brokers if b.id not in (cid, x))
     err, remaining = controlled_shutdown(ctl_port, x, x_epoch)
     assert err == NONE
     assert remaining == ([("solo", 0)] if sl == x else []), remaining
@@ -301,8 +315,9 @@ def test_controlled_shutdown_moves_leaderships_and_isr(broker_factory, zk, chroo
             assert s["leader"] in old["isr"]
         else:
             assert s["leader"] == old["leader"]
+    running = [b for b in brokers if b.id != x]
     wait_metadata(
-        brokers, "cs",
+        running, "cs",
         lambda parts: len(parts) == 6 and all(pp[1] != x and x not in pp[3] for pp in parts.values()),
         f"every broker's Metadata to show broker {x} out of leaderships and ISRs",
     )
@@ -312,7 +327,7 @@ def test_controlled_shutdown_moves_leaderships_and_isr(broker_factory, zk, chroo
     err, res = elect_leaders(ctl_port, {"cs": list(range(6)), "nosuch": [0]})
     assert err == NONE
     assert res[("nosuch", 0)][0] == UNKNOWN_TOPIC_OR_PARTITION
-    view = agreeing_metadata(brokers, "cs", 6)["topics"]["cs"][1]
+    view = agreeing_metadata(running, "cs", 6)["topics"]["cs"][1]
     for p in range(6):
         e, _ = res[("cs", p)]
         s, _ = after[p]
