@@ -4,12 +4,14 @@
  * znode `/brokers/topics/<t>`, the truth on the controller (as Kafka's
  * getFullReplicaAssignmentForTopics), not from the metadata cache, which learns a topic created
  * a moment ago only later (no znode: UNKNOWN_TOPIC_OR_PARTITION). The new count must exceed the
- * current one (INVALID_PARTITIONS); explicit assignments must name live brokers, without
- * duplicates, with the topic's replication factor (INVALID_REPLICA_ASSIGNMENT); otherwise the new
- * partitions are placed by Kafka's rule, starting from the broker of partition 0's first replica.
- * The assignment znode `/brokers/topics/<t>` is rewritten (conditional on the version read) and the
- * controller's data watch makes the new partitions online; the result waits, at most timeout_ms,
- * until they have leaders in the metadata cache.
+ * current one (INVALID_PARTITIONS), and a count whose assignment could not fit in the znode is
+ * INVALID_PARTITIONS too, checked in 64 bits before anything is allocated; explicit assignments
+ * must name live brokers, without duplicates, with the topic's replication factor
+ * (INVALID_REPLICA_ASSIGNMENT); otherwise the new partitions are placed by Kafka's rule, starting
+ * from the broker of partition 0's first replica. The assignment znode `/brokers/topics/<t>` is
+ * rewritten (conditional on the version read) and the controller's data watch makes the new
+ * partitions online; the result waits, at most timeout_ms, until they have leaders in the metadata
+ * cache.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +103,9 @@ static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_to
 {
     kc_broker *b = req->broker;
     int32_t n_new = s->count - s->old_count;
-    s->replicas = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(n_new * s->rf + 1));
+    /* bounded by kc_topic_size_check */
+    s->replicas =
+        kc_arena_alloc(&req->arena, sizeof(int32_t) * ((size_t)n_new * (size_t)s->rf + 1));
     if (in->assignments_count >= 0) {
         if (in->assignments_count != n_new) {
             *msg = "Increasing the number of partitions by N needs N replica assignments";
@@ -138,7 +142,8 @@ static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_to
     int start = 0; /* its index among the sorted live ids */
     for (int i = 0; i < mc->n_brokers; i++)
         start += mc->brokers[i].id < first_replica;
-    int32_t *all = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(s->count * s->rf + 1));
+    int32_t *all =
+        kc_arena_alloc(&req->arena, sizeof(int32_t) * ((size_t)s->count * (size_t)s->rf + 1));
     if (kc_assign_live(b, s->count, s->rf, start, all) != 0) {
         *msg = "Not all brokers have rack information for replica rack aware assignment.";
         return KC_ERR_INVALID_REPLICATION_FACTOR;
@@ -180,7 +185,7 @@ static void on_read(const kc_zk_result *res, void *arg)
     } else if (s->count == n) {
         snprintf(msg, 160, "Topic already has %d partitions.", n);
         err = KC_ERR_INVALID_PARTITIONS;
-    } else {
+    } else if (!(err = kc_topic_size_check(s->count, rf, &why))) {
         err = assign(req, s, s->in, old[0], &why);
     }
     if (err || s->ctx->validate_only) {

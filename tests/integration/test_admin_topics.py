@@ -68,3 +68,25 @@ def test_create_partitions_right_after_create_topics(broker):
         res = parse_create_partitions_v0(c.roundtrip(create_partitions_v0(6, "cp-missing", 2, 1000)))
         assert res == {"cp-missing": (UNKNOWN_TOPIC_OR_PARTITION, "The topic 'cp-missing' does not exist.")}
     wait_topic(broker, topic, 3)
+
+
+def test_absurd_partition_counts_are_refused_without_allocating(broker):
+    """Counts whose assignment could not be written are INVALID_PARTITIONS at once (checked in
+    64 bits), and the broker keeps serving."""
+    topic = "cp-absurd"
+    create_topic(broker, topic)
+    big = 2**31 - 1
+    with kw.Conn("127.0.0.1", broker.plaintext_port, timeout=scaled(10)) as c:
+        res = parse_create_topics_v1(c.roundtrip(create_topics_v1(1, "ct-absurd", big, 1, 5000)))
+        assert res["ct-absurd"][0] == INVALID_PARTITIONS, res
+        res = parse_create_topics_v1(c.roundtrip(create_topics_v1(2, "ct-absurd", big, 1, 5000, True)))
+        assert res["ct-absurd"][0] == INVALID_PARTITIONS, res
+        for count in (big, 200000):
+            res = parse_create_partitions_v0(c.roundtrip(create_partitions_v0(3, topic, count, 5000)))
+            assert res[topic][0] == INVALID_PARTITIONS, res
+            assert "jute.maxbuffer" in res[topic][1]
+        res = parse_create_partitions_v0(c.roundtrip(create_partitions_v0(4, topic, 4, int(scaled(15000)))))
+        assert res == {topic: (0, None)}
+    wait_topic(broker, topic, 4)
+    assert broker.running
+
