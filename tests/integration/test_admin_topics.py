@@ -90,3 +90,21 @@ def test_absurd_partition_counts_are_refused_without_allocating(broker):
     wait_topic(broker, topic, 4)
     assert broker.running
 
+
+def test_alter_configs_on_a_249_character_topic(broker, zk):
+    """The longest legal name keeps all its 249 characters in /config/topics/<t>; a longer one is
+    not a topic (UNKNOWN_TOPIC_OR_PARTITION, as Kafka answers a name its metadata cache lacks)."""
+    from test_configs import TOPIC, admin_alter_topic, admin_describe_topic, alter, zk_json
+
+    topic = "x" * 248 + "y"
+    create_topic(broker, topic)
+    admin_alter_topic(broker, topic, {"retention.ms": "1000"})
+    data, _ = zk_json(zk, f"{broker.chroot}/config/topics/{topic}")
+    assert data == {"version": 1, "config": {"retention.ms": "1000"}}
+    assert zk.exists(f"{broker.chroot}/config/topics/{topic[:248]}") is None
+    assert admin_describe_topic(broker, topic)["retention.ms"].value == "1000"
+
+    too_long = "x" * 250
+    (res,) = alter(broker, [(TOPIC, too_long, {"retention.ms": "1000"})])
+    assert res["error_code"] == UNKNOWN_TOPIC_OR_PARTITION, res
+    assert zk.exists(f"{broker.chroot}/config/topics/{too_long[:249]}") is None
