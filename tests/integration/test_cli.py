@@ -416,6 +416,22 @@ def test_configs_describe_all_topics(broker):
     assert heads == sorted(heads)
 
 
+def describe_until(broker, entity, shown, what, timeout=15):
+    """`cafka configs --describe` of @entity, run again until shown(output) holds (or fails the
+    test after the deadline); returns that output."""
+    seen = {}
+
+    def check():
+        seen["out"] = ok(*configs(broker, *entity, "--describe"))
+        return shown(seen["out"])
+
+    try:
+        wait_for(check, scaled(timeout), what, interval=0.2)
+    except TimeoutError as e:
+        raise AssertionError(f"{e}; last output:\n{seen.get('out')}") from None
+    return seen["out"]
+
+
 def test_configs_broker(broker, zk):
     entity = ("--entity-type", "brokers", "--entity-name", "1")
     assert ok(*configs(broker, *entity, "--describe")) == "Dynamic configs for broker 1 are:\n"
@@ -424,10 +440,16 @@ def test_configs_broker(broker, zk):
 
     out = ok(*configs(broker, *entity, "--alter", "--add-config", "log.retention.ms=3600000"))
     assert out == "Completed updating config for broker 1.\n"
-    got = dynamic_config_lines(ok(*configs(broker, *entity, "--describe")), "broker 1")
+    # the broker applies a change when its listener sees the notification: like a user, describe
+    # again until it shows, within a deadline
+    out = describe_until(
+        broker, entity, lambda o: "log.retention.ms=3600000" in o, "describe to show the added config"
+    )
+    got = dynamic_config_lines(out, "broker 1")
     assert got["log.retention.ms"][0] == "3600000"
     assert got["log.retention.ms"][2].split(", ")[0] == "DYNAMIC_BROKER_CONFIG:log.retention.ms=3600000"
     assert json.loads(zk.get(f"{broker.chroot}/config/brokers/1")[0])["config"] == {"log.retention.ms": "3600000"}
 
     ok(*configs(broker, *entity, "--alter", "--delete-config", "log.retention.ms"))
-    assert ok(*configs(broker, *entity, "--describe")) == "Dynamic configs for broker 1 are:\n"
+    out = describe_until(broker, entity, lambda o: "log.retention.ms" not in o, "describe to drop the deleted config")
+    assert out == "Dynamic configs for broker 1 are:\n"
