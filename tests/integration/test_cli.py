@@ -339,6 +339,48 @@ def test_three_brokers_describe_replicas(broker_factory):
     assert describe_lines(b, "--topic", "cli-rf3", "--under-replicated-partitions") == []
 
 
+def describe_partition_line(topic, p):
+    """kafka-topics.sh's partition line for a confluent-kafka PartitionMetadata."""
+    leader = str(p.leader) if p.leader >= 0 else "none"
+    return (
+        f"\tTopic: {topic}\tPartition: {p.id}\tLeader: {leader}"
+        f"\tReplicas: {','.join(map(str, p.replicas))}\tIsr: {','.join(map(str, p.isrs))}"
+    )
+
+
+def test_describe_unavailable_and_under_replicated_partitions(broker_factory):
+    """Leader, Replicas and Isr as Metadata reports them; --unavailable-partitions lists the
+    partition whose only replica was SIGKILLed (no leader), --under-replicated-partitions the
+    ones whose ISR is smaller than the replica set."""
+    b1, b2 = broker_factory(broker_id=1), broker_factory(broker_id=2)
+    wait_for(lambda: len(admin_client(b1).list_topics(timeout=5).brokers) == 2, scaled(20), "2 brokers in metadata")
+    ok(*topics(b1, "--create", "--topic", "cli-unavail", "--replica-assignment", "1,2"))
+    ok(*topics(b1, "--create", "--topic", "cli-urp", "--replica-assignment", "1:2"))
+    wait_partitions(b1, "cli-unavail", 2)
+    wait_partitions(b1, "cli-urp", 1)
+    assert describe_lines(b1, "--topic", "cli-unavail", "--unavailable-partitions") == []
+    b2.kill()
+
+    def lost():
+        parts = metadata_partitions(b1, "cli-unavail")
+        alone = len(admin_client(b1).list_topics(timeout=5).brokers) == 1
+        return parts if parts and parts[1].leader < 0 and alone else None
+
+    parts = wait_for(lost, scaled(30), "partition 1 to lose its leader")
+    assert parts[0].replicas == [1] and parts[1].replicas == [2]
+    expect = [describe_partition_line("cli-unavail", parts[p]) for p in (0, 1)]
+    assert "Leader: none" in expect[1]
+    assert describe_lines(b1, "--topic", "cli-unavail", "--unavailable-partitions") == [expect[1]]
+    assert describe_lines(b1, "--topic", "cli-unavail")[1:] == expect
+    assert describe_lines(b1, "--topic", "cli-unavail", "--under-replicated-partitions") == []
+
+    urp = metadata_partitions(b1, "cli-urp")[0]
+    assert urp.replicas == [1, 2] and urp.leader == 1
+    want = [describe_partition_line("cli-urp", urp)] if len(urp.isrs) < 2 else []
+    assert describe_lines(b1, "--topic", "cli-urp", "--under-replicated-partitions") == want
+    assert describe_lines(b1, "--topic", "cli-urp", "--unavailable-partitions") == []
+
+
 # ---------------------------------------------------------------------------------------------
 # kafka-configs.sh
 
