@@ -26,6 +26,8 @@
 #include "kc_apis.h"
 #include "proto/errors.h"
 
+#define KC_TOPIC_NAME_MAX 249 /* Kafka's Topic.MAX_NAME_LENGTH, as kc_topic_name_valid */
+
 typedef struct alter_ctx {
     kc_request *req;
     kc_alter_configs_resp resp;
@@ -38,7 +40,7 @@ typedef struct alter_slot {
     kc_alter_configs_resource_response *out;
     kc_cfg_kvs kvs; /* malloc'd; freed when the resource is answered */
     kc_str resource_name;
-    char name[256];
+    char name[sizeof("topics/") + KC_TOPIC_NAME_MAX]; /* "topics/<t>" or "brokers/<id>" */
 } alter_slot;
 
 static void maybe_respond(alter_ctx *ctx)
@@ -113,9 +115,11 @@ static bool alter_topic(alter_ctx *ctx, alter_slot *slot)
         set_result(ctx, slot->out, KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, msg);
         return false;
     }
-    snprintf(slot->name, sizeof(slot->name), "topics/%.*s", (int)name.len, name.p);
-    char path[320];
-    snprintf(path, sizeof(path), "/brokers/topics/%.*s", (int)name.len, name.p);
+    int n = snprintf(slot->name, sizeof(slot->name), "topics/%.*s", (int)name.len, name.p);
+    char path[sizeof("/brokers/topics/") + KC_TOPIC_NAME_MAX];
+    int m = snprintf(path, sizeof(path), "/brokers/topics/%.*s", (int)name.len, name.p);
+    if (n < 0 || (size_t)n >= sizeof(slot->name) || m < 0 || (size_t)m >= sizeof(path))
+        kc_fatal("alter_configs: a valid topic name does not fit its path");
     ctx->pending++;
     kc_zk_aget(ctx->req->broker->zk, path, 0, on_topic_exists, slot);
     return true;

@@ -1,12 +1,17 @@
 /*
  * CreatePartitions (37), v0-1, as Kafka's AdminZkClient.addPartitions: only the active
- * controller acts (others: NOT_CONTROLLER). The new count must exceed the current one
- * (INVALID_PARTITIONS); explicit assignments must name live brokers, without duplicates, with
- * the topic's replication factor (INVALID_REPLICA_ASSIGNMENT); otherwise the new partitions
- * are placed by Kafka's rule, starting from the broker of partition 0's first replica. The
- * assignment znode `/brokers/topics/<t>` is rewritten (conditional on the version read) and
- * the controller's data watch makes the new partitions online; the result waits, at most
- * timeout_ms, until they have leaders in the metadata cache.
+ * controller acts (others: NOT_CONTROLLER). The topic's current assignment is read from its
+ * znode `/brokers/topics/<t>`, the truth on the controller (as Kafka's
+ * getFullReplicaAssignmentForTopics), not from the metadata cache, which learns a topic created
+ * a moment ago only later (no znode: UNKNOWN_TOPIC_OR_PARTITION). The new count must exceed the
+ * current one (INVALID_PARTITIONS), and a count whose assignment could not fit in the znode is
+ * INVALID_PARTITIONS too, checked in 64 bits before anything is allocated; explicit assignments
+ * must name live brokers, without duplicates, with the topic's replication factor
+ * (INVALID_REPLICA_ASSIGNMENT); otherwise the new partitions are placed by Kafka's rule, starting
+ * from the broker of partition 0's first replica. The assignment znode `/brokers/topics/<t>` is
+ * rewritten (conditional on the version read) and the controller's data watch makes the new
+ * partitions online; the result waits, at most timeout_ms, until they have leaders in the metadata
+ * cache.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +27,14 @@
 #include "proto/errors.h"
 #include "zk/znodes.h"
 
+#define TOPIC_PREFIX "/brokers/topics/"
+
 typedef struct cp_ctx {
     kc_request *req;
     kc_create_partitions_resp resp;
     int pending;
     int32_t timeout_ms;
+    bool validate_only;
 } cp_ctx;
 
 typedef struct cp_slot {
@@ -34,6 +42,7 @@ typedef struct cp_slot {
     int32_t index;
     int32_t old_count, count, rf;
     int32_t *replicas; /* (count - old_count) x rf, arena */
+    const kc_create_partitions_topic *in;
     char path[600];
 } cp_slot;
 
@@ -88,37 +97,15 @@ static void on_written(const kc_zk_result *res, void *arg)
     kc_metadata_wait(s->ctx->req->broker, s->ctx->timeout_ms, all_led, on_led, s);
 }
 
-static void on_read(const kc_zk_result *res, void *arg)
-{
-    cp_slot *s = arg;
-    int32_t n = 0, rf = 0, *old = NULL;
-    char id[23];
-    if (res->rc != ZOK || !res->data ||
-        kc_znode_topic_parse(res->data, (size_t)res->data_len, &n, &rf, &old, id) ||
-        n != s->old_count || rf != s->rf) {
-        free(old);
-        fail(s, res->rc == ZNONODE ? KC_ERR_UNKNOWN_TOPIC_OR_PARTITION : KC_ERR_INVALID_PARTITIONS,
-             "The topic's assignment is not what the metadata cache says; retry");
-        return;
-    }
-    int32_t *all = realloc(old, sizeof(int32_t) * (size_t)(s->count * rf));
-    if (!all)
-        kc_fatal("create_partitions: out of memory");
-    memcpy(all + n * rf, s->replicas, sizeof(int32_t) * (size_t)((s->count - n) * rf));
-    char *out = kc_znode_topic_json(s->count, rf, all, id[0] ? id : NULL);
-    free(all);
-    kc_zk_aset(s->ctx->req->broker->zk, s->path, out, (int)strlen(out), res->stat.version,
-               on_written, s);
-    free(out);
-}
-
 /* Fills s->replicas; returns an error code with *msg, or KC_ERR_NONE. */
 static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_topic *in,
-                      const kc_mc_topic *t, const char **msg)
+                      int32_t first_replica, const char **msg)
 {
     kc_broker *b = req->broker;
     int32_t n_new = s->count - s->old_count;
-    s->replicas = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(n_new * s->rf + 1));
+    /* bounded by kc_topic_size_check */
+    s->replicas =
+        kc_arena_alloc(&req->arena, sizeof(int32_t) * ((size_t)n_new * (size_t)s->rf + 1));
     if (in->assignments_count >= 0) {
         if (in->assignments_count != n_new) {
             *msg = "Increasing the number of partitions by N needs N replica assignments";
@@ -153,16 +140,71 @@ static int16_t assign(kc_request *req, cp_slot *s, const kc_create_partitions_to
     }
     /* Kafka starts from the broker of partition 0's first replica */
     int start = 0; /* its index among the sorted live ids */
-    if (t->n_partitions > 0 && t->partitions[0].n_replicas > 0)
-        for (int i = 0; i < mc->n_brokers; i++)
-            start += mc->brokers[i].id < t->partitions[0].replicas[0];
-    int32_t *all = kc_arena_alloc(&req->arena, sizeof(int32_t) * (size_t)(s->count * s->rf + 1));
+    for (int i = 0; i < mc->n_brokers; i++)
+        start += mc->brokers[i].id < first_replica;
+    int32_t *all =
+        kc_arena_alloc(&req->arena, sizeof(int32_t) * ((size_t)s->count * (size_t)s->rf + 1));
     if (kc_assign_live(b, s->count, s->rf, start, all) != 0) {
         *msg = "Not all brokers have rack information for replica rack aware assignment.";
         return KC_ERR_INVALID_REPLICATION_FACTOR;
     }
     memcpy(s->replicas, all + s->old_count * s->rf, sizeof(int32_t) * (size_t)(n_new * s->rf));
     return KC_ERR_NONE;
+}
+
+static void on_read(const kc_zk_result *res, void *arg)
+{
+    cp_slot *s = arg;
+    kc_request *req = s->ctx->req;
+    int32_t n = 0, rf = 0, *old = NULL;
+    char id[23];
+    char *msg = kc_arena_alloc(&req->arena, 160);
+    if (res->rc == ZNONODE) {
+        snprintf(msg, 160, "The topic '%.100s' does not exist.", s->path + strlen(TOPIC_PREFIX));
+        fail(s, KC_ERR_UNKNOWN_TOPIC_OR_PARTITION, msg);
+        return;
+    }
+    if (res->rc != ZOK || !res->data ||
+        kc_znode_topic_parse(res->data, (size_t)res->data_len, &n, &rf, &old, id) || n <= 0 ||
+        rf <= 0) {
+        kc_error("TOPIC", "reading %s failed: %s", s->path,
+                 res->rc != ZOK ? zerror(res->rc) : "not a topic assignment");
+        free(old);
+        fail(s, KC_ERR_UNKNOWN_SERVER_ERROR, "Reading the topic's assignment failed");
+        return;
+    }
+    s->old_count = n;
+    s->rf = rf;
+    int16_t err = KC_ERR_NONE;
+    const char *why = NULL;
+    if (s->count < n) {
+        snprintf(msg, 160,
+                 "Topic currently has %d partitions, which is higher than the requested %d.", n,
+                 s->count);
+        err = KC_ERR_INVALID_PARTITIONS;
+    } else if (s->count == n) {
+        snprintf(msg, 160, "Topic already has %d partitions.", n);
+        err = KC_ERR_INVALID_PARTITIONS;
+    } else if (!(err = kc_topic_size_check(s->count, rf, &why))) {
+        err = assign(req, s, s->in, old[0], &why);
+    }
+    if (err || s->ctx->validate_only) {
+        free(old);
+        if (err)
+            fail(s, err, why ? why : msg); /* why: a static message */
+        else
+            maybe_respond(s->ctx);
+        return;
+    }
+    int32_t *all = realloc(old, sizeof(int32_t) * (size_t)s->count * (size_t)rf);
+    if (!all)
+        kc_fatal("create_partitions: out of memory");
+    memcpy(all + (size_t)n * (size_t)rf, s->replicas,
+           sizeof(int32_t) * (size_t)(s->count - n) * (size_t)rf);
+    char *out = kc_znode_topic_json(s->count, rf, all, id[0] ? id : NULL);
+    free(all);
+    kc_zk_aset(req->broker->zk, s->path, out, (int)strlen(out), res->stat.version, on_written, s);
+    free(out);
 }
 
 void kc_handle_create_partitions(kc_request *req)
@@ -176,6 +218,7 @@ void kc_handle_create_partitions(kc_request *req)
     cp_ctx *ctx = kc_arena_alloc(&req->arena, sizeof(*ctx));
     ctx->req = req;
     ctx->timeout_ms = r.timeout_ms;
+    ctx->validate_only = r.validate_only;
     ctx->pending = 1;
     ctx->resp.results_count = r.topics_count > 0 ? r.topics_count : 0;
     ctx->resp.results = kc_arena_alloc(&req->arena, sizeof(*ctx->resp.results) *
@@ -186,34 +229,20 @@ void kc_handle_create_partitions(kc_request *req)
         kc_create_partitions_topic_result *out = &ctx->resp.results[i];
         out->name = in->name;
         out->error_message = KC_STR_NULL;
-        const kc_mc_topic *t = kc_metadata_cache_topic(&b->metadata, in->name);
-        const char *msg = NULL;
         cp_slot *s = kc_arena_alloc(&req->arena, sizeof(*s));
         s->ctx = ctx;
         s->index = i;
+        s->in = in;
+        s->count = in->count;
         if (!controller) {
             out->error_code = KC_ERR_NOT_CONTROLLER;
-        } else if (!t) {
-            out->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-        } else {
-            s->old_count = t->n_partitions;
-            s->count = in->count;
-            s->rf = t->n_partitions > 0 ? t->partitions[0].n_replicas : 1;
-            if (in->count <= t->n_partitions) {
-                char *m = kc_arena_alloc(&req->arena, 128);
-                snprintf(m, 128, "Topic currently has %d partitions, %d would not be an increase.",
-                         t->n_partitions, in->count);
-                out->error_code = KC_ERR_INVALID_PARTITIONS;
-                msg = m;
-            } else {
-                out->error_code = assign(req, s, in, t, &msg);
-            }
-        }
-        if (msg)
-            out->error_message = kc_str_c(msg);
-        if (out->error_code || r.validate_only)
             continue;
-        snprintf(s->path, sizeof(s->path), "/brokers/topics/%.*s", (int)in->name.len, in->name.p);
+        }
+        if (!kc_topic_name_valid(in->name)) { /* no such znode can exist */
+            out->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            continue;
+        }
+        snprintf(s->path, sizeof(s->path), TOPIC_PREFIX "%.*s", (int)in->name.len, in->name.p);
         ctx->pending++;
         kc_zk_aget(b->zk, s->path, 0, on_read, s);
     }

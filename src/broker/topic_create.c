@@ -42,6 +42,17 @@ int kc_assign_live(kc_broker *b, int32_t n_partitions, int32_t rf, int start_ind
     return rc;
 }
 
+#define ZNODE_MAX_BYTES 0xfffff /* ZooKeeper's default jute.maxbuffer */
+
+int16_t kc_topic_size_check(int64_t n_partitions, int64_t rf, const char **msg)
+{
+    if (n_partitions <= 0 || rf <= 0 || n_partitions * (5 + 2 * rf) <= ZNODE_MAX_BYTES)
+        return KC_ERR_NONE;
+    *msg = "The number of partitions times the replication factor is too large: the assignment "
+           "would not fit in the topic's znode (ZooKeeper's jute.maxbuffer, 1 MiB).";
+    return KC_ERR_INVALID_PARTITIONS;
+}
+
 bool kc_topic_create_in_flight(const kc_broker *b, kc_str name)
 {
     for (const create_op *c = b->creating; c; c = c->next)
@@ -149,6 +160,9 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         }
         *n_partitions = s->n_assignments;
         *rf = s->assignment_sizes[0];
+        int16_t err = kc_topic_size_check(*n_partitions, *rf, msg);
+        if (err)
+            return err;
         for (int32_t i = 0; i < s->n_assignments; i++) {
             bool seen = false;
             for (int32_t j = 0; j < s->n_assignments; j++)
@@ -185,7 +199,7 @@ static int16_t validate(kc_broker *b, const kc_topic_create_spec *s, int32_t *n_
         *msg = "Replication factor is larger than the number of available brokers.";
         return KC_ERR_INVALID_REPLICATION_FACTOR;
     }
-    return KC_ERR_NONE;
+    return kc_topic_size_check(*n_partitions, *rf, msg);
 }
 
 void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_create_cb cb, void *arg)

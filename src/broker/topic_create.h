@@ -41,6 +41,16 @@ typedef struct kc_topic_create_spec {
 void kc_topic_create(kc_broker *b, const kc_topic_create_spec *spec, kc_topic_create_cb cb,
                      void *arg);
 
+/**
+ * The size bound of one topic, checked in 64 bits before anything is allocated: its assignment
+ * znode must fit in ZooKeeper's jute.maxbuffer (1 MiB by default), and needs at least
+ * `"<p>":[`, `]`, `,` per partition and a digit and a comma per replica. Kafka has no count
+ * limit of its own; a count that cannot be written is refused up front instead of failing in
+ * ZooKeeper after the assignment was computed. @return KC_ERR_NONE, or INVALID_PARTITIONS with
+ * @p *msg set to a static message.
+ */
+int16_t kc_topic_size_check(int64_t n_partitions, int64_t rf, const char **msg);
+
 /** True while a creation of @p name is in flight. */
 bool kc_topic_create_in_flight(const kc_broker *b, kc_str name);
 

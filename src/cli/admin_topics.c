@@ -605,7 +605,9 @@ static void describe_one(const kc_admin *a, const topics_opts *o, const char *na
             if (!print_partition(o, a->md, p, min_isr))
                 continue;
             printf("\tTopic: %s\tPartition: %d\tLeader: ", name, (int)p->id);
-            if (p->leader >= 0)
+            /* Kafka's admin client knows a leader only as one of Metadata's brokers: a leader
+             * id that is not among them prints as none, as kafka-topics.sh does */
+            if (p->leader >= 0 && broker_live(a->md, p->leader))
                 printf("%d", (int)p->leader);
             else
                 fputs("none", stdout);

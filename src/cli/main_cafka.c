@@ -3,6 +3,7 @@
  *   cafka dump-log [--print-data-log] FILE...   kafka-dump-log.sh
  *   cafka topics --bootstrap-server H:P ...      kafka-topics.sh (cli/admin_topics.h)
  *   cafka configs --bootstrap-server H:P ...     kafka-configs.sh (cli/admin_configs.h)
+ *   cafka leader-election --bootstrap-server ... kafka-leader-election.sh (cli/admin_election.h)
  * Exit codes: 0 ok, 1 the operation failed (a file could not be dumped, a broker refused),
  * 2 bad usage.
  */
@@ -11,20 +12,25 @@
 #include <string.h>
 
 #include "cli/admin_configs.h"
+#include "cli/admin_election.h"
 #include "cli/admin_topics.h"
 #include "cli/dump_log.h"
 
 static int usage(FILE *out, int rc)
 {
-    fprintf(out, "usage: cafka COMMAND [ARGS]...\n"
-                 "  cafka dump-log [--print-data-log] FILE...\n"
-                 "      print segments (.log), offset indexes (.index) and time indexes\n"
-                 "      (.timeindex) as kafka-dump-log.sh\n"
-                 "  cafka topics --bootstrap-server HOST:PORT (--create|--delete|--list|\n"
-                 "               --describe|--alter) [--topic T] ...   as kafka-topics.sh\n"
-                 "  cafka configs --bootstrap-server HOST:PORT --entity-type topics|brokers\n"
-                 "               [--entity-name N] (--describe|--alter ...)   as kafka-configs.sh\n"
-                 "`cafka COMMAND --help` describes the options of a command.\n");
+    fprintf(out,
+            "usage: cafka COMMAND [ARGS]...\n"
+            "  cafka dump-log [--print-data-log] FILE...\n"
+            "      print segments (.log), offset indexes (.index) and time indexes\n"
+            "      (.timeindex) as kafka-dump-log.sh\n"
+            "  cafka topics --bootstrap-server HOST:PORT (--create|--delete|--list|\n"
+            "               --describe|--alter) [--topic T] ...   as kafka-topics.sh\n"
+            "  cafka configs --bootstrap-server HOST:PORT --entity-type topics|brokers\n"
+            "               [--entity-name N] (--describe|--alter ...)   as kafka-configs.sh\n"
+            "  cafka leader-election --bootstrap-server HOST:PORT --election-type\n"
+            "               preferred|unclean (--all-topic-partitions|--topic T --partition P|\n"
+            "               --path-to-json-file F)   as kafka-leader-election.sh\n"
+            "`cafka COMMAND --help` describes the options of a command.\n");
     return rc;
 }
 
@@ -61,6 +67,8 @@ int main(int argc, char **argv)
         return kc_cli_topics(argc - 2, argv + 2);
     if (strcmp(argv[1], "configs") == 0)
         return kc_cli_configs(argc - 2, argv + 2);
+    if (strcmp(argv[1], "leader-election") == 0)
+        return kc_cli_leader_election(argc - 2, argv + 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0)
         return usage(stdout, 0);

@@ -370,30 +370,42 @@ static bool throttled_ok(const char *v)
     }
 }
 
-/* A Kafka message format / inter-broker version: "0.10.2", "2.8-IV1", "3.0"... */
-static bool version_ok(const char *v)
+/* Every version Kafka's ApiVersion knows (Kafka 3.0: KAFKA_0_8_0 .. KAFKA_3_0_IV1), and their
+ * short versions ("0.10.0", "2.8", "3.0": the last IV of that release). */
+static const char *const api_versions[] = {
+    "0.8.0",      "0.8.1",      "0.8.2",      "0.9.0",   "0.10.0-IV0", "0.10.0-IV1", "0.10.0",
+    "0.10.1-IV0", "0.10.1-IV1", "0.10.1-IV2", "0.10.1",  "0.10.2-IV0", "0.10.2",     "0.11.0-IV0",
+    "0.11.0-IV1", "0.11.0-IV2", "0.11.0",     "1.0-IV0", "1.0",        "1.1-IV0",    "1.1",
+    "2.0-IV0",    "2.0-IV1",    "2.0",        "2.1-IV0", "2.1-IV1",    "2.1-IV2",    "2.1",
+    "2.2-IV0",    "2.2-IV1",    "2.2",        "2.3-IV0", "2.3-IV1",    "2.3",        "2.4-IV0",
+    "2.4-IV1",    "2.4",        "2.5-IV0",    "2.5",     "2.6-IV0",    "2.6",        "2.7-IV0",
+    "2.7-IV1",    "2.7-IV2",    "2.7",        "2.8-IV0", "2.8-IV1",    "2.8",        "3.0-IV0",
+    "3.0-IV1",    "3.0",        NULL,
+};
+
+/* A Kafka message format / inter-broker version as ApiVersion.apply parses it: split at '.',
+ * keep the first three segments when it starts with "0." and two otherwise, and look that key
+ * up; the rest is ignored. So "0.10.0.0", "0.10.0.1", "2.8.0", "2.8-IV1" and "3.0-IV1" are
+ * versions, "2.8.1" is "2.8", and "2", "0.10", "banana" or "2.9" are not. */
+bool kc_cfg_version_valid(const char *v)
 {
+    int keep = strncmp(v, "0.", 2) == 0 ? 3 : 2;
+    size_t len = strlen(v);
     const char *p = v;
-    int parts = 0;
-    for (;;) {
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        parts++;
-        if (*p != '.')
+    for (int seg = 1; seg <= keep; seg++) {
+        const char *dot = strchr(p, '.');
+        if (!dot)
+            break; /* fewer segments: the whole string is the key */
+        if (seg == keep) {
+            len = (size_t)(dot - v);
             break;
-        p++;
+        }
+        p = dot + 1;
     }
-    if (parts < 2 || parts > 3)
-        return false;
-    if (*p == '-') {
-        if (strncmp(p, "-IV", 3) != 0 || !isdigit((unsigned char)p[3]))
-            return false;
-        for (p += 3; isdigit((unsigned char)*p); p++)
-            ;
-    }
-    return *p == '\0';
+    for (const char *const *k = api_versions; *k; k++)
+        if (strlen(*k) == len && strncmp(*k, v, len) == 0)
+            return true;
+    return false;
 }
 
 /* Kafka's ConfigDef parse + validator for one topic config; @p why gets ConfigException's
@@ -456,7 +468,7 @@ static int topic_value_check(const topic_key *k, const char *raw, char *why, siz
             snprintf(why, whylen, "String must be one of: %s", choices);
             return -1;
         }
-        if (k->check == C_VERSION && !version_ok(v)) {
+        if (k->check == C_VERSION && !kc_cfg_version_valid(v)) {
             snprintf(why, whylen, "Version `%.64s` is not a valid version", v);
             return -1;
         }

@@ -128,6 +128,13 @@ const char *kc_cfg_resource_str(int8_t type, kc_str name, char *buf, size_t len)
 const char *kc_cfg_resource_type_name(int8_t type);
 
 /**
+ * A version string Kafka's ApiVersion.apply accepts (message.format.version,
+ * log.message.format.version, inter.broker.protocol.version): "0.10.0", "0.10.0.0", "0.10.0-IV1",
+ * "2.8", "2.8.0", "2.8-IV1", "3.0-IV1"... Only the first three ("0.x") or two segments count.
+ */
+bool kc_cfg_version_valid(const char *v);
+
+/**
  * Validate the complete override set of topic @p topic as AlterConfigs does (LogConfig.validate:
  * every name first, then every value with Kafka's type and validator, then cafka's own parser
  * on a probe so that whatever is accepted can be applied).

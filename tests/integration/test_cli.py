@@ -165,6 +165,55 @@ def test_connection_refused_fails_fast_with_one_line(cmd):
     assert f"127.0.0.1:{port}" in line and "refused" in line, line
 
 
+LE = ("leader-election", "--bootstrap-server", "127.0.0.1:1")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("leader-election",),
+        ("leader-election", "--election-type", "preferred", "--all-topic-partitions"),  # no bootstrap
+        (*LE, "--all-topic-partitions"),  # no --election-type
+        (*LE, "--election-type", "random", "--all-topic-partitions"),
+        (*LE, "--election-type", "preferred"),  # nothing to elect
+        (*LE, "--election-type", "preferred", "--all-topic-partitions", "--topic", "t", "--partition", "0"),
+        (*LE, "--election-type", "preferred", "--topic", "t"),  # no --partition
+        (*LE, "--election-type", "preferred", "--partition", "0", "--all-topic-partitions"),
+        (*LE, "--election-type", "preferred", "--topic", "t", "--partition", "x"),
+        (*LE, "--election-type", "preferred", "--all-topic-partitions", "--bogus"),
+        (*LE, "--election-type"),  # missing value
+    ],
+)
+def test_leader_election_bad_usage_exits_2(args):
+    fails(*args, rc=2)
+
+
+def test_leader_election_help_and_errors(tmp_path):
+    out = ok("leader-election", "--help")
+    assert out.startswith("usage: cafka leader-election ")
+    for flag in ("--election-type", "--all-topic-partitions", "--path-to-json-file", "--partition"):
+        assert flag in out
+    assert "leader-election" in ok("--help")
+
+    port = closed_port()
+    t0 = time.monotonic()
+    line = fails("leader-election", "--bootstrap-server", f"127.0.0.1:{port}", "--election-type", "PREFERRED",
+                 "--topic", "t", "--partition", "0")
+    assert time.monotonic() - t0 < scaled(15)
+    assert f"127.0.0.1:{port}" in line and "refused" in line, line
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"partitions": [{"topic": "t"}]}')
+    line = fails("leader-election", "--bootstrap-server", f"127.0.0.1:{port}", "--election-type", "unclean",
+                 "--path-to-json-file", str(bad))
+    assert "partitions" in line, line
+    dup = tmp_path / "dup.json"
+    dup.write_text('{"partitions": [{"topic": "t", "partition": 0}, {"topic": "t", "partition": 0}]}')
+    line = fails("leader-election", "--bootstrap-server", f"127.0.0.1:{port}", "--election-type", "unclean",
+                 "--path-to-json-file", str(dup))
+    assert "duplicate partitions: t-0" in line, line
+
+
 def test_command_config_ssl_and_bad_property(broker, certs, tmp_path):
     ok(*topics(broker, "--create", "--topic", "over-ssl", "--partitions", "1"))
     props = tmp_path / "client-ssl.properties"
@@ -339,6 +388,48 @@ def test_three_brokers_describe_replicas(broker_factory):
     assert describe_lines(b, "--topic", "cli-rf3", "--under-replicated-partitions") == []
 
 
+def describe_partition_line(topic, p):
+    """kafka-topics.sh's partition line for a confluent-kafka PartitionMetadata."""
+    leader = str(p.leader) if p.leader >= 0 else "none"
+    return (
+        f"\tTopic: {topic}\tPartition: {p.id}\tLeader: {leader}"
+        f"\tReplicas: {','.join(map(str, p.replicas))}\tIsr: {','.join(map(str, p.isrs))}"
+    )
+
+
+def test_describe_unavailable_and_under_replicated_partitions(broker_factory):
+    """Leader, Replicas and Isr as Metadata reports them; --unavailable-partitions lists the
+    partition whose only replica was SIGKILLed (no leader), --under-replicated-partitions the
+    ones whose ISR is smaller than the replica set."""
+    b1, b2 = broker_factory(broker_id=1), broker_factory(broker_id=2)
+    wait_for(lambda: len(admin_client(b1).list_topics(timeout=5).brokers) == 2, scaled(20), "2 brokers in metadata")
+    ok(*topics(b1, "--create", "--topic", "cli-unavail", "--replica-assignment", "1,2"))
+    ok(*topics(b1, "--create", "--topic", "cli-urp", "--replica-assignment", "1:2"))
+    wait_partitions(b1, "cli-unavail", 2)
+    wait_partitions(b1, "cli-urp", 1)
+    assert describe_lines(b1, "--topic", "cli-unavail", "--unavailable-partitions") == []
+    b2.kill()
+
+    def lost():
+        parts = metadata_partitions(b1, "cli-unavail")
+        alone = len(admin_client(b1).list_topics(timeout=5).brokers) == 1
+        return parts if parts and parts[1].leader < 0 and alone else None
+
+    parts = wait_for(lost, scaled(30), "partition 1 to lose its leader")
+    assert parts[0].replicas == [1] and parts[1].replicas == [2]
+    expect = [describe_partition_line("cli-unavail", parts[p]) for p in (0, 1)]
+    assert "Leader: none" in expect[1]
+    assert describe_lines(b1, "--topic", "cli-unavail", "--unavailable-partitions") == [expect[1]]
+    assert describe_lines(b1, "--topic", "cli-unavail")[1:] == expect
+    assert describe_lines(b1, "--topic", "cli-unavail", "--under-replicated-partitions") == []
+
+    urp = metadata_partitions(b1, "cli-urp")[0]
+    assert urp.replicas == [1, 2] and urp.leader == 1
+    want = [describe_partition_line("cli-urp", urp)] if len(urp.isrs) < 2 else []
+    assert describe_lines(b1, "--topic", "cli-urp", "--under-replicated-partitions") == want
+    assert describe_lines(b1, "--topic", "cli-urp", "--unavailable-partitions") == []
+
+
 # ---------------------------------------------------------------------------------------------
 # kafka-configs.sh
 
@@ -416,6 +507,22 @@ def test_configs_describe_all_topics(broker):
     assert heads == sorted(heads)
 
 
+def describe_until(broker, entity, shown, what, timeout=15):
+    """`cafka configs --describe` of @entity, run again until shown(output) holds (or fails the
+    test after the deadline); returns that output."""
+    seen = {}
+
+    def check():
+        seen["out"] = ok(*configs(broker, *entity, "--describe"))
+        return shown(seen["out"])
+
+    try:
+        wait_for(check, scaled(timeout), what, interval=0.2)
+    except TimeoutError as e:
+        raise AssertionError(f"{e}; last output:\n{seen.get('out')}") from None
+    return seen["out"]
+
+
 def test_configs_broker(broker, zk):
     entity = ("--entity-type", "brokers", "--entity-name", "1")
     assert ok(*configs(broker, *entity, "--describe")) == "Dynamic configs for broker 1 are:\n"
@@ -424,10 +531,84 @@ def test_configs_broker(broker, zk):
 
     out = ok(*configs(broker, *entity, "--alter", "--add-config", "log.retention.ms=3600000"))
     assert out == "Completed updating config for broker 1.\n"
-    got = dynamic_config_lines(ok(*configs(broker, *entity, "--describe")), "broker 1")
+    # the broker applies a change when its listener sees the notification: like a user, describe
+    # again until it shows, within a deadline
+    out = describe_until(
+        broker, entity, lambda o: "log.retention.ms=3600000" in o, "describe to show the added config"
+    )
+    got = dynamic_config_lines(out, "broker 1")
     assert got["log.retention.ms"][0] == "3600000"
     assert got["log.retention.ms"][2].split(", ")[0] == "DYNAMIC_BROKER_CONFIG:log.retention.ms=3600000"
     assert json.loads(zk.get(f"{broker.chroot}/config/brokers/1")[0])["config"] == {"log.retention.ms": "3600000"}
 
     ok(*configs(broker, *entity, "--alter", "--delete-config", "log.retention.ms"))
-    assert ok(*configs(broker, *entity, "--describe")) == "Dynamic configs for broker 1 are:\n"
+    out = describe_until(broker, entity, lambda o: "log.retention.ms" not in o, "describe to drop the deleted config")
+    assert out == "Dynamic configs for broker 1 are:\n"
+
+
+def test_leader_election_request_and_output_against_a_fake_controller():
+    """Until the broker answers ElectLeaders: a one-connection-at-a-time fake broker that answers
+    Metadata v1 (itself as the controller) and checks the ElectLeaders v1 request cafka sends."""
+    import struct
+    import threading
+
+    import kafka_wire as kw
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    seen = {}
+
+    def recv_request(conn):
+        (size,) = struct.unpack(">i", conn.recv(4, socket.MSG_WAITALL))
+        r = kw.Reader(conn.recv(size, socket.MSG_WAITALL))
+        api, version, corr, _client = r.i16(), r.i16(), r.i32(), r.string()
+        return api, version, corr, r
+
+    def reply(conn, corr, body):
+        conn.sendall(struct.pack(">ii", len(body) + 4, corr) + body)
+
+    def serve():
+        for _ in range(2):
+            conn, _ = srv.accept()
+            with conn:
+                api, version, corr, r = recv_request(conn)
+                if api == 3:
+                    seen["metadata"] = (version, r.i32())
+                    body = struct.pack(">i", 1) + struct.pack(">i", 7) + kw.string("127.0.0.1")
+                    body += struct.pack(">i", port) + kw.string(None) + struct.pack(">ii", 7, 0)
+                    reply(conn, corr, body)
+                    continue
+                seen["elect"] = (api, version)
+                etype = r.i8()
+                parts = {}
+                for _ in range(r.i32()):
+                    topic = r.string()
+                    parts[topic] = [r.i32() for _ in range(r.i32())]
+                seen["request"] = (etype, parts, r.i32())
+                results = [("t", [(0, 0, None), (1, 84, None), (2, 15, "no live replica")])]
+                body = struct.pack(">ihi", 0, 0, len(results))
+                for topic, prs in results:
+                    body += kw.string(topic) + struct.pack(">i", len(prs))
+                    for p, err, msg in prs:
+                        body += struct.pack(">ih", p, err) + kw.string(msg)
+                reply(conn, corr, body)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    cp = cafka("leader-election", "--bootstrap-server", f"127.0.0.1:{port}", "--election-type", "unclean",
+               "--topic", "t", "--partition", "1")
+    th.join(timeout=10)
+    srv.close()
+    assert seen["metadata"] == (1, 0)  # Metadata v1, no topics
+    assert seen["elect"] == (43, 1)
+    assert seen["request"][:2] == (1, {"t": [1]})
+    assert cp.returncode == 1, cp
+    assert cp.stdout.splitlines() == [
+        "Successfully completed leader election (UNCLEAN) for partitions t-0",
+        "Valid replica already elected for partitions t-1",
+        "Error completing leader election (UNCLEAN) for partition: t-2: "
+        "COORDINATOR_NOT_AVAILABLE: no live replica",
+    ]
+    assert cp.stderr == "Error: 1 replica(s) could not be elected\n"

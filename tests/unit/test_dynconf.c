@@ -185,6 +185,32 @@ Test(dynconf, topic_validation_follows_kafka)
     kc_config_free(&c);
 }
 
+/* ApiVersion.apply: "0." versions keep three segments, the others two; the rest is ignored */
+Test(dynconf, versions_as_kafka_parses_them)
+{
+    const char *ok[] = {"0.8.0",   "0.9.0.1", "0.10.0",     "0.10.0.0", "0.10.0.1", "0.10.0-IV1",
+                        "0.10.2",  "0.11.0",  "0.11.0-IV2", "1.0",      "1.0.2",    "1.1-IV0",
+                        "2.0.0",   "2.4.1",   "2.8",        "2.8.0",    "2.8.1",    "2.8-IV0",
+                        "2.8-IV1", "3.0",     "3.0-IV0",    "3.0-IV1",  "2.8.x"};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        cr_assert(kc_cfg_version_valid(ok[i]), "%s", ok[i]);
+    const char *bad[] = {"",       "2",     "0.10",    "0.10.3", "2.9",  "2.8-IV2", "3.1",
+                         "banana", "0.7.0", "1.0-IV1", "2..8",   ".2.8", "2.8-iv1", "3.0-IV2"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert(!kc_cfg_version_valid(bad[i]), "%s", bad[i]);
+
+    kc_config c;
+    load(&c, NULL, NULL);
+    char msg[600];
+    cr_assert_eq(validate_topic(&c, "message.format.version", "0.10.0.0", msg), KC_ERR_NONE, "%s",
+                 msg);
+    cr_assert_eq(validate_topic(&c, "message.format.version", " 2.8.0 ", msg), KC_ERR_NONE, "%s",
+                 msg);
+    cr_assert_eq(validate_topic(&c, "message.format.version", "2.9", msg), KC_ERR_INVALID_REQUEST);
+    cr_assert(strstr(msg, "Version `2.9` is not a valid version"), "%s", msg);
+    kc_config_free(&c);
+}
+
 Test(dynconf, broker_validation)
 {
     kc_config c;

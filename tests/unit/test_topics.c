@@ -1,6 +1,7 @@
 /*
  * Topic names, the topic registry (src/broker/topics.h) and Kafka's rack-unaware replica
- * placement (kc_assign_replicas_rack_unaware in src/broker/replica_assign.h).
+ * placement (kc_assign_replicas_rack_unaware in src/broker/replica_assign.h), the size bound of
+ * one topic (kc_topic_size_check in src/broker/topic_create.h).
  */
 #include <criterion/criterion.h>
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "broker/replica_assign.h"
+#include "broker/topic_create.h"
 #include "broker/topics.h"
 
 TestSuite(topics, .timeout = 10);
@@ -231,4 +233,20 @@ Test(topics, assign_properties)
             }
         }
     }
+}
+
+/* ---- size bound: 64-bit arithmetic, no overflow at the int32/int16 extremes ---- */
+
+Test(topics, size_check_refuses_counts_that_cannot_be_written)
+{
+    const char *msg = NULL;
+    cr_assert_eq(kc_topic_size_check(1, 1, &msg), 0);
+    cr_assert_eq(kc_topic_size_check(10000, 3, &msg), 0);
+    cr_assert_eq(kc_topic_size_check(100000, 3, &msg), 0x25 /* INVALID_PARTITIONS */);
+    cr_assert(msg && strstr(msg, "jute.maxbuffer"));
+    cr_assert_eq(kc_topic_size_check(INT32_MAX, 1, &msg), 0x25);
+    cr_assert_eq(kc_topic_size_check(INT32_MAX, INT16_MAX, &msg), 0x25);
+    /* 65536 x 32768 is 2^31: the int32 product would wrap to a negative size */
+    cr_assert_eq(kc_topic_size_check(65536, 32768, &msg), 0x25);
+    cr_assert_eq(kc_topic_size_check(2, 32767, &msg), 0);
 }
