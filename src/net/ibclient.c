@@ -10,6 +10,8 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +209,10 @@ static int do_connect(kc_ibclient *c)
         c->bev = NULL;
         return -1;
     }
+    /* requests are small and latency-bound (a follower's fetch moves the high watermark that
+     * acks=all waits for): Nagle's delay on top of a delayed ACK would add tens of ms each */
+    int one = 1;
+    setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     return 0;
 }
 

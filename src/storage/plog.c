@@ -954,7 +954,7 @@ int kc_plog_truncate_to(kc_plog *l, int64_t offset)
     segment *s = l->segs[i];
     uint64_t pos = 0;
     uint32_t size = 0;
-    kc_batch_header h;
+    kc_batch_header h = {0}; /* gcc -O2 cannot see that rc == 1 sets it */
     int rc = seg_translate(s, offset, &pos, &size, &h);
     if (rc < 0)
         return rc;
