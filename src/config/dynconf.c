@@ -550,121 +550,11 @@ int16_t kc_cfg_topic_validate(const kc_cfg_kvs *kvs, const kc_config *cfg, kc_st
 
 /* ================================================================== broker configs */
 
-enum btype { B_I32, B_I64, B_BOOL, B_STR, B_AUTH, B_FIXED };
-
-typedef struct broker_key {
-    const char *name;
-    enum btype type;
-    size_t off;       /* field of kc_config; unused for B_FIXED */
-    const char *dflt; /* Kafka's default as DescribeConfigs prints it; NULL = none */
-    int64_t unset;    /* numeric value meaning "not set" (null); NO_SENTINEL = none */
-    bool dynamic;     /* cafka applies it at run time from /config/brokers */
-    bool sensitive;   /* PASSWORD type: value never shown */
-} broker_key;
-
-#define F(f) offsetof(kc_config, f)
-
-/* The keys of src/config/config.c's table (defaults copied from there, which are Kafka's), plus
- * Kafka keys cafka has no field for but whose defaults the topic configs describe (B_FIXED). */
-static const broker_key broker_keys[] = {
-    {"broker.id", B_I32, F(broker_id), "-1", NO_SENTINEL, false, false},
-    {"listeners", B_STR, F(listeners_raw), "PLAINTEXT://:9092", NO_SENTINEL, false, false},
-    {"advertised.listeners", B_STR, F(advertised_listeners_raw), NULL, NO_SENTINEL, false, false},
-    {"listener.security.protocol.map", B_STR, F(listener_security_protocol_map),
-     "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", NO_SENTINEL,
-     false, false},
-    {"inter.broker.listener.name", B_STR, F(inter_broker_listener_name), NULL, NO_SENTINEL, false,
-     false},
-    {"security.inter.broker.protocol", B_STR, F(security_inter_broker_protocol), "PLAINTEXT",
-     NO_SENTINEL, false, false},
-    {"log.dirs", B_STR, F(log_dirs_raw), NULL, NO_SENTINEL, false, false},
-    {"log.dir", B_STR, F(log_dir), "/tmp/kafka-logs", NO_SENTINEL, false, false},
-    {"zookeeper.connect", B_STR, F(zookeeper_connect), NULL, NO_SENTINEL, false, false},
-    {"zookeeper.session.timeout.ms", B_I32, F(zookeeper_session_timeout_ms), "18000", NO_SENTINEL,
-     false, false},
-    {"zookeeper.connection.timeout.ms", B_I32, F(zookeeper_connection_timeout_ms), NULL, -1, false,
-     false},
-    {"num.partitions", B_I32, F(num_partitions), "1", NO_SENTINEL, false, false},
-    {"default.replication.factor", B_I32, F(default_replication_factor), "1", NO_SENTINEL, false,
-     false},
-    {"min.insync.replicas", B_I32, F(min_insync_replicas), "1", NO_SENTINEL, true, false},
-    {"auto.create.topics.enable", B_BOOL, F(auto_create_topics_enable), "true", NO_SENTINEL, false,
-     false},
-    {"delete.topic.enable", B_BOOL, F(delete_topic_enable), "true", NO_SENTINEL, false, false},
-    {"unclean.leader.election.enable", B_BOOL, F(unclean_leader_election_enable), "false",
-     NO_SENTINEL, true, false},
-    {"socket.request.max.bytes", B_I32, F(socket_request_max_bytes), "104857600", NO_SENTINEL,
-     false, false},
-    {"message.max.bytes", B_I32, F(message_max_bytes), "1048588", NO_SENTINEL, true, false},
-    {"log.segment.bytes", B_I32, F(log_segment_bytes), "1073741824", NO_SENTINEL, true, false},
-    {"log.retention.ms", B_I64, F(log_retention_ms), NULL, -2, true, false},
-    {"log.retention.minutes", B_I32, F(log_retention_minutes), NULL, -2, true, false},
-    {"log.retention.hours", B_I32, F(log_retention_hours), "168", NO_SENTINEL, true, false},
-    {"log.retention.bytes", B_I64, F(log_retention_bytes), "-1", NO_SENTINEL, true, false},
-    {"log.retention.check.interval.ms", B_I64, F(log_retention_check_interval_ms), "300000",
-     NO_SENTINEL, false, false},
-    {"log.roll.ms", B_I64, F(log_roll_ms), NULL, -1, true, false},
-    {"log.roll.hours", B_I32, F(log_roll_hours), "168", NO_SENTINEL, true, false},
-    {"log.flush.interval.messages", B_I64, F(log_flush_interval_messages), "9223372036854775807",
-     NO_SENTINEL, true, false},
-    {"log.flush.interval.ms", B_I64, F(log_flush_interval_ms), NULL, -1, true, false},
-    {"log.index.interval.bytes", B_I32, F(log_index_interval_bytes), "4096", NO_SENTINEL, true,
-     false},
-    {"log.index.size.max.bytes", B_I32, F(log_index_size_max_bytes), "10485760", NO_SENTINEL, true,
-     false},
-    {"log.segment.delete.delay.ms", B_I64, F(log_segment_delete_delay_ms), "60000", NO_SENTINEL,
-     true, false},
-    {"log.cleaner.delete.retention.ms", B_I64, F(log_cleaner_delete_retention_ms), "86400000",
-     NO_SENTINEL, true, false},
-    {"log.flush.offset.checkpoint.interval.ms", B_I64, F(log_flush_offset_checkpoint_interval_ms),
-     "60000", NO_SENTINEL, false, false},
-    {"log.flush.scheduler.interval.ms", B_I64, F(log_flush_scheduler_interval_ms),
-     "9223372036854775807", NO_SENTINEL, false, false},
-    {"log.cleaner.backoff.ms", B_I64, F(log_cleaner_backoff_ms), "15000", NO_SENTINEL, false,
-     false},
-    {"offsets.topic.num.partitions", B_I32, F(offsets_topic_num_partitions), "50", NO_SENTINEL,
-     false, false},
-    {"offsets.topic.replication.factor", B_I32, F(offsets_topic_replication_factor), "3",
-     NO_SENTINEL, false, false},
-    {"replica.lag.time.max.ms", B_I64, F(replica_lag_time_max_ms), "30000", NO_SENTINEL, false,
-     false},
-    {"group.initial.rebalance.delay.ms", B_I32, F(group_initial_rebalance_delay_ms), "3000",
-     NO_SENTINEL, false, false},
-    {"broker.rack", B_STR, F(broker_rack), NULL, NO_SENTINEL, false, false},
-    {"ssl.keystore.type", B_STR, F(ssl_keystore_type), "JKS", NO_SENTINEL, false, false},
-    {"ssl.keystore.location", B_STR, F(ssl_keystore_location), NULL, NO_SENTINEL, false, false},
-    {"ssl.key.password", B_STR, F(ssl_key_password), NULL, NO_SENTINEL, false, true},
-    {"ssl.keystore.password", B_FIXED, 0, NULL, NO_SENTINEL, false, true},
-    {"ssl.truststore.type", B_STR, F(ssl_truststore_type), "JKS", NO_SENTINEL, false, false},
-    {"ssl.truststore.location", B_STR, F(ssl_truststore_location), NULL, NO_SENTINEL, false, false},
-    {"ssl.truststore.password", B_FIXED, 0, NULL, NO_SENTINEL, false, true},
-    {"ssl.client.auth", B_AUTH, F(ssl_client_auth), "none", NO_SENTINEL, false, false},
-    {"ssl.enabled.protocols", B_STR, F(ssl_enabled_protocols), "TLSv1.2,TLSv1.3", NO_SENTINEL,
-     false, false},
-    /* Kafka broker defaults of topic configs cafka has no broker key for */
-    {"log.cleanup.policy", B_FIXED, 0, "delete", NO_SENTINEL, false, false},
-    {"compression.type", B_FIXED, 0, "producer", NO_SENTINEL, false, false},
-    {"log.cleaner.max.compaction.lag.ms", B_FIXED, 0, "9223372036854775807", NO_SENTINEL, false,
-     false},
-    {"log.cleaner.min.compaction.lag.ms", B_FIXED, 0, "0", NO_SENTINEL, false, false},
-    {"log.cleaner.min.cleanable.ratio", B_FIXED, 0, "0.5", NO_SENTINEL, false, false},
-    {"log.message.downconversion.enable", B_FIXED, 0, "true", NO_SENTINEL, false, false},
-    {"log.message.format.version", B_FIXED, 0, "3.0-IV1", NO_SENTINEL, false, false},
-    {"log.message.timestamp.difference.max.ms", B_FIXED, 0, "9223372036854775807", NO_SENTINEL,
-     false, false},
-    {"log.message.timestamp.type", B_FIXED, 0, "CreateTime", NO_SENTINEL, false, false},
-    {"log.preallocate", B_FIXED, 0, "false", NO_SENTINEL, false, false},
-    {"log.roll.jitter.ms", B_FIXED, 0, NULL, NO_SENTINEL, false, false},
-    {"log.roll.jitter.hours", B_FIXED, 0, "0", NO_SENTINEL, false, false},
-};
-#define N_BROKER_KEYS (sizeof(broker_keys) / sizeof(broker_keys[0]))
+typedef kc_config_key broker_key;
 
 static const broker_key *find_broker_key(const char *name)
 {
-    for (size_t i = 0; i < N_BROKER_KEYS; i++)
-        if (strcmp(broker_keys[i].name, name) == 0)
-            return &broker_keys[i];
-    return NULL;
+    return kc_config_key_find(name);
 }
 
 int kc_cfg_broker_id_parse(kc_str name, int32_t *id)
@@ -691,7 +581,7 @@ int kc_cfg_broker_id_parse(kc_str name, int32_t *id)
 bool kc_cfg_broker_dynamic(const char *name)
 {
     const broker_key *k = find_broker_key(name);
-    return k && k->dynamic;
+    return k && k->update != KC_CU_READ_ONLY;
 }
 
 /* The value of @p k in @p c as Kafka prints it, or NULL when unset. */
@@ -699,53 +589,60 @@ static const char *broker_value(const broker_key *k, const kc_config *c, char *b
 {
     const char *base = (const char *)c;
     switch (k->type) {
-    case B_I32: {
+    case KC_CK_INT: {
         int32_t v;
         memcpy(&v, base + k->off, sizeof(v));
-        if (v == k->unset)
+        if (!k->dflt && v == k->unset)
             return NULL;
         snprintf(buf, n, "%d", v);
         return buf;
     }
-    case B_I64: {
+    case KC_CK_LONG: {
         int64_t v;
         memcpy(&v, base + k->off, sizeof(v));
-        if (v == k->unset)
+        if (!k->dflt && v == k->unset)
             return NULL;
         snprintf(buf, n, "%lld", (long long)v);
         return buf;
     }
-    case B_BOOL: {
+    case KC_CK_BOOL: {
         bool v;
         memcpy(&v, base + k->off, sizeof(v));
         return v ? "true" : "false";
     }
-    case B_STR: {
+    case KC_CK_STRING: {
         const char *s;
         memcpy(&s, base + k->off, sizeof(s));
         return s;
     }
-    case B_AUTH: {
+    case KC_CK_CLIENT_AUTH: {
         int v;
         memcpy(&v, base + k->off, sizeof(v));
         return v == KC_SSL_AUTH_REQUIRED    ? "required"
                : v == KC_SSL_AUTH_REQUESTED ? "requested"
                                             : "none";
     }
-    case B_FIXED:
+    case KC_CK_IGNORED:
+    case KC_CK_DESCRIBED:
         return k->dflt;
     }
     return NULL;
 }
 
+/* Does cafka keep @p k in a kc_config field? */
+static bool has_field(const broker_key *k)
+{
+    return k->type != KC_CK_IGNORED && k->type != KC_CK_DESCRIBED;
+}
+
 static size_t field_width(const broker_key *k)
 {
     switch (k->type) {
-    case B_I32:
+    case KC_CK_INT:
         return sizeof(int32_t);
-    case B_I64:
+    case KC_CK_LONG:
         return sizeof(int64_t);
-    case B_BOOL:
+    case KC_CK_BOOL:
         return sizeof(bool);
     default:
         return 0;
@@ -770,6 +667,19 @@ int16_t kc_cfg_broker_validate(const kc_cfg_kvs *kvs, const kc_config *current,
                  res, names);
         return KC_ERR_INVALID_REQUEST;
     }
+    at = 0;
+    for (int i = 0; kvs && i < kvs->n && resource_name.len <= 0; i++) {
+        const broker_key *k = find_broker_key(kvs->items[i].name);
+        if (k->update == KC_CU_PER_BROKER && at < sizeof(names))
+            at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", at ? ", " : "", k->name);
+    }
+    if (at) {
+        snprintf(msg, msglen,
+                 "Invalid config value for resource %s: Cannot update these configs at default "
+                 "cluster level, broker id must be specified: Set(%s)",
+                 res, names);
+        return KC_ERR_INVALID_REQUEST;
+    }
     kc_config scratch = *current; /* only numeric/boolean fields are written (file comment) */
     for (int i = 0; kvs && i < kvs->n; i++) {
         char why[400];
@@ -790,7 +700,9 @@ void kc_cfg_broker_filter(kc_cfg_kvs *kvs, const kc_config *current, char *dropp
     for (int i = 0; i < kvs->n; i++) {
         kc_cfg_kvs one = {&kvs->items[i], 1};
         char msg[8];
-        if (kc_cfg_broker_validate(&one, current, (kc_str){"", 0}, msg, sizeof(msg)) ==
+        /* any broker id: whether a per-broker key may sit in the layer it came from was
+         * checked when it was written */
+        if (kc_cfg_broker_validate(&one, current, (kc_str){"*", 1}, msg, sizeof(msg)) ==
             KC_ERR_NONE) {
             kvs->items[w++] = kvs->items[i];
             continue;
@@ -816,10 +728,12 @@ static void apply_layer(kc_config *live, const kc_cfg_kvs *kvs)
 void kc_cfg_broker_rederive(kc_config *live, const kc_config *static_cfg,
                             const kc_cfg_kvs *dyn_default, const kc_cfg_kvs *dyn_broker)
 {
-    for (size_t i = 0; i < N_BROKER_KEYS; i++) {
-        const broker_key *k = &broker_keys[i];
+    size_t nk;
+    const broker_key *keys = kc_config_keys(&nk);
+    for (size_t i = 0; i < nk; i++) {
+        const broker_key *k = &keys[i];
         size_t w = field_width(k);
-        if (k->dynamic && w)
+        if (k->update != KC_CU_READ_ONLY && w)
             memcpy((char *)live + k->off, (const char *)static_cfg + k->off, w);
     }
     apply_layer(live, dyn_default);
@@ -877,7 +791,7 @@ static bool layer_has(const kc_cfg_layers *L, int source, const char *name, cons
         /* set in server.properties / --override: cafka keeps no record of which keys the file
          * named, so a value that differs from Kafka's default counts as set there */
         k = find_broker_key(name);
-        if (!k || k->type == B_FIXED)
+        if (!k || !has_field(k))
             return false;
         *value = broker_value(k, L->static_cfg, buf, n);
         return *value && (!k->dflt || strcmp(*value, k->dflt) != 0);
@@ -998,7 +912,9 @@ int kc_cfg_describe_topic(const kc_cfg_layers *L, const kc_cfg_kvs *overrides, c
 int kc_cfg_describe_broker(const kc_cfg_layers *L, bool per_broker, const kc_str *keys,
                            int32_t n_keys, kc_arena *a, kc_cfg_entry **out)
 {
-    int cap = per_broker ? (int)N_BROKER_KEYS : (L->dyn_default ? L->dyn_default->n : 0);
+    size_t nk;
+    const broker_key *all = kc_config_keys(&nk);
+    int cap = per_broker ? (int)nk : (L->dyn_default ? L->dyn_default->n : 0);
     kc_cfg_entry *e = kc_arena_alloc(a, sizeof(*e) * (size_t)(cap ? cap : 1));
     int n = 0;
     for (int i = 0; i < cap; i++) {
@@ -1006,7 +922,9 @@ int kc_cfg_describe_broker(const kc_cfg_layers *L, bool per_broker, const kc_str
         const char *name, *value;
         char buf[64];
         if (per_broker) {
-            k = &broker_keys[i];
+            k = &all[i];
+            if (k->hidden)
+                continue;
             name = k->name;
             value = broker_value(k, L->current, buf, sizeof(buf));
         } else {
@@ -1022,7 +940,7 @@ int kc_cfg_describe_broker(const kc_cfg_layers *L, bool per_broker, const kc_str
         e[n] = (kc_cfg_entry){.name = adup(a, name)};
         e[n].value = sensitive ? NULL : adup(a, value);
         e[n].sensitive = sensitive;
-        e[n].read_only = !(k && k->dynamic);
+        e[n].read_only = !(k && k->update != KC_CU_READ_ONLY);
         finish_entry(&e[n], syn, ns, a);
         n++;
     }
