@@ -1,7 +1,8 @@
 /*
- * The catalogues of topic-level and broker configs, entity/notification payloads, AlterConfigs
- * validation, the dynamic broker layer and DescribeConfigs entries. Pure: every input is an
- * argument; nothing here talks to ZooKeeper or reads broker state.
+ * Readers of the broker catalogue (config.c) and of the topic catalogue (storage/log_config.c),
+ * entity/notification payloads, AlterConfigs validation, the dynamic broker layer and
+ * DescribeConfigs entries. Pure: every input is an argument; nothing here talks to ZooKeeper or
+ * reads broker state.
  *
  * Invariant: a broker key marked dynamic is an int, long or boolean field of kc_config (checked
  * by a unit test), so kc_cfg_broker_rederive() and validation on a shallow copy never touch a
@@ -12,7 +13,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,6 @@
 #include "common/log.h"
 #include "proto/errors.h"
 
-#define NO_SENTINEL  INT64_MIN
 #define MAX_SYNONYMS 16
 
 /* ================================================================== key lists */
@@ -227,269 +226,6 @@ char *kc_cfg_change_json(const char *entity_type, const char *entity_name)
 
 /* ================================================================== topic configs */
 
-enum vtype { T_LONG, T_INT, T_BOOL, T_STRING, T_LIST, T_DOUBLE };
-enum vcheck { C_NONE, C_RANGE, C_CHOICE, C_LIST_CHOICE, C_THROTTLED, C_VERSION };
-/* where the effective value comes from when the topic has no override */
-enum vsrc { V_DEFAULT, V_LC64, V_LC32, V_CLEANUP, V_MIN_ISR, V_UNCLEAN };
-
-typedef struct topic_key {
-    const char *name;
-    enum vtype type;
-    enum vcheck check;
-    int64_t min, max;           /* C_RANGE; NO_SENTINEL / INT64_MAX = open */
-    const char *const *choices; /* C_CHOICE, C_LIST_CHOICE */
-    const char *synonym;        /* LogConfig.TopicConfigSynonyms, NULL = none */
-    const char *dflt;           /* V_DEFAULT: Kafka's default */
-    enum vsrc src;
-    size_t off; /* V_LC64 / V_LC32: field of kc_log_config */
-} topic_key;
-
-#define LC(f) offsetof(kc_log_config, f)
-
-static const char *const cleanup_choices[] = {"compact", "delete", NULL};
-static const char *const compression_choices[] = {"uncompressed", "zstd",     "lz4", "snappy",
-                                                  "gzip",         "producer", NULL};
-static const char *const ts_type_choices[] = {"CreateTime", "LogAppendTime", NULL};
-
-/* Kafka 3.x LogConfig, alphabetical (the order DescribeConfigs lists them in). */
-static const topic_key topic_keys[] = {
-    {"cleanup.policy", T_LIST, C_LIST_CHOICE, 0, 0, cleanup_choices, "log.cleanup.policy", "delete",
-     V_CLEANUP, 0},
-    {"compression.type", T_STRING, C_CHOICE, 0, 0, compression_choices, "compression.type",
-     "producer", V_DEFAULT, 0},
-    {"delete.retention.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.cleaner.delete.retention.ms",
-     NULL, V_LC64, LC(delete_retention_ms)},
-    {"file.delete.delay.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.segment.delete.delay.ms",
-     NULL, V_LC64, LC(file_delete_delay_ms)},
-    {"flush.messages", T_LONG, C_RANGE, 1, INT64_MAX, NULL, "log.flush.interval.messages", NULL,
-     V_LC64, LC(flush_messages)},
-    {"flush.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.flush.interval.ms", NULL, V_LC64,
-     LC(flush_ms)},
-    {"follower.replication.throttled.replicas", T_LIST, C_THROTTLED, 0, 0, NULL, NULL, "",
-     V_DEFAULT, 0},
-    {"index.interval.bytes", T_INT, C_RANGE, 0, INT32_MAX, NULL, "log.index.interval.bytes", NULL,
-     V_LC32, LC(index_interval_bytes)},
-    {"leader.replication.throttled.replicas", T_LIST, C_THROTTLED, 0, 0, NULL, NULL, "", V_DEFAULT,
-     0},
-    {"max.compaction.lag.ms", T_LONG, C_RANGE, 1, INT64_MAX, NULL,
-     "log.cleaner.max.compaction.lag.ms", "9223372036854775807", V_DEFAULT, 0},
-    {"max.message.bytes", T_INT, C_RANGE, 0, INT32_MAX, NULL, "message.max.bytes", NULL, V_LC32,
-     LC(max_message_bytes)},
-    {"message.downconversion.enable", T_BOOL, C_NONE, 0, 0, NULL,
-     "log.message.downconversion.enable", "true", V_DEFAULT, 0},
-    {"message.format.version", T_STRING, C_VERSION, 0, 0, NULL, "log.message.format.version",
-     "3.0-IV1", V_DEFAULT, 0},
-    {"message.timestamp.difference.max.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL,
-     "log.message.timestamp.difference.max.ms", "9223372036854775807", V_DEFAULT, 0},
-    {"message.timestamp.type", T_STRING, C_CHOICE, 0, 0, ts_type_choices,
-     "log.message.timestamp.type", "CreateTime", V_DEFAULT, 0},
-    {"min.cleanable.dirty.ratio", T_DOUBLE, C_RANGE, 0, 1, NULL, "log.cleaner.min.cleanable.ratio",
-     "0.5", V_DEFAULT, 0},
-    {"min.compaction.lag.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL,
-     "log.cleaner.min.compaction.lag.ms", "0", V_DEFAULT, 0},
-    {"min.insync.replicas", T_INT, C_RANGE, 1, INT32_MAX, NULL, "min.insync.replicas", NULL,
-     V_MIN_ISR, 0},
-    {"preallocate", T_BOOL, C_NONE, 0, 0, NULL, "log.preallocate", "false", V_DEFAULT, 0},
-    {"retention.bytes", T_LONG, C_RANGE, -1, INT64_MAX, NULL, "log.retention.bytes", NULL, V_LC64,
-     LC(retention_bytes)},
-    {"retention.ms", T_LONG, C_RANGE, -1, INT64_MAX, NULL, "log.retention.ms", NULL, V_LC64,
-     LC(retention_ms)},
-    {"segment.bytes", T_INT, C_RANGE, 14, INT32_MAX, NULL, "log.segment.bytes", NULL, V_LC64,
-     LC(segment_bytes)},
-    {"segment.index.bytes", T_INT, C_RANGE, 4, INT32_MAX, NULL, "log.index.size.max.bytes", NULL,
-     V_LC32, LC(segment_index_bytes)},
-    {"segment.jitter.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.roll.jitter.ms", "0", V_DEFAULT,
-     0},
-    {"segment.ms", T_LONG, C_RANGE, 1, INT64_MAX, NULL, "log.roll.ms", NULL, V_LC64,
-     LC(segment_ms)},
-    {"unclean.leader.election.enable", T_BOOL, C_NONE, 0, 0, NULL, "unclean.leader.election.enable",
-     NULL, V_UNCLEAN, 0},
-};
-#define N_TOPIC_KEYS (sizeof(topic_keys) / sizeof(topic_keys[0]))
-
-static const topic_key *find_topic_key(const char *name)
-{
-    for (size_t i = 0; i < N_TOPIC_KEYS; i++)
-        if (strcmp(topic_keys[i].name, name) == 0)
-            return &topic_keys[i];
-    return NULL;
-}
-
-static const char *trim_copy(const char *s, char *buf, size_t n)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    snprintf(buf, n, "%s", s);
-    size_t l = strlen(buf);
-    while (l && isspace((unsigned char)buf[l - 1]))
-        buf[--l] = '\0';
-    return buf;
-}
-
-static void join_choices(const char *const *c, char *buf, size_t n)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int i = 0; c[i] && at < n; i++)
-        at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? ", " : "", c[i]);
-}
-
-static bool in_choices(const char *const *c, const char *v)
-{
-    for (int i = 0; c[i]; i++)
-        if (strcmp(c[i], v) == 0)
-            return true;
-    return false;
-}
-
-/* "*" or "partition:broker,..." (ThrottledReplicaListValidator); "" is the default. */
-static bool throttled_ok(const char *v)
-{
-    if (strcmp(v, "*") == 0 || !*v)
-        return true;
-    const char *p = v;
-    for (;;) {
-        while (*p == ' ')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (*p++ != ':')
-            return false;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return true;
-        if (*p++ != ',')
-            return false;
-    }
-}
-
-/* A Kafka message format / inter-broker version: "0.10.2", "2.8-IV1", "3.0"... */
-static bool version_ok(const char *v)
-{
-    const char *p = v;
-    int parts = 0;
-    for (;;) {
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        parts++;
-        if (*p != '.')
-            break;
-        p++;
-    }
-    if (parts < 2 || parts > 3)
-        return false;
-    if (*p == '-') {
-        if (strncmp(p, "-IV", 3) != 0 || !isdigit((unsigned char)p[3]))
-            return false;
-        for (p += 3; isdigit((unsigned char)*p); p++)
-            ;
-    }
-    return *p == '\0';
-}
-
-/* Kafka's ConfigDef parse + validator for one topic config; @p why gets ConfigException's
- * detail. @return 0 when usable. */
-static int topic_value_check(const topic_key *k, const char *raw, char *why, size_t whylen)
-{
-    char v[512];
-    trim_copy(raw, v, sizeof(v));
-    char choices[256];
-    switch (k->type) {
-    case T_LONG:
-    case T_INT: {
-        char *end;
-        errno = 0;
-        long long n = strtoll(v, &end, 10);
-        bool bad = errno || end == v || *end;
-        if (!bad && k->type == T_INT && (n < INT32_MIN || n > INT32_MAX))
-            bad = true;
-        if (bad) {
-            snprintf(why, whylen, "Not a number of type %s", k->type == T_INT ? "INT" : "LONG");
-            return -1;
-        }
-        if (k->check == C_RANGE && k->min != NO_SENTINEL && n < k->min) {
-            snprintf(why, whylen, "Value must be at least %lld", (long long)k->min);
-            return -1;
-        }
-        if (k->check == C_RANGE && k->max != INT64_MAX && k->max != INT32_MAX && n > k->max) {
-            snprintf(why, whylen, "Value must be no more than %lld", (long long)k->max);
-            return -1;
-        }
-        return 0;
-    }
-    case T_DOUBLE: {
-        char *end;
-        errno = 0;
-        double d = strtod(v, &end);
-        if (errno || end == v || *end || isnan(d)) {
-            snprintf(why, whylen, "Not a number of type DOUBLE");
-            return -1;
-        }
-        if (k->check == C_RANGE && d < (double)k->min) {
-            snprintf(why, whylen, "Value must be at least %lld", (long long)k->min);
-            return -1;
-        }
-        if (k->check == C_RANGE && d > (double)k->max) {
-            snprintf(why, whylen, "Value must be no more than %lld", (long long)k->max);
-            return -1;
-        }
-        return 0;
-    }
-    case T_BOOL:
-        if (strcasecmp(v, "true") != 0 && strcasecmp(v, "false") != 0) {
-            snprintf(why, whylen, "Expected value to be either true or false");
-            return -1;
-        }
-        return 0;
-    case T_STRING:
-        if (k->check == C_CHOICE && !in_choices(k->choices, v)) {
-            join_choices(k->choices, choices, sizeof(choices));
-            snprintf(why, whylen, "String must be one of: %s", choices);
-            return -1;
-        }
-        if (k->check == C_VERSION && !version_ok(v)) {
-            snprintf(why, whylen, "Version `%.64s` is not a valid version", v);
-            return -1;
-        }
-        return 0;
-    case T_LIST:
-        if (k->check == C_THROTTLED && !throttled_ok(v)) {
-            snprintf(why, whylen,
-                     "must be the literal '*' or a list of replicas in the following format: "
-                     "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
-            return -1;
-        }
-        if (k->check == C_LIST_CHOICE) {
-            char copy[512], *save = NULL;
-            int n = 0;
-            snprintf(copy, sizeof(copy), "%s", v);
-            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                char item[128];
-                trim_copy(t, item, sizeof(item));
-                n++;
-                if (!in_choices(k->choices, item))
-                    n = -1000;
-            }
-            if (n <= 0) {
-                join_choices(k->choices, choices, sizeof(choices));
-                snprintf(why, whylen, "String must be one of: %s", choices);
-                return -1;
-            }
-        }
-        return 0;
-    }
-    return 0;
-}
-
 const char *kc_cfg_resource_type_name(int8_t type)
 {
     switch (type) {
@@ -528,10 +264,10 @@ int16_t kc_cfg_topic_validate(const kc_cfg_kvs *kvs, const kc_config *cfg, kc_st
     kc_log_config_defaults(&probe, cfg);
     for (int i = 0; kvs && i < kvs->n; i++) {
         const kc_cfg_kv *kv = &kvs->items[i];
-        const topic_key *k = find_topic_key(kv->name);
+        const kc_topic_key *k = kc_log_config_topic_key(kv->name, strlen(kv->name));
         char trimmed[512];
-        int bad = k ? topic_value_check(k, kv->value, why, sizeof(why)) : 0;
-        trim_copy(kv->value, trimmed, sizeof(trimmed));
+        int bad = k ? kc_log_config_check(k, kv->value, why, sizeof(why)) : 0;
+        kc_log_config_trim(kv->value, trimmed, sizeof(trimmed));
         if (!bad && kc_log_config_apply(&probe, kv->name, trimmed) < 0) {
             snprintf(why, sizeof(why), "not usable");
             bad = -1;
@@ -849,33 +585,18 @@ static void finish_entry(kc_cfg_entry *e, const kc_cfg_synonym *syn, int n, kc_a
         memcpy(e->synonyms, syn, sizeof(*syn) * (size_t)n);
 }
 
-static const char *topic_effective(const topic_key *k, const kc_log_config *lc,
+/* The value of topic config @p k when the topic has no override: what its log config holds,
+ * else the broker's current value of its synonym, else the key's own default. */
+static const char *topic_effective(const kc_topic_key *k, const kc_log_config *lc,
                                    const kc_config *cur, char *buf, size_t n)
 {
-    switch (k->src) {
-    case V_LC64: {
-        int64_t v;
-        memcpy(&v, (const char *)lc + k->off, sizeof(v));
-        snprintf(buf, n, "%lld", (long long)v);
-        return buf;
-    }
-    case V_LC32: {
-        int32_t v;
-        memcpy(&v, (const char *)lc + k->off, sizeof(v));
-        snprintf(buf, n, "%d", v);
-        return buf;
-    }
-    case V_CLEANUP:
-        return lc->cleanup_compact ? (lc->cleanup_delete ? "compact,delete" : "compact") : "delete";
-    case V_MIN_ISR:
-        snprintf(buf, n, "%d", cur->min_insync_replicas);
-        return buf;
-    case V_UNCLEAN:
-        return cur->unclean_leader_election_enable ? "true" : "false";
-    case V_DEFAULT:
-        return k->dflt;
-    }
-    return NULL;
+    const char *v = kc_log_config_value(k, lc, buf, n);
+    if (v)
+        return v;
+    const broker_key *b = k->synonym ? find_broker_key(k->synonym) : NULL;
+    if (b && (v = broker_value(b, cur, buf, n)) != NULL)
+        return v;
+    return k->dflt;
 }
 
 int kc_cfg_describe_topic(const kc_cfg_layers *L, const kc_cfg_kvs *overrides, const kc_str *keys,
@@ -885,10 +606,12 @@ int kc_cfg_describe_topic(const kc_cfg_layers *L, const kc_cfg_kvs *overrides, c
     kc_log_config_defaults(&lc, L->current);
     for (int i = 0; overrides && i < overrides->n; i++)
         kc_log_config_apply(&lc, overrides->items[i].name, overrides->items[i].value);
-    kc_cfg_entry *e = kc_arena_alloc(a, sizeof(*e) * N_TOPIC_KEYS);
+    size_t nk;
+    const kc_topic_key *all = kc_log_config_topic_keys(&nk);
+    kc_cfg_entry *e = kc_arena_alloc(a, sizeof(*e) * nk);
     int n = 0;
-    for (size_t i = 0; i < N_TOPIC_KEYS; i++) {
-        const topic_key *k = &topic_keys[i];
+    for (size_t i = 0; i < nk; i++) {
+        const kc_topic_key *k = &all[i];
         if (!wanted(k->name, keys, n_keys))
             continue;
         kc_cfg_synonym syn[MAX_SYNONYMS];

@@ -31,6 +31,15 @@ static void load_minimal(kc_config *c)
     cr_assert_eq(kc_config_load(c, NULL, 2, ov, err, sizeof(err)), 0, "%s", err);
 }
 
+/* DescribeConfigs of a broker (or of a topic without overrides) loaded with load_minimal(). */
+static int describe_defaults(kc_config *c, bool topic, kc_arena *a, kc_cfg_entry **e)
+{
+    load_minimal(c);
+    kc_cfg_layers L = {c, c, NULL, NULL};
+    return topic ? kc_cfg_describe_topic(&L, NULL, NULL, -1, a, e)
+                 : kc_cfg_describe_broker(&L, true, NULL, -1, a, e);
+}
+
 Test(catalogue, broker_entries_well_formed)
 {
     size_t n;
@@ -89,11 +98,9 @@ Test(catalogue, broker_defaults_parse_with_their_validator)
 Test(catalogue, describe_default_equals_startup_default)
 {
     kc_config c;
-    load_minimal(&c);
-    kc_cfg_layers L = {&c, &c, NULL, NULL};
     kc_arena a = KC_ARENA_INIT;
     kc_cfg_entry *e;
-    int n = kc_cfg_describe_broker(&L, true, NULL, -1, &a, &e);
+    int n = describe_defaults(&c, false, &a, &e);
     size_t nk;
     const kc_config_key *keys = kc_config_keys(&nk);
     int listed = 0;
@@ -174,5 +181,91 @@ Test(catalogue, replication_keys_update_modes)
     cr_assert(strstr(msg, "Cannot update these configs dynamically: Set(num.replica.fetchers)"),
               "%s", msg);
     kc_cfg_kvs_free(&kvs);
+    kc_config_free(&c);
+}
+
+/* Every topic key's broker synonym is a broker key, and every topic key lands in kc_log_config
+ * exactly when kc_log_config_apply acts on it. */
+Test(catalogue, topic_entries_well_formed)
+{
+    size_t n;
+    const kc_topic_key *keys = kc_log_config_topic_keys(&n);
+    cr_assert_eq(n, 26);
+    kc_config c;
+    load_minimal(&c);
+    for (size_t i = 0; i < n; i++) {
+        const kc_topic_key *k = &keys[i];
+        cr_assert_eq(kc_log_config_topic_key(k->name, strlen(k->name)), k, "%s twice", k->name);
+        cr_assert(kc_log_config_known(k->name, strlen(k->name)), "%s", k->name);
+        if (i)
+            cr_assert_lt(strcmp(keys[i - 1].name, k->name), 0, "%s out of order", k->name);
+        if (k->synonym) {
+            const kc_config_key *b = kc_config_key_find(k->synonym);
+            cr_assert_not_null(b, "%s: synonym %s not in the broker catalogue", k->name,
+                               k->synonym);
+            cr_assert(k->dflt == NULL || b->dflt == NULL,
+                      "%s: a default declared both here and by %s", k->name, k->synonym);
+        }
+        kc_log_config lc;
+        kc_log_config_defaults(&lc, &c);
+        char buf[64];
+        const char *held = kc_log_config_value(k, &lc, buf, sizeof(buf));
+        cr_assert_eq(held != NULL, k->dest != KC_TD_NONE, "%s", k->name);
+        if (held) {
+            char copy[64];
+            snprintf(copy, sizeof(copy), "%s", held);
+            cr_assert_eq(kc_log_config_apply(&lc, k->name, copy), 1, "%s=%s", k->name, copy);
+        }
+    }
+    kc_config_free(&c);
+}
+
+/* The default DescribeConfigs shows for every topic key passes that key's own validator, and
+ * AlterConfigs would accept it. */
+Test(catalogue, topic_defaults_parse_with_their_validator)
+{
+    kc_config c;
+    kc_arena a = KC_ARENA_INIT;
+    kc_cfg_entry *e;
+    size_t nk;
+    kc_log_config_topic_keys(&nk);
+    int n = describe_defaults(&c, true, &a, &e);
+    cr_assert_eq((size_t)n, nk);
+    for (int i = 0; i < n; i++) {
+        const kc_topic_key *k = kc_log_config_topic_key(e[i].name, strlen(e[i].name));
+        cr_assert_not_null(e[i].value, "%s has no default", e[i].name);
+        char why[300] = "";
+        cr_assert_eq(kc_log_config_check(k, e[i].value, why, sizeof(why)), 0, "%s=%s: %s",
+                     e[i].name, e[i].value, why);
+        kc_cfg_kvs kvs = {0};
+        kc_cfg_kvs_set(&kvs, e[i].name, e[i].value);
+        char msg[400] = "";
+        cr_assert_eq(kc_cfg_topic_validate(&kvs, &c, S("t"), msg, sizeof(msg)), KC_ERR_NONE, "%s",
+                     msg);
+        kc_cfg_kvs_free(&kvs);
+    }
+    kc_arena_free(&a);
+    kc_config_free(&c);
+}
+
+/* min.insync.replicas is a topic key that reaches kc_log_config.min_insync_replicas, with the
+ * broker key as its default. */
+Test(catalogue, min_insync_replicas_topic_key)
+{
+    const kc_topic_key *k = kc_log_config_topic_key("min.insync.replicas", 19);
+    cr_assert_not_null(k);
+    cr_assert_str_eq(k->synonym, "min.insync.replicas");
+    cr_assert_eq(k->dest, KC_TD_I32);
+    cr_assert_eq(k->off, offsetof(kc_log_config, min_insync_replicas));
+    kc_config c;
+    char *ov[] = {"zookeeper.connect=127.0.0.1:2181", "broker.id=1", "min.insync.replicas=2"};
+    char err[300];
+    memset(&c, 0, sizeof(c));
+    cr_assert_eq(kc_config_load(&c, NULL, 3, ov, err, sizeof(err)), 0, "%s", err);
+    kc_log_config lc;
+    kc_log_config_defaults(&lc, &c);
+    cr_assert_eq(lc.min_insync_replicas, 2);
+    cr_assert_eq(kc_log_config_apply(&lc, "min.insync.replicas", "3"), 1);
+    cr_assert_eq(lc.min_insync_replicas, 3);
     kc_config_free(&c);
 }
