@@ -1,6 +1,9 @@
 /*
- * The table of known keys and the Java .properties reader. Defaults are Kafka's (KafkaConfig,
- * Kafka 3.x); a null default means "unset" and is resolved from another key at derive time.
+ * The catalogue of broker keys and the Java .properties reader. Defaults are Kafka's
+ * (KafkaConfig); a key without a default is "unset" (a null string, or the numeric `unset`
+ * value) and is resolved from another key at derive time. Update modes are Kafka 2.8's
+ * DynamicBrokerConfig ones, except that a key Kafka can update but cafka only reads at start-up
+ * is read-only here.
  */
 #include "config/config.h"
 
@@ -14,111 +17,144 @@
 
 #include "common/log.h"
 
-enum ctype { CT_INT, CT_LONG, CT_BOOL, CT_STRING, CT_CLIENT_AUTH, CT_IGNORED };
-
-typedef struct conf_key {
-    const char *name;
-    enum ctype type;
-    size_t off;       /* offset in kc_config; unused for CT_IGNORED */
-    const char *dflt; /* NULL = unset */
-    int64_t min, max;
-} conf_key;
-
 #define F(field) offsetof(kc_config, field)
 #define IMAX     INT32_MAX
 #define LMAX     INT64_MAX
+#define RO       KC_CU_READ_ONLY
+#define CW       KC_CU_CLUSTER_WIDE
 
-static const conf_key keys[] = {
-    {"broker.id", CT_INT, F(broker_id), "-1", -1, IMAX},
-    {"listeners", CT_STRING, F(listeners_raw), "PLAINTEXT://:9092", 0, 0},
-    {"advertised.listeners", CT_STRING, F(advertised_listeners_raw), NULL, 0, 0},
-    {"listener.security.protocol.map", CT_STRING, F(listener_security_protocol_map),
-     "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", 0, 0},
-    {"inter.broker.listener.name", CT_STRING, F(inter_broker_listener_name), NULL, 0, 0},
-    {"security.inter.broker.protocol", CT_STRING, F(security_inter_broker_protocol), "PLAINTEXT", 0,
-     0},
-    {"log.dirs", CT_STRING, F(log_dirs_raw), NULL, 0, 0},
-    {"log.dir", CT_STRING, F(log_dir), "/tmp/kafka-logs", 0, 0},
-    {"zookeeper.connect", CT_STRING, F(zookeeper_connect), NULL, 0, 0},
-    {"zookeeper.session.timeout.ms", CT_INT, F(zookeeper_session_timeout_ms), "18000", 1, IMAX},
-    {"zookeeper.connection.timeout.ms", CT_INT, F(zookeeper_connection_timeout_ms), "-1", -1, IMAX},
-    {"num.partitions", CT_INT, F(num_partitions), "1", 1, IMAX},
-    {"default.replication.factor", CT_INT, F(default_replication_factor), "1", 1, INT16_MAX},
-    {"min.insync.replicas", CT_INT, F(min_insync_replicas), "1", 1, IMAX},
-    {"auto.create.topics.enable", CT_BOOL, F(auto_create_topics_enable), "true", 0, 0},
-    {"delete.topic.enable", CT_BOOL, F(delete_topic_enable), "true", 0, 0},
-    {"unclean.leader.election.enable", CT_BOOL, F(unclean_leader_election_enable), "false", 0, 0},
-    {"controller.socket.timeout.ms", CT_INT, F(controller_socket_timeout_ms), "30000", 1, IMAX},
-    {"socket.request.max.bytes", CT_INT, F(socket_request_max_bytes), "104857600", 1, IMAX},
-    {"message.max.bytes", CT_INT, F(message_max_bytes), "1048588", 0, IMAX},
-    {"log.segment.bytes", CT_INT, F(log_segment_bytes), "1073741824", 14, IMAX},
-    {"log.retention.ms", CT_LONG, F(log_retention_ms), "-2", -2, LMAX},
-    {"log.retention.minutes", CT_INT, F(log_retention_minutes), "-2", -2, IMAX},
-    {"log.retention.hours", CT_INT, F(log_retention_hours), "168", -1, IMAX},
-    {"log.retention.bytes", CT_LONG, F(log_retention_bytes), "-1", -1, LMAX},
-    {"log.retention.check.interval.ms", CT_LONG, F(log_retention_check_interval_ms), "300000", 1,
-     LMAX},
-    {"log.roll.ms", CT_LONG, F(log_roll_ms), "-1", -1, LMAX},
-    {"log.roll.hours", CT_INT, F(log_roll_hours), "168", 1, IMAX},
-    {"log.flush.interval.messages", CT_LONG, F(log_flush_interval_messages), "9223372036854775807",
-     1, LMAX},
-    {"log.flush.interval.ms", CT_LONG, F(log_flush_interval_ms), "-1", -1, LMAX},
-    {"log.index.interval.bytes", CT_INT, F(log_index_interval_bytes), "4096", 0, IMAX},
-    {"log.index.size.max.bytes", CT_INT, F(log_index_size_max_bytes), "10485760", 4, IMAX},
-    {"log.segment.delete.delay.ms", CT_LONG, F(log_segment_delete_delay_ms), "60000", 0, LMAX},
-    {"log.cleaner.delete.retention.ms", CT_LONG, F(log_cleaner_delete_retention_ms), "86400000", 0,
-     LMAX},
-    {"log.flush.offset.checkpoint.interval.ms", CT_LONG, F(log_flush_offset_checkpoint_interval_ms),
-     "60000", 1, LMAX},
-    {"log.flush.scheduler.interval.ms", CT_LONG, F(log_flush_scheduler_interval_ms),
-     "9223372036854775807", 1, LMAX},
-    {"log.cleaner.backoff.ms", CT_LONG, F(log_cleaner_backoff_ms), "15000", 0, LMAX},
-    {"offsets.topic.num.partitions", CT_INT, F(offsets_topic_num_partitions), "50", 1, IMAX},
-    {"offsets.topic.replication.factor", CT_INT, F(offsets_topic_replication_factor), "3", 1,
-     INT16_MAX},
-    {"replica.lag.time.max.ms", CT_LONG, F(replica_lag_time_max_ms), "30000", 1, LMAX},
-    {"replica.fetch.max.bytes", CT_INT, F(replica_fetch_max_bytes), "1048576", 0, IMAX},
-    {"replica.fetch.min.bytes", CT_INT, F(replica_fetch_min_bytes), "1", 1, IMAX},
-    {"replica.fetch.wait.max.ms", CT_INT, F(replica_fetch_wait_max_ms), "500", 0, IMAX},
-    {"replica.fetch.backoff.ms", CT_INT, F(replica_fetch_backoff_ms), "1000", 0, IMAX},
-    {"replica.fetch.response.max.bytes", CT_INT, F(replica_fetch_response_max_bytes), "10485760", 0,
-     IMAX},
-    {"replica.socket.timeout.ms", CT_INT, F(replica_socket_timeout_ms), "30000", 1, IMAX},
-    {"num.replica.fetchers", CT_INT, F(num_replica_fetchers), "1", 1, 64},
-    {"replica.high.watermark.checkpoint.interval.ms", CT_LONG,
-     F(replica_high_watermark_checkpoint_interval_ms), "5000", 1, LMAX},
-    {"controlled.shutdown.enable", CT_BOOL, F(controlled_shutdown_enable), "true", 0, 0},
-    {"controlled.shutdown.max.retries", CT_INT, F(controlled_shutdown_max_retries), "3", 0, IMAX},
-    {"controlled.shutdown.retry.backoff.ms", CT_LONG, F(controlled_shutdown_retry_backoff_ms),
-     "5000", 0, LMAX},
-    {"auto.leader.rebalance.enable", CT_BOOL, F(auto_leader_rebalance_enable), "true", 0, 0},
-    {"leader.imbalance.check.interval.seconds", CT_LONG, F(leader_imbalance_check_interval_seconds),
-     "300", 1, LMAX},
-    {"leader.imbalance.per.broker.percentage", CT_INT, F(leader_imbalance_per_broker_percentage),
-     "10", 0, 100},
-    {"group.initial.rebalance.delay.ms", CT_INT, F(group_initial_rebalance_delay_ms), "3000", 0,
-     IMAX},
-    {"broker.rack", CT_STRING, F(broker_rack), NULL, 0, 0},
-    {"ssl.keystore.type", CT_STRING, F(ssl_keystore_type), "JKS", 0, 0},
-    {"ssl.keystore.location", CT_STRING, F(ssl_keystore_location), NULL, 0, 0},
-    {"ssl.key.password", CT_STRING, F(ssl_key_password), NULL, 0, 0},
-    {"ssl.truststore.type", CT_STRING, F(ssl_truststore_type), "JKS", 0, 0},
-    {"ssl.truststore.location", CT_STRING, F(ssl_truststore_location), NULL, 0, 0},
-    {"ssl.client.auth", CT_CLIENT_AUTH, F(ssl_client_auth), "none", 0, 0},
-    {"ssl.enabled.protocols", CT_STRING, F(ssl_enabled_protocols), "TLSv1.2,TLSv1.3", 0, 0},
+/* clang-format off */
+#define I32(n, f, d, lo, hi, u)       {n, KC_CK_INT, F(f), d, lo, hi, 0, u, false, false}
+#define I64(n, f, d, lo, hi, u)       {n, KC_CK_LONG, F(f), d, lo, hi, 0, u, false, false}
+#define I32_UNSET(n, f, z, lo, hi, u) {n, KC_CK_INT, F(f), NULL, lo, hi, z, u, false, false}
+#define I64_UNSET(n, f, z, lo, hi, u) {n, KC_CK_LONG, F(f), NULL, lo, hi, z, u, false, false}
+#define BOOL(n, f, d, u)              {n, KC_CK_BOOL, F(f), d, 0, 0, 0, u, false, false}
+#define STR(n, f, d)                  {n, KC_CK_STRING, F(f), d, 0, 0, 0, RO, false, false}
+#define SECRET(n, f)                  {n, KC_CK_STRING, F(f), NULL, 0, 0, 0, RO, true, false}
+#define IGNORED(n)                    {n, KC_CK_IGNORED, 0, NULL, 0, 0, 0, RO, false, true}
+#define IGNORED_SECRET(n)             {n, KC_CK_IGNORED, 0, NULL, 0, 0, 0, RO, true, false}
+#define DESCRIBED(n, d)               {n, KC_CK_DESCRIBED, 0, d, 0, 0, 0, RO, false, false}
+/* clang-format on */
+
+static const kc_config_key keys[] = {
+    I32("broker.id", broker_id, "-1", -1, IMAX, RO),
+    STR("listeners", listeners_raw, "PLAINTEXT://:9092"),
+    STR("advertised.listeners", advertised_listeners_raw, NULL),
+    STR("listener.security.protocol.map", listener_security_protocol_map,
+        "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"),
+    STR("inter.broker.listener.name", inter_broker_listener_name, NULL),
+    STR("security.inter.broker.protocol", security_inter_broker_protocol, "PLAINTEXT"),
+    STR("log.dirs", log_dirs_raw, NULL),
+    STR("log.dir", log_dir, "/tmp/kafka-logs"),
+    STR("zookeeper.connect", zookeeper_connect, NULL),
+    I32("zookeeper.session.timeout.ms", zookeeper_session_timeout_ms, "18000", 1, IMAX, RO),
+    I32_UNSET("zookeeper.connection.timeout.ms", zookeeper_connection_timeout_ms, -1, -1, IMAX, RO),
+    I32("num.partitions", num_partitions, "1", 1, IMAX, RO),
+    I32("default.replication.factor", default_replication_factor, "1", 1, INT16_MAX, RO),
+    I32("min.insync.replicas", min_insync_replicas, "1", 1, IMAX, CW),
+    BOOL("auto.create.topics.enable", auto_create_topics_enable, "true", RO),
+    BOOL("delete.topic.enable", delete_topic_enable, "true", RO),
+    BOOL("unclean.leader.election.enable", unclean_leader_election_enable, "false", CW),
+    I32("controller.socket.timeout.ms", controller_socket_timeout_ms, "30000", 1, IMAX, RO),
+    I32("socket.request.max.bytes", socket_request_max_bytes, "104857600", 1, IMAX, RO),
+    I32("message.max.bytes", message_max_bytes, "1048588", 0, IMAX, CW),
+    I32("log.segment.bytes", log_segment_bytes, "1073741824", 14, IMAX, CW),
+    I64_UNSET("log.retention.ms", log_retention_ms, -2, -2, LMAX, CW),
+    I32_UNSET("log.retention.minutes", log_retention_minutes, -2, -2, IMAX, CW),
+    I32("log.retention.hours", log_retention_hours, "168", -1, IMAX, CW),
+    I64("log.retention.bytes", log_retention_bytes, "-1", -1, LMAX, CW),
+    I64("log.retention.check.interval.ms", log_retention_check_interval_ms, "300000", 1, LMAX, RO),
+    I64_UNSET("log.roll.ms", log_roll_ms, -1, -1, LMAX, CW),
+    I32("log.roll.hours", log_roll_hours, "168", 1, IMAX, CW),
+    I64("log.flush.interval.messages", log_flush_interval_messages, "9223372036854775807", 1, LMAX,
+        CW),
+    I64_UNSET("log.flush.interval.ms", log_flush_interval_ms, -1, -1, LMAX, CW),
+    I32("log.index.interval.bytes", log_index_interval_bytes, "4096", 0, IMAX, CW),
+    I32("log.index.size.max.bytes", log_index_size_max_bytes, "10485760", 4, IMAX, CW),
+    I64("log.segment.delete.delay.ms", log_segment_delete_delay_ms, "60000", 0, LMAX, CW),
+    I64("log.cleaner.delete.retention.ms", log_cleaner_delete_retention_ms, "86400000", 0, LMAX,
+        CW),
+    I64("log.flush.offset.checkpoint.interval.ms", log_flush_offset_checkpoint_interval_ms, "60000",
+        1, LMAX, RO),
+    I64("log.flush.scheduler.interval.ms", log_flush_scheduler_interval_ms, "9223372036854775807",
+        1, LMAX, RO),
+    /* cluster-wide in Kafka (LogCleaner); cafka reads it from the static config */
+    I64("log.cleaner.backoff.ms", log_cleaner_backoff_ms, "15000", 0, LMAX, RO),
+    I32("offsets.topic.num.partitions", offsets_topic_num_partitions, "50", 1, IMAX, RO),
+    I32("offsets.topic.replication.factor", offsets_topic_replication_factor, "3", 1, INT16_MAX,
+        RO),
+    I64("replica.lag.time.max.ms", replica_lag_time_max_ms, "30000", 1, LMAX, RO),
+    I32("replica.fetch.max.bytes", replica_fetch_max_bytes, "1048576", 0, IMAX, RO),
+    I32("replica.fetch.min.bytes", replica_fetch_min_bytes, "1", 1, IMAX, RO),
+    I32("replica.fetch.wait.max.ms", replica_fetch_wait_max_ms, "500", 0, IMAX, RO),
+    I32("replica.fetch.backoff.ms", replica_fetch_backoff_ms, "1000", 0, IMAX, RO),
+    I32("replica.fetch.response.max.bytes", replica_fetch_response_max_bytes, "10485760", 0, IMAX,
+        RO),
+    I32("replica.socket.timeout.ms", replica_socket_timeout_ms, "30000", 1, IMAX, RO),
+    /* cluster-wide in Kafka (DynamicThreadPool); cafka sizes its fetcher set at start-up */
+    I32("num.replica.fetchers", num_replica_fetchers, "1", 1, 64, RO),
+    I64("replica.high.watermark.checkpoint.interval.ms",
+        replica_high_watermark_checkpoint_interval_ms, "5000", 1, LMAX, RO),
+    BOOL("controlled.shutdown.enable", controlled_shutdown_enable, "true", RO),
+    I32("controlled.shutdown.max.retries", controlled_shutdown_max_retries, "3", 0, IMAX, RO),
+    I64("controlled.shutdown.retry.backoff.ms", controlled_shutdown_retry_backoff_ms, "5000", 0,
+        LMAX, RO),
+    BOOL("auto.leader.rebalance.enable", auto_leader_rebalance_enable, "true", RO),
+    I64("leader.imbalance.check.interval.seconds", leader_imbalance_check_interval_seconds, "300",
+        1, LMAX, RO),
+    I32("leader.imbalance.per.broker.percentage", leader_imbalance_per_broker_percentage, "10", 0,
+        100, RO),
+    I32("group.initial.rebalance.delay.ms", group_initial_rebalance_delay_ms, "3000", 0, IMAX, RO),
+    STR("broker.rack", broker_rack, NULL),
+    /* per-broker (listener-prefixed) in Kafka; cafka loads its TLS context at start-up */
+    STR("ssl.keystore.type", ssl_keystore_type, "JKS"),
+    STR("ssl.keystore.location", ssl_keystore_location, NULL),
+    SECRET("ssl.key.password", ssl_key_password),
+    IGNORED_SECRET("ssl.keystore.password"),
+    STR("ssl.truststore.type", ssl_truststore_type, "JKS"),
+    STR("ssl.truststore.location", ssl_truststore_location, NULL),
+    IGNORED_SECRET("ssl.truststore.password"),
+    {"ssl.client.auth", KC_CK_CLIENT_AUTH, F(ssl_client_auth), "none", 0, 0, 0, RO, false, false},
+    STR("ssl.enabled.protocols", ssl_enabled_protocols, "TLSv1.2,TLSv1.3"),
+    /* Kafka broker defaults of topic configs cafka has no broker key for */
+    DESCRIBED("log.cleanup.policy", "delete"),
+    DESCRIBED("compression.type", "producer"),
+    DESCRIBED("log.cleaner.max.compaction.lag.ms", "9223372036854775807"),
+    DESCRIBED("log.cleaner.min.compaction.lag.ms", "0"),
+    DESCRIBED("log.cleaner.min.cleanable.ratio", "0.5"),
+    DESCRIBED("log.message.downconversion.enable", "true"),
+    DESCRIBED("log.message.format.version", "3.0-IV1"),
+    DESCRIBED("log.message.timestamp.difference.max.ms", "9223372036854775807"),
+    DESCRIBED("log.message.timestamp.type", "CreateTime"),
+    DESCRIBED("log.preallocate", "false"),
+    DESCRIBED("log.roll.jitter.ms", NULL),
+    DESCRIBED("log.roll.jitter.hours", "0"),
     /* Known Kafka keys that tune Kafka's JVM threads and pools; cafka's design has no use for
      * them, so they are accepted silently to let stock server.properties files load. */
-    {"num.network.threads", CT_IGNORED, 0, NULL, 0, 0},
-    {"num.io.threads", CT_IGNORED, 0, NULL, 0, 0},
-    {"num.recovery.threads.per.data.dir", CT_IGNORED, 0, NULL, 0, 0},
-    {"socket.send.buffer.bytes", CT_IGNORED, 0, NULL, 0, 0},
-    {"socket.receive.buffer.bytes", CT_IGNORED, 0, NULL, 0, 0},
-    {"transaction.state.log.replication.factor", CT_IGNORED, 0, NULL, 0, 0},
-    {"transaction.state.log.min.isr", CT_IGNORED, 0, NULL, 0, 0},
-    {"ssl.keystore.password", CT_IGNORED, 0, NULL, 0, 0},
-    {"ssl.truststore.password", CT_IGNORED, 0, NULL, 0, 0},
-    {"ssl.endpoint.identification.algorithm", CT_IGNORED, 0, NULL, 0, 0},
+    IGNORED("num.network.threads"),
+    IGNORED("num.io.threads"),
+    IGNORED("num.recovery.threads.per.data.dir"),
+    IGNORED("socket.send.buffer.bytes"),
+    IGNORED("socket.receive.buffer.bytes"),
+    IGNORED("transaction.state.log.replication.factor"),
+    IGNORED("transaction.state.log.min.isr"),
+    IGNORED("ssl.endpoint.identification.algorithm"),
 };
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+const kc_config_key *kc_config_keys(size_t *n)
+{
+    *n = N_KEYS;
+    return keys;
+}
+
+const kc_config_key *kc_config_key_find(const char *name)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -149,18 +185,17 @@ static int parse_int64(const char *s, int64_t *out)
 
 int kc_config_set(kc_config *c, const char *key, const char *value, char *err, size_t errlen)
 {
-    const conf_key *k = NULL;
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (strcmp(keys[i].name, key) == 0)
-            k = &keys[i];
+    const kc_config_key *k = kc_config_key_find(key);
     if (!k)
         return 0;
     char *base = (char *)c;
     switch (k->type) {
-    case CT_IGNORED:
+    case KC_CK_DESCRIBED:
+        return 0;
+    case KC_CK_IGNORED:
         return 1;
-    case CT_INT:
-    case CT_LONG: {
+    case KC_CK_INT:
+    case KC_CK_LONG: {
         int64_t v;
         if (parse_int64(value, &v)) {
             set_err(err, errlen, "invalid value '%s' for '%s': not an integer", value, key);
@@ -171,13 +206,13 @@ int kc_config_set(kc_config *c, const char *key, const char *value, char *err, s
                     (long long)k->min, (long long)k->max);
             return -1;
         }
-        if (k->type == CT_INT)
+        if (k->type == KC_CK_INT)
             *(int32_t *)(base + k->off) = (int32_t)v;
         else
             *(int64_t *)(base + k->off) = v;
         return 1;
     }
-    case CT_BOOL:
+    case KC_CK_BOOL:
         if (strcasecmp(value, "true") == 0)
             *(bool *)(base + k->off) = true;
         else if (strcasecmp(value, "false") == 0)
@@ -187,13 +222,13 @@ int kc_config_set(kc_config *c, const char *key, const char *value, char *err, s
             return -1;
         }
         return 1;
-    case CT_CLIENT_AUTH:
+    case KC_CK_CLIENT_AUTH:
         if (strcasecmp(value, "none") == 0)
-            c->ssl_client_auth = KC_SSL_AUTH_NONE;
+            *(int *)(base + k->off) = KC_SSL_AUTH_NONE;
         else if (strcasecmp(value, "requested") == 0)
-            c->ssl_client_auth = KC_SSL_AUTH_REQUESTED;
+            *(int *)(base + k->off) = KC_SSL_AUTH_REQUESTED;
         else if (strcasecmp(value, "required") == 0)
-            c->ssl_client_auth = KC_SSL_AUTH_REQUIRED;
+            *(int *)(base + k->off) = KC_SSL_AUTH_REQUIRED;
         else {
             set_err(err, errlen,
                     "invalid value '%s' for '%s': must be one of none, requested, required", value,
@@ -201,7 +236,7 @@ int kc_config_set(kc_config *c, const char *key, const char *value, char *err, s
             return -1;
         }
         return 1;
-    case CT_STRING: {
+    case KC_CK_STRING: {
         char **dst = (char **)(base + k->off);
         free(*dst);
         *dst = strdup(value);
@@ -511,9 +546,19 @@ static int derive(kc_config *c, char *err, size_t errlen)
 int kc_config_load(kc_config *c, const char *path, int n_overrides, char *const *overrides,
                    char *err, size_t errlen)
 {
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (keys[i].dflt && kc_config_set(c, keys[i].name, keys[i].dflt, err, errlen) < 0)
-            return -1;
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const kc_config_key *k = &keys[i];
+        if (k->type == KC_CK_IGNORED || k->type == KC_CK_DESCRIBED)
+            continue;
+        if (k->dflt) {
+            if (kc_config_set(c, k->name, k->dflt, err, errlen) < 0)
+                return -1;
+        } else if (k->type == KC_CK_INT) {
+            *(int32_t *)((char *)c + k->off) = (int32_t)k->unset;
+        } else if (k->type == KC_CK_LONG) {
+            *(int64_t *)((char *)c + k->off) = k->unset;
+        }
+    }
     if (path && load_file(c, path, err, errlen))
         return -1;
     for (int i = 0; i < n_overrides; i++) {
@@ -567,8 +612,8 @@ int64_t kc_config_retention_ms(const kc_config *c)
 void kc_config_free(kc_config *c)
 {
     char *base = (char *)c;
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (keys[i].type == CT_STRING) {
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (keys[i].type == KC_CK_STRING) {
             char **p = (char **)(base + keys[i].off);
             free(*p);
             *p = NULL;

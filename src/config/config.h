@@ -1,8 +1,10 @@
 /*
  * Broker configuration: Kafka's server.properties names, meanings and defaults
- * (kafka.server.KafkaConfig). One table in config.c lists every key cafka knows with its type,
- * default and bounds; a key not in it is a warning, a value it cannot use is an error that names
- * the key, the value and why, and start-up stops before anything else happens.
+ * (kafka.server.KafkaConfig). One catalogue in config.c declares every broker key cafka knows,
+ * once: type, kc_config field, default, bounds, whether it can be updated at run time and
+ * whether it is sensitive. Start-up (kc_config_load), DescribeConfigs and AlterConfigs
+ * (config/dynconf.c) all read it. A key not in it is a warning, a value it cannot use is an
+ * error that names the key, the value and why, and start-up stops before anything else happens.
  */
 #ifndef KC_CONFIG_H
 #define KC_CONFIG_H
@@ -66,7 +68,7 @@ typedef struct kc_config {
     int32_t offsets_topic_num_partitions;
     int32_t offsets_topic_replication_factor;
     int64_t replica_lag_time_max_ms;
-    int32_t replica_fetch_max_bytes;          /* per partition, as Kafka's */
+    int32_t replica_fetch_max_bytes; /* per partition, as Kafka's */
     int32_t replica_fetch_min_bytes;
     int32_t replica_fetch_wait_max_ms;
     int32_t replica_fetch_backoff_ms;
@@ -98,6 +100,44 @@ typedef struct kc_config {
     char *log_dirs[KC_MAX_LOG_DIRS]; /* each strdup'd */
     int n_log_dirs;
 } kc_config;
+
+/** How a catalogue key is typed, parsed and stored. */
+enum kc_config_key_type {
+    KC_CK_INT,         /* int32_t field, decimal, within [min, max] */
+    KC_CK_LONG,        /* int64_t field, decimal, within [min, max] */
+    KC_CK_BOOL,        /* bool field, "true" / "false" (any case) */
+    KC_CK_STRING,      /* char * field, any text; owned by the kc_config */
+    KC_CK_CLIENT_AUTH, /* int field (enum kc_ssl_client_auth): none, requested, required */
+    KC_CK_IGNORED,     /* a Kafka key accepted silently at start-up; cafka has no use for it */
+    KC_CK_DESCRIBED,   /* a Kafka key cafka does not read (unknown at start-up: a warning) whose
+                        * default DescribeConfigs shows, e.g. the broker synonym of a topic config */
+};
+
+/** Kafka's "Update Mode" of a broker key (DynamicBrokerConfig). */
+enum kc_config_update {
+    KC_CU_READ_ONLY = 0, /* only from server.properties / --override */
+    KC_CU_PER_BROKER,    /* at run time through /config/brokers/<id> only */
+    KC_CU_CLUSTER_WIDE,  /* at run time through /config/brokers/<id> or /config/brokers/<default> */
+};
+
+/** One broker key of the catalogue. */
+typedef struct kc_config_key {
+    const char *name;
+    enum kc_config_key_type type;
+    size_t off;       /* offset of the field in kc_config (INT .. CLIENT_AUTH) */
+    const char *dflt; /* Kafka's default as DescribeConfigs prints it; NULL = none (null) */
+    int64_t min, max; /* INT, LONG: accepted range */
+    int64_t unset;    /* INT, LONG without a default: the field's "not set" value, in range */
+    enum kc_config_update update;
+    bool sensitive; /* PASSWORD type: value never shown */
+    bool hidden;    /* not listed by DescribeConfigs */
+} kc_config_key;
+
+/** The catalogue, in DescribeConfigs order; @p n receives its length. */
+const kc_config_key *kc_config_keys(size_t *n);
+
+/** The catalogue entry of @p name, or NULL. */
+const kc_config_key *kc_config_key_find(const char *name);
 
 /**
  * Load defaults, then the properties file @p path (Java .properties syntax: `key=value`,

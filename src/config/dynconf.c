@@ -1,7 +1,8 @@
 /*
- * The catalogues of topic-level and broker configs, entity/notification payloads, AlterConfigs
- * validation, the dynamic broker layer and DescribeConfigs entries. Pure: every input is an
- * argument; nothing here talks to ZooKeeper or reads broker state.
+ * Readers of the broker catalogue (config.c) and of the topic catalogue (storage/log_config.c),
+ * entity/notification payloads, AlterConfigs validation, the dynamic broker layer and
+ * DescribeConfigs entries. Pure: every input is an argument; nothing here talks to ZooKeeper or
+ * reads broker state.
  *
  * Invariant: a broker key marked dynamic is an int, long or boolean field of kc_config (checked
  * by a unit test), so kc_cfg_broker_rederive() and validation on a shallow copy never touch a
@@ -12,7 +13,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,6 @@
 #include "common/log.h"
 #include "proto/errors.h"
 
-#define NO_SENTINEL  INT64_MIN
 #define MAX_SYNONYMS 16
 
 /* ================================================================== key lists */
@@ -227,281 +226,6 @@ char *kc_cfg_change_json(const char *entity_type, const char *entity_name)
 
 /* ================================================================== topic configs */
 
-enum vtype { T_LONG, T_INT, T_BOOL, T_STRING, T_LIST, T_DOUBLE };
-enum vcheck { C_NONE, C_RANGE, C_CHOICE, C_LIST_CHOICE, C_THROTTLED, C_VERSION };
-/* where the effective value comes from when the topic has no override */
-enum vsrc { V_DEFAULT, V_LC64, V_LC32, V_CLEANUP, V_MIN_ISR, V_UNCLEAN };
-
-typedef struct topic_key {
-    const char *name;
-    enum vtype type;
-    enum vcheck check;
-    int64_t min, max;           /* C_RANGE; NO_SENTINEL / INT64_MAX = open */
-    const char *const *choices; /* C_CHOICE, C_LIST_CHOICE */
-    const char *synonym;        /* LogConfig.TopicConfigSynonyms, NULL = none */
-    const char *dflt;           /* V_DEFAULT: Kafka's default */
-    enum vsrc src;
-    size_t off; /* V_LC64 / V_LC32: field of kc_log_config */
-} topic_key;
-
-#define LC(f) offsetof(kc_log_config, f)
-
-static const char *const cleanup_choices[] = {"compact", "delete", NULL};
-static const char *const compression_choices[] = {"uncompressed", "zstd",     "lz4", "snappy",
-                                                  "gzip",         "producer", NULL};
-static const char *const ts_type_choices[] = {"CreateTime", "LogAppendTime", NULL};
-
-/* Kafka 3.x LogConfig, alphabetical (the order DescribeConfigs lists them in). */
-static const topic_key topic_keys[] = {
-    {"cleanup.policy", T_LIST, C_LIST_CHOICE, 0, 0, cleanup_choices, "log.cleanup.policy", "delete",
-     V_CLEANUP, 0},
-    {"compression.type", T_STRING, C_CHOICE, 0, 0, compression_choices, "compression.type",
-     "producer", V_DEFAULT, 0},
-    {"delete.retention.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.cleaner.delete.retention.ms",
-     NULL, V_LC64, LC(delete_retention_ms)},
-    {"file.delete.delay.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.segment.delete.delay.ms",
-     NULL, V_LC64, LC(file_delete_delay_ms)},
-    {"flush.messages", T_LONG, C_RANGE, 1, INT64_MAX, NULL, "log.flush.interval.messages", NULL,
-     V_LC64, LC(flush_messages)},
-    {"flush.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.flush.interval.ms", NULL, V_LC64,
-     LC(flush_ms)},
-    {"follower.replication.throttled.replicas", T_LIST, C_THROTTLED, 0, 0, NULL, NULL, "",
-     V_DEFAULT, 0},
-    {"index.interval.bytes", T_INT, C_RANGE, 0, INT32_MAX, NULL, "log.index.interval.bytes", NULL,
-     V_LC32, LC(index_interval_bytes)},
-    {"leader.replication.throttled.replicas", T_LIST, C_THROTTLED, 0, 0, NULL, NULL, "", V_DEFAULT,
-     0},
-    {"max.compaction.lag.ms", T_LONG, C_RANGE, 1, INT64_MAX, NULL,
-     "log.cleaner.max.compaction.lag.ms", "9223372036854775807", V_DEFAULT, 0},
-    {"max.message.bytes", T_INT, C_RANGE, 0, INT32_MAX, NULL, "message.max.bytes", NULL, V_LC32,
-     LC(max_message_bytes)},
-    {"message.downconversion.enable", T_BOOL, C_NONE, 0, 0, NULL,
-     "log.message.downconversion.enable", "true", V_DEFAULT, 0},
-    {"message.format.version", T_STRING, C_VERSION, 0, 0, NULL, "log.message.format.version",
-     "3.0-IV1", V_DEFAULT, 0},
-    {"message.timestamp.difference.max.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL,
-     "log.message.timestamp.difference.max.ms", "9223372036854775807", V_DEFAULT, 0},
-    {"message.timestamp.type", T_STRING, C_CHOICE, 0, 0, ts_type_choices,
-     "log.message.timestamp.type", "CreateTime", V_DEFAULT, 0},
-    {"min.cleanable.dirty.ratio", T_DOUBLE, C_RANGE, 0, 1, NULL, "log.cleaner.min.cleanable.ratio",
-     "0.5", V_DEFAULT, 0},
-    {"min.compaction.lag.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL,
-     "log.cleaner.min.compaction.lag.ms", "0", V_DEFAULT, 0},
-    {"min.insync.replicas", T_INT, C_RANGE, 1, INT32_MAX, NULL, "min.insync.replicas", NULL,
-     V_MIN_ISR, 0},
-    {"preallocate", T_BOOL, C_NONE, 0, 0, NULL, "log.preallocate", "false", V_DEFAULT, 0},
-    {"retention.bytes", T_LONG, C_RANGE, -1, INT64_MAX, NULL, "log.retention.bytes", NULL, V_LC64,
-     LC(retention_bytes)},
-    {"retention.ms", T_LONG, C_RANGE, -1, INT64_MAX, NULL, "log.retention.ms", NULL, V_LC64,
-     LC(retention_ms)},
-    {"segment.bytes", T_INT, C_RANGE, 14, INT32_MAX, NULL, "log.segment.bytes", NULL, V_LC64,
-     LC(segment_bytes)},
-    {"segment.index.bytes", T_INT, C_RANGE, 4, INT32_MAX, NULL, "log.index.size.max.bytes", NULL,
-     V_LC32, LC(segment_index_bytes)},
-    {"segment.jitter.ms", T_LONG, C_RANGE, 0, INT64_MAX, NULL, "log.roll.jitter.ms", "0", V_DEFAULT,
-     0},
-    {"segment.ms", T_LONG, C_RANGE, 1, INT64_MAX, NULL, "log.roll.ms", NULL, V_LC64,
-     LC(segment_ms)},
-    {"unclean.leader.election.enable", T_BOOL, C_NONE, 0, 0, NULL, "unclean.leader.election.enable",
-     NULL, V_UNCLEAN, 0},
-};
-#define N_TOPIC_KEYS (sizeof(topic_keys) / sizeof(topic_keys[0]))
-
-static const topic_key *find_topic_key(const char *name)
-{
-    for (size_t i = 0; i < N_TOPIC_KEYS; i++)
-        if (strcmp(topic_keys[i].name, name) == 0)
-            return &topic_keys[i];
-    return NULL;
-}
-
-static const char *trim_copy(const char *s, char *buf, size_t n)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    snprintf(buf, n, "%s", s);
-    size_t l = strlen(buf);
-    while (l && isspace((unsigned char)buf[l - 1]))
-        buf[--l] = '\0';
-    return buf;
-}
-
-static void join_choices(const char *const *c, char *buf, size_t n)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int i = 0; c[i] && at < n; i++)
-        at += (size_t)snprintf(buf + at, n - at, "%s%s", i ? ", " : "", c[i]);
-}
-
-static bool in_choices(const char *const *c, const char *v)
-{
-    for (int i = 0; c[i]; i++)
-        if (strcmp(c[i], v) == 0)
-            return true;
-    return false;
-}
-
-/* "*" or "partition:broker,..." (ThrottledReplicaListValidator); "" is the default. */
-static bool throttled_ok(const char *v)
-{
-    if (strcmp(v, "*") == 0 || !*v)
-        return true;
-    const char *p = v;
-    for (;;) {
-        while (*p == ' ')
-            p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (*p++ != ':')
-            return false;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return true;
-        if (*p++ != ',')
-            return false;
-    }
-}
-
-/* Every version Kafka's ApiVersion knows (Kafka 3.0: KAFKA_0_8_0 .. KAFKA_3_0_IV1), and their
- * short versions ("0.10.0", "2.8", "3.0": the last IV of that release). */
-static const char *const api_versions[] = {
-    "0.8.0",      "0.8.1",      "0.8.2",      "0.9.0",   "0.10.0-IV0", "0.10.0-IV1", "0.10.0",
-    "0.10.1-IV0", "0.10.1-IV1", "0.10.1-IV2", "0.10.1",  "0.10.2-IV0", "0.10.2",     "0.11.0-IV0",
-    "0.11.0-IV1", "0.11.0-IV2", "0.11.0",     "1.0-IV0", "1.0",        "1.1-IV0",    "1.1",
-    "2.0-IV0",    "2.0-IV1",    "2.0",        "2.1-IV0", "2.1-IV1",    "2.1-IV2",    "2.1",
-    "2.2-IV0",    "2.2-IV1",    "2.2",        "2.3-IV0", "2.3-IV1",    "2.3",        "2.4-IV0",
-    "2.4-IV1",    "2.4",        "2.5-IV0",    "2.5",     "2.6-IV0",    "2.6",        "2.7-IV0",
-    "2.7-IV1",    "2.7-IV2",    "2.7",        "2.8-IV0", "2.8-IV1",    "2.8",        "3.0-IV0",
-    "3.0-IV1",    "3.0",        NULL,
-};
-
-/* A Kafka message format / inter-broker version as ApiVersion.apply parses it: split at '.',
- * keep the first three segments when it starts with "0." and two otherwise, and look that key
- * up; the rest is ignored. So "0.10.0.0", "0.10.0.1", "2.8.0", "2.8-IV1" and "3.0-IV1" are
- * versions, "2.8.1" is "2.8", and "2", "0.10", "banana" or "2.9" are not. */
-bool kc_cfg_version_valid(const char *v)
-{
-    int keep = strncmp(v, "0.", 2) == 0 ? 3 : 2;
-    size_t len = strlen(v);
-    const char *p = v;
-    for (int seg = 1; seg <= keep; seg++) {
-        const char *dot = strchr(p, '.');
-        if (!dot)
-            break; /* fewer segments: the whole string is the key */
-        if (seg == keep) {
-            len = (size_t)(dot - v);
-            break;
-        }
-        p = dot + 1;
-    }
-    for (const char *const *k = api_versions; *k; k++)
-        if (strlen(*k) == len && strncmp(*k, v, len) == 0)
-            return true;
-    return false;
-}
-
-/* Kafka's ConfigDef parse + validator for one topic config; @p why gets ConfigException's
- * detail. @return 0 when usable. */
-static int topic_value_check(const topic_key *k, const char *raw, char *why, size_t whylen)
-{
-    char v[512];
-    trim_copy(raw, v, sizeof(v));
-    char choices[256];
-    switch (k->type) {
-    case T_LONG:
-    case T_INT: {
-        char *end;
-        errno = 0;
-        long long n = strtoll(v, &end, 10);
-        bool bad = errno || end == v || *end;
-        if (!bad && k->type == T_INT && (n < INT32_MIN || n > INT32_MAX))
-            bad = true;
-        if (bad) {
-            snprintf(why, whylen, "Not a number of type %s", k->type == T_INT ? "INT" : "LONG");
-            return -1;
-        }
-        if (k->check == C_RANGE && k->min != NO_SENTINEL && n < k->min) {
-            snprintf(why, whylen, "Value must be at least %lld", (long long)k->min);
-            return -1;
-        }
-        if (k->check == C_RANGE && k->max != INT64_MAX && k->max != INT32_MAX && n > k->max) {
-            snprintf(why, whylen, "Value must be no more than %lld", (long long)k->max);
-            return -1;
-        }
-        return 0;
-    }
-    case T_DOUBLE: {
-        char *end;
-        errno = 0;
-        double d = strtod(v, &end);
-        if (errno || end == v || *end || isnan(d)) {
-            snprintf(why, whylen, "Not a number of type DOUBLE");
-            return -1;
-        }
-        if (k->check == C_RANGE && d < (double)k->min) {
-            snprintf(why, whylen, "Value must be at least %lld", (long long)k->min);
-            return -1;
-        }
-        if (k->check == C_RANGE && d > (double)k->max) {
-            snprintf(why, whylen, "Value must be no more than %lld", (long long)k->max);
-            return -1;
-        }
-        return 0;
-    }
-    case T_BOOL:
-        if (strcasecmp(v, "true") != 0 && strcasecmp(v, "false") != 0) {
-            snprintf(why, whylen, "Expected value to be either true or false");
-            return -1;
-        }
-        return 0;
-    case T_STRING:
-        if (k->check == C_CHOICE && !in_choices(k->choices, v)) {
-            join_choices(k->choices, choices, sizeof(choices));
-            snprintf(why, whylen, "String must be one of: %s", choices);
-            return -1;
-        }
-        if (k->check == C_VERSION && !kc_cfg_version_valid(v)) {
-            snprintf(why, whylen, "Version `%.64s` is not a valid version", v);
-            return -1;
-        }
-        return 0;
-    case T_LIST:
-        if (k->check == C_THROTTLED && !throttled_ok(v)) {
-            snprintf(why, whylen,
-                     "must be the literal '*' or a list of replicas in the following format: "
-                     "[partitionId]:[brokerId],[partitionId]:[brokerId],...");
-            return -1;
-        }
-        if (k->check == C_LIST_CHOICE) {
-            char copy[512], *save = NULL;
-            int n = 0;
-            snprintf(copy, sizeof(copy), "%s", v);
-            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                char item[128];
-                trim_copy(t, item, sizeof(item));
-                n++;
-                if (!in_choices(k->choices, item))
-                    n = -1000;
-            }
-            if (n <= 0) {
-                join_choices(k->choices, choices, sizeof(choices));
-                snprintf(why, whylen, "String must be one of: %s", choices);
-                return -1;
-            }
-        }
-        return 0;
-    }
-    return 0;
-}
-
 const char *kc_cfg_resource_type_name(int8_t type)
 {
     switch (type) {
@@ -540,10 +264,10 @@ int16_t kc_cfg_topic_validate(const kc_cfg_kvs *kvs, const kc_config *cfg, kc_st
     kc_log_config_defaults(&probe, cfg);
     for (int i = 0; kvs && i < kvs->n; i++) {
         const kc_cfg_kv *kv = &kvs->items[i];
-        const topic_key *k = find_topic_key(kv->name);
+        const kc_topic_key *k = kc_log_config_topic_key(kv->name, strlen(kv->name));
         char trimmed[512];
-        int bad = k ? topic_value_check(k, kv->value, why, sizeof(why)) : 0;
-        trim_copy(kv->value, trimmed, sizeof(trimmed));
+        int bad = k ? kc_log_config_check(k, kv->value, why, sizeof(why)) : 0;
+        kc_log_config_trim(kv->value, trimmed, sizeof(trimmed));
         if (!bad && kc_log_config_apply(&probe, kv->name, trimmed) < 0) {
             snprintf(why, sizeof(why), "not usable");
             bad = -1;
@@ -562,121 +286,11 @@ int16_t kc_cfg_topic_validate(const kc_cfg_kvs *kvs, const kc_config *cfg, kc_st
 
 /* ================================================================== broker configs */
 
-enum btype { B_I32, B_I64, B_BOOL, B_STR, B_AUTH, B_FIXED };
-
-typedef struct broker_key {
-    const char *name;
-    enum btype type;
-    size_t off;       /* field of kc_config; unused for B_FIXED */
-    const char *dflt; /* Kafka's default as DescribeConfigs prints it; NULL = none */
-    int64_t unset;    /* numeric value meaning "not set" (null); NO_SENTINEL = none */
-    bool dynamic;     /* cafka applies it at run time from /config/brokers */
-    bool sensitive;   /* PASSWORD type: value never shown */
-} broker_key;
-
-#define F(f) offsetof(kc_config, f)
-
-/* The keys of src/config/config.c's table (defaults copied from there, which are Kafka's), plus
- * Kafka keys cafka has no field for but whose defaults the topic configs describe (B_FIXED). */
-static const broker_key broker_keys[] = {
-    {"broker.id", B_I32, F(broker_id), "-1", NO_SENTINEL, false, false},
-    {"listeners", B_STR, F(listeners_raw), "PLAINTEXT://:9092", NO_SENTINEL, false, false},
-    {"advertised.listeners", B_STR, F(advertised_listeners_raw), NULL, NO_SENTINEL, false, false},
-    {"listener.security.protocol.map", B_STR, F(listener_security_protocol_map),
-     "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", NO_SENTINEL,
-     false, false},
-    {"inter.broker.listener.name", B_STR, F(inter_broker_listener_name), NULL, NO_SENTINEL, false,
-     false},
-    {"security.inter.broker.protocol", B_STR, F(security_inter_broker_protocol), "PLAINTEXT",
-     NO_SENTINEL, false, false},
-    {"log.dirs", B_STR, F(log_dirs_raw), NULL, NO_SENTINEL, false, false},
-    {"log.dir", B_STR, F(log_dir), "/tmp/kafka-logs", NO_SENTINEL, false, false},
-    {"zookeeper.connect", B_STR, F(zookeeper_connect), NULL, NO_SENTINEL, false, false},
-    {"zookeeper.session.timeout.ms", B_I32, F(zookeeper_session_timeout_ms), "18000", NO_SENTINEL,
-     false, false},
-    {"zookeeper.connection.timeout.ms", B_I32, F(zookeeper_connection_timeout_ms), NULL, -1, false,
-     false},
-    {"num.partitions", B_I32, F(num_partitions), "1", NO_SENTINEL, false, false},
-    {"default.replication.factor", B_I32, F(default_replication_factor), "1", NO_SENTINEL, false,
-     false},
-    {"min.insync.replicas", B_I32, F(min_insync_replicas), "1", NO_SENTINEL, true, false},
-    {"auto.create.topics.enable", B_BOOL, F(auto_create_topics_enable), "true", NO_SENTINEL, false,
-     false},
-    {"delete.topic.enable", B_BOOL, F(delete_topic_enable), "true", NO_SENTINEL, false, false},
-    {"unclean.leader.election.enable", B_BOOL, F(unclean_leader_election_enable), "false",
-     NO_SENTINEL, true, false},
-    {"socket.request.max.bytes", B_I32, F(socket_request_max_bytes), "104857600", NO_SENTINEL,
-     false, false},
-    {"message.max.bytes", B_I32, F(message_max_bytes), "1048588", NO_SENTINEL, true, false},
-    {"log.segment.bytes", B_I32, F(log_segment_bytes), "1073741824", NO_SENTINEL, true, false},
-    {"log.retention.ms", B_I64, F(log_retention_ms), NULL, -2, true, false},
-    {"log.retention.minutes", B_I32, F(log_retention_minutes), NULL, -2, true, false},
-    {"log.retention.hours", B_I32, F(log_retention_hours), "168", NO_SENTINEL, true, false},
-    {"log.retention.bytes", B_I64, F(log_retention_bytes), "-1", NO_SENTINEL, true, false},
-    {"log.retention.check.interval.ms", B_I64, F(log_retention_check_interval_ms), "300000",
-     NO_SENTINEL, false, false},
-    {"log.roll.ms", B_I64, F(log_roll_ms), NULL, -1, true, false},
-    {"log.roll.hours", B_I32, F(log_roll_hours), "168", NO_SENTINEL, true, false},
-    {"log.flush.interval.messages", B_I64, F(log_flush_interval_messages), "9223372036854775807",
-     NO_SENTINEL, true, false},
-    {"log.flush.interval.ms", B_I64, F(log_flush_interval_ms), NULL, -1, true, false},
-    {"log.index.interval.bytes", B_I32, F(log_index_interval_bytes), "4096", NO_SENTINEL, true,
-     false},
-    {"log.index.size.max.bytes", B_I32, F(log_index_size_max_bytes), "10485760", NO_SENTINEL, true,
-     false},
-    {"log.segment.delete.delay.ms", B_I64, F(log_segment_delete_delay_ms), "60000", NO_SENTINEL,
-     true, false},
-    {"log.cleaner.delete.retention.ms", B_I64, F(log_cleaner_delete_retention_ms), "86400000",
-     NO_SENTINEL, true, false},
-    {"log.flush.offset.checkpoint.interval.ms", B_I64, F(log_flush_offset_checkpoint_interval_ms),
-     "60000", NO_SENTINEL, false, false},
-    {"log.flush.scheduler.interval.ms", B_I64, F(log_flush_scheduler_interval_ms),
-     "9223372036854775807", NO_SENTINEL, false, false},
-    {"log.cleaner.backoff.ms", B_I64, F(log_cleaner_backoff_ms), "15000", NO_SENTINEL, false,
-     false},
-    {"offsets.topic.num.partitions", B_I32, F(offsets_topic_num_partitions), "50", NO_SENTINEL,
-     false, false},
-    {"offsets.topic.replication.factor", B_I32, F(offsets_topic_replication_factor), "3",
-     NO_SENTINEL, false, false},
-    {"replica.lag.time.max.ms", B_I64, F(replica_lag_time_max_ms), "30000", NO_SENTINEL, false,
-     false},
-    {"group.initial.rebalance.delay.ms", B_I32, F(group_initial_rebalance_delay_ms), "3000",
-     NO_SENTINEL, false, false},
-    {"broker.rack", B_STR, F(broker_rack), NULL, NO_SENTINEL, false, false},
-    {"ssl.keystore.type", B_STR, F(ssl_keystore_type), "JKS", NO_SENTINEL, false, false},
-    {"ssl.keystore.location", B_STR, F(ssl_keystore_location), NULL, NO_SENTINEL, false, false},
-    {"ssl.key.password", B_STR, F(ssl_key_password), NULL, NO_SENTINEL, false, true},
-    {"ssl.keystore.password", B_FIXED, 0, NULL, NO_SENTINEL, false, true},
-    {"ssl.truststore.type", B_STR, F(ssl_truststore_type), "JKS", NO_SENTINEL, false, false},
-    {"ssl.truststore.location", B_STR, F(ssl_truststore_location), NULL, NO_SENTINEL, false, false},
-    {"ssl.truststore.password", B_FIXED, 0, NULL, NO_SENTINEL, false, true},
-    {"ssl.client.auth", B_AUTH, F(ssl_client_auth), "none", NO_SENTINEL, false, false},
-    {"ssl.enabled.protocols", B_STR, F(ssl_enabled_protocols), "TLSv1.2,TLSv1.3", NO_SENTINEL,
-     false, false},
-    /* Kafka broker defaults of topic configs cafka has no broker key for */
-    {"log.cleanup.policy", B_FIXED, 0, "delete", NO_SENTINEL, false, false},
-    {"compression.type", B_FIXED, 0, "producer", NO_SENTINEL, false, false},
-    {"log.cleaner.max.compaction.lag.ms", B_FIXED, 0, "9223372036854775807", NO_SENTINEL, false,
-     false},
-    {"log.cleaner.min.compaction.lag.ms", B_FIXED, 0, "0", NO_SENTINEL, false, false},
-    {"log.cleaner.min.cleanable.ratio", B_FIXED, 0, "0.5", NO_SENTINEL, false, false},
-    {"log.message.downconversion.enable", B_FIXED, 0, "true", NO_SENTINEL, false, false},
-    {"log.message.format.version", B_FIXED, 0, "3.0-IV1", NO_SENTINEL, false, false},
-    {"log.message.timestamp.difference.max.ms", B_FIXED, 0, "9223372036854775807", NO_SENTINEL,
-     false, false},
-    {"log.message.timestamp.type", B_FIXED, 0, "CreateTime", NO_SENTINEL, false, false},
-    {"log.preallocate", B_FIXED, 0, "false", NO_SENTINEL, false, false},
-    {"log.roll.jitter.ms", B_FIXED, 0, NULL, NO_SENTINEL, false, false},
-    {"log.roll.jitter.hours", B_FIXED, 0, "0", NO_SENTINEL, false, false},
-};
-#define N_BROKER_KEYS (sizeof(broker_keys) / sizeof(broker_keys[0]))
+typedef kc_config_key broker_key;
 
 static const broker_key *find_broker_key(const char *name)
 {
-    for (size_t i = 0; i < N_BROKER_KEYS; i++)
-        if (strcmp(broker_keys[i].name, name) == 0)
-            return &broker_keys[i];
-    return NULL;
+    return kc_config_key_find(name);
 }
 
 int kc_cfg_broker_id_parse(kc_str name, int32_t *id)
@@ -703,7 +317,7 @@ int kc_cfg_broker_id_parse(kc_str name, int32_t *id)
 bool kc_cfg_broker_dynamic(const char *name)
 {
     const broker_key *k = find_broker_key(name);
-    return k && k->dynamic;
+    return k && k->update != KC_CU_READ_ONLY;
 }
 
 /* The value of @p k in @p c as Kafka prints it, or NULL when unset. */
@@ -711,53 +325,60 @@ static const char *broker_value(const broker_key *k, const kc_config *c, char *b
 {
     const char *base = (const char *)c;
     switch (k->type) {
-    case B_I32: {
+    case KC_CK_INT: {
         int32_t v;
         memcpy(&v, base + k->off, sizeof(v));
-        if (v == k->unset)
+        if (!k->dflt && v == k->unset)
             return NULL;
         snprintf(buf, n, "%d", v);
         return buf;
     }
-    case B_I64: {
+    case KC_CK_LONG: {
         int64_t v;
         memcpy(&v, base + k->off, sizeof(v));
-        if (v == k->unset)
+        if (!k->dflt && v == k->unset)
             return NULL;
         snprintf(buf, n, "%lld", (long long)v);
         return buf;
     }
-    case B_BOOL: {
+    case KC_CK_BOOL: {
         bool v;
         memcpy(&v, base + k->off, sizeof(v));
         return v ? "true" : "false";
     }
-    case B_STR: {
+    case KC_CK_STRING: {
         const char *s;
         memcpy(&s, base + k->off, sizeof(s));
         return s;
     }
-    case B_AUTH: {
+    case KC_CK_CLIENT_AUTH: {
         int v;
         memcpy(&v, base + k->off, sizeof(v));
         return v == KC_SSL_AUTH_REQUIRED    ? "required"
                : v == KC_SSL_AUTH_REQUESTED ? "requested"
                                             : "none";
     }
-    case B_FIXED:
+    case KC_CK_IGNORED:
+    case KC_CK_DESCRIBED:
         return k->dflt;
     }
     return NULL;
 }
 
+/* Does cafka keep @p k in a kc_config field? */
+static bool has_field(const broker_key *k)
+{
+    return k->type != KC_CK_IGNORED && k->type != KC_CK_DESCRIBED;
+}
+
 static size_t field_width(const broker_key *k)
 {
     switch (k->type) {
-    case B_I32:
+    case KC_CK_INT:
         return sizeof(int32_t);
-    case B_I64:
+    case KC_CK_LONG:
         return sizeof(int64_t);
-    case B_BOOL:
+    case KC_CK_BOOL:
         return sizeof(bool);
     default:
         return 0;
@@ -782,6 +403,19 @@ int16_t kc_cfg_broker_validate(const kc_cfg_kvs *kvs, const kc_config *current,
                  res, names);
         return KC_ERR_INVALID_REQUEST;
     }
+    at = 0;
+    for (int i = 0; kvs && i < kvs->n && resource_name.len <= 0; i++) {
+        const broker_key *k = find_broker_key(kvs->items[i].name);
+        if (k->update == KC_CU_PER_BROKER && at < sizeof(names))
+            at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", at ? ", " : "", k->name);
+    }
+    if (at) {
+        snprintf(msg, msglen,
+                 "Invalid config value for resource %s: Cannot update these configs at default "
+                 "cluster level, broker id must be specified: Set(%s)",
+                 res, names);
+        return KC_ERR_INVALID_REQUEST;
+    }
     kc_config scratch = *current; /* only numeric/boolean fields are written (file comment) */
     for (int i = 0; kvs && i < kvs->n; i++) {
         char why[400];
@@ -802,7 +436,9 @@ void kc_cfg_broker_filter(kc_cfg_kvs *kvs, const kc_config *current, char *dropp
     for (int i = 0; i < kvs->n; i++) {
         kc_cfg_kvs one = {&kvs->items[i], 1};
         char msg[8];
-        if (kc_cfg_broker_validate(&one, current, (kc_str){"", 0}, msg, sizeof(msg)) ==
+        /* any broker id: whether a per-broker key may sit in the layer it came from was
+         * checked when it was written */
+        if (kc_cfg_broker_validate(&one, current, (kc_str){"*", 1}, msg, sizeof(msg)) ==
             KC_ERR_NONE) {
             kvs->items[w++] = kvs->items[i];
             continue;
@@ -828,10 +464,12 @@ static void apply_layer(kc_config *live, const kc_cfg_kvs *kvs)
 void kc_cfg_broker_rederive(kc_config *live, const kc_config *static_cfg,
                             const kc_cfg_kvs *dyn_default, const kc_cfg_kvs *dyn_broker)
 {
-    for (size_t i = 0; i < N_BROKER_KEYS; i++) {
-        const broker_key *k = &broker_keys[i];
+    size_t nk;
+    const broker_key *keys = kc_config_keys(&nk);
+    for (size_t i = 0; i < nk; i++) {
+        const broker_key *k = &keys[i];
         size_t w = field_width(k);
-        if (k->dynamic && w)
+        if (k->update != KC_CU_READ_ONLY && w)
             memcpy((char *)live + k->off, (const char *)static_cfg + k->off, w);
     }
     apply_layer(live, dyn_default);
@@ -889,7 +527,7 @@ static bool layer_has(const kc_cfg_layers *L, int source, const char *name, cons
         /* set in server.properties / --override: cafka keeps no record of which keys the file
          * named, so a value that differs from Kafka's default counts as set there */
         k = find_broker_key(name);
-        if (!k || k->type == B_FIXED)
+        if (!k || !has_field(k))
             return false;
         *value = broker_value(k, L->static_cfg, buf, n);
         return *value && (!k->dflt || strcmp(*value, k->dflt) != 0);
@@ -947,33 +585,18 @@ static void finish_entry(kc_cfg_entry *e, const kc_cfg_synonym *syn, int n, kc_a
         memcpy(e->synonyms, syn, sizeof(*syn) * (size_t)n);
 }
 
-static const char *topic_effective(const topic_key *k, const kc_log_config *lc,
+/* The value of topic config @p k when the topic has no override: what its log config holds,
+ * else the broker's current value of its synonym, else the key's own default. */
+static const char *topic_effective(const kc_topic_key *k, const kc_log_config *lc,
                                    const kc_config *cur, char *buf, size_t n)
 {
-    switch (k->src) {
-    case V_LC64: {
-        int64_t v;
-        memcpy(&v, (const char *)lc + k->off, sizeof(v));
-        snprintf(buf, n, "%lld", (long long)v);
-        return buf;
-    }
-    case V_LC32: {
-        int32_t v;
-        memcpy(&v, (const char *)lc + k->off, sizeof(v));
-        snprintf(buf, n, "%d", v);
-        return buf;
-    }
-    case V_CLEANUP:
-        return lc->cleanup_compact ? (lc->cleanup_delete ? "compact,delete" : "compact") : "delete";
-    case V_MIN_ISR:
-        snprintf(buf, n, "%d", cur->min_insync_replicas);
-        return buf;
-    case V_UNCLEAN:
-        return cur->unclean_leader_election_enable ? "true" : "false";
-    case V_DEFAULT:
-        return k->dflt;
-    }
-    return NULL;
+    const char *v = kc_log_config_value(k, lc, buf, n);
+    if (v)
+        return v;
+    const broker_key *b = k->synonym ? find_broker_key(k->synonym) : NULL;
+    if (b && (v = broker_value(b, cur, buf, n)) != NULL)
+        return v;
+    return k->dflt;
 }
 
 int kc_cfg_describe_topic(const kc_cfg_layers *L, const kc_cfg_kvs *overrides, const kc_str *keys,
@@ -983,10 +606,12 @@ int kc_cfg_describe_topic(const kc_cfg_layers *L, const kc_cfg_kvs *overrides, c
     kc_log_config_defaults(&lc, L->current);
     for (int i = 0; overrides && i < overrides->n; i++)
         kc_log_config_apply(&lc, overrides->items[i].name, overrides->items[i].value);
-    kc_cfg_entry *e = kc_arena_alloc(a, sizeof(*e) * N_TOPIC_KEYS);
+    size_t nk;
+    const kc_topic_key *all = kc_log_config_topic_keys(&nk);
+    kc_cfg_entry *e = kc_arena_alloc(a, sizeof(*e) * nk);
     int n = 0;
-    for (size_t i = 0; i < N_TOPIC_KEYS; i++) {
-        const topic_key *k = &topic_keys[i];
+    for (size_t i = 0; i < nk; i++) {
+        const kc_topic_key *k = &all[i];
         if (!wanted(k->name, keys, n_keys))
             continue;
         kc_cfg_synonym syn[MAX_SYNONYMS];
@@ -1010,7 +635,9 @@ int kc_cfg_describe_topic(const kc_cfg_layers *L, const kc_cfg_kvs *overrides, c
 int kc_cfg_describe_broker(const kc_cfg_layers *L, bool per_broker, const kc_str *keys,
                            int32_t n_keys, kc_arena *a, kc_cfg_entry **out)
 {
-    int cap = per_broker ? (int)N_BROKER_KEYS : (L->dyn_default ? L->dyn_default->n : 0);
+    size_t nk;
+    const broker_key *all = kc_config_keys(&nk);
+    int cap = per_broker ? (int)nk : (L->dyn_default ? L->dyn_default->n : 0);
     kc_cfg_entry *e = kc_arena_alloc(a, sizeof(*e) * (size_t)(cap ? cap : 1));
     int n = 0;
     for (int i = 0; i < cap; i++) {
@@ -1018,7 +645,9 @@ int kc_cfg_describe_broker(const kc_cfg_layers *L, bool per_broker, const kc_str
         const char *name, *value;
         char buf[64];
         if (per_broker) {
-            k = &broker_keys[i];
+            k = &all[i];
+            if (k->hidden)
+                continue;
             name = k->name;
             value = broker_value(k, L->current, buf, sizeof(buf));
         } else {
@@ -1034,7 +663,7 @@ int kc_cfg_describe_broker(const kc_cfg_layers *L, bool per_broker, const kc_str
         e[n] = (kc_cfg_entry){.name = adup(a, name)};
         e[n].value = sensitive ? NULL : adup(a, value);
         e[n].sensitive = sensitive;
-        e[n].read_only = !(k && k->dynamic);
+        e[n].read_only = !(k && k->update != KC_CU_READ_ONLY);
         finish_entry(&e[n], syn, ns, a);
         n++;
     }

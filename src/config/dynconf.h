@@ -1,8 +1,7 @@
 /*
  * Kafka's dynamic configuration model, as pure functions (no ZooKeeper, no broker state):
- *  - the catalogue of topic-level configs (LogConfig: type, validator, broker synonym) and of the
- *    broker configs cafka describes (kc_config field, Kafka default, updatable at run time or not,
- *    sensitive or not);
+ *  - reading the catalogues: broker keys (config/config.h: kc_config field, Kafka default, update
+ *    mode, sensitive or not) and topic-level configs (LogConfig: type, validator, broker synonym);
  *  - config entity payloads (`/config/<type>/<entity>`, {"version":1,"config":{...}}) and change
  *    notifications (`/config/changes/config_change_<seq>`, v1 and v2);
  *  - validation of AlterConfigs input (LogConfig.validate, DynamicBrokerConfig.validate);
@@ -128,13 +127,6 @@ const char *kc_cfg_resource_str(int8_t type, kc_str name, char *buf, size_t len)
 const char *kc_cfg_resource_type_name(int8_t type);
 
 /**
- * A version string Kafka's ApiVersion.apply accepts (message.format.version,
- * log.message.format.version, inter.broker.protocol.version): "0.10.0", "0.10.0.0", "0.10.0-IV1",
- * "2.8", "2.8.0", "2.8-IV1", "3.0-IV1"... Only the first three ("0.x") or two segments count.
- */
-bool kc_cfg_version_valid(const char *v);
-
-/**
  * Validate the complete override set of topic @p topic as AlterConfigs does (LogConfig.validate:
  * every name first, then every value with Kafka's type and validator, then cafka's own parser
  * on a probe so that whatever is accepted can be applied).
@@ -160,10 +152,12 @@ bool kc_cfg_broker_dynamic(const char *name);
 /**
  * Validate a dynamic broker config set for resource name @p resource_name ("" = cluster
  * default) as DynamicBrokerConfig.validate does: names that cannot be updated at run time, then
- * values (the broker config table's types and bounds, checked on a copy of @p current).
+ * per-broker-only names at the cluster default, then values (the catalogue's types and bounds,
+ * checked on a copy of @p current).
  * @return KC_ERR_NONE or KC_ERR_INVALID_REQUEST with @p msg "Invalid config value for resource
  *         ConfigResource(type=BROKER, name='<n>'): Cannot update these configs dynamically:
- *         Set(<names>)" or "...: <why the value is unusable>".
+ *         Set(<names>)", "...: Cannot update these configs at default cluster level, broker id
+ *         must be specified: Set(<names>)" or "...: <why the value is unusable>".
  */
 int16_t kc_cfg_broker_validate(const kc_cfg_kvs *kvs, const kc_config *current,
                                kc_str resource_name, char *msg, size_t msglen);

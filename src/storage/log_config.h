@@ -2,6 +2,11 @@
  * Per-partition log settings: Kafka's topic-level configs (LogConfig) with their broker-level
  * defaults (log.* keys of server.properties). A topic override from /config/topics/<t> replaces
  * the broker default for that topic only.
+ *
+ * One catalogue in log_config.c declares every topic key once: its name, its broker synonym
+ * (a key of the broker catalogue, config/config.h, that holds the broker-wide default), Kafka's
+ * type and validator, and where it lands in kc_log_config. kc_log_config_apply/_known and
+ * DescribeConfigs/AlterConfigs (config/dynconf.c) all read it.
  */
 #ifndef KC_LOG_CONFIG_H
 #define KC_LOG_CONFIG_H
@@ -29,6 +34,65 @@ typedef struct kc_log_config {
     int32_t min_insync_replicas;  /* min.insync.replicas, for acks=all produce */
 } kc_log_config;
 
+/** Kafka's ConfigDef type of a topic key. */
+enum kc_topic_type { KC_TT_LONG, KC_TT_INT, KC_TT_BOOL, KC_TT_STRING, KC_TT_LIST, KC_TT_DOUBLE };
+
+/** Kafka's validator of a topic key. */
+enum kc_topic_check {
+    KC_TC_NONE,
+    KC_TC_RANGE,       /* [min, max] */
+    KC_TC_CHOICE,      /* one of choices */
+    KC_TC_LIST_CHOICE, /* a non-empty comma-separated list of choices */
+    KC_TC_THROTTLED,   /* "*" or "partition:broker,..." (ThrottledReplicaListValidator) */
+    KC_TC_VERSION,     /* a Kafka version such as "2.8" or "3.0-IV1" */
+};
+
+/** Where a topic key lands in kc_log_config. */
+enum kc_topic_dest {
+    KC_TD_NONE,    /* known to Kafka, not acted on by cafka's log */
+    KC_TD_I64,     /* the int64_t field at off */
+    KC_TD_I32,     /* the int32_t field at off */
+    KC_TD_CLEANUP, /* cleanup_delete / cleanup_compact */
+};
+
+/** One topic key of the catalogue. */
+typedef struct kc_topic_key {
+    const char *name;
+    const char *synonym; /* broker key holding the broker-wide default (LogConfig's
+                          * TopicConfigSynonyms); NULL = none */
+    enum kc_topic_type type;
+    enum kc_topic_check check;
+    int64_t min, max;           /* KC_TC_RANGE */
+    const char *const *choices; /* KC_TC_CHOICE, KC_TC_LIST_CHOICE */
+    const char *dflt;           /* the default when the synonym gives none; else NULL */
+    enum kc_topic_dest dest;
+    size_t off; /* KC_TD_I64, KC_TD_I32: offsetof(kc_log_config, field) */
+} kc_topic_key;
+
+/** The catalogue, alphabetical (the order DescribeConfigs lists it in); @p n its length. */
+const kc_topic_key *kc_log_config_topic_keys(size_t *n);
+
+/** The catalogue entry of the @p len bytes at @p name, or NULL. */
+const kc_topic_key *kc_log_config_topic_key(const char *name, size_t len);
+
+/**
+ * Kafka's parse and validation of @p value for @p k (ConfigDef), after trimming.
+ * @return 0 when valid, else -1 with ConfigException's detail in @p why ("Value must be at
+ *         least 14", "String must be one of: ...").
+ */
+int kc_log_config_check(const kc_topic_key *k, const char *value, char *why, size_t whylen);
+
+/** @p s without leading and trailing white space, copied into @p buf (Kafka trims a value
+ *  before parsing it). @return @p buf. */
+const char *kc_log_config_trim(const char *s, char *buf, size_t n);
+
+/**
+ * The value @p lc holds for @p k as Kafka prints it (in @p buf, or a literal), or NULL when
+ * @p k does not land in kc_log_config (KC_TD_NONE).
+ */
+const char *kc_log_config_value(const kc_topic_key *k, const kc_log_config *lc, char *buf,
+                                size_t n);
+
 /** The broker-level defaults from @p cfg (Kafka's precedence among ms/minutes/hours keys). */
 void kc_log_config_defaults(kc_log_config *lc, const kc_config *cfg);
 
@@ -41,5 +105,12 @@ int kc_log_config_apply(kc_log_config *lc, const char *name, const char *value);
 
 /** True when @p name is a topic-level config Kafka knows (LogConfig). */
 bool kc_log_config_known(const char *name, size_t len);
+
+/**
+ * A version string Kafka's ApiVersion.apply accepts (message.format.version,
+ * log.message.format.version, inter.broker.protocol.version): "0.10.0", "0.10.0.0", "0.10.0-IV1",
+ * "2.8", "2.8.0", "2.8-IV1", "3.0-IV1"... Only the first three ("0.x") or two segments count.
+ */
+bool kc_cfg_version_valid(const char *v);
 
 #endif
