@@ -1,14 +1,29 @@
 /*
- * Throughput benchmark through librdkafka (the client kcat and confluent-kafka use):
- *   rdkafka_bench produce BROKERS TOPIC COUNT SIZE ACKS
+ * Throughput and latency benchmark through librdkafka (the client kcat and confluent-kafka use):
+ *   rdkafka_bench produce BROKERS TOPIC COUNT SIZE ACKS [RATE SECONDS]
  *   rdkafka_bench consume BROKERS TOPIC COUNT
- * Prints one line: records, bytes, seconds, msgs/s, MB/s. Bounded by COUNT and a 120 s limit.
+ *   rdkafka_bench create  BROKERS TOPIC PARTITIONS RF [NAME=VALUE ...]
+ * produce and consume print one line: records, bytes, seconds, msgs/s, MB/s. produce also prints
+ * the per-record produce latency (rd_kafka_producev to its delivery report; the enqueue time
+ * sits in an array indexed by the message opaque) as p50/p99/p99.9 in ms, and one
+ * machine-readable "result:" line. With RATE > 0 the producer is held to RATE records/s by a
+ * token bucket (10 ms of burst) for SECONDS (at most COUNT records). Records go to partitions at
+ * random (no key); one warm-up record per partition (not counted) opens the connections first.
+ * create makes a topic through the Admin API (CreateTopics, topic configs as NAME=VALUE), after
+ * waiting until RF brokers are known, and returns once every partition has a leader and a full
+ * ISR.
+ * Bounded by COUNT and a limit of BENCH_MAX_SECONDS (default 120) per run. The producer runs
+ * with linger.ms=BENCH_LINGER_MS (default 5) and, when BENCH_QUEUE_KB is set, at most that
+ * many KiB queued (queue.buffering.max.kbytes: Java's buffer.memory), so that latency at full
+ * speed measures a bounded queue rather than the whole run.
  */
 #include <librdkafka/rdkafka.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void)
 {
@@ -18,15 +33,54 @@ static double now_s(void)
 }
 
 static long delivered, failed;
+static double *enq_at; /* enqueue time of record i (its opaque is i + 1; 0 = warm-up) */
+static double *lat;    /* latency of each delivered record, in seconds */
+static long nlat;
+static double last_dr; /* time of the last delivery report */
+static const char *first_err;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
     (void)opaque;
-    if (m->err)
+    intptr_t id = (intptr_t)m->_private;
+    if (id == 0)
+        return; /* warm-up record */
+    if (m->err) {
         failed++;
-    else
-        delivered++;
+        if (!first_err)
+            first_err = rd_kafka_err2str(m->err);
+        return;
+    }
+    delivered++;
+    last_dr = now_s();
+    if (lat)
+        lat[nlat++] = last_dr - enq_at[id - 1];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* q-quantile (nearest rank) of the sorted v[0..n), in ms. */
+static double pct_ms(const double *v, long n, double q)
+{
+    if (n == 0)
+        return -1;
+    long r = (long)(q * (double)n);
+    if ((double)r < q * (double)n)
+        r++;
+    if (r < 1)
+        r = 1;
+    return v[r - 1] * 1e3;
+}
+
+static double env_num(const char *name, double dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? atof(v) : dflt;
 }
 
 static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char *acks)
@@ -36,8 +90,15 @@ static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char *a
     rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof(err));
     if (type == RD_KAFKA_PRODUCER) {
         rd_kafka_conf_set(conf, "acks", acks, err, sizeof(err));
-        rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
+        const char *linger = getenv("BENCH_LINGER_MS"), *qkb = getenv("BENCH_QUEUE_KB");
+        rd_kafka_conf_set(conf, "linger.ms", linger && *linger ? linger : "5", err, sizeof(err));
         rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", err, sizeof(err));
+        if (qkb && *qkb &&
+            rd_kafka_conf_set(conf, "queue.buffering.max.kbytes", qkb, err, sizeof(err)) !=
+                RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "BENCH_QUEUE_KB: %s\n", err);
+            exit(2);
+        }
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     } else {
         rd_kafka_conf_set(conf, "group.id", "rdkafka-bench", err, sizeof(err));
@@ -58,41 +119,228 @@ static void report(const char *what, long n, double bytes, double secs)
            (double)n / secs, bytes / 1e6 / secs);
 }
 
+/* Metadata of all topics (bounded wait); NULL on failure. */
+static const struct rd_kafka_metadata *metadata(rd_kafka_t *rk)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(rk, 1, NULL, &md, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return NULL;
+    return md;
+}
+
+static const struct rd_kafka_metadata_topic *find_topic(const struct rd_kafka_metadata *md,
+                                                        const char *topic)
+{
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0 && !md->topics[i].err)
+            return &md->topics[i];
+    return NULL;
+}
+
+static void sleep_s(double s)
+{
+    if (s <= 0)
+        return;
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+static int do_produce(const char *brokers, const char *topic, long count, int size,
+                      const char *acks, double rate, double seconds, double deadline)
+{
+    rd_kafka_t *rk = make(RD_KAFKA_PRODUCER, brokers, acks);
+    char *payload = malloc((size_t)size);
+    memset(payload, 'x', (size_t)size);
+    if (rate > 0 && rate * seconds < (double)count)
+        count = (long)(rate * seconds);
+    enq_at = calloc((size_t)count + 1, sizeof(double));
+    lat = calloc((size_t)count + 1, sizeof(double));
+    if (!enq_at || !lat) {
+        fprintf(stderr, "out of memory for %ld latencies\n", count);
+        return 1;
+    }
+
+    /* Warm-up: one record per partition opens the connection to every leader. */
+    int parts = 1;
+    const struct rd_kafka_metadata *md = metadata(rk);
+    const struct rd_kafka_metadata_topic *mt = md ? find_topic(md, topic) : NULL;
+    if (mt && mt->partition_cnt > 0)
+        parts = mt->partition_cnt;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    for (int p = 0; p < parts; p++)
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
+                          RD_KAFKA_V_VALUE(payload, (size_t)size), RD_KAFKA_V_OPAQUE(NULL),
+                          RD_KAFKA_V_END);
+    rd_kafka_flush(rk, 10000);
+
+    double t0 = now_s(), tokens = 1, burst = rate > 100 ? rate / 100 : 1, last = t0;
+    long i = 0;
+    while (i < count) {
+        double t = now_s();
+        if (t >= deadline)
+            break;
+        if (rate > 0) {
+            tokens += (t - last) * rate;
+            if (tokens > burst)
+                tokens = burst;
+            last = t;
+            if (tokens < 1) {
+                rd_kafka_poll(rk, 0);
+                double wait = (1 - tokens) / rate;
+                sleep_s(wait < 0.0002 ? wait : 0.0002);
+                continue;
+            }
+        }
+        enq_at[i] = t;
+        rd_kafka_resp_err_t e =
+            rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, (size_t)size),
+                              RD_KAFKA_V_OPAQUE((void *)(intptr_t)(i + 1)), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(rk, 1);
+            continue;
+        }
+        if (e) {
+            fprintf(stderr, "produce: %s\n", rd_kafka_err2str(e));
+            break;
+        }
+        if (rate > 0)
+            tokens -= 1;
+        rd_kafka_poll(rk, 0);
+        i++;
+    }
+    double sent = now_s() - t0;
+    /* Poll (not flush) to the end so that delivery reports are timed as they arrive. */
+    while (rd_kafka_outq_len(rk) > 0 && now_s() < deadline + 30)
+        rd_kafka_poll(rk, 1);
+    double secs = (last_dr > t0 ? last_dr : now_s()) - t0;
+    report("produce", delivered, (double)delivered * size, secs);
+    qsort(lat, (size_t)nlat, sizeof(double), cmp_double);
+    double p50 = pct_ms(lat, nlat, 0.50), p99 = pct_ms(lat, nlat, 0.99),
+           p999 = pct_ms(lat, nlat, 0.999);
+    printf("produce latency: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms"
+           " (acks=%s, offered %.0f msgs/s)\n",
+           p50, p99, p999, nlat ? lat[nlat - 1] * 1e3 : -1, acks, (double)i / sent);
+    if (failed)
+        printf("produce: %ld failed deliveries (first: %s)\n", failed, first_err);
+    printf("result: records=%ld failed=%ld secs=%.3f msgs_s=%.0f mb_s=%.2f p50_ms=%.3f "
+           "p99_ms=%.3f p999_ms=%.3f offered_s=%.0f\n",
+           delivered, failed, secs, (double)delivered / secs, (double)delivered * size / 1e6 / secs,
+           p50, p99, p999, (double)i / sent);
+    rd_kafka_destroy(rk);
+    free(payload);
+    free(enq_at);
+    free(lat);
+    return failed ? 1 : 0;
+}
+
+static int do_create(const char *brokers, const char *topic, int parts, int rf, char **cfgs,
+                     int ncfg, double deadline)
+{
+    char err[512];
+    rd_kafka_t *rk = make(RD_KAFKA_PRODUCER, brokers, "1");
+    /* Wait until RF brokers are registered. */
+    for (;;) {
+        const struct rd_kafka_metadata *md = metadata(rk);
+        int n = md ? md->broker_cnt : 0;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (n >= rf)
+            break;
+        if (now_s() >= deadline) {
+            fprintf(stderr, "create: %d of %d brokers known\n", n, rf);
+            return 1;
+        }
+        sleep_s(0.3);
+    }
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, parts, rf, err, sizeof(err));
+    if (!nt) {
+        fprintf(stderr, "create: %s\n", err);
+        return 1;
+    }
+    for (int i = 0; i < ncfg; i++) {
+        char *eq = strchr(cfgs[i], '=');
+        if (!eq) {
+            fprintf(stderr, "create: %s is not NAME=VALUE\n", cfgs[i]);
+            return 2;
+        }
+        *eq = 0;
+        rd_kafka_NewTopic_set_config(nt, cfgs[i], eq + 1);
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opt, 15000, err, sizeof(err));
+    rd_kafka_AdminOptions_set_request_timeout(opt, 20000, err, sizeof(err));
+    rd_kafka_CreateTopics(rk, &nt, 1, opt, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);
+    int rc = 1;
+    if (!ev) {
+        fprintf(stderr, "create: no CreateTopics result\n");
+    } else if (rd_kafka_event_error(ev)) {
+        fprintf(stderr, "create: %s\n", rd_kafka_event_error_string(ev));
+    } else {
+        size_t n;
+        const rd_kafka_topic_result_t **tr =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+        rd_kafka_resp_err_t e = n ? rd_kafka_topic_result_error(tr[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            fprintf(stderr, "create %s: %s (%s)\n", topic, rd_kafka_err2str(e),
+                    rd_kafka_topic_result_error_string(tr[0]));
+        else
+            rc = 0;
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_queue_destroy(q);
+    /* Wait until every partition has a leader and a full ISR. */
+    while (rc == 0) {
+        const struct rd_kafka_metadata *md = metadata(rk);
+        const struct rd_kafka_metadata_topic *mt = md ? find_topic(md, topic) : NULL;
+        int ready = mt && mt->partition_cnt == parts;
+        for (int i = 0; ready && i < mt->partition_cnt; i++)
+            ready = mt->partitions[i].leader >= 0 && mt->partitions[i].isr_cnt == rf &&
+                    !mt->partitions[i].err;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (ready)
+            break;
+        if (now_s() >= deadline) {
+            fprintf(stderr, "create %s: partitions not all led with a full ISR in time\n", topic);
+            rc = 1;
+        }
+        sleep_s(0.2);
+    }
+    if (rc == 0)
+        printf("created %s: %d partitions, replication factor %d\n", topic, parts, rf);
+    rd_kafka_destroy(rk);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s produce|consume BROKERS TOPIC COUNT [SIZE ACKS]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s produce BROKERS TOPIC COUNT [SIZE ACKS [RATE SECONDS]]\n"
+                "       %s consume BROKERS TOPIC COUNT\n"
+                "       %s create BROKERS TOPIC PARTITIONS RF [NAME=VALUE ...]\n",
+                argv[0], argv[0], argv[0]);
         return 2;
     }
     const char *brokers = argv[2], *topic = argv[3];
     long count = atol(argv[4]);
-    double deadline = now_s() + 120;
-    if (strcmp(argv[1], "produce") == 0) {
-        int size = argc > 5 ? atoi(argv[5]) : 100;
-        rd_kafka_t *rk = make(RD_KAFKA_PRODUCER, brokers, argc > 6 ? argv[6] : "1");
-        char *payload = malloc((size_t)size);
-        memset(payload, 'x', (size_t)size);
-        double t0 = now_s();
-        for (long i = 0; i < count && now_s() < deadline;) {
-            rd_kafka_resp_err_t e =
-                rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                                  RD_KAFKA_V_VALUE(payload, (size_t)size), RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                rd_kafka_poll(rk, 1);
-                continue;
-            }
-            rd_kafka_poll(rk, 0);
-            i++;
-        }
-        rd_kafka_flush(rk, 60000);
-        double secs = now_s() - t0;
-        report("produce", delivered, (double)delivered * size, secs);
-        if (failed)
-            printf("produce: %ld failed deliveries\n", failed);
-        rd_kafka_destroy(rk);
-        free(payload);
-        return failed ? 1 : 0;
+    double deadline = now_s() + env_num("BENCH_MAX_SECONDS", 120);
+    if (strcmp(argv[1], "create") == 0) {
+        if (argc < 6)
+            return 2;
+        return do_create(brokers, topic, (int)count, atoi(argv[5]), argv + 6, argc - 6,
+                         now_s() + 60);
     }
+    if (strcmp(argv[1], "produce") == 0)
+        return do_produce(brokers, topic, count, argc > 5 ? atoi(argv[5]) : 100,
+                          argc > 6 ? argv[6] : "1", argc > 7 ? atof(argv[7]) : 0,
+                          argc > 8 ? atof(argv[8]) : 10, deadline);
     rd_kafka_t *rk = make(RD_KAFKA_CONSUMER, brokers, NULL);
     rd_kafka_poll_set_consumer(rk);
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
