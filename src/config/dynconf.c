@@ -435,7 +435,7 @@ void kc_cfg_broker_filter(kc_cfg_kvs *kvs, const kc_config *current, char *dropp
     int w = 0;
     for (int i = 0; i < kvs->n; i++) {
         kc_cfg_kvs one = {&kvs->items[i], 1};
-        char msg[8];
+        char msg[1024]; /* unused: the reason is not reported here */
         /* any broker id: whether a per-broker key may sit in the layer it came from was
          * checked when it was written */
         if (kc_cfg_broker_validate(&one, current, (kc_str){"*", 1}, msg, sizeof(msg)) ==
