@@ -24,7 +24,6 @@
 
 #include <string.h>
 
-/* The response waits for fsyncs when flush.messages asks for them before the acknowledgement. */
 /* A partition appended with acks=-1, waiting for its high watermark to pass required_offset. */
 typedef struct replica_wait {
     kc_partition *p;
@@ -34,6 +33,8 @@ typedef struct replica_wait {
     bool done;
 } replica_wait;
 
+/* The response waits for fsyncs when flush.messages asks for them before the acknowledgement,
+ * and for the ISR with acks=-1. */
 typedef struct produce_ctx {
     kc_request *req;
     kc_produce_resp resp;
@@ -218,7 +219,9 @@ void kc_handle_produce(kc_request *req)
         return;
     }
     ctx->resp = resp;
-    if (ctx->n_waits > 0 && !replicas_settled(b, ctx) && !b->shutting_down) {
+    /* even while shutting down: an answer before the ISR has the records would acknowledge what
+     * a new leader may not have (the purgatory expires it as REQUEST_TIMED_OUT) */
+    if (ctx->n_waits > 0 && !replicas_settled(b, ctx)) {
         ctx->pending++; /* the replication wait, released by produce_complete */
         const void **keys = kc_arena_alloc(&req->arena, sizeof(*keys) * (size_t)ctx->n_waits);
         for (int i = 0; i < ctx->n_waits; i++)
