@@ -402,7 +402,8 @@ static kc_fetcher *fetcher_for(kc_broker *b, int32_t source, int index)
 void kc_fetchers_add(kc_broker *b, kc_partition *p)
 {
     int n = b->cfg->num_replica_fetchers;
-    int32_t h = 31 * java_hash(p->topic->name) + p->id;
+    /* Java's int arithmetic wraps: compute it unsigned, then read it back as Java would */
+    int32_t h = (int32_t)(31u * (uint32_t)java_hash(p->topic->name) + (uint32_t)p->id);
     int index = (int)((h == INT32_MIN ? 0 : h < 0 ? -h : h) % n);
     kc_fetcher *f = fetcher_for(b, p->leader, index);
     struct kc_replica_state *rs = kc_replica_state_of(p);

@@ -34,6 +34,7 @@ from replica_tools import (
 
 SESSION_MS = 6000
 LAG_MS = 3000
+REQUEST_TIMED_OUT = 7
 NOT_ENOUGH_REPLICAS = 19
 NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20
 
@@ -207,6 +208,10 @@ def test_isr_shrinks_and_expands_min_insync(broker_factory, zk, chroot):
     try:
         sigstop(f1)
         t0 = time.monotonic()
+        # a delayed produce expires: while the stopped follower is still in the ISR (it caught
+        # up a moment ago, the lag is 3 s) an acks=all with a 1 s timeout cannot complete
+        err, _ = produce_raw(port, topic, p, [b"timed-out"], acks=-1, timeout_ms=1000)
+        assert err == REQUEST_TIMED_OUT, f"acks=all past its timeout with a follower stopped: error {err}"
         # acks=all waiting on the stopped follower completes once the leader drops it
         err, _ = produce_raw(port, topic, p, [b"while-shrinking"], acks=-1, timeout_ms=int(scaled(20000)))
         assert err == 0, f"acks=all with one follower stopped: error {err}"
