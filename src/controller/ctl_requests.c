@@ -104,6 +104,12 @@ static int16_t alter_one(kc_controller *c, ctl_topic *t, int32_t broker,
     if (!kc_alter_isr_valid(part->replicas, part->n_replicas, pd->new_isr, n, part->leader,
                             ctl_broker_live, c))
         return KC_ERR_INVALID_REQUEST;
+    /* a broker in controlled shutdown does not rejoin an ISR it was just taken out of, although
+     * it may fetch a moment longer (KIP-841; old versions answer OPERATION_NOT_ATTEMPTED) */
+    for (int i = 0; i < n; i++)
+        if (!kc_ids_contain(part->isr, part->n_isr, pd->new_isr[i]) &&
+            !ctl_broker_eligible(pd->new_isr[i], c))
+            return KC_ERR_OPERATION_NOT_ATTEMPTED;
     int rc = ctl_write_state(c, t, p, part->leader, part->leader_epoch, pd->new_isr, n);
     if (rc == ZBADVERSION)
         return KC_ERR_INVALID_UPDATE_VERSION;

@@ -4,7 +4,7 @@
  * connection keeps the items and retries after ALTER_RETRY_MS; per partition, success commits
  * the ISR and the new state znode version, UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH and
  * INVALID_UPDATE_VERSION leave the proposal pending until the next LeaderAndIsr replaces the
- * state, and any other error queues it again.
+ * state, and any other error drops it (the periodic checks propose again from the state then).
  */
 #include <event2/event.h>
 #include <stdlib.h>
@@ -125,7 +125,12 @@ static void on_response(void *arg, int16_t api_key, int16_t api_version, kc_rbuf
                         "for its LeaderAndIsr",
                         p->topic->name, p->id, pr->error_code);
             } else {
-                kc_alter_isr_enqueue(b, p);
+                /* refused for now (a broker shutting down, an ISR the controller finds invalid):
+                 * drop the proposal; the next shrink or expand check makes a fresh one from the
+                 * state then, instead of repeating this one in a loop */
+                kc_info("REPLICA", "%s-%d: controller refused the ISR change (error %d)",
+                        p->topic->name, p->id, pr->error_code);
+                rs->alter_pending = false;
             }
         }
     }
