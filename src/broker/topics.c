@@ -76,6 +76,14 @@ static kc_topic *link_topic(kc_topics *t, const char *name, size_t len)
     return e;
 }
 
+bool kc_ids_contain(const int32_t *ids, int n, int32_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
 void kc_ids_assign(int32_t **dst, int32_t *n_dst, const int32_t *src, int32_t n)
 {
     int32_t *copy = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));

@@ -85,6 +85,9 @@ kc_partition *kc_topic_partition(kc_topic *topic, int32_t id);
 /** Partition @p id (>= 0) of @p topic, growing the topic up to it (CreatePartitions). */
 kc_partition *kc_topic_ensure_partition(kc_topic *topic, int32_t id);
 
+/** True when @p id is among the @p n ids of @p ids (replica lists, ISRs). */
+bool kc_ids_contain(const int32_t *ids, int n, int32_t id);
+
 /** Replace @p dst (with *@p n_dst entries, malloc'd or NULL) by a copy of @p n ids. */
 void kc_ids_assign(int32_t **dst, int32_t *n_dst, const int32_t *src, int32_t n);
 

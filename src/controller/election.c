@@ -1,14 +1,6 @@
 /* Kafka's leader election rules; see election.h. */
 #include "controller/election.h"
 
-bool kc_ids_contain(const int32_t *ids, int n, int32_t id)
-{
-    for (int i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
-}
-
 int32_t kc_elect_offline_leader(const int32_t *replicas, int n_replicas, const int32_t *isr,
                                 int n_isr, bool unclean, kc_live_fn live, void *arg,
                                 bool *unclean_used)

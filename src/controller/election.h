@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "broker/topics.h" /* kc_ids_contain */
+
 /** Whether broker @p id is alive (registered under /brokers/ids). */
 typedef bool (*kc_live_fn)(int32_t id, void *arg);
 
@@ -29,9 +31,6 @@ int32_t kc_elect_offline_leader(const int32_t *replicas, int n_replicas, const i
  * @return the new length (>= 1 when @p n_isr >= 1).
  */
 int kc_isr_keep_live(int32_t *isr, int n_isr, kc_live_fn live, void *arg);
-
-/** True when @p id is among the @p n ids of @p ids. */
-bool kc_ids_contain(const int32_t *ids, int n, int32_t id);
 
 /**
  * Controlled-shutdown election (ControlledShutdownPartitionLeaderElectionStrategy): the first

@@ -34,14 +34,6 @@ struct kc_replica_state *kc_replica_state_of(kc_partition *p)
     return p->rs;
 }
 
-static bool in_ids(const int32_t *ids, int32_t n, int32_t id)
-{
-    for (int32_t i = 0; i < n; i++)
-        if (ids[i] == id)
-            return true;
-    return false;
-}
-
 bool kc_replica_is_leader(const kc_broker *b, const kc_partition *p)
 {
     return p->log && p->leader == b->cfg->broker_id;
@@ -51,10 +43,10 @@ bool kc_replica_is_leader(const kc_broker *b, const kc_partition *p)
  * shrink still counts the old members: they may hold acknowledged records). */
 static bool in_maximal_isr(const kc_partition *p, int32_t id)
 {
-    if (in_ids(p->isr, p->n_isr, id))
+    if (kc_ids_contain(p->isr, p->n_isr, id))
         return true;
     const struct kc_replica_state *rs = p->rs;
-    return rs && rs->alter_pending && in_ids(rs->proposed_isr, rs->n_proposed_isr, id);
+    return rs && rs->alter_pending && kc_ids_contain(rs->proposed_isr, rs->n_proposed_isr, id);
 }
 
 int32_t kc_replica_maximal_isr_size(const kc_partition *p)
@@ -63,7 +55,7 @@ int32_t kc_replica_maximal_isr_size(const kc_partition *p)
     const struct kc_replica_state *rs = p->rs;
     if (rs && rs->alter_pending)
         for (int32_t i = 0; i < rs->n_proposed_isr; i++)
-            n += !in_ids(p->isr, p->n_isr, rs->proposed_isr[i]);
+            n += !kc_ids_contain(p->isr, p->n_isr, rs->proposed_isr[i]);
     return n;
 }
 
@@ -107,7 +99,7 @@ static void reset_peers(kc_broker *b, kc_partition *p)
         kc_peer *r = &rs->peers[rs->n_peers++];
         r->id = p->replicas[i];
         r->leo = -1;
-        r->last_caught_up_ms = in_ids(p->isr, p->n_isr, r->id) ? now : 0;
+        r->last_caught_up_ms = kc_ids_contain(p->isr, p->n_isr, r->id) ? now : 0;
         r->last_fetch_leader_leo = leo;
         r->last_fetch_ms = now;
     }
@@ -205,7 +197,7 @@ bool kc_replica_on_follower_fetch(kc_broker *b, kc_partition *p, int32_t replica
     r->last_fetch_ms = now;
     r->leo = fetch_offset;
     /* expand (Kafka's maybeExpandIsr): caught up to the high watermark and to this epoch */
-    if (!rs->alter_pending && !in_ids(p->isr, p->n_isr, replica_id) &&
+    if (!rs->alter_pending && !kc_ids_contain(p->isr, p->n_isr, replica_id) &&
         r->leo >= p->high_watermark && r->leo >= rs->epoch_start_offset) {
         int32_t *isr = malloc(sizeof(*isr) * (size_t)(p->n_isr + 1));
         if (!isr)
