@@ -31,12 +31,12 @@ typedef struct kc_partition {
     int32_t *isr;         /* in-sync replicas: the controller's, or what AlterIsr made them */
     int32_t n_isr;
     int32_t zk_version; /* version of the partition state znode (AlterIsr current_isr_version) */
-    int64_t high_watermark; /* leader: min log end offset of the ISR; follower: the leader's,
-                               capped by its own log end offset; never moves back while leader */
+    int64_t high_watermark;      /* leader: min log end offset of the ISR; follower: the leader's,
+                                    capped by its own log end offset; never moves back while leader */
     struct kc_replica_state *rs; /* replication state (replica/replica.h), NULL until a role */
-    kc_plog *log;          /* NULL when this broker hosts no replica */
-    int log_dir;           /* index into cfg->log_dirs of the folder holding the log */
-    int64_t last_flush_ms; /* when a flush was last started (flush.ms) */
+    kc_plog *log;                /* NULL when this broker hosts no replica */
+    int log_dir;                 /* index into cfg->log_dirs of the folder holding the log */
+    int64_t last_flush_ms;       /* when a flush was last started (flush.ms) */
     bool flush_in_flight;
     bool cleaning;                         /* a compaction job is running */
     bool deleting;                         /* StopReplica(delete) waits for running jobs */

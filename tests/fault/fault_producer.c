@@ -92,9 +92,10 @@ static long arg_long(const char *s, const char *what, long min)
 int main(int argc, char **argv)
 {
     if (argc < 8) {
-        fprintf(stderr,
-                "usage: %s BROKERS TOPIC PARTITIONS COUNT MAX_SECONDS RATE OUTFILE [prop=value ...]\n",
-                argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s BROKERS TOPIC PARTITIONS COUNT MAX_SECONDS RATE OUTFILE [prop=value ...]\n",
+            argv[0]);
         return 2;
     }
     const char *brokers = argv[1], *topic = argv[2];
@@ -161,7 +162,8 @@ int main(int argc, char **argv)
             continue;
         }
         if (e) {
-            fprintf(out, "E %ld %ld %s %lld\n", sent % partitions, sent, rd_kafka_err2name(e), wall_ms());
+            fprintf(out, "E %ld %ld %s %lld\n", sent % partitions, sent, rd_kafka_err2name(e),
+                    wall_ms());
             n_failed++;
         }
         sent++;

@@ -250,14 +250,10 @@ Test(log_config, known_but_unused_names_accepted)
     const struct {
         const char *name, *value;
     } unused[] = {
-        {"compression.type", "producer"},
-        {"unclean.leader.election.enable", "false"},
-        {"message.timestamp.type", "CreateTime"},
-        {"preallocate", "false"},
-        {"min.cleanable.dirty.ratio", "0.5"},
-        {"segment.jitter.ms", "0"},
-        {"message.downconversion.enable", "true"},
-        {"follower.replication.throttled.replicas", ""},
+        {"compression.type", "producer"},          {"unclean.leader.election.enable", "false"},
+        {"message.timestamp.type", "CreateTime"},  {"preallocate", "false"},
+        {"min.cleanable.dirty.ratio", "0.5"},      {"segment.jitter.ms", "0"},
+        {"message.downconversion.enable", "true"}, {"follower.replication.throttled.replicas", ""},
     };
     for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++) {
         cr_assert_eq(kc_log_config_apply(&lc, unused[i].name, unused[i].value), 0, "%s",
