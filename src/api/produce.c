@@ -27,7 +27,6 @@
 /* A partition appended with acks=-1, waiting for its high watermark to pass required_offset. */
 typedef struct replica_wait {
     kc_partition *p;
-    int32_t leader_epoch;    /* leadership the append happened under */
     int64_t required_offset; /* last offset appended + 1 */
     kc_produce_partition_response *pr;
     bool done;
@@ -116,7 +115,7 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
     kc_log_manager_after_append(b, p, rolled);
     if (acks == -1 && ctx) {
         replica_wait *w = &ctx->waits[ctx->n_waits++];
-        *w = (replica_wait){p, p->leader_epoch, base + h.last_offset_delta + 1, out, false};
+        *w = (replica_wait){p, base + h.last_offset_delta + 1, out, false};
     }
     kc_replica_on_leader_append(b, p);
     return KC_ERR_NONE;
@@ -131,7 +130,10 @@ static bool replicas_settled(kc_broker *b, produce_ctx *ctx)
         if (w->done)
             continue;
         kc_partition *p = w->p;
-        if (!kc_replica_is_leader(b, p) || p->leader_epoch != w->leader_epoch) {
+        /* a new leader epoch with this broker still leading keeps the wait (the ISR changed,
+         * as Kafka's DelayedProduce); losing leadership ends it at once: becoming a follower
+         * checks the purgatory before any truncation could remove the records */
+        if (!kc_replica_is_leader(b, p)) {
             w->pr->error_code = KC_ERR_NOT_LEADER_OR_FOLLOWER;
             w->done = true;
         } else if (p->high_watermark >= w->required_offset) {
@@ -151,8 +153,8 @@ static bool produce_ready(kc_broker *b, void *arg)
     bool all = true;
     for (int i = 0; i < ctx->n_waits && all; i++) {
         const replica_wait *w = &ctx->waits[i];
-        all = w->done || !kc_replica_is_leader(b, w->p) || w->p->leader_epoch != w->leader_epoch ||
-              w->p->high_watermark >= w->required_offset;
+        all =
+            w->done || !kc_replica_is_leader(b, w->p) || w->p->high_watermark >= w->required_offset;
     }
     return all;
 }

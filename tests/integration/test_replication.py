@@ -228,6 +228,11 @@ def test_isr_shrinks_and_expands_min_insync(broker_factory, zk, chroot):
 
         sigstop(f2)
         wait_state(zk, chroot, topic, p, lambda s: s["isr"] == [cid], scaled(20), "ISR = leader only")
+        # the znode changes a moment before the leader hears of it (AlterIsr answer, or the
+        # controller's LeaderAndIsr when f2's session expired first): wait for the leader's own
+        # view, as its metadata cache learns it after that (UpdateMetadata follows in order)
+        wait_for(lambda: kafka_wire.metadata(port, [topic])["topics"][topic][1][p][3] == [cid],
+                 scaled(20), "the leader's metadata to show ISR = leader only")
         err, _ = produce_raw(port, topic, p, [b"refused"], acks=-1)
         assert err == NOT_ENOUGH_REPLICAS, f"acks=all with ISR {{leader}} < min.insync 2: error {err}"
         err, _ = produce_raw(port, topic, p, [b"acks-1"], acks=1)
