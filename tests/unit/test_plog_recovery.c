@@ -26,6 +26,7 @@
 #include "common/arena.h"
 #include "common/log.h"
 #include "fs_util.h"
+#include "plog_cfg.h"
 #include "storage/plog.h"
 
 #define N_BATCHES 200
@@ -78,19 +79,12 @@ static long long seg_size[64];
 
 static kc_log_config fuzz_cfg(void)
 {
-    kc_log_config c;
-    memset(&c, 0, sizeof(c));
+    /* small segments and a dense index: a few hundred batches span many segments */
+    kc_log_config c = plog_test_cfg();
     c.segment_bytes = 6000;
     c.segment_ms = INT64_MAX / 4;
     c.segment_index_bytes = 4096;
     c.index_interval_bytes = 300;
-    c.retention_ms = -1;
-    c.retention_bytes = -1;
-    c.flush_messages = INT64_MAX;
-    c.flush_ms = INT64_MAX;
-    c.file_delete_delay_ms = 60000;
-    c.cleanup_delete = true;
-    c.max_message_bytes = 1 << 20;
     return c;
 }
 

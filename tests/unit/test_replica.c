@@ -19,6 +19,7 @@
 #include "broker/broker.h"
 #include "broker/purgatory.h"
 #include "fs_util.h"
+#include "plog_cfg.h"
 #include "replica/replica.h"
 #include "replica/replica_internal.h"
 #include "storage/plog.h"
@@ -55,25 +56,6 @@ static void append(int n)
     cr_assert_eq(rc, 0, "append: %d", rc);
 }
 
-static kc_log_config log_cfg(void)
-{
-    kc_log_config c;
-    memset(&c, 0, sizeof(c));
-    c.segment_bytes = 1 << 30;
-    c.segment_ms = 7LL * 24 * 3600 * 1000;
-    c.segment_index_bytes = 8192;
-    c.index_interval_bytes = 4096;
-    c.retention_ms = -1;
-    c.retention_bytes = -1;
-    c.flush_messages = INT64_MAX;
-    c.flush_ms = INT64_MAX;
-    c.file_delete_delay_ms = 60000;
-    c.cleanup_delete = true;
-    c.delete_retention_ms = 86400000;
-    c.max_message_bytes = 1 << 20;
-    return c;
-}
-
 /*
  * Broker 1 leads partition t-0 with the given assignment and ISR, replica.lag.time.max.ms
  * @p lag_ms, and a log holding @p records records (leader epoch 0). Not yet become_leader.
@@ -108,7 +90,7 @@ static void start(int64_t lag_ms, const int32_t *replicas, int32_t n_replicas, c
     cr_assert_eq(fu_mkdtemp(root, sizeof(root), "replica"), 0);
     char dir[256], err[256] = "";
     snprintf(dir, sizeof(dir), "%s/t-0", root);
-    kc_log_config lc = log_cfg();
+    kc_log_config lc = plog_test_cfg();
     kc_plog_open_opts o = {false, -1, -1, 0};
     cr_assert_eq(kc_plog_open(dir, &lc, &o, &part->log, NULL, err, sizeof(err)), 0, "open: %s",
                  err);
