@@ -39,7 +39,6 @@ divergence are all 0 for every fault and no fault's harness step failed.
 """
 
 import argparse
-import fcntl
 import json
 import os
 import shutil
@@ -559,29 +558,6 @@ def bad(r):
     return "error" in r or r["lost"] or r["moved"] or r["order"] or r["divergence"]
 
 
-def take_lock():
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    fd = open(STATE_DIR / "lock", "w")
-    deadline = time.monotonic() + 1800
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise SystemExit("another cafka test session holds /tmp/cafka-integration/lock")
-            time.sleep(0.5)
-    helpers.kill_stale_registered()
-    last = STATE_DIR / "last-zk-dir"
-    if last.exists():
-        old = last.read_text().strip()
-        if old:
-            subprocess.run([str(SCRIPTS / "zk-ensemble.sh"), "stop", old, *map(str, ZK_PORTS)],
-                           capture_output=True, timeout=60)
-        last.unlink()
-    return fd
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="1 round each, a few thousand records")
@@ -606,7 +582,10 @@ def main():
         if not binary.exists():
             raise SystemExit(f"{binary} not built (cmake --build --preset dev)")
 
-    lock = take_lock()
+    try:
+        lock = helpers.take_session_lock()
+    except TimeoutError as e:
+        raise SystemExit(str(e))
     workdir = Path(opts.workdir) if opts.workdir else Path(tempfile.mkdtemp(prefix="cafka-fault-"))
     workdir.mkdir(parents=True, exist_ok=True)
     log(f"work folder {workdir}; nemeses {names}; {opts.rounds} round(s); {opts.rate} records/s")
@@ -634,8 +613,7 @@ def main():
     finally:
         if cl is not None:
             cl.stop()
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
+        lock.close()  # releases the flock
     (workdir / "report.json").write_text(json.dumps(dict(rows), indent=2))
     print()
     print(f"fault suite: {len(rows)} fault(s), {opts.rounds} round(s) each, {time.monotonic() - started:.0f}s")

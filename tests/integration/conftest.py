@@ -22,7 +22,6 @@ import fcntl
 import itertools
 import logging
 import subprocess
-import time
 import types
 
 import pytest
@@ -39,28 +38,10 @@ _chroot_seq = itertools.count(1)
 def _session_lock():
     """Serialises test sessions on this machine (fixed ports) and removes what a killed earlier
     session left running (by recorded pid, command line checked)."""
-    STATE_DIR.mkdir(parents=True, exist_ok=True)
-    fd = open(STATE_DIR / "lock", "w")
-    deadline = time.monotonic() + 1800
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                pytest.fail("another cafka integration session holds /tmp/cafka-integration/lock")
-            time.sleep(0.5)
-    helpers.kill_stale_registered()
-    last = STATE_DIR / "last-zk-dir"
-    if last.exists():
-        old = last.read_text().strip()
-        if old:
-            subprocess.run(
-                [str(SCRIPTS / "zk-ensemble.sh"), "stop", old, *map(str, ZK_PORTS)],
-                capture_output=True,
-                timeout=60,
-            )
-        last.unlink()
+    try:
+        fd = helpers.take_session_lock()
+    except TimeoutError as e:
+        pytest.fail(str(e))
     try:
         yield
     finally:

@@ -6,6 +6,7 @@ Ports (distinct from the local cluster of scripts/run.sh):
   broker N             PLAINTEXT 127.0.0.1:29090+2N, SSL 127.0.0.1:29091+2N  (1 -> 29092/29093)
 """
 
+import fcntl
 import json
 import os
 import re
@@ -443,3 +444,31 @@ def zkcli_ls(path, **kw):
 
 def sanitize(name, limit=48):
     return re.sub(r"[^A-Za-z0-9_]", "_", name)[:limit]
+
+
+def take_session_lock(timeout=1800):
+    """Takes the machine-wide lock that serialises test sessions (fixed ports), then removes what
+    a killed earlier session left running: registered pids (command line checked) and its
+    ZooKeeper ensemble. Returns the open lock file (closing it releases the lock); raises
+    TimeoutError when another session keeps it for `timeout` seconds."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    fd = open(STATE_DIR / "lock", "w")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                fd.close()
+                raise TimeoutError(f"another cafka test session holds {STATE_DIR / 'lock'}")
+            time.sleep(0.5)  # flock has no timed wait: poll the lock itself
+    kill_stale_registered()
+    last = STATE_DIR / "last-zk-dir"
+    if last.exists():
+        old = last.read_text().strip()
+        if old:
+            subprocess.run([str(SCRIPTS / "zk-ensemble.sh"), "stop", old, *map(str, ZK_PORTS)],
+                           capture_output=True, timeout=60)
+        last.unlink()
+    return fd
