@@ -260,17 +260,10 @@ void kc_handle_fetch(kc_request *req)
         kc_request_protocol_error(req, "malformed Fetch request");
         return;
     }
-    for (int32_t i = 0; i < r.topics_count && r.replica_id >= 0; i++)
-        for (int32_t j = 0; j < r.topics[i].partitions_count; j++) {
-            int16_t err;
-            kc_partition *p = fetch_target(b, r.topics[i].topic, &r.topics[i].partitions[j], &err);
-            if (p)
-                record_follower(b, &r, p, &r.topics[i].partitions[j]);
-        }
     int64_t avail = fetch_available(b, &r);
     if (r.max_wait_ms <= 0 || avail < 0 || avail >= r.min_bytes || b->shutting_down ||
         r.topics_count == 0) {
-        fetch_respond(b, req, &r);
+        fetch_respond(b, req, &r); /* records a follower's position as it reads */
         return;
     }
     delayed_fetch *d = calloc(1, sizeof(*d));
@@ -285,8 +278,14 @@ void kc_handle_fetch(kc_request *req)
     n = 0;
     for (int32_t i = 0; i < r.topics_count; i++)
         for (int32_t j = 0; j < r.topics[i].partitions_count; j++) {
+            const kc_fetch_partition *fp = &r.topics[i].partitions[j];
             int16_t err;
-            keys[n++] = fetch_target(b, r.topics[i].topic, &r.topics[i].partitions[j], &err);
+            kc_partition *p = fetch_target(b, r.topics[i].topic, fp, &err);
+            /* a waiting follower is caught up: its position moves the high watermark now, not
+             * when the wait ends */
+            if (p)
+                record_follower(b, &r, p, fp);
+            keys[n++] = p;
         }
     kc_purgatory_watch(b->purgatory, keys, n, r.max_wait_ms, &delayed_fetch_ops, d, req);
 }

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "broker/controller_client.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
@@ -39,8 +40,7 @@ static void give_up_or_retry(kc_broker *b, const char *why)
             why, (long long)b->cfg->controlled_shutdown_retry_backoff_ms);
     if (!b->cs_timer)
         b->cs_timer = evtimer_new(b->base, on_retry, b);
-    int64_t ms = b->cfg->controlled_shutdown_retry_backoff_ms;
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(b->cfg->controlled_shutdown_retry_backoff_ms);
     evtimer_add(b->cs_timer, &tv);
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "broker/broker.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
 
@@ -165,10 +166,8 @@ kc_delayed *kc_purgatory_watch(kc_purgatory *pg, const void *const *keys, int n_
         }
         w->ops[w->n++] = d;
     }
-    if (timeout_ms < 0)
-        timeout_ms = 0;
     d->timer = evtimer_new(pg->b->base, on_timeout, d);
-    struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)(timeout_ms % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(timeout_ms);
     evtimer_add(d->timer, &tv);
     if (req) {
         d->req = req;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/mailbox.h"
 #include "net/ibclient.h"
@@ -84,7 +85,7 @@ static void on_response(void *arg, int16_t api_key, int16_t api_version, kc_rbuf
             kc_warn("CONTROLLER", "request %d to broker %d at %s:%d failed; retrying", api_key,
                     ch->broker_id, ch->host, ch->port);
         ch->warned = true;
-        struct timeval tv = {0, RETRY_BACKOFF_MS * 1000};
+        struct timeval tv = kc_timeval_ms(RETRY_BACKOFF_MS);
         evtimer_add(ch->retry, &tv);
         return;
     }

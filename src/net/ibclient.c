@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/header.h"
@@ -85,7 +86,7 @@ static bool leave(kc_ibclient *c)
 
 static void set_read_timeout(kc_ibclient *c)
 {
-    struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(c->timeout_ms);
     bufferevent_set_timeouts(c->bev, c->n_inflight > 0 ? &tv : NULL, NULL);
 }
 

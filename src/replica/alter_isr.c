@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "broker/controller_client.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
@@ -34,7 +35,7 @@ static void schedule_retry(kc_broker *b)
         return;
     if (!m->alter_retry)
         m->alter_retry = evtimer_new(b->base, on_retry, b);
-    struct timeval tv = {0, ALTER_RETRY_MS * 1000};
+    struct timeval tv = kc_timeval_ms(ALTER_RETRY_MS);
     evtimer_add(m->alter_retry, &tv);
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "broker/log_manager.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "net/ibclient.h"
@@ -50,13 +51,6 @@ typedef struct kc_fetcher {
     struct event *timer;
 } kc_fetcher;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Java's String.hashCode, for Kafka's fetcher choice (AbstractFetcherManager.getFetcherId). */
 static int32_t java_hash(const char *s)
 {
@@ -77,17 +71,14 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 static void schedule(kc_fetcher *f, int64_t delay_ms)
 {
-    if (delay_ms < 0)
-        delay_ms = 0;
-    struct timeval tv = {(time_t)(delay_ms / 1000), (suseconds_t)(delay_ms % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(delay_ms);
     event_del(f->timer);
     event_add(f->timer, &tv);
 }
 
-static void back_off(kc_fetcher *f, kc_partition *p, int64_t ms)
+static void back_off(kc_partition *p, int64_t ms)
 {
-    (void)f;
-    p->rs->retry_at_ms = mono_ms() + ms;
+    p->rs->retry_at_ms = kc_mono_ms() + ms;
 }
 
 static bool still_ours(kc_fetcher *f, const sent *s)
@@ -119,7 +110,7 @@ static void request_failed(kc_fetcher *f)
 {
     for (int i = 0; i < f->n_inflight; i++)
         if (still_ours(f, &f->inflight[i]))
-            back_off(f, f->inflight[i].p, f->b->cfg->replica_fetch_backoff_ms);
+            back_off(f->inflight[i].p, f->b->cfg->replica_fetch_backoff_ms);
     f->busy = false;
     f->n_inflight = 0;
     schedule(f, f->b->cfg->replica_fetch_backoff_ms);
@@ -162,7 +153,7 @@ static void on_epoch_response(void *arg, int16_t api_key, int16_t v, kc_rbuf *bo
                 continue;
             kc_partition *p = s->p;
             if (e->error_code != KC_ERR_NONE) {
-                back_off(f, p, f->b->cfg->replica_fetch_backoff_ms);
+                back_off(p, f->b->cfg->replica_fetch_backoff_ms);
                 continue;
             }
             bool done = true;
@@ -235,7 +226,7 @@ static void apply_partition(kc_fetcher *f, kc_partition *p, const kc_fetch_parti
         }
         return;
     default: /* not the leader (yet), fenced or unknown epoch, storage error: wait */
-        back_off(f, p, b->cfg->replica_fetch_backoff_ms);
+        back_off(p, b->cfg->replica_fetch_backoff_ms);
         return;
     }
     if (d->records.p && d->records.len > 0) {
@@ -251,7 +242,7 @@ static void apply_partition(kc_fetcher *f, kc_partition *p, const kc_fetch_parti
             kc_error("REPLICA",
                      "%s-%d: cannot append what leader %d sent at offset %" PRId64 ": %s",
                      p->topic->name, p->id, f->source, fetch_offset, strerror(-rc));
-            back_off(f, p, b->cfg->replica_fetch_backoff_ms);
+            back_off(p, b->cfg->replica_fetch_backoff_ms);
         }
         if (appended)
             kc_log_manager_after_append(b, p, rolled);
@@ -356,7 +347,7 @@ static void fetcher_round(kc_fetcher *f)
         schedule(f, UNKNOWN_ENDPOINT_MS);
         return;
     }
-    int64_t now = mono_ms();
+    int64_t now = kc_mono_ms();
     f->n_inflight = 0;
     if (send_epochs(f, now) || send_fetch(f, now))
         return;

@@ -9,19 +9,13 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "replica/replica_internal.h"
 
 static kc_replica_manager *rm(kc_broker *b)
 {
     return b->replicas;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct kc_replica_state *kc_replica_state_of(kc_partition *p)
@@ -64,7 +58,7 @@ static void maybe_advance_hw(kc_broker *b, kc_partition *p)
 {
     if (!kc_replica_is_leader(b, p))
         return;
-    int64_t hw = kc_plog_log_end_offset(p->log), now = mono_ms();
+    int64_t hw = kc_plog_log_end_offset(p->log), now = kc_mono_ms();
     struct kc_replica_state *rs = kc_replica_state_of(p);
     for (int i = 0; i < rs->n_peers; i++) {
         const kc_peer *r = &rs->peers[i];
@@ -92,7 +86,7 @@ static void reset_peers(kc_broker *b, kc_partition *p)
     if (!rs->peers)
         kc_fatal("replica: out of memory");
     rs->n_peers = 0;
-    int64_t now = mono_ms(), leo = kc_plog_log_end_offset(p->log);
+    int64_t now = kc_mono_ms(), leo = kc_plog_log_end_offset(p->log);
     for (int32_t i = 0; i < p->n_replicas; i++) {
         if (p->replicas[i] == b->cfg->broker_id)
             continue;
@@ -185,7 +179,7 @@ bool kc_replica_on_follower_fetch(kc_broker *b, kc_partition *p, int32_t replica
             r = &rs->peers[i];
     if (!r)
         return false;
-    int64_t now = mono_ms();
+    int64_t now = kc_mono_ms();
     if (fetch_offset >= leader_leo) {
         if (now > r->last_caught_up_ms)
             r->last_caught_up_ms = now;
@@ -238,7 +232,7 @@ static void shrink_check(kc_broker *b, kc_partition *p)
     struct kc_replica_state *rs = p->rs;
     if (!rs || rs->alter_pending || !kc_replica_is_leader(b, p))
         return;
-    int64_t now = mono_ms(), leo = kc_plog_log_end_offset(p->log);
+    int64_t now = kc_mono_ms(), leo = kc_plog_log_end_offset(p->log);
     int32_t *isr = malloc(sizeof(*isr) * (size_t)(p->n_isr + 1));
     if (!isr)
         kc_fatal("replica: out of memory");
@@ -289,7 +283,7 @@ void kc_replica_manager_start(kc_broker *b)
     int64_t every = b->cfg->replica_lag_time_max_ms / 2;
     if (every < 1)
         every = 1;
-    struct timeval tv = {(time_t)(every / 1000), (suseconds_t)(every % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(every);
     event_add(m->isr_timer, &tv);
 }
 
