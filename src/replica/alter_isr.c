@@ -39,15 +39,20 @@ static void schedule_retry(kc_broker *b)
     evtimer_add(m->alter_retry, &tv);
 }
 
+static void queue_push(kc_replica_manager *m, kc_partition *p)
+{
+    if (p->rs->alter_queued)
+        return;
+    p->rs->alter_queued = true;
+    p->rs->next_queued = m->alter_queue;
+    m->alter_queue = p;
+}
+
 void kc_alter_isr_enqueue(kc_broker *b, kc_partition *p)
 {
     kc_replica_manager *m = b->replicas;
-    struct kc_replica_state *rs = kc_replica_state_of(p);
-    if (!rs->alter_queued) {
-        rs->alter_queued = true;
-        rs->next_queued = m->alter_queue;
-        m->alter_queue = p;
-    }
+    kc_replica_state_of(p);
+    queue_push(m, p);
     if (!m->alter_in_flight)
         alter_send(b);
 }
@@ -86,21 +91,18 @@ static void on_response(void *arg, int16_t api_key, int16_t api_version, kc_rbuf
     kc_alter_isr_resp resp;
     if (!body || kc_alter_isr_resp_decode(body, api_version, &resp, &a) ||
         resp.error_code != KC_ERR_NONE) {
-        /* nothing committed: every item sent stays pending; queue them again */
-        for (size_t i = 0; i < b->topics.count; i++)
-            for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
-                kc_partition *p = b->topics.all[i]->partitions[j];
-                if (p->rs && p->rs->alter_pending && !p->rs->alter_queued &&
-                    kc_replica_is_leader(b, p)) {
-                    p->rs->alter_queued = true;
-                    p->rs->next_queued = m->alter_queue;
-                    m->alter_queue = p;
-                }
-            }
+        /* nothing committed: what was sent and still waits for an answer goes back */
+        for (int i = 0; i < m->n_alter_sent; i++) {
+            kc_partition *p = m->alter_sent[i];
+            if (p->rs && p->rs->alter_pending && kc_replica_is_leader(b, p))
+                queue_push(m, p);
+        }
+        m->n_alter_sent = 0;
         kc_arena_free(&a);
         schedule_retry(b);
         return;
     }
+    m->n_alter_sent = 0;
     for (int32_t i = 0; i < resp.topics_count; i++) {
         const kc_alter_isr_topic_response *tr = &resp.topics[i];
         for (int32_t j = 0; j < tr->partitions_count; j++) {
@@ -151,8 +153,16 @@ static void alter_send(kc_broker *b)
         n++;
     kc_alter_isr_req req = {b->cfg->broker_id, b->broker_epoch, 0, NULL};
     req.topics = kc_arena_alloc(&a, sizeof(*req.topics) * (size_t)n);
+    if (n > m->cap_alter_sent) {
+        m->cap_alter_sent = n;
+        m->alter_sent = realloc(m->alter_sent, sizeof(*m->alter_sent) * (size_t)n);
+        if (!m->alter_sent)
+            kc_fatal("replica: out of memory");
+    }
+    m->n_alter_sent = 0;
     for (kc_partition *p = m->alter_queue, *next; p; p = next) {
         next = p->rs->next_queued;
+        m->alter_sent[m->n_alter_sent++] = p;
         p->rs->alter_queued = false;
         p->rs->next_queued = NULL;
         kc_alter_isr_topic_data *td = NULL;
@@ -190,6 +200,9 @@ void kc_alter_isr_free(kc_broker *b)
     }
     kc_controller_client_free(b);
     m->alter_in_flight = false;
+    free(m->alter_sent);
+    m->alter_sent = NULL;
+    m->n_alter_sent = m->cap_alter_sent = 0;
     while (m->alter_queue)
         kc_alter_isr_dequeue(b, m->alter_queue);
 }

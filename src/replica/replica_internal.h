@@ -47,6 +47,8 @@ typedef struct kc_replica_manager {
     /* AlterIsr: one request in flight carrying every queued partition (Kafka's AlterIsrManager) */
     kc_partition *alter_queue;
     bool alter_in_flight;
+    kc_partition **alter_sent; /* what the request in flight carries, queued again if it fails */
+    int n_alter_sent, cap_alter_sent;
     struct event *alter_retry;
     bool stopped;
 } kc_replica_manager;
