@@ -121,6 +121,15 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
     return KC_ERR_NONE;
 }
 
+/* Whether a partition's wait is over: answered already, leadership lost, or replicated. A new
+ * leader epoch with this broker still leading keeps the wait (the ISR changed, as Kafka's
+ * DelayedProduce); losing leadership ends it at once: becoming a follower checks the purgatory
+ * before any truncation could remove the records. */
+static bool wait_over(kc_broker *b, const replica_wait *w)
+{
+    return w->done || !kc_replica_is_leader(b, w->p) || w->p->high_watermark >= w->required_offset;
+}
+
 /* Settle what can be settled of each waiting partition; true when none waits any more. */
 static bool replicas_settled(kc_broker *b, produce_ctx *ctx)
 {
@@ -129,20 +138,15 @@ static bool replicas_settled(kc_broker *b, produce_ctx *ctx)
         replica_wait *w = &ctx->waits[i];
         if (w->done)
             continue;
-        kc_partition *p = w->p;
-        /* a new leader epoch with this broker still leading keeps the wait (the ISR changed,
-         * as Kafka's DelayedProduce); losing leadership ends it at once: becoming a follower
-         * checks the purgatory before any truncation could remove the records */
-        if (!kc_replica_is_leader(b, p)) {
-            w->pr->error_code = KC_ERR_NOT_LEADER_OR_FOLLOWER;
-            w->done = true;
-        } else if (p->high_watermark >= w->required_offset) {
-            if (kc_replica_maximal_isr_size(p) < p->topic->log_config.min_insync_replicas)
-                w->pr->error_code = KC_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-            w->done = true;
-        } else {
+        if (!wait_over(b, w)) {
             all = false;
+            continue;
         }
+        if (!kc_replica_is_leader(b, w->p))
+            w->pr->error_code = KC_ERR_NOT_LEADER_OR_FOLLOWER;
+        else if (kc_replica_maximal_isr_size(w->p) < w->p->topic->log_config.min_insync_replicas)
+            w->pr->error_code = KC_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+        w->done = true;
     }
     return all;
 }
@@ -150,13 +154,10 @@ static bool replicas_settled(kc_broker *b, produce_ctx *ctx)
 static bool produce_ready(kc_broker *b, void *arg)
 {
     produce_ctx *ctx = arg;
-    bool all = true;
-    for (int i = 0; i < ctx->n_waits && all; i++) {
-        const replica_wait *w = &ctx->waits[i];
-        all =
-            w->done || !kc_replica_is_leader(b, w->p) || w->p->high_watermark >= w->required_offset;
-    }
-    return all;
+    for (int i = 0; i < ctx->n_waits; i++)
+        if (!wait_over(b, &ctx->waits[i]))
+            return false;
+    return true;
 }
 
 static void produce_complete(kc_broker *b, void *arg, bool expired)
