@@ -222,7 +222,7 @@ def gen_decoder(c, s, top):
     c.append(f"static int dec_{s.struct}(kc_rbuf *r, int16_t v, bool flex, {s.struct} *o, "
              "kc_arena *a)")
     c.append("{")
-    c.append("    (void)v; (void)a; (void)flex;")
+    c.append("    (void)v; (void)a; (void)flex; (void)o;")  # an empty message uses none
     for f in s.children:
         cond = vcond(f)
         ind = "    "
@@ -267,7 +267,7 @@ def gen_decoder(c, s, top):
 def gen_encoder(c, s):
     c.append(f"static void enc_{s.struct}(kc_wbuf *w, int16_t v, bool flex, const {s.struct} *o)")
     c.append("{")
-    c.append("    (void)v; (void)flex;")
+    c.append("    (void)v; (void)flex; (void)o;")
     for f in s.children:
         cond = vcond(f)
         ind = "    "

@@ -28,6 +28,17 @@ static const struct {
     {KC_API_ALTER_ISR, kc_handle_alter_isr},
     {KC_API_CONTROLLED_SHUTDOWN, kc_handle_controlled_shutdown},
     {KC_API_ELECT_LEADERS, kc_handle_elect_leaders},
+    {KC_API_FIND_COORDINATOR, kc_handle_find_coordinator},
+    {KC_API_JOIN_GROUP, kc_handle_join_group},
+    {KC_API_SYNC_GROUP, kc_handle_sync_group},
+    {KC_API_HEARTBEAT, kc_handle_heartbeat},
+    {KC_API_LEAVE_GROUP, kc_handle_leave_group},
+    {KC_API_OFFSET_COMMIT, kc_handle_offset_commit},
+    {KC_API_OFFSET_FETCH, kc_handle_offset_fetch},
+    {KC_API_DESCRIBE_GROUPS, kc_handle_describe_groups},
+    {KC_API_LIST_GROUPS, kc_handle_list_groups},
+    {KC_API_DELETE_GROUPS, kc_handle_delete_groups},
+    {KC_API_OFFSET_DELETE, kc_handle_offset_delete},
     /* clang-format on */
 };
 

@@ -34,6 +34,17 @@ void kc_handle_offset_for_leader_epoch(kc_request *req);
 void kc_handle_alter_isr(kc_request *req);
 void kc_handle_controlled_shutdown(kc_request *req);
 void kc_handle_elect_leaders(kc_request *req);
+void kc_handle_find_coordinator(kc_request *req);
+void kc_handle_join_group(kc_request *req);
+void kc_handle_sync_group(kc_request *req);
+void kc_handle_heartbeat(kc_request *req);
+void kc_handle_leave_group(kc_request *req);
+void kc_handle_offset_commit(kc_request *req);
+void kc_handle_offset_fetch(kc_request *req);
+void kc_handle_describe_groups(kc_request *req);
+void kc_handle_list_groups(kc_request *req);
+void kc_handle_delete_groups(kc_request *req);
+void kc_handle_offset_delete(kc_request *req);
 
 /**
  * Hand @p req to the controller thread (controller_call.c): @p body is where its body starts

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/dispatch.h"
+#include "group/coordinator.h"
 #include "broker/broker.h"
 #include "broker/log_manager.h"
 #include "common/log.h"
@@ -84,6 +85,12 @@ static void apply(lai *x)
                 kc_replica_become_leader(b, p);
             else
                 kc_replica_become_follower(b, p);
+            if (p->log && t->internal && strcmp(t->name, KC_OFFSETS_TOPIC) == 0) {
+                if (leader)
+                    kc_coordinator_on_elect(b, p); /* a new epoch reloads its groups */
+                else
+                    kc_coordinator_on_resign(b, p);
+            }
             if (leader != was_leader || first)
                 kc_info("REPLICA", "%s-%d: %s (leader epoch %d)", t->name, p->id,
                         leader ? "became leader" : "became follower", p->leader_epoch);

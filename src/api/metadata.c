@@ -15,38 +15,12 @@
 #include "kc_apis.h"
 #include "proto/errors.h"
 
-typedef struct auto_create_ctx {
-    char *name;
-    int16_t *sync_err; /* set while kc_topic_create() has not returned yet */
-} auto_create_ctx;
-
-static void on_auto_created(int16_t err, const char *msg, void *arg)
-{
-    auto_create_ctx *ctx = arg;
-    if (ctx->sync_err)
-        *ctx->sync_err = err;
-    if (err)
-        kc_warn("TOPIC", "auto-creation of topic %s failed: error %d (%s)", ctx->name, err,
-                msg ? msg : "");
-    free(ctx->name);
-    free(ctx);
-}
-
 /* Starts auto-creation; returns the error code the topic gets in this response: a validation
  * error at once (e.g. INVALID_REPLICATION_FACTOR), else LEADER_NOT_AVAILABLE until created. */
 static int16_t auto_create(kc_broker *b, kc_str name)
 {
     kc_topic_create_spec spec = {.name = name, .num_partitions = -1, .replication_factor = -1};
-    auto_create_ctx *ctx = calloc(1, sizeof(*ctx));
-    if (!ctx || !(ctx->name = strndup(name.p, (size_t)name.len)))
-        kc_fatal("metadata: out of memory");
-    int16_t sync_err = -2;
-    ctx->sync_err = &sync_err;
-    kc_topic_create(b, &spec, on_auto_created, ctx);
-    if (sync_err != -2)
-        return sync_err ? sync_err : KC_ERR_LEADER_NOT_AVAILABLE;
-    ctx->sync_err = NULL;
-    return KC_ERR_LEADER_NOT_AVAILABLE;
+    return kc_topic_auto_create(b, &spec);
 }
 
 static void fill_topic(kc_request *req, kc_metadata_topic *out, const kc_mc_topic *t)

@@ -121,13 +121,12 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
     return KC_ERR_NONE;
 }
 
-/* Whether a partition's wait is over: answered already, leadership lost, or replicated. A new
- * leader epoch with this broker still leading keeps the wait (the ISR changed, as Kafka's
- * DelayedProduce); losing leadership ends it at once: becoming a follower checks the purgatory
- * before any truncation could remove the records. */
+/* Whether a partition's wait is over: answered already, leadership lost, or replicated. Losing
+ * leadership ends it at once: becoming a follower checks the purgatory before any truncation
+ * could remove the records. */
 static bool wait_over(kc_broker *b, const replica_wait *w)
 {
-    return w->done || !kc_replica_is_leader(b, w->p) || w->p->high_watermark >= w->required_offset;
+    return w->done || kc_replica_append_settled(b, w->p, w->required_offset);
 }
 
 /* Settle what can be settled of each waiting partition; true when none waits any more. */

@@ -4,7 +4,10 @@
  * once and removed on a worker (log_manager.h), so a topic created again under the same name
  * starts from an empty folder.
  */
+#include <string.h>
+
 #include "api/dispatch.h"
+#include "group/coordinator.h"
 #include "broker/broker.h"
 #include "broker/log_manager.h"
 #include "replica/replica.h"
@@ -40,6 +43,8 @@ void kc_handle_stop_replica(kc_request *req)
                     continue; /* nothing here: already stopped (Kafka answers NONE too) */
                 p->leader = -1;
                 kc_replica_stop(b, p); /* no more fetching; waiters see it is not led here */
+                if (t->internal && strcmp(t->name, KC_OFFSETS_TOPIC) == 0)
+                    kc_coordinator_on_resign(b, p);
                 if (r.delete_partitions) {
                     if (kc_log_manager_delete(b, p))
                         pe->error_code = KC_ERR_KAFKA_STORAGE_ERROR;

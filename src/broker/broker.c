@@ -35,6 +35,7 @@
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/purgatory.h"
+#include "group/coordinator.h"
 #include "broker/topic_create.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -474,6 +475,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     kc_config_changes_start(b);
     kc_log_manager_start_tasks(b);
     kc_replica_manager_start(b);
+    kc_coordinator_start(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);
     event_add(b->sig_term, NULL);
@@ -518,6 +520,7 @@ void kc_broker_shutdown_now(kc_broker *b)
     b->shutting_down = true;
     kc_listeners_stop(b);
     kc_replica_manager_stop(b);
+    kc_coordinator_shutdown(b); /* parked joins and syncs get NOT_COORDINATOR */
     kc_purgatory_expire_all(b->purgatory);
     kc_conns_shutdown(b);
     b->shutdown_timer = evtimer_new(b->base, on_shutdown_poll, b);
@@ -540,6 +543,7 @@ void kc_broker_destroy(kc_broker *b)
      * registration is gone, clients and the controller move on */
     if (b->replicas)
         kc_replica_manager_stop(b);
+    kc_coordinator_shutdown(b);
     if (b->purgatory) /* before the workers go: completing a fetch may hand one a prefetch */
         kc_purgatory_expire_all(b->purgatory);
     kc_workers_free(b->workers);
@@ -559,6 +563,7 @@ void kc_broker_destroy(kc_broker *b)
     kc_log_manager_free(b);
     if (b->replicas)
         kc_replica_manager_free(b);
+    kc_coordinator_free(b);
     kc_topics_destroy(&b->topics);
     kc_purgatory_free(b->purgatory);
     kc_metadata_cache_free(&b->metadata);

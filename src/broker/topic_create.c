@@ -261,3 +261,34 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *s, kc_topic_creat
     kc_zk_acreate(b->zk, c->path, c->config_json, (int)strlen(c->config_json), 0, on_config_created,
                   c);
 }
+
+typedef struct auto_create_ctx {
+    char *name;
+    int16_t *sync_err; /* set while kc_topic_create() has not returned yet */
+} auto_create_ctx;
+
+static void on_auto_created(int16_t err, const char *msg, void *arg)
+{
+    auto_create_ctx *ctx = arg;
+    if (ctx->sync_err)
+        *ctx->sync_err = err;
+    if (err)
+        kc_warn("TOPIC", "auto-creation of topic %s failed: error %d (%s)", ctx->name, err,
+                msg ? msg : "");
+    free(ctx->name);
+    free(ctx);
+}
+
+int16_t kc_topic_auto_create(kc_broker *b, const kc_topic_create_spec *spec)
+{
+    auto_create_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx || !(ctx->name = strndup(spec->name.p, (size_t)spec->name.len)))
+        kc_fatal("topic creation: out of memory");
+    int16_t sync_err = -2;
+    ctx->sync_err = &sync_err;
+    kc_topic_create(b, spec, on_auto_created, ctx);
+    if (sync_err != -2)
+        return sync_err ? sync_err : KC_ERR_LEADER_NOT_AVAILABLE;
+    ctx->sync_err = NULL;
+    return KC_ERR_LEADER_NOT_AVAILABLE;
+}

@@ -51,6 +51,14 @@ void kc_topic_create(kc_broker *b, const kc_topic_create_spec *spec, kc_topic_cr
  */
 int16_t kc_topic_size_check(int64_t n_partitions, int64_t rf, const char **msg);
 
+/**
+ * Auto topic creation (Metadata, FindCoordinator): kc_topic_create() whose outcome is only
+ * logged. @return the validation error known at once (e.g. INVALID_REPLICATION_FACTOR when
+ * fewer brokers are alive), else LEADER_NOT_AVAILABLE: what the asking request answers until
+ * the topic exists, as Kafka does.
+ */
+int16_t kc_topic_auto_create(kc_broker *b, const kc_topic_create_spec *spec);
+
 /** True while a creation of @p name is in flight. */
 bool kc_topic_create_in_flight(const kc_broker *b, kc_str name);
 

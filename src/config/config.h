@@ -67,6 +67,13 @@ typedef struct kc_config {
     int64_t log_cleaner_backoff_ms;
     int32_t offsets_topic_num_partitions;
     int32_t offsets_topic_replication_factor;
+    int32_t offsets_topic_segment_bytes;
+    int32_t offsets_commit_required_acks; /* -1 = the whole ISR, 1 = the leader */
+    int32_t offsets_commit_timeout_ms;
+    int32_t offsets_retention_minutes;
+    int64_t offsets_retention_check_interval_ms;
+    int32_t offsets_load_buffer_size;
+    int32_t offset_metadata_max_bytes;
     int64_t replica_lag_time_max_ms;
     int32_t replica_fetch_max_bytes; /* per partition, as Kafka's */
     int32_t replica_fetch_min_bytes;
@@ -83,6 +90,9 @@ typedef struct kc_config {
     int64_t leader_imbalance_check_interval_seconds;
     int32_t leader_imbalance_per_broker_percentage;
     int32_t group_initial_rebalance_delay_ms;
+    int32_t group_min_session_timeout_ms;
+    int32_t group_max_session_timeout_ms;
+    int32_t group_max_size;
     char *broker_rack;
     char *ssl_keystore_type;
     char *ssl_keystore_location;

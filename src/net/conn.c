@@ -179,6 +179,11 @@ void kc_request_respond(kc_request *req)
     request_finish(req);
 }
 
+const char *kc_request_peer(const kc_request *req)
+{
+    return req->conn ? req->conn->peer : "?";
+}
+
 void kc_request_finish_silently(kc_request *req)
 {
     req->no_response = true;

@@ -60,6 +60,12 @@ void kc_conn_accept(struct kc_broker *b, struct bufferevent *bev, int listener, 
  */
 void kc_request_respond(kc_request *req);
 
+/**
+ * The client address of @p req's connection as "host:port" (numeric), or "?" once the
+ * connection is gone. Borrowed: valid while @p req is.
+ */
+const char *kc_request_peer(const kc_request *req);
+
 /** Finish @p req without a response (Produce acks=0). Frees @p req in order. */
 void kc_request_finish_silently(kc_request *req);
 

@@ -1,6 +1,8 @@
 /*
- * RecordBatch v2 parsing and produce-side validation. Nothing here allocates or writes: the
- * caller appends only after KC_ERR_NONE, so a rejected batch leaves the log untouched.
+ * RecordBatch v2 parsing, produce-side validation, and the builder of the broker's own batches.
+ * The parsers and validators neither allocate nor write: the caller appends only after
+ * KC_ERR_NONE, so a rejected batch leaves the log untouched. kc_batch_build() only appends to
+ * the writer it is given.
  */
 #include "proto/records.h"
 
@@ -213,4 +215,62 @@ bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_
         return false;
     kc_batch_for_each_record(p, batch_bytes, h, true, null_key_visit, &found);
     return found;
+}
+
+/* Bytes of the ZigZag varint encoding of @p v (kc_wbuf_varint / kc_wbuf_varlong). */
+static size_t zigzag_size(int64_t v)
+{
+    uint64_t u = ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
+    size_t n = 1;
+    while (u >= 0x80) {
+        u >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static size_t field_size(kc_bytes b)
+{
+    return zigzag_size(b.len < 0 ? -1 : b.len) + (b.len > 0 ? (size_t)b.len : 0);
+}
+
+static void put_field(kc_wbuf *w, kc_bytes b)
+{
+    kc_wbuf_varint(w, b.len < 0 ? -1 : b.len);
+    if (b.len > 0)
+        kc_wbuf_put(w, b.p, (size_t)b.len);
+}
+
+void kc_batch_build(kc_wbuf *w, int64_t timestamp_ms, const kc_record_in *recs, int n)
+{
+    size_t start = w->len;
+    kc_wbuf_i64(w, 0);  /* BaseOffset: the log assigns it */
+    kc_wbuf_i32(w, 0);  /* Length, filled in below */
+    kc_wbuf_i32(w, -1); /* PartitionLeaderEpoch: the log stamps it */
+    kc_wbuf_i8(w, 2);   /* Magic */
+    kc_wbuf_i32(w, 0);  /* CRC, filled in below */
+    kc_wbuf_i16(w, 0);  /* Attributes: CreateTime, no codec */
+    kc_wbuf_i32(w, n - 1);
+    kc_wbuf_i64(w, timestamp_ms); /* BaseTimestamp */
+    kc_wbuf_i64(w, timestamp_ms); /* MaxTimestamp */
+    kc_wbuf_i64(w, -1);           /* ProducerId */
+    kc_wbuf_i16(w, -1);           /* ProducerEpoch */
+    kc_wbuf_i32(w, -1);           /* BaseSequence */
+    kc_wbuf_i32(w, n);
+    for (int i = 0; i < n; i++) {
+        /* attributes, timestamp delta 0, offset delta, key, value, header count 0 */
+        size_t body =
+            1 + 1 + zigzag_size(i) + field_size(recs[i].key) + field_size(recs[i].value) + 1;
+        kc_wbuf_varint(w, (int32_t)body);
+        kc_wbuf_i8(w, 0);
+        kc_wbuf_varlong(w, 0);
+        kc_wbuf_varint(w, i);
+        put_field(w, recs[i].key);
+        put_field(w, recs[i].value);
+        kc_wbuf_varint(w, 0);
+    }
+    size_t size = w->len - start;
+    kc_wbuf_i32_at(w, start + KC_BATCH_OFF_LENGTH, (int32_t)(size - KC_BATCH_LOG_OVERHEAD));
+    kc_wbuf_i32_at(w, start + KC_BATCH_OFF_CRC,
+                   (int32_t)kc_batch_compute_crc(w->data + start, size));
 }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/buf.h"
+
 #define KC_BATCH_HEADER_BYTES   61
 #define KC_BATCH_LOG_OVERHEAD   12 /* BaseOffset + Length: bytes not counted by Length */
 #define KC_BATCH_OFF_LENGTH     8
@@ -141,5 +143,28 @@ int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h);
  * key"). Compressed batches are not walked (false).
  */
 bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h);
+
+/** One record for kc_batch_build(): views, borrowed for the call. */
+typedef struct kc_record_in {
+    kc_bytes key;   /* len -1 = null */
+    kc_bytes value; /* len -1 = null (tombstone) */
+} kc_record_in;
+
+/**
+ * Append one uncompressed RecordBatch v2 to @p w, as Kafka's MemoryRecordsBuilder writes a
+ * coordinator's batch (GroupMetadataManager's offset commits and group records): magic 2,
+ * attributes 0 (CREATE_TIME, no codec, neither transactional nor control), producer id -1,
+ * producer epoch -1, base sequence -1, base offset 0 and partition leader epoch -1 (the log
+ * stamps both on append, outside the CRC), BaseTimestamp = MaxTimestamp = @p timestamp_ms and
+ * every record's timestamp delta 0, offset deltas 0..n-1, no record headers, Length and CRC-32C
+ * filled in. The result passes kc_records_validate_produce().
+ * @param w            the writer (grows; aborts on OOM); the batch is contiguous memory at
+ *                     the writer's end (it must hold no file splice after that point)
+ * @param timestamp_ms the CreateTime of every record, ms since the epoch
+ * @param recs         @p n records; a key or value of len -1 is written as null (varint -1)
+ * @param n            the record count, >= 1 (a batch of none is a caller bug; Kafka never
+ *                     writes one)
+ */
+void kc_batch_build(kc_wbuf *w, int64_t timestamp_ms, const kc_record_in *recs, int n);
 
 #endif

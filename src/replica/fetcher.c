@@ -20,6 +20,7 @@
 
 #include "broker/log_manager.h"
 #include "common/clock.h"
+#include "common/java_hash.h"
 #include "common/log.h"
 #include "kc_apis.h"
 #include "net/ibclient.h"
@@ -50,15 +51,6 @@ typedef struct kc_fetcher {
     bool busy;
     struct event *timer;
 } kc_fetcher;
-
-/* Java's String.hashCode, for Kafka's fetcher choice (AbstractFetcherManager.getFetcherId). */
-static int32_t java_hash(const char *s)
-{
-    uint32_t h = 0;
-    for (; *s; s++)
-        h = 31 * h + (uint8_t)*s;
-    return (int32_t)h;
-}
 
 static void fetcher_round(kc_fetcher *f);
 
@@ -393,9 +385,12 @@ static kc_fetcher *fetcher_for(kc_broker *b, int32_t source, int index)
 void kc_fetchers_add(kc_broker *b, kc_partition *p)
 {
     int n = b->cfg->num_replica_fetchers;
-    /* Java's int arithmetic wraps: compute it unsigned, then read it back as Java would */
-    int32_t h = (int32_t)(31u * (uint32_t)java_hash(p->topic->name) + (uint32_t)p->id);
-    int index = (int)((h == INT32_MIN ? 0 : h < 0 ? -h : h) % n);
+    /* AbstractFetcherManager.getFetcherId: Utils.abs(31 * topic.hashCode + partition) % n, in
+     * Java's wrapping int arithmetic (computed unsigned, read back as int32) */
+    const char *topic = p->topic->name;
+    int32_t h =
+        (int32_t)(31u * (uint32_t)kc_java_string_hash(topic, strlen(topic)) + (uint32_t)p->id);
+    int index = (int)(kc_java_abs(h) % n);
     kc_fetcher *f = fetcher_for(b, p->leader, index);
     struct kc_replica_state *rs = kc_replica_state_of(p);
     if (f->n == f->cap) {

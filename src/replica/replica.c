@@ -33,6 +33,12 @@ bool kc_replica_is_leader(const kc_broker *b, const kc_partition *p)
     return p->log && p->leader == b->cfg->broker_id;
 }
 
+bool kc_replica_append_settled(const struct kc_broker *b, const kc_partition *p,
+                               int64_t required_offset)
+{
+    return !kc_replica_is_leader(b, p) || p->high_watermark >= required_offset;
+}
+
 /* Kafka's maximalIsr: the committed ISR, plus the replica a pending expansion adds (a pending
  * shrink still counts the old members: they may hold acknowledged records). */
 static bool in_maximal_isr(const kc_partition *p, int32_t id)

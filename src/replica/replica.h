@@ -77,6 +77,14 @@ void kc_replica_on_leader_append(struct kc_broker *b, kc_partition *p);
  */
 int32_t kc_replica_maximal_isr_size(const kc_partition *p);
 
+/**
+ * Whether an acks=all wait for the records below @p required_offset of @p p is over: this
+ * broker stopped leading it, or the high watermark passed them (the ISR has them). A new
+ * leader epoch with this broker still leading keeps the wait, as Kafka's DelayedProduce.
+ */
+bool kc_replica_append_settled(const struct kc_broker *b, const kc_partition *p,
+                               int64_t required_offset);
+
 /** True when this broker leads @p p (has its log and the last LeaderAndIsr named it). */
 bool kc_replica_is_leader(const struct kc_broker *b, const kc_partition *p);
 

@@ -49,6 +49,15 @@ Test(apis, table_matches_spec)
         {5, "StopReplica", 1, 1, 32767},
         {6, "UpdateMetadata", 5, 5, 32767},
         {7, "ControlledShutdown", 1, 3, 3},
+        {8, "OffsetCommit", 2, 7, 32767},
+        {9, "OffsetFetch", 1, 5, 32767},
+        {10, "FindCoordinator", 0, 2, 32767},
+        {11, "JoinGroup", 0, 5, 32767},
+        {12, "Heartbeat", 0, 3, 32767},
+        {13, "LeaveGroup", 0, 3, 32767},
+        {14, "SyncGroup", 0, 3, 32767},
+        {15, "DescribeGroups", 0, 4, 32767},
+        {16, "ListGroups", 0, 2, 32767},
         {18, "ApiVersions", 0, 3, 3},
         {19, "CreateTopics", 0, 4, 32767},
         {20, "DeleteTopics", 0, 3, 32767},
@@ -57,7 +66,9 @@ Test(apis, table_matches_spec)
         {32, "DescribeConfigs", 0, 2, 32767},
         {33, "AlterConfigs", 0, 1, 32767},
         {37, "CreatePartitions", 0, 1, 32767},
+        {42, "DeleteGroups", 0, 1, 32767},
         {43, "ElectLeaders", 0, 2, 2},
+        {47, "OffsetDelete", 0, 0, 32767},
         {56, "AlterIsr", 0, 0, 0},
     };
     cr_assert_eq(KC_API_COUNT, N_OF(want));
@@ -71,7 +82,7 @@ Test(apis, table_matches_spec)
         if (i > 0)
             cr_assert_gt(kc_apis[i].key, kc_apis[i - 1].key, "table must ascend");
     }
-    cr_assert_null(kc_api_find(8), "OffsetCommit is not served");
+    cr_assert_null(kc_api_find(17), "SaslHandshake is not served");
     cr_assert_null(kc_api_find(-1));
     cr_assert_null(kc_api_find(22));
 }
@@ -82,7 +93,7 @@ Test(apis, every_api_has_a_handler)
         cr_assert_not_null(kc_dispatch_find(kc_apis[i].key), "no handler for %s (%d)",
                            kc_apis[i].name, kc_apis[i].key);
     cr_assert_null(kc_dispatch_find(22), "InitProducerId is not served");
-    cr_assert_null(kc_dispatch_find(8), "OffsetCommit is not served");
+    cr_assert_null(kc_dispatch_find(17), "SaslHandshake is not served");
     cr_assert_null(kc_dispatch_find(-1));
     cr_assert_null(kc_dispatch_find(1000));
 }

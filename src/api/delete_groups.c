@@ -1,0 +1,15 @@
+/* DeleteGroups (42, v0-1): decoded here, answered by the group coordinator (group/coordinator.h).
+ */
+#include "api/dispatch.h"
+#include "group/coordinator.h"
+#include "kc_apis.h"
+
+void kc_handle_delete_groups(kc_request *req)
+{
+    kc_delete_groups_req r;
+    if (kc_delete_groups_req_decode(&req->body, req->hdr.api_version, &r, &req->arena)) {
+        kc_request_protocol_error(req, "malformed DeleteGroups request");
+        return;
+    }
+    kc_coord_delete_groups(req, &r);
+}

@@ -1,0 +1,14 @@
+/* ListGroups (16), v0-2: the groups this broker coordinates (group/coordinator.h). */
+#include "api/dispatch.h"
+#include "group/coordinator.h"
+#include "kc_apis.h"
+
+void kc_handle_list_groups(kc_request *req)
+{
+    kc_list_groups_req r;
+    if (kc_list_groups_req_decode(&req->body, req->hdr.api_version, &r, &req->arena)) {
+        kc_request_protocol_error(req, "malformed ListGroups request");
+        return;
+    }
+    kc_coord_list_groups(req);
+}
