@@ -21,13 +21,20 @@
 # BENCH_MAX_SECONDS (30); BENCH_BROKER_PROPS adds broker properties (space-separated KEY=VALUE).
 # Prints one table and the two targets: acks=all RF3 throughput >= 50 % of (page-cache write /
 # 3), and p99 <= 5 ms at the fixed rate. Stops what it started and removes the brokers' data.
+#
+# scripts/bench.sh groups — consumer-group benchmark (not a test): the same ensemble and three
+# brokers, a topic of 60 partitions at RF 3, then bench/group_bench.c: the rebalance time of a
+# group of BENCH_MEMBERS (10) consumers when one more joins, p50 and max over BENCH_ROUNDS (20)
+# rounds (consumers' heartbeat.interval.ms = BENCH_HEARTBEAT_MS, default 3000, Kafka's
+# default: a member learns of a rebalance from its next heartbeat), and the synchronous
+# offset-commit rate of one consumer over BENCH_COMMIT_SECONDS (10).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 mode=${1:-broker}
-case $mode in broker | storage | replication) ;; *)
-    echo "usage: $0 [broker|storage|replication]" >&2
+case $mode in broker | storage | replication | groups) ;; *)
+    echo "usage: $0 [broker|storage|replication|groups]" >&2
     exit 2
     ;;
 esac
@@ -118,7 +125,9 @@ stop_brokers() {
 cleanup() {
     stop_brokers
     scripts/zk-ensemble.sh stop "$dir/zk" "${ZK_PORTS[@]}" >/dev/null || true
-    if [ "$mode" = replication ]; then rm -rf "$dir"/broker-[123] "$dir/ddfile"; fi
+    if [ "$mode" = replication ] || [ "$mode" = groups ]; then
+        rm -rf "$dir"/broker-[123] "$dir/ddfile"
+    fi
 }
 trap cleanup EXIT
 
@@ -142,6 +151,25 @@ if [ "$mode" = broker ]; then
     sleep 1
     /usr/bin/python3 bench/cold_read.py 127.0.0.1 49092 "$dir/data/bench-0" \
         $BENCH consume 127.0.0.1:49092 bench "$count"
+    exit 0
+fi
+
+if [ "$mode" = groups ]; then
+    BROKERS=127.0.0.1:49092,127.0.0.1:49094,127.0.0.1:49096
+    rm -rf "$dir"/broker-[123] "$dir"/broker-[123].log
+    for id in 1 2 3; do
+        start_broker "$id" $((49090 + 2 * id)) "$dir/broker-$id" \
+            controlled.shutdown.max.retries=1 controlled.shutdown.retry.backoff.ms=200 \
+            auto.create.topics.enable=false offsets.topic.replication.factor=3
+    done
+    $BENCH create "$BROKERS" bench-groups 60 3 min.insync.replicas=2 >&2
+    export BENCH_HEARTBEAT_MS=${BENCH_HEARTBEAT_MS:-3000}
+    members=${BENCH_MEMBERS:-10}
+    rounds=${BENCH_ROUNDS:-20}
+    echo "cafka groups bench: 3 brokers, 60 partitions at RF 3, $members members + 1 joining," \
+        "$rounds rounds, heartbeat.interval.ms=$BENCH_HEARTBEAT_MS, $(nproc) cores"
+    build/release/bin/group_bench rebalance "$BROKERS" bench-groups "$members" "$rounds"
+    build/release/bin/group_bench commit "$BROKERS" bench-groups "${BENCH_COMMIT_SECONDS:-10}"
     exit 0
 fi
 

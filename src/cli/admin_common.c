@@ -297,7 +297,8 @@ rd_kafka_AdminOptions_t *kc_admin_options(kc_admin *a, rd_kafka_admin_op_t op)
 {
     rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(a->rk, op);
     char why[256];
-    rd_kafka_AdminOptions_set_request_timeout(o, KC_ADMIN_REQUEST_TIMEOUT_MS, why, sizeof(why));
+    rd_kafka_AdminOptions_set_request_timeout(
+        o, a->timeout_ms > 0 ? a->timeout_ms : KC_ADMIN_REQUEST_TIMEOUT_MS, why, sizeof(why));
     /* Only CreateTopics, DeleteTopics and CreatePartitions carry an operation timeout. */
     if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
         op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS)
@@ -307,20 +308,23 @@ rd_kafka_AdminOptions_t *kc_admin_options(kc_admin *a, rd_kafka_admin_op_t op)
 
 rd_kafka_event_t *kc_admin_wait(kc_admin *a, char *err, size_t errlen)
 {
-    /* librdkafka ends the request after KC_ADMIN_REQUEST_TIMEOUT_MS; this is the backstop. */
-    int64_t deadline = now_ms() + KC_ADMIN_REQUEST_TIMEOUT_MS + 10000;
+    /* librdkafka ends the request after the request timeout; this is the backstop. */
+    int backstop = (a->timeout_ms > 0 ? a->timeout_ms : KC_ADMIN_REQUEST_TIMEOUT_MS) + 10000;
+    int64_t deadline = now_ms() + backstop;
     for (;;) {
         rd_kafka_event_t *ev = rd_kafka_queue_poll(a->queue, 200);
         rd_kafka_poll(a->rk, 0);
         if (ev) {
-            if (rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR)
+            a->wait_err = rd_kafka_event_error(ev);
+            if (a->wait_err == RD_KAFKA_RESP_ERR_NO_ERROR)
                 return ev;
             snprintf(err, errlen, "%s", rd_kafka_event_error_string(ev));
             rd_kafka_event_destroy(ev);
             return NULL;
         }
         if (now_ms() >= deadline) {
-            snprintf(err, errlen, "no answer within %d ms%s%s", KC_ADMIN_REQUEST_TIMEOUT_MS + 10000,
+            a->wait_err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+            snprintf(err, errlen, "no answer within %d ms%s%s", backstop,
                      a->conn_error[0] ? ": " : "", a->conn_error);
             return NULL;
         }

@@ -81,6 +81,10 @@ typedef struct kc_admin {
     const rd_kafka_metadata_t *md; /* the metadata fetched by kc_admin_open (owned) */
     bool all_down;                 /* librdkafka reported every broker down */
     char conn_error[512];          /* last connection-level error librdkafka reported */
+    int timeout_ms;                /* > 0: replaces KC_ADMIN_REQUEST_TIMEOUT_MS in
+                                      kc_admin_options and kc_admin_wait (a tool's --timeout);
+                                      set it after kc_admin_open */
+    rd_kafka_resp_err_t wait_err;  /* why the last kc_admin_wait returned NULL */
 } kc_admin;
 
 /**
@@ -111,9 +115,10 @@ rd_kafka_AdminOptions_t *kc_admin_options(kc_admin *a, rd_kafka_admin_op_t op);
 /**
  * Wait for the result of the admin request started on a->queue.
  * @return the result event (caller destroys it with rd_kafka_event_destroy), or NULL with the
- *         reason in @p err when the request as a whole failed (e.g. timed out, or the broker
- *         does not support the API) or no result came in time. Per-topic or per-resource
- *         errors are inside the event and are the caller's to check.
+ *         reason in @p err and its code in a->wait_err when the request as a whole failed (e.g.
+ *         timed out, or the broker does not support the API, or answered a request-level
+ *         error) or no result came in time. Per-topic or per-resource errors are inside the
+ *         event and are the caller's to check.
  */
 rd_kafka_event_t *kc_admin_wait(kc_admin *a, char *err, size_t errlen);
 

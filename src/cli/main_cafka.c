@@ -4,6 +4,7 @@
  *   cafka topics --bootstrap-server H:P ...      kafka-topics.sh (cli/admin_topics.h)
  *   cafka configs --bootstrap-server H:P ...     kafka-configs.sh (cli/admin_configs.h)
  *   cafka leader-election --bootstrap-server ... kafka-leader-election.sh (cli/admin_election.h)
+ *   cafka groups --bootstrap-server H:P ...      kafka-consumer-groups.sh (cli/admin_groups.h)
  * Exit codes: 0 ok, 1 the operation failed (a file could not be dumped, a broker refused),
  * 2 bad usage.
  */
@@ -13,6 +14,7 @@
 
 #include "cli/admin_configs.h"
 #include "cli/admin_election.h"
+#include "cli/admin_groups.h"
 #include "cli/admin_topics.h"
 #include "cli/dump_log.h"
 
@@ -20,9 +22,10 @@ static int usage(FILE *out, int rc)
 {
     fprintf(out,
             "usage: cafka COMMAND [ARGS]...\n"
-            "  cafka dump-log [--print-data-log] FILE...\n"
+            "  cafka dump-log [--print-data-log] [--offsets-decoder] FILE...\n"
             "      print segments (.log), offset indexes (.index) and time indexes\n"
-            "      (.timeindex) as kafka-dump-log.sh\n"
+            "      (.timeindex) as kafka-dump-log.sh; --offsets-decoder decodes the\n"
+            "      records of __consumer_offsets segments (implies --print-data-log)\n"
             "  cafka topics --bootstrap-server HOST:PORT (--create|--delete|--list|\n"
             "               --describe|--alter) [--topic T] ...   as kafka-topics.sh\n"
             "  cafka configs --bootstrap-server HOST:PORT --entity-type topics|brokers\n"
@@ -30,27 +33,35 @@ static int usage(FILE *out, int rc)
             "  cafka leader-election --bootstrap-server HOST:PORT --election-type\n"
             "               preferred|unclean (--all-topic-partitions|--topic T --partition P|\n"
             "               --path-to-json-file F)   as kafka-leader-election.sh\n"
+            "  cafka groups --bootstrap-server HOST:PORT (--list|--describe|--delete|\n"
+            "               --reset-offsets|--delete-offsets) [--group G] ...\n"
+            "               as kafka-consumer-groups.sh\n"
             "`cafka COMMAND --help` describes the options of a command.\n");
     return rc;
 }
 
 static int dump_log(int argc, char **argv)
 {
-    bool data = false;
+    bool data = false, offsets = false;
     int files = 0, rc = 0;
+    /* options first, wherever they stand, as kafka-dump-log.sh's parser takes them */
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--print-data-log") == 0 || strcmp(argv[i], "--deep-iteration") == 0) {
-            data |= argv[i][2] == 'p';
-            continue;
-        }
-        if (strcmp(argv[i], "--files") == 0)
-            continue; /* kafka-dump-log.sh spelling: --files a,b */
-        if (argv[i][0] == '-')
+        if (strcmp(argv[i], "--print-data-log") == 0)
+            data = true;
+        else if (strcmp(argv[i], "--offsets-decoder") == 0)
+            offsets = true; /* a decoder implies --print-data-log, as in Kafka */
+        else if (argv[i][0] == '-' && strcmp(argv[i], "--deep-iteration") != 0 &&
+                 strcmp(argv[i], "--files") != 0) /* kafka-dump-log.sh spelling: --files a,b */
             return usage(stderr, 2);
+    }
+    kc_dump_mode mode = offsets ? KC_DUMP_OFFSETS : data ? KC_DUMP_RECORDS : KC_DUMP_BATCHES;
+    for (int i = 2; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
         char *save = NULL;
         for (char *f = strtok_r(argv[i], ",", &save); f; f = strtok_r(NULL, ",", &save)) {
             files++;
-            if (kc_dump_file(f, data, stdout, stderr))
+            if (kc_dump_file(f, mode, stdout, stderr))
                 rc = 1;
         }
     }
@@ -69,6 +80,8 @@ int main(int argc, char **argv)
         return kc_cli_configs(argc - 2, argv + 2);
     if (strcmp(argv[1], "leader-election") == 0)
         return kc_cli_leader_election(argc - 2, argv + 2);
+    if (strcmp(argv[1], "groups") == 0)
+        return kc_cli_groups(argc - 2, argv + 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0)
         return usage(stdout, 0);

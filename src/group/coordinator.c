@@ -134,6 +134,19 @@ typedef struct expire_ctx {
     int n, cap;
 } expire_ctx;
 
+static void collect(expire_ctx *x, const kc_committed *o)
+{
+    if (x->n == x->cap) {
+        x->cap = x->cap ? 2 * x->cap : 16;
+        x->topics = realloc(x->topics, sizeof(*x->topics) * (size_t)x->cap);
+        x->parts = realloc(x->parts, sizeof(*x->parts) * (size_t)x->cap);
+        if (!x->topics || !x->parts)
+            kc_fatal("coordinator: out of memory");
+    }
+    x->topics[x->n] = strdup(o->topic);
+    x->parts[x->n++] = o->partition;
+}
+
 /* GroupMetadata.removeExpiredOffsets (KIP-211, with KAFKA-13636's Stable-only rule) */
 static void collect_expired(kc_committed *o, void *arg)
 {
@@ -157,15 +170,7 @@ static void collect_expired(kc_committed *o, void *arg)
     }
     if (!expired)
         return;
-    if (x->n == x->cap) {
-        x->cap = x->cap ? 2 * x->cap : 16;
-        x->topics = realloc(x->topics, sizeof(*x->topics) * (size_t)x->cap);
-        x->parts = realloc(x->parts, sizeof(*x->parts) * (size_t)x->cap);
-        if (!x->topics || !x->parts)
-            kc_fatal("coordinator: out of memory");
-    }
-    x->topics[x->n] = strdup(o->topic);
-    x->parts[x->n++] = o->partition;
+    collect(x, o);
 }
 
 /* Tombstones for @p n offsets of @p g (and its group key when it dies), then the cache. */
@@ -401,15 +406,7 @@ void kc_coord_list_groups(kc_request *req)
 static void collect_all(kc_committed *o, void *arg)
 {
     expire_ctx *x = arg;
-    if (x->n == x->cap) {
-        x->cap = x->cap ? 2 * x->cap : 16;
-        x->topics = realloc(x->topics, sizeof(*x->topics) * (size_t)x->cap);
-        x->parts = realloc(x->parts, sizeof(*x->parts) * (size_t)x->cap);
-        if (!x->topics || !x->parts)
-            kc_fatal("coordinator: out of memory");
-    }
-    x->topics[x->n] = strdup(o->topic);
-    x->parts[x->n++] = o->partition;
+    collect(x, o);
 }
 
 void kc_coord_delete_groups(kc_request *req, const kc_delete_groups_req *r)

@@ -2,7 +2,9 @@
  * `cafka dump-log` (src/cli/dump_log.h), Kafka's kafka-dump-log.sh (DumpLogSegments): a
  * segment prints one line per batch (offsets, count, producer fields, leader epoch, position,
  * timestamp type and max timestamp, size, magic, codec, CRC and whether it verifies) and, with
- * print_data, one `| offset: ...` line per record of uncompressed batches; damage stops the dump
+ * KC_DUMP_RECORDS, one `| offset: ...` line per record of uncompressed batches (with
+ * KC_DUMP_OFFSETS, keys and values decoded as `__consumer_offsets` records the way Kafka 2.8's
+ * --offsets-decoder prints them); damage stops the dump
  * with a line saying where; `.index` and `.timeindex` files print their entries, stopping at
  * the zero-filled tail of a preallocated (active or crashed) index as Kafka does; other files
  * are refused.
@@ -16,6 +18,8 @@
 #include "batch_builder.h"
 #include "cli/dump_log.h"
 #include "fs_util.h"
+#include "group/offsets_codec.h"
+#include "proto/records.h"
 #include "storage/plog.h"
 
 static char root[128];
@@ -42,14 +46,14 @@ typedef struct dump {
     char **line;
 } dump;
 
-static dump run_dump(const char *path, bool print_data)
+static dump run_dump(const char *path, kc_dump_mode mode)
 {
     dump d;
     memset(&d, 0, sizeof(d));
     size_t ol = 0, el = 0;
     FILE *o = open_memstream(&d.out, &ol), *e = open_memstream(&d.err, &el);
     cr_assert(o && e);
-    d.rc = kc_dump_file(path, print_data, o, e);
+    d.rc = kc_dump_file(path, mode, o, e);
     fclose(o);
     fclose(e);
     char *copy = strdup(d.out);
@@ -271,7 +275,7 @@ Test(dump_log, segment_prints_one_line_per_batch)
     build_reference(&s);
     char path[256], want[1024];
     write_reference(&s, "00000000000000000000.log", path, sizeof(path));
-    dump d = run_dump(path, false);
+    dump d = run_dump(path, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_str_eq(d.err, "");
     snprintf(want, sizeof(want), "Dumping %s", path);
@@ -292,7 +296,7 @@ Test(dump_log, print_data_prints_the_records)
     build_reference(&s);
     char path[256], want[1024];
     write_reference(&s, "00000000000000000000.log", path, sizeof(path));
-    dump d = run_dump(path, true);
+    dump d = run_dump(path, KC_DUMP_RECORDS);
     cr_assert_eq(d.rc, 0);
     int li = 2;
     for (int i = 0; i < 4; i++) {
@@ -311,7 +315,7 @@ Test(dump_log, starting_offset_comes_from_the_file_name)
     char path[256];
     path_in(path, sizeof(path), "00000000000000000042.log");
     cr_assert_eq(fu_write_file(path, "", 0), 0);
-    dump d = run_dump(path, true);
+    dump d = run_dump(path, KC_DUMP_RECORDS);
     cr_assert_eq(d.rc, 0);
     cr_assert_eq(d.n, 2, "an empty segment: only the heading; output:\n%s", d.out);
     expect_line(&d, 1, "Starting offset: 42");
@@ -327,7 +331,7 @@ Test(dump_log, flipped_payload_byte_is_not_valid)
     hello[1] ^= 0x01; /* "hdllo": same size, CRC no longer matches */
     char path[256], want[1024];
     write_reference(&s, "00000000000000000000.log", path, sizeof(path));
-    dump d = run_dump(path, true);
+    dump d = run_dump(path, KC_DUMP_RECORDS);
     cr_assert_eq(d.rc, 0);
     bl bad = REF[0];
     bad.valid = false;
@@ -373,7 +377,7 @@ Test(dump_log, truncated_tail_is_reported)
     for (int c = 0; c < 2; c++) {
         path_in(path, sizeof(path), "00000000000000000000.log");
         cr_assert_eq(fu_write_file(path, s.file, cuts[c]), 0);
-        dump d = run_dump(path, true);
+        dump d = run_dump(path, KC_DUMP_RECORDS);
         cr_assert_eq(d.rc, 0);
         cr_assert_str_eq(d.err, "");
         batch_line(want, sizeof(want), &REF[0], s.b[0], s.len[0], s.pos[0]);
@@ -400,7 +404,7 @@ Test(dump_log, invalid_tail_reports_all_trailing_bytes)
     char path[256];
     path_in(path, sizeof(path), "00000000000000000000.log");
     cr_assert_eq(fu_write_file(path, f, n), 0);
-    dump d = run_dump(path, false);
+    dump d = run_dump(path, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_eq(d.n, 4, "heading, B0, report; output:\n%s", d.out);
     expect_tail_report(&d, s.len[0], 80);
@@ -501,7 +505,7 @@ Test(dump_log, segment_written_by_the_log)
     build_plog(&pf, true, NULL);
     char path[512];
     seg_file(&pf, 1, ".log", path, sizeof(path));
-    dump d = run_dump(path, true);
+    dump d = run_dump(path, KC_DUMP_RECORDS);
     cr_assert_eq(d.rc, 0);
     expect_line(&d, 1, "Starting offset: 12");
     cr_assert_eq(d.n, 2 + 5 * 3, "5 batches of 2 records; output:\n%s", d.out);
@@ -545,7 +549,7 @@ static void check_offset_index_dump(const plog_files *pf, int s, int min_entries
     cr_assert_eq(ilen % 8, 0);
     int n = (int)(ilen / 8);
     cr_assert_geq(n, min_entries, "segment %d: %d index entries", s, n);
-    dump d = run_dump(ipath, false);
+    dump d = run_dump(ipath, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     char want[600];
     snprintf(want, sizeof(want), "Dumping %s", ipath);
@@ -577,7 +581,7 @@ static void check_time_index_dump(const plog_files *pf, int s, int min_entries)
     cr_assert_eq(ilen % 12, 0);
     int n = (int)(ilen / 12);
     cr_assert_geq(n, min_entries, "segment %d: %d time index entries", s, n);
-    dump d = run_dump(ipath, false);
+    dump d = run_dump(ipath, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_eq(d.n, 1 + n, "one line per entry; output:\n%s", d.out);
     for (int i = 0; i < n; i++) {
@@ -632,14 +636,14 @@ Test(dump_log, crafted_index_files)
     path_in(p2, sizeof(p2), "00000000000000000100.timeindex");
     cr_assert_eq(fu_write_file(p1, ix, sizeof(ix)), 0);
     cr_assert_eq(fu_write_file(p2, tix, sizeof(tix)), 0);
-    dump d = run_dump(p1, true);
+    dump d = run_dump(p1, KC_DUMP_RECORDS);
     cr_assert_eq(d.rc, 0);
     cr_assert_eq(d.n, 4);
     expect_line(&d, 1, "offset: 102 position: 100");
     expect_line(&d, 2, "offset: 105 position: 300");
     expect_line(&d, 3, "offset: 109 position: 700");
     dump_free(&d);
-    d = run_dump(p2, false);
+    d = run_dump(p2, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_eq(d.n, 3);
     expect_line(&d, 1, "timestamp: 1600000000123 offset: 105");
@@ -663,12 +667,12 @@ Test(dump_log, zero_filled_tail_of_an_active_index_is_not_dumped)
     seg_file(&pf, 2, ".timeindex", tpath, sizeof(tpath));
     cr_assert_eq(fu_file_size(ipath), 4096, "active offset index preallocated");
     /* one batch in the active segment: no index entry yet (the first batch gets none) */
-    dump d = run_dump(ipath, false);
+    dump d = run_dump(ipath, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_leq(d.n, 2, "the zero tail is not entries: %d lines, the last \"%s\"", d.n,
                   d.line[d.n - 1]);
     dump_free(&d);
-    d = run_dump(tpath, false);
+    d = run_dump(tpath, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_leq(d.n, 2, "the zero tail is not entries: %d lines, the last \"%s\"", d.n,
                   d.line[d.n - 1]);
@@ -689,7 +693,7 @@ Test(dump_log, zero_filled_tail_of_a_crashed_index_is_not_dumped)
     char p[256];
     path_in(p, sizeof(p), "00000000000000000050.index");
     cr_assert_eq(fu_write_file(p, ix, sizeof(ix)), 0);
-    d = run_dump(p, false);
+    d = run_dump(p, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, 0);
     cr_assert_eq(d.n, 4, "3 entries, then zeros: %d lines; the last \"%s\"", d.n, d.line[d.n - 1]);
     expect_line(&d, 3, "offset: 55 position: 300");
@@ -703,7 +707,7 @@ Test(dump_log, unknown_extension_is_refused)
     char path[256];
     path_in(path, sizeof(path), "00000000000000000000.txt");
     cr_assert_eq(fu_write_file(path, "hello", 5), 0);
-    dump d = run_dump(path, true);
+    dump d = run_dump(path, KC_DUMP_RECORDS);
     cr_assert_eq(d.rc, -1);
     cr_assert_str_eq(d.out, "", "nothing on out");
     cr_assert_neq(strlen(d.err), 0, "a message on err");
@@ -712,7 +716,7 @@ Test(dump_log, unknown_extension_is_refused)
 
     path_in(path, sizeof(path), "00000000000000000000.log.deleted");
     cr_assert_eq(fu_write_file(path, "", 0), 0);
-    d = run_dump(path, false);
+    d = run_dump(path, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, -1, ".log.deleted is not a segment");
     cr_assert_neq(strlen(d.err), 0);
     dump_free(&d);
@@ -722,9 +726,211 @@ Test(dump_log, missing_file_is_an_error)
 {
     char path[256];
     path_in(path, sizeof(path), "00000000000000000007.log");
-    dump d = run_dump(path, false);
+    dump d = run_dump(path, KC_DUMP_BATCHES);
     cr_assert_eq(d.rc, -1);
     cr_assert_str_eq(d.out, "");
     cr_assert_not_null(strstr(d.err, path), "the message names the file: %s", d.err);
+    dump_free(&d);
+}
+
+/* ------------------------------------------------------------------ --offsets-decoder */
+
+#define STR(lit) ((kc_str){lit, (int32_t)sizeof(lit) - 1})
+
+/* A record of a `__consumer_offsets` batch: key and value bytes held in writers. */
+typedef struct orec {
+    kc_wbuf key, value;
+    bool tombstone, no_key;
+} orec;
+
+static void offset_commit(orec *r, const char *group, const char *topic, int32_t partition,
+                          int64_t offset, const char *metadata, int16_t version)
+{
+    memset(r, 0, sizeof(*r));
+    kc_offsets_key_encode_offset(&r->key, kc_str_c(group), kc_str_c(topic), partition);
+    kc_offset_value v = {version, offset, 5, kc_str_c(metadata), 1700000000000, 1700000600000};
+    kc_offset_value_encode(&r->value, &v);
+}
+
+static void group_record(orec *r, const char *group, const kc_group_value *v)
+{
+    memset(r, 0, sizeof(*r));
+    kc_offsets_key_encode_group(&r->key, kc_str_c(group));
+    if (v)
+        kc_group_value_encode(&r->value, v);
+    else
+        r->tombstone = true;
+}
+
+/* ConsumerProtocolAssignment v1: topics with their partitions, then user data. */
+static kc_bytes assignment(kc_wbuf *w, int n_topics, const char *const *topics, const int *n_parts,
+                           const int32_t parts[][3], kc_bytes user_data)
+{
+    kc_wbuf_i16(w, 1);
+    kc_wbuf_i32(w, n_topics);
+    for (int t = 0; t < n_topics; t++) {
+        kc_wbuf_str(w, false, kc_str_c(topics[t]));
+        kc_wbuf_i32(w, n_parts[t]);
+        for (int i = 0; i < n_parts[t]; i++)
+            kc_wbuf_i32(w, parts[t][i]);
+    }
+    kc_wbuf_bytes(w, false, user_data);
+    return (kc_bytes){w->data, (int32_t)w->len};
+}
+
+/* Append one batch of @p n records at @p base_offset to @p log. */
+static void append_batch(kc_wbuf *log, int64_t base_offset, orec *recs, int n)
+{
+    kc_record_in in[8];
+    for (int i = 0; i < n; i++) {
+        in[i].key = recs[i].no_key ? (kc_bytes){NULL, -1}
+                                   : (kc_bytes){recs[i].key.data, (int32_t)recs[i].key.len};
+        in[i].value = recs[i].tombstone
+                          ? (kc_bytes){NULL, -1}
+                          : (kc_bytes){recs[i].value.data, (int32_t)recs[i].value.len};
+    }
+    size_t at = log->len;
+    kc_batch_build(log, 1700000000000, in, n);
+    kc_put_be64(log->data + at, (uint64_t)base_offset); /* as the log stamps it */
+    for (int i = 0; i < n; i++) {
+        kc_wbuf_free(&recs[i].key);
+        kc_wbuf_free(&recs[i].value);
+    }
+}
+
+/* Line @p i is the batch line of offsets @p base..@p last holding @p count records. */
+static void expect_batch_start(const dump *d, int i, int base, int last, int count)
+{
+    cr_assert_lt(i, d->n, "line %d missing; output:\n%s", i, d->out);
+    char head[96];
+    snprintf(head, sizeof(head), "baseOffset: %d lastOffset: %d count: %d ", base, last, count);
+    cr_assert(strncmp(d->line[i], head, strlen(head)) == 0, "line %d: %s", i, d->line[i]);
+}
+
+/* Line @p i is the record line of offset @p offset, ending in @p tail after its header keys. */
+static void expect_record(const dump *d, int i, int64_t offset, const char *tail)
+{
+    cr_assert_lt(i, d->n, "line %d missing; output:\n%s", i, d->out);
+    char head[64];
+    snprintf(head, sizeof(head),
+             "| offset: %lld CreateTime: 1700000000000 keySize: ", (long long)offset);
+    const char *l = d->line[i];
+    cr_assert(strncmp(l, head, strlen(head)) == 0, "line %d: \"%s\"", i, l);
+    const char *h = strstr(l, " headerKeys: []");
+    cr_assert_not_null(h, "line %d: \"%s\"", i, l);
+    cr_assert_str_eq(h + strlen(" headerKeys: []"), tail, "line %d", i);
+}
+
+Test(dump_log, offsets_decoder_prints_commits_and_group_records)
+{
+    kc_wbuf log = {0};
+    orec r[8];
+
+    /* batch 1, offsets 0-2: commits as OffsetCommit writes them, and a tombstone */
+    offset_commit(&r[0], "my-group", "orders", 3, 42, "", 3);
+    offset_commit(&r[1], "my-group", "orders", 4, 7, "hello", 1);
+    offset_commit(&r[2], "my-group", "orders", 5, 0, "", 3);
+    r[2].tombstone = true;
+    append_batch(&log, 0, r, 3);
+
+    /* batch 2, offsets 3-6: group records */
+    kc_wbuf a1 = {0}, a2 = {0}, a3 = {0};
+    const char *t1[] = {"orders"}, *t2[] = {"orders", "payments"};
+    const int n1[] = {2}, n2[] = {1, 1};
+    const int32_t p1[][3] = {{0, 1}}, p2[][3] = {{2}, {0}};
+    kc_group_member_value m[3] = {
+        {STR("consumer-1-aa"),
+         KC_STR_NULL,
+         STR("consumer-1"),
+         STR("/10.0.0.5"),
+         300000,
+         45000,
+         {(const uint8_t *)"", 0},
+         assignment(&a1, 1, t1, n1, p1, (kc_bytes){NULL, -1})},
+        {STR("static-b"),
+         STR("instance-b"),
+         STR("client-b"),
+         STR("/10.0.0.6"),
+         300000,
+         45000,
+         {(const uint8_t *)"", 0},
+         assignment(&a2, 2, t2, n2, p2, (kc_bytes){(const uint8_t *)"\x00\x0a\xff", 3})},
+        {STR("q\"uote\\d"),
+         KC_STR_NULL,
+         STR("c"),
+         STR("/h"),
+         1,
+         1,
+         {(const uint8_t *)"", 0},
+         assignment(&a3, 0, NULL, NULL, NULL, (kc_bytes){(const uint8_t *)"", 0})},
+    };
+    kc_group_value stable = {3, STR("consumer"), 3, STR("range"), STR("consumer-1-aa"), 1, 3, m};
+    group_record(&r[0], "my-group", &stable);
+    kc_group_member_value cm = {STR("worker-1"),
+                                KC_STR_NULL,
+                                STR("w"),
+                                STR("/h"),
+                                1,
+                                1,
+                                {(const uint8_t *)"", 0},
+                                {(const uint8_t *)"\x00\x01\x02", 3}};
+    kc_group_value connect = {3, STR("connect"), 9, STR("sessioned"), STR("worker-1"), 1, 1, &cm};
+    group_record(&r[1], "connect-cluster", &connect);
+    kc_group_value empty = {3, STR("consumer"), 4, KC_STR_NULL, KC_STR_NULL, 1, 0, NULL};
+    group_record(&r[2], "idle", &empty);
+    group_record(&r[3], "gone", NULL);
+    append_batch(&log, 3, r, 4);
+    kc_wbuf_free(&a1);
+    kc_wbuf_free(&a2);
+    kc_wbuf_free(&a3);
+
+    /* batch 3, offsets 7-9: what the decoder cannot read is reported and skipped */
+    offset_commit(&r[0], "g", "t", 0, 1, "", 3);
+    r[0].no_key = true;
+    group_record(&r[1], "g", NULL);
+    r[1].key.data[1] = 9; /* key version 9 */
+    offset_commit(&r[2], "g", "t", 0, 1, "", 3);
+    r[2].value.len -= 1; /* a value cut short */
+    append_batch(&log, 7, r, 3);
+
+    char path[256];
+    path_in(path, sizeof(path), "00000000000000000000.log");
+    cr_assert_eq(fu_write_file(path, log.data, log.len), 0);
+    kc_wbuf_free(&log);
+    dump d = run_dump(path, KC_DUMP_OFFSETS);
+    cr_assert_eq(d.rc, 0);
+    cr_assert_str_eq(d.err, "");
+    cr_assert_eq(d.n, 2 + (1 + 3) + (1 + 4) + (1 + 3),
+                 "3 batch lines, 10 record lines; output:\n%s", d.out);
+    expect_batch_start(&d, 2, 0, 2, 3);
+    expect_record(&d, 3, 0,
+                  " key: offset_commit::group=my-group,partition=orders-3 payload: offset=42");
+    expect_record(&d, 4, 1,
+                  " key: offset_commit::group=my-group,partition=orders-4 payload: "
+                  "offset=7,metadata=hello");
+    expect_record(&d, 5, 2,
+                  " key: offset_commit::group=my-group,partition=orders-5 payload: <DELETE>");
+    expect_batch_start(&d, 6, 3, 6, 4);
+    expect_record(&d, 7, 3,
+                  " key: group_metadata::group=my-group payload: {\"protocolType\":\"consumer\","
+                  "\"protocol\":\"range\",\"generationId\":3,\"assignment\":\"{consumer-1-aa="
+                  "[orders-0, orders-1],static-b=[orders-2, payments-0]:AFF,q\\\"uote\\\\d=[]}\"}");
+    expect_record(&d, 8, 4,
+                  " key: group_metadata::group=connect-cluster payload: {\"protocolType\":"
+                  "\"connect\",\"protocol\":\"sessioned\",\"generationId\":9,\"assignment\":"
+                  "\"{worker-1=102}\"}");
+    expect_record(&d, 9, 5,
+                  " key: group_metadata::group=idle payload: {\"protocolType\":\"consumer\","
+                  "\"protocol\":null,\"generationId\":4,\"assignment\":\"{}\"}");
+    expect_record(&d, 10, 6, " key: group_metadata::group=gone payload: <DELETE>");
+    expect_batch_start(&d, 11, 7, 9, 3);
+    expect_record(&d, 12, 7,
+                  " key: Error at offset 7, skipping. Failed to decode message using offset "
+                  "topic decoder (message had a missing key)");
+    expect_record(&d, 13, 8,
+                  " key: Error at offset 8, skipping. Failed to decode message using offset "
+                  "topic decoder (message had an invalid key)");
+    expect_record(&d, 14, 9,
+                  " key: Error at offset 9, skipping. Failed to decode the offset commit value");
     dump_free(&d);
 }
