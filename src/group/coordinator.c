@@ -315,7 +315,7 @@ void kc_coordinator_on_elect(kc_broker *b, kc_partition *p)
         c->n_parts = n;
     }
     if (c->owned[p->id])
-        unload_partition(c, p->id, KC_ERR_NOT_COORDINATOR); /* a new epoch: reload from the log */
+        return; /* a new epoch while leading: the cache is what the log says (Kafka keeps it) */
     int64_t t0 = kc_mono_ms();
     int rc = kc_group_log_load(c, p);
     c->owned[p->id] = true;

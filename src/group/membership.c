@@ -110,11 +110,15 @@ static void answer_join(kc_member *m, int16_t err, bool with_members, const char
                      leader, with_members);
 }
 
+/* The client's connection closed while parked: it must rejoin before its session runs out. */
 static void join_orphan(kc_request *req)
 {
     kc_member *m = req->pending;
+    kc_broker *b = req->broker;
     unpark_join(m);
     kc_request_respond(req); /* the connection is gone: nothing is sent */
+    kc_member_heartbeat(kc_coord(b), m,
+                        m->is_new ? NEW_MEMBER_JOIN_TIMEOUT_MS : m->session_timeout_ms);
 }
 
 static void park_sync(kc_member *m, kc_request *req)
@@ -149,9 +153,11 @@ static bool answer_sync(kc_member *m, int16_t err)
 static void sync_orphan(kc_request *req)
 {
     kc_member *m = req->pending;
+    kc_broker *b = req->broker;
     m->sync_req = NULL;
     req->pending = NULL;
     kc_request_respond(req);
+    kc_member_heartbeat(kc_coord(b), m, m->session_timeout_ms);
 }
 
 /* ---------------------------------------------------------------- heartbeats */
@@ -556,7 +562,8 @@ static void on_static_stored(kc_broker *b, int16_t err, void *arg)
     } else if (m) {
         answer_join(m, KC_ERR_NONE, false, s->old_leader);
     }
-    (void)b;
+    if (m)
+        kc_member_heartbeat(kc_coord(b), m, m->session_timeout_ms);
     free(s->new_id);
     free(s->old_id);
     free(s->old_leader);
