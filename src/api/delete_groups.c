@@ -1,4 +1,5 @@
-/* DeleteGroups (42, v0-1): decoded here, answered by the group coordinator (group/coordinator.h).
+/* DeleteGroups (42, v0-2; flexible from v2): decoded here, answered by the group coordinator
+ * (group/coordinator.h).
  */
 #include "api/dispatch.h"
 #include "group/coordinator.h"

@@ -1,4 +1,5 @@
-/* DescribeGroups (15, v0-4): decoded here, answered by the group coordinator (group/coordinator.h).
+/* DescribeGroups (15, v0-5; flexible from v5): decoded here, answered by the group coordinator
+ * (group/coordinator.h).
  */
 #include "api/dispatch.h"
 #include "group/coordinator.h"

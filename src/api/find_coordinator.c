@@ -1,12 +1,12 @@
 /*
- * FindCoordinator (10), v0-2. A group's coordinator is the leader of its __consumer_offsets
- * partition (group/coordinator.h), answered with its endpoint on the listener the request came
- * in on. The first request creates __consumer_offsets (offsets.topic.num.partitions,
- * offsets.topic.replication.factor, cleanup.policy=compact, offsets.topic.segment.bytes,
- * compression.type=producer, as Kafka's GroupCoordinator.offsetsTopicConfigs); until it exists
- * with a live leader, and while fewer brokers are alive than its replication factor, the
- * answer is COORDINATOR_NOT_AVAILABLE. Transaction coordinators (key_type 1) do not exist yet:
- * COORDINATOR_NOT_AVAILABLE.
+ * FindCoordinator (10), v0-3 (flexible from v3). A group's coordinator is the leader of its
+ * __consumer_offsets partition (group/coordinator.h), answered with its endpoint on the listener
+ * the request came in on. The first request creates __consumer_offsets
+ * (offsets.topic.num.partitions, offsets.topic.replication.factor, cleanup.policy=compact,
+ * offsets.topic.segment.bytes, compression.type=producer, as Kafka's
+ * GroupCoordinator.offsetsTopicConfigs); until it exists with a live leader, and while fewer
+ * brokers are alive than its replication factor, the answer is COORDINATOR_NOT_AVAILABLE.
+ * Transaction coordinators (key_type 1) do not exist yet: COORDINATOR_NOT_AVAILABLE.
  */
 #include <stdio.h>
 

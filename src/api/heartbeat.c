@@ -1,4 +1,5 @@
-/* Heartbeat (12, v0-3): decoded here, answered by the group coordinator (group/coordinator.h). */
+/* Heartbeat (12, v0-4; flexible from v4): decoded here, answered by the group coordinator
+ * (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"

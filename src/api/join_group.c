@@ -1,4 +1,5 @@
-/* JoinGroup (11, v0-5): decoded here, answered by the group coordinator (group/coordinator.h). */
+/* JoinGroup (11, v0-7; flexible from v6): decoded here, answered by the group coordinator
+ * (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"

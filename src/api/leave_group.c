@@ -1,5 +1,5 @@
-/* LeaveGroup (13, v0-3; v3+ leaves a batch of members): decoded here, answered by the group
- * coordinator (group/coordinator.h). */
+/* LeaveGroup (13, v0-4, flexible from v4; v3+ leaves a batch of members): decoded here, answered by
+ * the group coordinator (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"

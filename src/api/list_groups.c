@@ -1,4 +1,5 @@
-/* ListGroups (16), v0-2: the groups this broker coordinates (group/coordinator.h). */
+/* ListGroups (16), v0-4 (flexible from v3; v4 filters by state): the groups this broker coordinates
+ * (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"
@@ -10,5 +11,5 @@ void kc_handle_list_groups(kc_request *req)
         kc_request_protocol_error(req, "malformed ListGroups request");
         return;
     }
-    kc_coord_list_groups(req);
+    kc_coord_list_groups(req, &r);
 }

@@ -1,4 +1,5 @@
-/* OffsetCommit (8, v2-7): decoded here, answered by the group coordinator (group/coordinator.h). */
+/* OffsetCommit (8, v2-8; flexible from v8): decoded here, answered by the group coordinator
+ * (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"

@@ -1,4 +1,5 @@
-/* OffsetFetch (9, v1-5): decoded here, answered by the group coordinator (group/coordinator.h). */
+/* OffsetFetch (9, v1-7; flexible from v6): decoded here, answered by the group coordinator
+ * (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"

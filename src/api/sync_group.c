@@ -1,4 +1,5 @@
-/* SyncGroup (14, v0-3): decoded here, answered by the group coordinator (group/coordinator.h). */
+/* SyncGroup (14, v0-5; flexible from v4): decoded here, answered by the group coordinator
+ * (group/coordinator.h). */
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"

@@ -386,7 +386,18 @@ void kc_coord_describe_groups(kc_request *req, const kc_describe_groups_req *r)
     kc_request_respond(req);
 }
 
-void kc_coord_list_groups(kc_request *req)
+/* ListGroups v4 (KIP-518): states named exactly; none or an empty filter lists all */
+static bool state_wanted(const kc_list_groups_req *r, kc_group_state st)
+{
+    if (r->states_filter_count <= 0)
+        return true;
+    for (int32_t i = 0; i < r->states_filter_count; i++)
+        if (kc_str_eq(r->states_filter[i], kc_group_state_name(st)))
+            return true;
+    return false;
+}
+
+void kc_coord_list_groups(kc_request *req, const kc_list_groups_req *r)
 {
     kc_coordinator *c = kc_coord(req->broker);
     kc_list_groups_resp resp = {0};
@@ -394,9 +405,12 @@ void kc_coord_list_groups(kc_request *req)
     resp.groups = kc_arena_alloc(&req->arena, sizeof(*resp.groups) * (size_t)(c->n_groups + 1));
     for (int i = 0; i < c->n_buckets && !c->shut; i++) {
         for (kc_group *g = c->buckets[i]; g; g = g->hash_next) {
+            if (!state_wanted(r, g->state))
+                continue;
             kc_listed_group *o = &resp.groups[resp.groups_count++];
             o->group_id = kc_str_c(g->group_id);
             o->protocol_type = cstr(g->protocol_type);
+            o->group_state = kc_str_c(kc_group_state_name(g->state));
         }
     }
     kc_list_groups_resp_encode(&req->out, req->hdr.api_version, &resp);

@@ -63,7 +63,7 @@ void kc_coord_leave_group(struct kc_request *req, const kc_leave_group_req *r);
 void kc_coord_offset_commit(struct kc_request *req, const kc_offset_commit_req *r);
 void kc_coord_offset_fetch(struct kc_request *req, const kc_offset_fetch_req *r);
 void kc_coord_describe_groups(struct kc_request *req, const kc_describe_groups_req *r);
-void kc_coord_list_groups(struct kc_request *req);
+void kc_coord_list_groups(struct kc_request *req, const kc_list_groups_req *r);
 void kc_coord_delete_groups(struct kc_request *req, const kc_delete_groups_req *r);
 void kc_coord_offset_delete(struct kc_request *req, const kc_offset_delete_req *r);
 

@@ -82,7 +82,10 @@ static void join_respond(kc_request *req, int16_t err, const kc_group *g, const 
     kc_join_group_resp resp = {0};
     resp.error_code = err;
     resp.generation_id = err ? -1 : g->generation;
-    resp.protocol_name = cstr(err ? NULL : g->protocol);
+    /* v7+ (KIP-559) names the protocol type; an error answer has neither (null from v7) */
+    resp.protocol_type = nstr(err ? NULL : g->protocol_type);
+    resp.protocol_name =
+        err && req->hdr.api_version >= 7 ? KC_STR_NULL : cstr(err ? NULL : g->protocol);
     resp.leader = cstr(err ? NULL : leader);
     resp.member_id = cstr(member_id);
     if (!err && with_members) {
@@ -128,10 +131,13 @@ static void park_sync(kc_member *m, kc_request *req)
     req->on_orphan = sync_orphan;
 }
 
-static void sync_respond(kc_request *req, int16_t err, const uint8_t *a, int32_t len)
+static void sync_respond(kc_request *req, int16_t err, const kc_group *g, const uint8_t *a,
+                         int32_t len)
 {
     kc_sync_group_resp resp = {0};
     resp.error_code = err;
+    resp.protocol_type = nstr(err || !g ? NULL : g->protocol_type); /* v5+ (KIP-559) */
+    resp.protocol_name = nstr(err || !g ? NULL : g->protocol);
     resp.assignment = (kc_bytes){a && !err ? a : (const uint8_t *)"", a && !err ? len : 0};
     kc_sync_group_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);
@@ -146,7 +152,7 @@ static bool answer_sync(kc_member *m, int16_t err)
     m->sync_req = NULL;
     req->pending = NULL;
     req->on_orphan = NULL;
-    sync_respond(req, err, m->assignment, m->assignment_len);
+    sync_respond(req, err, m->group, m->assignment, m->assignment_len);
     return true;
 }
 
@@ -826,17 +832,23 @@ void kc_coord_sync_group(kc_request *req, const kc_sync_group_req *r)
     kc_member *m = NULL;
     int16_t err =
         member_check(c, r->group_id, r->member_id, r->group_instance_id, r->generation_id, &g, &m);
+    /* v5+ (KIP-559): a named protocol type or name must be the group's */
+    if (!err &&
+        ((r->protocol_type.len >= 0 && g->protocol_type &&
+          !kc_str_eq(r->protocol_type, g->protocol_type)) ||
+         (r->protocol_name.len >= 0 && g->protocol && !kc_str_eq(r->protocol_name, g->protocol))))
+        err = KC_ERR_INCONSISTENT_GROUP_PROTOCOL;
     if (!err && g->state == KC_GROUP_EMPTY)
         err = KC_ERR_UNKNOWN_MEMBER_ID;
     if (!err && g->state == KC_GROUP_PREPARING_REBALANCE)
         err = KC_ERR_REBALANCE_IN_PROGRESS;
     if (err) {
-        sync_respond(req, err, NULL, 0);
+        sync_respond(req, err, NULL, NULL, 0);
         return;
     }
     m->sync_wanted = false;
     if (g->state == KC_GROUP_STABLE) {
-        sync_respond(req, KC_ERR_NONE, m->assignment, m->assignment_len);
+        sync_respond(req, KC_ERR_NONE, g, m->assignment, m->assignment_len);
         kc_member_heartbeat(c, m, m->session_timeout_ms);
         kc_purgatory_check(c->b->purgatory, g);
         return;

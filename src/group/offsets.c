@@ -1,5 +1,5 @@
 /*
- * Committed offsets: OffsetCommit (v2-7), OffsetFetch (v1-5) and OffsetDelete (v0), as Kafka
+ * Committed offsets: OffsetCommit (v2-8), OffsetFetch (v1-7) and OffsetDelete (v0), as Kafka
  * 2.8's GroupCoordinator.handleCommitOffsets / handleFetchOffsets / handleDeleteOffsets.
  * A commit is visible to OffsetFetch only once its append to __consumer_offsets completed with
  * offsets.commit.required.acks; until then the entry counts as pending and never expires.
@@ -305,8 +305,13 @@ void kc_coord_offset_fetch(kc_request *req, const kc_offset_fetch_req *r)
                                                             (size_t)(o->partitions_count + 1));
             for (int32_t j = 0; j < o->partitions_count; j++) {
                 int32_t idx = t->partition_indexes[j];
-                fill_partition(&o->partitions[j], idx, g ? kc_group_offset(g, name, idx) : NULL);
+                const kc_committed *e = g ? kc_group_offset(g, name, idx) : NULL;
+                fill_partition(&o->partitions[j], idx, e);
                 o->partitions[j].error_code = err; /* v1: errors per partition */
+                if (!err && r->require_stable && e && e->pending > 0) {
+                    o->partitions[j].committed_offset = -1; /* v7 (KIP-447) */
+                    o->partitions[j].error_code = KC_ERR_UNSTABLE_OFFSET_COMMIT;
+                }
             }
         }
     }
