@@ -121,31 +121,39 @@ int kc_group_transition(kc_group *g, kc_group_state to, int64_t now_ms)
     return 0;
 }
 
-static kc_member *find_in(kc_member *const *arr, int n, const char *id)
+static kc_member *find_in(kc_member *const *arr, int n, kc_str id)
 {
-    for (int i = 0; i < n && id; i++)
-        if (strcmp(arr[i]->member_id, id) == 0)
+    for (int i = 0; i < n && id.len >= 0; i++)
+        if (kc_str_eq(id, arr[i]->member_id))
             return arr[i];
     return NULL;
 }
 
-kc_member *kc_group_member(const kc_group *g, const char *member_id)
+kc_member *kc_group_member(const kc_group *g, kc_str member_id)
 {
     return find_in(g->members, g->n_members, member_id);
 }
 
-kc_member *kc_group_pending_member(const kc_group *g, const char *member_id)
+kc_member *kc_group_pending_member(const kc_group *g, kc_str member_id)
 {
     return find_in(g->pending, g->n_pending, member_id);
 }
 
-kc_member *kc_group_static_member(const kc_group *g, const char *instance_id)
+kc_member *kc_group_static_member(const kc_group *g, kc_str instance_id)
 {
-    for (int i = 0; i < g->n_members && instance_id; i++)
+    for (int i = 0; i < g->n_members && instance_id.len >= 0; i++)
         if (g->members[i]->group_instance_id &&
-            strcmp(g->members[i]->group_instance_id, instance_id) == 0)
+            kc_str_eq(instance_id, g->members[i]->group_instance_id))
             return g->members[i];
     return NULL;
+}
+
+kc_member *kc_group_identify(const kc_group *g, kc_str member_id, kc_str instance_id, bool *fenced)
+{
+    kc_member *m = kc_group_member(g, member_id);
+    kc_member *st = kc_group_static_member(g, instance_id);
+    *fenced = st && st != m;
+    return m;
 }
 
 kc_member *kc_member_new(kc_group *g, const char *member_id, kc_str instance_id, kc_str client_id,

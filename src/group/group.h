@@ -115,14 +115,20 @@ void kc_group_free(kc_group *g);
  */
 int kc_group_transition(kc_group *g, kc_group_state to, int64_t now_ms);
 
-/** The member of id @p member_id (not pending), or NULL. */
-kc_member *kc_group_member(const kc_group *g, const char *member_id);
+/** The member of id @p member_id (not pending), or NULL (also for a null id). */
+kc_member *kc_group_member(const kc_group *g, kc_str member_id);
 
 /** The pending member of id @p member_id, or NULL. */
-kc_member *kc_group_pending_member(const kc_group *g, const char *member_id);
+kc_member *kc_group_pending_member(const kc_group *g, kc_str member_id);
 
-/** The member holding static instance id @p instance_id, or NULL. */
-kc_member *kc_group_static_member(const kc_group *g, const char *instance_id);
+/** The member holding static instance id @p instance_id, or NULL (also for a null id). */
+kc_member *kc_group_static_member(const kc_group *g, kc_str instance_id);
+
+/**
+ * The member of id @p member_id, or NULL; @p fenced is set when @p instance_id (null = none)
+ * belongs to a static member with another id (Kafka's GroupMetadata.isStaticMemberFenced).
+ */
+kc_member *kc_group_identify(const kc_group *g, kc_str member_id, kc_str instance_id, bool *fenced);
 
 /**
  * A new member (not yet in the group) with copies of the given fields; protocols copied from

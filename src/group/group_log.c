@@ -279,7 +279,7 @@ static void materialize(kc_group *g)
     }
     if (v.leader.len >= 0) {
         char *leader = dup_n(v.leader);
-        kc_member *lm = kc_group_member(g, leader);
+        kc_member *lm = kc_group_member(g, kc_str_c(leader));
         g->leader_id = lm ? lm->member_id : g->leader_id;
         free(leader);
     }

@@ -49,7 +49,7 @@ static void sync_orphan(kc_request *req);
 
 static bool in_group(const kc_group *g, const kc_member *m)
 {
-    return !m->pending && kc_group_member(g, m->member_id) == m;
+    return !m->pending && kc_group_member(g, kc_str_c(m->member_id)) == m;
 }
 
 static void park_join(kc_group *g, kc_member *m, kc_request *req)
@@ -281,7 +281,7 @@ static bool elect_joined_leader(kc_group *g)
 {
     if (!g->leader_id)
         return false;
-    kc_member *leader = kc_group_member(g, g->leader_id);
+    kc_member *leader = kc_group_member(g, kc_str_c(g->leader_id));
     if (leader && leader->join_req)
         return true;
     for (int i = 0; i < g->n_members; i++) {
@@ -559,7 +559,7 @@ static void on_static_stored(kc_broker *b, int16_t err, void *arg)
 {
     static_swap *s = arg;
     kc_group *g = s->g;
-    kc_member *m = g->unloaded ? NULL : kc_group_member(g, s->new_id);
+    kc_member *m = g->unloaded ? NULL : kc_group_member(g, kc_str_c(s->new_id));
     if (m && err) {
         kc_group_rename_member(g, m, s->old_id);
         kc_request *req = unpark_join(m);
@@ -620,9 +620,7 @@ static void join_unknown(kc_coordinator *c, kc_group *g, join_in *in)
     bool is_static = r->group_instance_id.len >= 0;
     new_member_id(is_static ? r->group_instance_id : in->req->hdr.client_id, id, sizeof(id));
     if (is_static) {
-        char inst[256];
-        snprintf(inst, sizeof(inst), "%.*s", r->group_instance_id.len, r->group_instance_id.p);
-        kc_member *old = kc_group_static_member(g, inst);
+        kc_member *old = kc_group_static_member(g, r->group_instance_id);
         if (old) {
             static_rejoin(c, g, old, in, id);
             return;
@@ -652,23 +650,19 @@ static void join_known(kc_coordinator *c, kc_group *g, join_in *in, const char *
         join_respond(in->req, KC_ERR_INCONSISTENT_GROUP_PROTOCOL, g, member_id, NULL, false);
         return;
     }
-    kc_member *pend = kc_group_pending_member(g, member_id);
+    kc_member *pend = kc_group_pending_member(g, r->member_id);
     if (pend) {
         add_member_and_rebalance(c, g, in, member_id, pend);
         return;
     }
-    kc_member *m = kc_group_member(g, member_id);
-    if (r->group_instance_id.len >= 0) {
-        char inst[256];
-        snprintf(inst, sizeof(inst), "%.*s", r->group_instance_id.len, r->group_instance_id.p);
-        kc_member *st = kc_group_static_member(g, inst);
-        if (st && st != m) {
-            join_respond(in->req, KC_ERR_FENCED_INSTANCE_ID, g, member_id, NULL, false);
-            return;
-        }
-        if (!st)
-            m = NULL;
+    bool fenced;
+    kc_member *m = kc_group_identify(g, r->member_id, r->group_instance_id, &fenced);
+    if (fenced) {
+        join_respond(in->req, KC_ERR_FENCED_INSTANCE_ID, g, member_id, NULL, false);
+        return;
     }
+    if (r->group_instance_id.len >= 0 && !kc_group_static_member(g, r->group_instance_id))
+        m = NULL; /* the instance id is unknown: so is the member */
     if (!m) {
         join_respond(in->req, KC_ERR_UNKNOWN_MEMBER_ID, g, member_id, NULL, false);
         return;
@@ -700,9 +694,8 @@ void kc_coord_join_group(kc_request *req, const kc_join_group_req *r)
 {
     kc_coordinator *c = kc_coord(req->broker);
     const kc_config *cfg = req->broker->cfg;
-    char member_id[512];
-    snprintf(member_id, sizeof(member_id), "%.*s", r->member_id.len > 0 ? r->member_id.len : 0,
-             r->member_id.p ? r->member_id.p : "");
+    const char *member_id = kc_arena_strndup(&req->arena, r->member_id.p ? r->member_id.p : "",
+                                             r->member_id.len > 0 ? (size_t)r->member_id.len : 0);
     int32_t part;
     int16_t err = kc_coord_check(c, r->group_id, false, &part);
     if (!err && (r->session_timeout_ms < cfg->group_min_session_timeout_ms ||
@@ -729,7 +722,7 @@ void kc_coord_join_group(kc_request *req, const kc_join_group_req *r)
         in.metadata[i] = r->protocols[i].metadata;
     }
     kc_coord_client_host(req, in.host, sizeof(in.host));
-    kc_member *known = member_id[0] ? kc_group_member(g, member_id) : NULL;
+    kc_member *known = member_id[0] ? kc_group_member(g, r->member_id) : NULL;
     if (!accept_joining(c, g, known)) {
         if (known)
             remove_member_and_update(c, g, known);
@@ -760,17 +753,10 @@ static int16_t member_check(kc_coordinator *c, kc_str group_id, kc_str member_id
         return KC_ERR_UNKNOWN_MEMBER_ID;
     if (g->state == KC_GROUP_DEAD)
         return KC_ERR_COORDINATOR_NOT_AVAILABLE;
-    char id[512];
-    snprintf(id, sizeof(id), "%.*s", member_id.len > 0 ? member_id.len : 0,
-             member_id.p ? member_id.p : "");
-    kc_member *m = kc_group_member(g, id);
-    if (instance_id.len >= 0) {
-        char inst[256];
-        snprintf(inst, sizeof(inst), "%.*s", instance_id.len, instance_id.p);
-        kc_member *st = kc_group_static_member(g, inst);
-        if (st && st != m)
-            return KC_ERR_FENCED_INSTANCE_ID;
-    }
+    bool fenced;
+    kc_member *m = kc_group_identify(g, member_id, instance_id, &fenced);
+    if (fenced)
+        return KC_ERR_FENCED_INSTANCE_ID;
     if (!m)
         return KC_ERR_UNKNOWN_MEMBER_ID;
     if (generation != g->generation)
@@ -863,11 +849,8 @@ void kc_coord_sync_group(kc_request *req, const kc_sync_group_req *r)
     for (int i = 0; i < g->n_members; i++)
         kc_member_set_assignment(g->members[i], NULL, 0);
     for (int32_t i = 0; i < r->assignments_count; i++) {
-        char id[512];
         const kc_sync_group_request_assignment *a = &r->assignments[i];
-        snprintf(id, sizeof(id), "%.*s", a->member_id.len > 0 ? a->member_id.len : 0,
-                 a->member_id.p ? a->member_id.p : "");
-        kc_member *am = kc_group_member(g, id);
+        kc_member *am = kc_group_member(g, a->member_id);
         if (am)
             kc_member_set_assignment(am, a->assignment.p, a->assignment.len);
     }
@@ -909,22 +892,17 @@ void kc_coord_heartbeat(kc_request *req, const kc_heartbeat_req *r)
 
 static int16_t leave_one(kc_coordinator *c, kc_group *g, kc_str member_id, kc_str instance_id)
 {
-    char id[512], inst[256] = "";
-    snprintf(id, sizeof(id), "%.*s", member_id.len > 0 ? member_id.len : 0,
-             member_id.p ? member_id.p : "");
-    if (instance_id.len >= 0)
-        snprintf(inst, sizeof(inst), "%.*s", instance_id.len, instance_id.p);
-    kc_member *st = instance_id.len >= 0 ? kc_group_static_member(g, inst) : NULL;
-    if (st && id[0] && strcmp(st->member_id, id) != 0)
-        return KC_ERR_FENCED_INSTANCE_ID;
-    kc_member *pend = kc_group_pending_member(g, id);
+    kc_member *st = kc_group_static_member(g, instance_id);
+    if (st && member_id.len > 0 && !kc_str_eq(member_id, st->member_id))
+        return KC_ERR_FENCED_INSTANCE_ID; /* an admin's leave (member id "") is not fenced */
+    kc_member *pend = kc_group_pending_member(g, member_id);
     if (pend) {
         kc_member_discard(c, g, pend, 0);
         if (g->state == KC_GROUP_PREPARING_REBALANCE)
             check_join(c, g);
         return KC_ERR_NONE;
     }
-    kc_member *m = st ? st : kc_group_member(g, id);
+    kc_member *m = st ? st : kc_group_member(g, member_id);
     if (!m)
         return KC_ERR_UNKNOWN_MEMBER_ID;
     kc_info("GROUP", "group %s: member %s left", g->group_id, m->member_id);

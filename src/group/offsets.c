@@ -97,16 +97,10 @@ static int16_t commit_check(kc_coordinator *c, const kc_offset_commit_req *r, kc
     }
     if (g->state == KC_GROUP_DEAD)
         return KC_ERR_COORDINATOR_NOT_AVAILABLE;
-    char id[512], inst[256];
-    snprintf(id, sizeof(id), "%.*s", r->member_id.len > 0 ? r->member_id.len : 0,
-             r->member_id.p ? r->member_id.p : "");
-    kc_member *m = kc_group_member(g, id);
-    if (r->group_instance_id.len >= 0) {
-        snprintf(inst, sizeof(inst), "%.*s", r->group_instance_id.len, r->group_instance_id.p);
-        kc_member *st = kc_group_static_member(g, inst);
-        if (st && st != m)
-            return KC_ERR_FENCED_INSTANCE_ID;
-    }
+    bool fenced;
+    kc_member *m = kc_group_identify(g, r->member_id, r->group_instance_id, &fenced);
+    if (fenced)
+        return KC_ERR_FENCED_INSTANCE_ID;
     if (r->generation_id < 0 && g->state == KC_GROUP_EMPTY) {
         *gp = g;
         return KC_ERR_NONE;

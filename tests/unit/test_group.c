@@ -62,8 +62,8 @@ Test(group, first_member_leads_and_leadership_moves_on_removal)
     cr_assert_str_eq(g->leader_id, "b");
     kc_group_rename_member(g, b, "b2");
     cr_assert_str_eq(g->leader_id, "b2", "a static swap keeps the leadership");
-    cr_assert_eq(kc_group_member(g, "b2"), b);
-    cr_assert_null(kc_group_member(g, "b"));
+    cr_assert_eq(kc_group_member(g, kc_str_c("b2")), b);
+    cr_assert_null(kc_group_member(g, kc_str_c("b")));
     kc_group_remove_member(g, b);
     kc_member_free(b);
     cr_assert_null(g->leader_id);
@@ -81,8 +81,8 @@ Test(group, pending_members_block_join_completion)
     kc_member *pend = member(g, "p", p, 1);
     kc_group_add_pending(g, pend);
     cr_assert_not(kc_group_all_joined(g), "KIP-394: a pending member blocks the join");
-    cr_assert_eq(kc_group_pending_member(g, "p"), pend);
-    cr_assert_null(kc_group_member(g, "p"), "a pending member is not a member");
+    cr_assert_eq(kc_group_pending_member(g, kc_str_c("p")), pend);
+    cr_assert_null(kc_group_member(g, kc_str_c("p")), "a pending member is not a member");
     kc_group_remove_member(g, pend);
     kc_member_free(pend);
     cr_assert(kc_group_all_joined(g));
@@ -226,5 +226,29 @@ Test(group, offsets_table_grows_and_removes)
     kc_group_offsets_each(g, count, &n);
     cr_assert_eq(n, 999);
     cr_assert_eq(g->n_offsets, 999);
+    kc_group_free(g);
+}
+
+Test(group, static_members_are_identified_and_fenced)
+{
+    static const char *const p[] = {"range"};
+    kc_group *g = kc_group_new(kc_str_c("g"), 0);
+    kc_member *s =
+        kc_member_new(g, "inst-1-uuid", kc_str_c("inst-1"), kc_str_c("c"), "/h", 10000, 10000);
+    kc_member_set_protocols(s, (kc_str[]){kc_str_c("range")},
+                            (kc_bytes[]){{(const uint8_t *)"x", 1}}, 1);
+    kc_group_add_member(g, s);
+    kc_group_add_member(g, member(g, "dyn", p, 1));
+    bool fenced;
+    cr_assert_eq(kc_group_identify(g, kc_str_c("inst-1-uuid"), kc_str_c("inst-1"), &fenced), s);
+    cr_assert_not(fenced);
+    cr_assert_null(kc_group_identify(g, kc_str_c("old-uuid"), kc_str_c("inst-1"), &fenced));
+    cr_assert(fenced, "an old member id of a known instance is fenced (KIP-345)");
+    cr_assert_not_null(kc_group_identify(g, kc_str_c("dyn"), KC_STR_NULL, &fenced));
+    cr_assert_not(fenced);
+    cr_assert_not_null(kc_group_identify(g, kc_str_c("dyn"), kc_str_c("inst-1"), &fenced));
+    cr_assert(fenced, "a dynamic member naming another's instance id is fenced");
+    cr_assert_null(kc_group_static_member(g, kc_str_c("inst-1-longer")), "ids match exactly");
+    cr_assert_null(kc_group_static_member(g, KC_STR_NULL));
     kc_group_free(g);
 }
