@@ -272,7 +272,9 @@ static void on_auto_created(int16_t err, const char *msg, void *arg)
     auto_create_ctx *ctx = arg;
     if (ctx->sync_err)
         *ctx->sync_err = err;
-    if (err)
+    if (err == KC_ERR_TOPIC_ALREADY_EXISTS) /* another request's creation won the race */
+        kc_info("TOPIC", "auto-creation of topic %s: it exists already", ctx->name);
+    else if (err)
         kc_warn("TOPIC", "auto-creation of topic %s failed: error %d (%s)", ctx->name, err,
                 msg ? msg : "");
     free(ctx->name);
