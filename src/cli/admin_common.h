@@ -1,6 +1,6 @@
 /*
- * Shared pieces of the admin commands of `cafka` (`topics`, `configs`): the librdkafka admin
- * client (connect, metadata, run one admin request with timeouts), Kafka-tool style option
+ * Shared pieces of the admin commands of `cafka` (`topics`, `configs`, `groups`): the librdkafka
+ * admin client (connect, metadata, run one admin request with timeouts), Kafka-tool style option
  * parsing, one-line error reporting and a small string vector. Everything here links
  * librdkafka, so it is kept out of cafkacore (CMakeLists.txt excludes src/cli/admin_*).
  */

@@ -14,13 +14,16 @@
  *  - notes ("Consumer group 'G' has no active members.", the rebalancing warning, the offset
  *    clamping warnings of --reset-offsets) go to stderr without Kafka's leading blank line;
  *  - --reset-offsets prints its table only when some group could be reset.
- * LOG-END-OFFSET is ListOffsets "latest", the high watermark, as Kafka's tool asks for it
- * (read_uncommitted), so LAG counts what a consumer can still fetch.
+ * LOG-END-OFFSET is ListOffsets "latest" (rd_kafka_offsets_for_times with -1, one request per
+ * leader for all partitions), which cafka answers with the high watermark as Kafka does; so LAG
+ * counts what a consumer can still fetch. librdkafka sends the isolation level of its
+ * configuration (read_committed by default), which only differs once transactions exist.
  *
- * --list --state: ListGroups below v4 carries no state, so the states come from
- * DescribeConsumerGroups of every listed group and the filter is applied here.
- * --timeout bounds every admin request (Kafka's default, 5000 ms); connecting and the first
- * metadata keep admin_common's own bound. Not implemented: --from-file.
+ * --list --state: the states come from DescribeConsumerGroups of every listed group and the
+ * filter is applied here, so that it also works with brokers without ListGroups v4.
+ * --timeout bounds every admin request (Kafka's default, 5000 ms; see run_request for the
+ * retries within it); connecting and the first metadata keep admin_common's own bound.
+ * Not implemented: --from-file.
  *
  * Bad arguments are usage errors (exit 2), checked before connecting; failures reported by a
  * broker or the connection are exit 1.
@@ -36,6 +39,7 @@
 #include <time.h>
 
 #include "cli/admin_common.h"
+#include "common/clock.h"
 
 #define CONTEXT            "Executing consumer group command failed due to "
 #define DEFAULT_TIMEOUT_MS 5000
@@ -312,16 +316,16 @@ static int parse_states(groups_opts *o, const char *text)
     }
 }
 
-/* The value of a reset scenario option; returns 1 when @p a is one, 0 when not, or the exit code
- * + 10 on a bad value (so that 0 and 1 keep their meaning). */
+/* A reset scenario option at argv[*i] and its value: 1 when it is one, 0 when not, -1 after a
+ * usage error (a bad value, a second scenario). */
 static int scenario_opt(int argc, char **argv, int *i, groups_opts *o)
 {
     static const struct {
         const char *name;
         enum scenario sc;
         bool has_value;
-    } sc[] = {{"--to-offset", SC_TO_OFFSET, true},     {"--shift-by", SC_SHIFT_BY, true},
-              {"--to-datetime", SC_TO_DATETIME, true}, {"--by-duration", SC_BY_DURATION, true},
+    } sc[] = {{"--to-offset", SC_TO_OFFSET, true},      {"--shift-by", SC_SHIFT_BY, true},
+              {"--to-datetime", SC_TO_DATETIME, true},  {"--by-duration", SC_BY_DURATION, true},
               {"--to-earliest", SC_TO_EARLIEST, false}, {"--to-latest", SC_TO_LATEST, false},
               {"--to-current", SC_TO_CURRENT, false}};
     for (size_t k = 0; k < sizeof(sc) / sizeof(sc[0]); k++) {
@@ -333,12 +337,16 @@ static int scenario_opt(int argc, char **argv, int *i, groups_opts *o)
             int m = kc_opt_value(argc, argv, i, sc[k].name, &v);
             if (m == 0)
                 continue;
-            if (m < 0)
-                return 10 + usage_error("Option [%s] requires an argument", sc[k].name + 2);
+            if (m < 0) {
+                usage_error("Option [%s] requires an argument", sc[k].name + 2);
+                return -1;
+            }
         }
-        if (o->n_scenarios && o->scenario != sc[k].sc)
-            return 10 + usage_error("Option \"[%s]\" can't be used with another reset scenario",
-                                    sc[k].name + 2);
+        if (o->n_scenarios && o->scenario != sc[k].sc) {
+            usage_error("Option \"[%s]\" can't be used with another reset scenario",
+                        sc[k].name + 2);
+            return -1;
+        }
         if (o->scenario != sc[k].sc)
             o->n_scenarios++;
         o->scenario = sc[k].sc;
@@ -346,19 +354,25 @@ static int scenario_opt(int argc, char **argv, int *i, groups_opts *o)
         switch (sc[k].sc) {
         case SC_TO_OFFSET:
         case SC_SHIFT_BY:
-            if (kc_parse_int(v, INT64_MIN, INT64_MAX, &n) < 0)
-                return 10 + usage_error("%s %s: expected a number", sc[k].name, v);
+            if (kc_parse_int(v, INT64_MIN, INT64_MAX, &n) < 0) {
+                usage_error("%s %s: expected a number", sc[k].name, v);
+                return -1;
+            }
             o->scenario_value = n;
             break;
         case SC_TO_DATETIME:
-            if (parse_datetime(v, &o->scenario_value) < 0)
-                return 10 + usage_error("--to-datetime %s: expected YYYY-MM-DDTHH:mm:SS.sss with "
-                                        "an optional zone (Z, +hh, +hhmm, +hh:mm)",
-                                        v);
+            if (parse_datetime(v, &o->scenario_value) < 0) {
+                usage_error("--to-datetime %s: expected YYYY-MM-DDTHH:mm:SS.sss with "
+                            "an optional zone (Z, +hh, +hhmm, +hh:mm)",
+                            v);
+                return -1;
+            }
             break;
         case SC_BY_DURATION:
-            if (parse_duration(v, &o->scenario_value) < 0)
-                return 10 + usage_error("--by-duration %s: expected PnDTnHnMnS", v);
+            if (parse_duration(v, &o->scenario_value) < 0) {
+                usage_error("--by-duration %s: expected PnDTnHnMnS", v);
+                return -1;
+            }
             break;
         default:
             break;
@@ -389,12 +403,14 @@ static int check_args(groups_opts *o)
     if ((o->members || o->verbose || o->offsets) && act != ACT_DESCRIBE)
         return usage_error("Option(s) [%s] are unavailable given other options on the command "
                            "line",
-                           o->members ? "members" : o->verbose ? "verbose" : "offsets");
+                           o->members   ? "members"
+                           : o->verbose ? "verbose"
+                                        : "offsets");
     if (o->state && act != ACT_DESCRIBE && act != ACT_LIST)
         return usage_error("Option(s) [state] are unavailable given other options on the command "
                            "line");
-    if (act != ACT_RESET && (o->n_scenarios || o->dry_run || o->execute || o->export_csv ||
-                             o->all_topics))
+    if (act != ACT_RESET &&
+        (o->n_scenarios || o->dry_run || o->execute || o->export_csv || o->all_topics))
         return usage_error("The reset scenarios, --all-topics, --dry-run, --execute and --export "
                            "are only valid with --reset-offsets");
 
@@ -509,8 +525,8 @@ static int parse_args(int argc, char **argv, groups_opts *o)
             continue;
         }
         int m = scenario_opt(argc, argv, &i, o);
-        if (m >= 10)
-            return m - 10;
+        if (m < 0)
+            return KC_EXIT_USAGE;
         if (m)
             continue;
         if ((m = kc_opt_value(argc, argv, &i, "--bootstrap-server", &o->bootstrap)) ||
@@ -566,6 +582,140 @@ static rd_kafka_event_t *wait_result(kc_admin *a)
     return ev;
 }
 
+/* One admin request that goes to a group's coordinator, kept so that it can be sent again. */
+typedef struct group_req {
+    rd_kafka_admin_op_t op;
+    const char *group;                            /* the group of a one-group request */
+    const kc_strv *groups;                        /* DescribeConsumerGroups, DeleteGroups */
+    const rd_kafka_topic_partition_list_t *parts; /* the offsets requests (NULL: all) */
+} group_req;
+
+static void start_request(kc_admin *a, const group_req *r, const rd_kafka_AdminOptions_t *opt)
+{
+    switch (r->op) {
+    case RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS:
+        rd_kafka_DescribeConsumerGroups(a->rk, (const char **)r->groups->v, r->groups->n, opt,
+                                        a->queue);
+        break;
+    case RD_KAFKA_ADMIN_OP_DELETEGROUPS: {
+        rd_kafka_DeleteGroup_t **del = calloc(r->groups->n, sizeof(*del));
+        if (!del)
+            abort();
+        for (size_t i = 0; i < r->groups->n; i++)
+            del[i] = rd_kafka_DeleteGroup_new(r->groups->v[i]);
+        rd_kafka_DeleteGroups(a->rk, del, r->groups->n, opt, a->queue);
+        rd_kafka_DeleteGroup_destroy_array(del, r->groups->n);
+        free(del);
+        break;
+    }
+    case RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS: {
+        rd_kafka_ListConsumerGroupOffsets_t *req =
+            rd_kafka_ListConsumerGroupOffsets_new(r->group, r->parts);
+        rd_kafka_ListConsumerGroupOffsets(a->rk, &req, 1, opt, a->queue);
+        rd_kafka_ListConsumerGroupOffsets_destroy(req);
+        break;
+    }
+    case RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS: {
+        rd_kafka_AlterConsumerGroupOffsets_t *req =
+            rd_kafka_AlterConsumerGroupOffsets_new(r->group, r->parts);
+        rd_kafka_AlterConsumerGroupOffsets(a->rk, &req, 1, opt, a->queue);
+        rd_kafka_AlterConsumerGroupOffsets_destroy(req);
+        break;
+    }
+    case RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS: {
+        rd_kafka_DeleteConsumerGroupOffsets_t *req =
+            rd_kafka_DeleteConsumerGroupOffsets_new(r->group, r->parts);
+        rd_kafka_DeleteConsumerGroupOffsets(a->rk, &req, 1, opt, a->queue);
+        rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+        break;
+    }
+    default:
+        abort();
+    }
+}
+
+static bool timed_out(const rd_kafka_error_t *e)
+{
+    return e && rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
+/* Whether a result of @p op holds a group that timed out: librdkafka sends DescribeGroups and
+ * DeleteGroups per group and reports a timeout in that group's result, not the event's. */
+static bool group_timed_out(rd_kafka_event_t *ev, rd_kafka_admin_op_t op)
+{
+    size_t n = 0;
+    const rd_kafka_group_result_t **res = NULL;
+    if (op == RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS) {
+        const rd_kafka_ConsumerGroupDescription_t **d =
+            rd_kafka_DescribeConsumerGroups_result_groups(
+                rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
+        for (size_t i = 0; i < n; i++)
+            if (timed_out(rd_kafka_ConsumerGroupDescription_error(d[i])))
+                return true;
+        return false;
+    }
+    if (op == RD_KAFKA_ADMIN_OP_DELETEGROUPS)
+        res = rd_kafka_DeleteGroups_result_groups(rd_kafka_event_DeleteGroups_result(ev), &n);
+    else if (op == RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS)
+        res = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(ev), &n);
+    else if (op == RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS)
+        res = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+            rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
+    else if (op == RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS)
+        res = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+            rd_kafka_event_DeleteConsumerGroupOffsets_result(ev), &n);
+    for (size_t i = 0; i < n; i++)
+        if (timed_out(rd_kafka_group_result_error(res[i])))
+            return true;
+    return false;
+}
+
+/*
+ * Runs @p r within --timeout. librdkafka 2.0.2 asks FindCoordinator three times, 100 ms apart,
+ * while the broker answers COORDINATOR_NOT_AVAILABLE or COORDINATOR_LOAD_IN_PROGRESS, and then
+ * waits for a broker state change that never comes until the request times out: the first group
+ * request after __consumer_offsets is created, or while a moved coordinator loads its groups,
+ * would take the whole --timeout and fail. So each attempt gets a slice of the time left (1 s,
+ * then doubling), and an attempt that timed out (as a whole or for one of its groups) is sent
+ * again, whole, while time is left. Sending again
+ * is harmless for every request here except DeleteGroups, whose repeat after a first attempt
+ * that did reach the coordinator answers GROUP_ID_NOT_FOUND; that takes an answer slower than
+ * the slice.
+ * @return the result event, or NULL with the reason in @p why and a->wait_err.
+ */
+static rd_kafka_event_t *run_request(kc_admin *a, const group_req *r, char *why, size_t len)
+{
+    int total = a->timeout_ms, slice = 1000;
+    int64_t deadline = kc_mono_ms() + total;
+    for (;;) {
+        int64_t left = deadline - kc_mono_ms();
+        a->timeout_ms = left < 1 ? 1 : left < slice ? (int)left : slice;
+        rd_kafka_AdminOptions_t *opt = kc_admin_options(a, r->op);
+        start_request(a, r, opt);
+        rd_kafka_AdminOptions_destroy(opt);
+        rd_kafka_event_t *ev = kc_admin_wait(a, why, len);
+        a->timeout_ms = total;
+        bool again = ev ? group_timed_out(ev, r->op) : a->wait_err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+        if (!again || kc_mono_ms() >= deadline)
+            return ev;
+        if (ev)
+            rd_kafka_event_destroy(ev);
+        if (slice < INT32_MAX / 2)
+            slice *= 2;
+    }
+}
+
+/* run_request, printing why when it failed. */
+static rd_kafka_event_t *request(kc_admin *a, const group_req *r)
+{
+    char why[512];
+    rd_kafka_event_t *ev = run_request(a, r, why, sizeof(why));
+    if (!ev)
+        kc_print_error(CONTEXT, err_text(why));
+    return ev;
+}
+
 static void print_group_error(const rd_kafka_error_t *e)
 {
     kc_print_error(CONTEXT, err_text(rd_kafka_error_string(e)));
@@ -613,19 +763,16 @@ static int target_groups(kc_admin *a, const groups_opts *o, kc_strv *out)
 /* DescribeConsumerGroups of @p ids (at least one); NULL after printing why. */
 static rd_kafka_event_t *describe_groups(kc_admin *a, const kc_strv *ids)
 {
-    rd_kafka_AdminOptions_t *opt = kc_admin_options(a, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-    rd_kafka_DescribeConsumerGroups(a->rk, (const char **)ids->v, ids->n, opt, a->queue);
-    rd_kafka_AdminOptions_destroy(opt);
-    return wait_result(a);
+    group_req r = {.op = RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, .groups = ids};
+    return request(a, &r);
 }
 
 static const rd_kafka_ConsumerGroupDescription_t *find_description(rd_kafka_event_t *ev,
                                                                    const char *group)
 {
     size_t n = 0;
-    const rd_kafka_ConsumerGroupDescription_t **d =
-        rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(ev),
-                                                      &n);
+    const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
+        rd_kafka_event_DescribeConsumerGroups_result(ev), &n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(rd_kafka_ConsumerGroupDescription_group_id(d[i]), group) == 0)
             return d[i];
@@ -639,8 +786,7 @@ static rd_kafka_consumer_group_state_t group_state(const rd_kafka_ConsumerGroupD
 {
     if (!d) {
         char msg[512];
-        snprintf(msg, sizeof(msg), "DescribeConsumerGroups answered nothing for group '%s'",
-                 group);
+        snprintf(msg, sizeof(msg), "DescribeConsumerGroups answered nothing for group '%s'", group);
         kc_print_error(CONTEXT, msg);
         return RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
     }
@@ -658,12 +804,8 @@ static rd_kafka_consumer_group_state_t group_state(const rd_kafka_ConsumerGroupD
  * partition; NULL after printing why. */
 static rd_kafka_topic_partition_list_t *committed_offsets(kc_admin *a, const char *group)
 {
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
-    rd_kafka_AdminOptions_t *opt = kc_admin_options(a, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
-    rd_kafka_ListConsumerGroupOffsets(a->rk, &req, 1, opt, a->queue);
-    rd_kafka_AdminOptions_destroy(opt);
-    rd_kafka_ListConsumerGroupOffsets_destroy(req);
-    rd_kafka_event_t *ev = wait_result(a);
+    group_req r = {.op = RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, .group = group};
+    rd_kafka_event_t *ev = request(a, &r);
     if (!ev)
         return NULL;
     size_t n = 0;
@@ -849,8 +991,8 @@ static int cmp_member_size(const void *x, const void *y)
 
 /* The members of @p d, those with most partitions first (Kafka's order for the offsets table;
  * ties keep the coordinator's order). Caller frees. */
-static const rd_kafka_MemberDescription_t **sorted_members(const rd_kafka_ConsumerGroupDescription_t *d,
-                                                           size_t *n)
+static const rd_kafka_MemberDescription_t **
+sorted_members(const rd_kafka_ConsumerGroupDescription_t *d, size_t *n)
 {
     *n = rd_kafka_ConsumerGroupDescription_member_count(d);
     const rd_kafka_MemberDescription_t **m = calloc(*n ? *n : 1, sizeof(*m));
@@ -1052,7 +1194,8 @@ static int describe_state(const char *group, const rd_kafka_ConsumerGroupDescrip
            "STATE", "#MEMBERS");
     printf("\n%-*s %-25s %-20s %-15s %zu\n", w, group, coordinator,
            or_empty(rd_kafka_ConsumerGroupDescription_partition_assignor(d)),
-           rd_kafka_consumer_group_state_name(st), rd_kafka_ConsumerGroupDescription_member_count(d));
+           rd_kafka_consumer_group_state_name(st),
+           rd_kafka_ConsumerGroupDescription_member_count(d));
     return 0;
 }
 
@@ -1068,7 +1211,7 @@ static int cmd_describe(kc_admin *a, const groups_opts *o)
     for (size_t i = 0; ev && i < ids.n; i++) {
         const rd_kafka_ConsumerGroupDescription_t *d = find_description(ev, ids.v[i]);
         rd_kafka_consumer_group_state_t st = group_state(d, ids.v[i]);
-        int one;
+        int one = 0;
         if (st == RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN)
             one = -1;
         else if (o->members)
@@ -1076,7 +1219,7 @@ static int cmd_describe(kc_admin *a, const groups_opts *o)
         else if (o->state)
             one = describe_state(ids.v[i], d, st);
         else if (st == RD_KAFKA_CONSUMER_GROUP_STATE_DEAD)
-            one = state_allows_print(ids.v[i], st, 0, &one) ? 0 : -1;
+            state_allows_print(ids.v[i], st, 0, &one); /* the "does not exist" error */
         else
             one = describe_offsets(a, ids.v[i], d, st);
         if (one < 0)
@@ -1114,17 +1257,8 @@ static int cmd_delete(kc_admin *a, const groups_opts *o)
     rd_kafka_event_t *ev = NULL;
     int rc = 0;
     if (ids.n) {
-        rd_kafka_DeleteGroup_t **del = calloc(ids.n, sizeof(*del));
-        if (!del)
-            abort();
-        for (size_t i = 0; i < ids.n; i++)
-            del[i] = rd_kafka_DeleteGroup_new(ids.v[i]);
-        rd_kafka_AdminOptions_t *opt = kc_admin_options(a, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
-        rd_kafka_DeleteGroups(a->rk, del, ids.n, opt, a->queue);
-        rd_kafka_AdminOptions_destroy(opt);
-        rd_kafka_DeleteGroup_destroy_array(del, ids.n);
-        free(del);
-        if (!(ev = wait_result(a)))
+        group_req r = {.op = RD_KAFKA_ADMIN_OP_DELETEGROUPS, .groups = &ids};
+        if (!(ev = request(a, &r)))
             rc = -1;
     }
     size_t n_res = 0, n_failed = 0;
@@ -1189,9 +1323,8 @@ static int require_offsets(const rd_kafka_topic_partition_list_t *tps, const cha
 
 /* A copy of @p tps with each partition's earliest (-2) or latest (-1) offset; NULL after
  * printing why. */
-static rd_kafka_topic_partition_list_t *log_offsets(kc_admin *a,
-                                                    const rd_kafka_topic_partition_list_t *tps,
-                                                    int64_t when)
+static rd_kafka_topic_partition_list_t *
+log_offsets(kc_admin *a, const rd_kafka_topic_partition_list_t *tps, int64_t when)
 {
     rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_copy(tps);
     if (list_offsets(a, out, when) < 0 ||
@@ -1238,7 +1371,8 @@ static int clamp_offsets(kc_admin *a, rd_kafka_topic_partition_list_t *plan)
 /* The partitions to reset: --all-topics is those with a committed offset, --topic T all of T's
  * partitions (from the metadata), --topic T:P those named. Sorted; NULL after printing why. */
 static rd_kafka_topic_partition_list_t *
-partitions_to_reset(kc_admin *a, const groups_opts *o, const rd_kafka_topic_partition_list_t *committed)
+partitions_to_reset(kc_admin *a, const groups_opts *o,
+                    const rd_kafka_topic_partition_list_t *committed)
 {
     rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_new(8);
     if (o->all_topics) {
@@ -1367,14 +1501,12 @@ static int prepare_offsets(kc_admin *a, const groups_opts *o, rd_kafka_topic_par
 }
 
 /* AlterConsumerGroupOffsets: commit @p plan for @p group. */
-static int alter_offsets(kc_admin *a, const char *group, const rd_kafka_topic_partition_list_t *plan)
+static int alter_offsets(kc_admin *a, const char *group,
+                         const rd_kafka_topic_partition_list_t *plan)
 {
-    rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, plan);
-    rd_kafka_AdminOptions_t *opt = kc_admin_options(a, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-    rd_kafka_AlterConsumerGroupOffsets(a->rk, &req, 1, opt, a->queue);
-    rd_kafka_AdminOptions_destroy(opt);
-    rd_kafka_AlterConsumerGroupOffsets_destroy(req);
-    rd_kafka_event_t *ev = wait_result(a);
+    group_req r = {
+        .op = RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, .group = group, .parts = plan};
+    rd_kafka_event_t *ev = request(a, &r);
     if (!ev)
         return -1;
     size_t n = 0;
@@ -1529,8 +1661,9 @@ static void print_delete_offsets_outcome(const groups_opts *o, rd_kafka_resp_err
     case RD_KAFKA_RESP_ERR_GROUP_SUBSCRIBED_TO_TOPIC:
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
-        snprintf(msg, sizeof(msg), "Encounter some partition level error, see the follow-up "
-                                   "details:");
+        snprintf(msg, sizeof(msg),
+                 "Encounter some partition level error, see the follow-up "
+                 "details:");
         break;
     default:
         snprintf(msg, sizeof(msg), "Encounter some unknown error: %s", top_text);
@@ -1573,14 +1706,9 @@ static int cmd_delete_offsets(kc_admin *a, const groups_opts *o)
     rd_kafka_event_t *ev = NULL;
     const rd_kafka_topic_partition_list_t *answered = NULL;
     if (parts->cnt) {
-        rd_kafka_DeleteConsumerGroupOffsets_t *req =
-            rd_kafka_DeleteConsumerGroupOffsets_new(group, parts);
-        rd_kafka_AdminOptions_t *opt =
-            kc_admin_options(a, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
-        rd_kafka_DeleteConsumerGroupOffsets(a->rk, &req, 1, opt, a->queue);
-        rd_kafka_AdminOptions_destroy(opt);
-        rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
-        ev = kc_admin_wait(a, top_text, sizeof(top_text));
+        group_req r = {
+            .op = RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, .group = group, .parts = parts};
+        ev = run_request(a, &r, top_text, sizeof(top_text));
         if (!ev) {
             /* librdkafka fails the whole request on OffsetDelete's top-level error code */
             top = a->wait_err;
@@ -1627,17 +1755,16 @@ static int cmd_delete_offsets(kc_admin *a, const groups_opts *o)
     rd_kafka_topic_partition_list_sort(rows, NULL, NULL);
     for (int i = 0; i < rows->cnt; i++) {
         const rd_kafka_topic_partition_t *tp = &rows->elems[i];
-        char part[16], status[300];
+        char part[16];
         if (tp->partition >= 0)
             snprintf(part, sizeof(part), "%d", (int)tp->partition);
         else
             snprintf(part, sizeof(part), "Not Provided");
+        printf("%-30s %-15s ", tp->topic, part);
         if (tp->err)
-            snprintf(status, sizeof(status), "Error: %s",
-                     tp->err == top && top_text[0] ? top_text : code_text(tp->err));
+            printf("Error: %s\n", tp->err == top && top_text[0] ? top_text : code_text(tp->err));
         else
-            snprintf(status, sizeof(status), "Successful");
-        printf("%-30s %-15s %-15s\n", tp->topic, part, status);
+            printf("Successful\n");
     }
     rd_kafka_topic_partition_list_destroy(rows);
     rd_kafka_topic_partition_list_destroy(parts);

@@ -358,7 +358,8 @@ void kc_coord_describe_groups(kc_request *req, const kc_describe_groups_req *r)
         int32_t part;
         o->error_code = kc_coord_check(c, r->groups[i], true, &part);
         kc_group *g = o->error_code ? NULL : kc_coord_find(c, r->groups[i]);
-        o->group_state = kc_str_c(g ? kc_group_state_name(g->state) : "Dead");
+        /* Kafka: an absent group is "Dead"; a group-level error answers NoState, "" */
+        o->group_state = kc_str_c(g ? kc_group_state_name(g->state) : o->error_code ? "" : "Dead");
         o->protocol_type = cstr(g ? g->protocol_type : NULL);
         bool stable = g && g->state == KC_GROUP_STABLE;
         o->protocol_data = cstr(stable ? g->protocol : NULL);

@@ -932,6 +932,8 @@ void kc_coord_leave_group(kc_request *req, const kc_leave_group_req *r)
         else
             resp.error_code = e; /* v0-2: the member's error is the answer */
     }
+    if (resp.error_code)
+        resp.members_count = 0; /* Kafka's leaveError(error, List.empty) */
     kc_leave_group_resp_encode(&req->out, v, &resp);
     kc_request_respond(req);
 }

@@ -116,6 +116,15 @@ static int16_t commit_check(kc_coordinator *c, const kc_offset_commit_req *r, kc
     return KC_ERR_NONE;
 }
 
+/* Whether the metadata cache knows the partition: Kafka's KafkaApis answers
+ * UNKNOWN_TOPIC_OR_PARTITION for the others before the coordinator sees the request. */
+static bool partition_known(kc_broker *b, kc_str topic, int32_t partition)
+{
+    const kc_mc_topic *mt = kc_metadata_cache_topic(&b->metadata, topic);
+    return mt && partition >= 0 && partition < mt->n_partitions &&
+           mt->partitions[partition].present;
+}
+
 static char *dup_n(kc_str s)
 {
     char *d = strndup(s.len > 0 ? s.p : "", s.len > 0 ? (size_t)s.len : 0);
@@ -141,12 +150,18 @@ void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
         x->resp.topics[i].partitions_count = np;
         x->resp.topics[i].partitions =
             kc_arena_alloc(&req->arena, sizeof(*x->resp.topics[i].partitions) * (size_t)(np + 1));
-        for (int32_t j = 0; j < np; j++)
-            x->resp.topics[i].partitions[j].partition_index = t->partitions[j].partition_index;
-        total += np;
+        for (int32_t j = 0; j < np; j++) {
+            kc_offset_commit_response_partition *o = &x->resp.topics[i].partitions[j];
+            o->partition_index = t->partitions[j].partition_index;
+            if (partition_known(b, t->name, o->partition_index))
+                total++;
+            else
+                o->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+        }
     }
     kc_group *g = NULL;
-    int16_t err = commit_check(c, r, &g);
+    /* nothing known to commit: the coordinator is not consulted and no group appears */
+    int16_t err = total ? commit_check(c, r, &g) : KC_ERR_NONE;
     x->g = g;
     x->s = calloc((size_t)total + 1, sizeof(*x->s));
     kc_record_in *recs = calloc((size_t)total + 1, sizeof(*recs));
@@ -157,18 +172,14 @@ void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
     int64_t now = kc_coord_now();
     for (int32_t i = 0; i < nt; i++) {
         const kc_offset_commit_request_topic *t = &r->topics[i];
-        const kc_mc_topic *mt = kc_metadata_cache_topic(&b->metadata, t->name);
         for (int32_t j = 0; j < x->resp.topics[i].partitions_count; j++) {
             const kc_offset_commit_request_partition *p = &t->partitions[j];
             kc_offset_commit_response_partition *out = &x->resp.topics[i].partitions[j];
+            if (out->error_code)
+                continue; /* unknown partition */
             out->error_code = err;
             if (err)
                 continue;
-            if (!mt || p->partition_index < 0 || p->partition_index >= mt->n_partitions ||
-                !mt->partitions[p->partition_index].present) {
-                out->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-                continue;
-            }
             if (p->committed_metadata.len > b->cfg->offset_metadata_max_bytes) {
                 out->error_code = KC_ERR_OFFSET_METADATA_TOO_LARGE;
                 continue;
@@ -355,10 +366,12 @@ void kc_coord_offset_delete(kc_request *req, const kc_offset_delete_req *r)
         for (int32_t j = 0; j < o->partitions_count; j++) {
             int32_t idx = t->partitions[j].partition_index;
             o->partitions[j].partition_index = idx;
-            o->partitions[j].error_code =
-                subscribed ? KC_ERR_GROUP_SUBSCRIBED_TO_TOPIC : KC_ERR_NONE;
+            bool known = partition_known(req->broker, t->name, idx);
+            o->partitions[j].error_code = !known       ? KC_ERR_UNKNOWN_TOPIC_OR_PARTITION
+                                          : subscribed ? KC_ERR_GROUP_SUBSCRIBED_TO_TOPIC
+                                                       : KC_ERR_NONE;
             const kc_committed *e = kc_group_offset(g, name, idx);
-            if (!subscribed && e && e->present && e->pending == 0) {
+            if (known && !subscribed && e && e->present && e->pending == 0) {
                 topics[n] = name;
                 parts[n++] = idx;
             }

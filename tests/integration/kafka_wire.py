@@ -334,3 +334,335 @@ class Conn:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Group coordinator APIs (non-flexible versions): FindCoordinator v0-2, JoinGroup v0-5,
+# SyncGroup v0-3, Heartbeat v0-3, LeaveGroup v0-3, OffsetCommit v2-7, OffsetFetch v1-5,
+# DescribeGroups v0-4, ListGroups v0-2, DeleteGroups v0-1, OffsetDelete v0, and the consumer
+# protocol's subscription / assignment bytes. Field facts: Kafka's
+# clients/src/main/resources/common/message/*.json. Encoders return whole frames (request());
+# parsers take the response payload (after the size prefix), check that nothing trails and return
+# dicts with the correlation id under "corr".
+
+API_OFFSET_COMMIT = 8
+API_OFFSET_FETCH = 9
+API_FIND_COORDINATOR = 10
+API_JOIN_GROUP = 11
+API_HEARTBEAT = 12
+API_LEAVE_GROUP = 13
+API_SYNC_GROUP = 14
+API_DESCRIBE_GROUPS = 15
+API_LIST_GROUPS = 16
+API_DELETE_GROUPS = 42
+API_OFFSET_DELETE = 47
+
+
+class GroupReader(Reader):
+    """Reader plus the pieces the group responses need."""
+
+    def bytes_(self):
+        n = self.i32()
+        if n < 0:
+            return None
+        b = self.data[self.pos : self.pos + n]
+        assert len(b) == n, "bytes field runs past the end of the response"
+        self.pos += n
+        return bytes(b)
+
+    def array(self, item):
+        n = self.i32()
+        return None if n < 0 else [item() for _ in range(n)]
+
+    def done(self, what):
+        assert self.remaining() == 0, f"{self.remaining()} trailing bytes in {what} response"
+
+
+def _garray(items, enc):
+    """int32-counted array (None = null, count -1)."""
+    if items is None:
+        return struct.pack(">i", -1)
+    items = list(items)
+    return struct.pack(">i", len(items)) + b"".join(enc(x) for x in items)
+
+
+def consumer_subscription(topics, user_data=None, version=0):
+    """ConsumerProtocolSubscription: int16 version, [topic], nullable bytes user data."""
+    return struct.pack(">h", version) + _garray(topics, string) + nbytes(user_data)
+
+
+def consumer_assignment(partitions, user_data=None, version=0):
+    """ConsumerProtocolAssignment: int16 version, [topic, [int32 partition]], user data.
+    partitions: {topic: [partition, ...]}."""
+    body = _garray(
+        sorted(partitions.items()),
+        lambda tp: string(tp[0]) + _garray(tp[1], lambda p: struct.pack(">i", p)),
+    )
+    return struct.pack(">h", version) + body + nbytes(user_data)
+
+
+def find_coordinator_req(corr, key, version=0, key_type=0, client_id="cafka-test"):
+    body = string(key)
+    if version >= 1:
+        body += struct.pack(">b", key_type)
+    return request(API_FIND_COORDINATOR, version, corr, body, client_id)
+
+
+def parse_find_coordinator(payload, version=0):
+    r = GroupReader(payload)
+    out = {"corr": r.i32()}
+    if version >= 1:
+        out["throttle_ms"] = r.i32()
+    out["error"] = r.i16()
+    if version >= 1:
+        out["error_message"] = r.string()
+    out["node_id"], out["host"], out["port"] = r.i32(), r.string(), r.i32()
+    r.done("FindCoordinator")
+    return out
+
+
+def join_group_req(corr, version, group, member_id, protocols, session_timeout_ms=10000,
+                   rebalance_timeout_ms=None, protocol_type="consumer", instance_id=None,
+                   client_id="cafka-test"):
+    """protocols: [(name, metadata bytes)]; rebalance_timeout_ms (v1+) defaults to the session
+    timeout; instance_id (group.instance.id) exists from v5."""
+    body = string(group) + struct.pack(">i", session_timeout_ms)
+    if version >= 1:
+        body += struct.pack(">i", session_timeout_ms if rebalance_timeout_ms is None else rebalance_timeout_ms)
+    body += string(member_id)
+    if version >= 5:
+        body += string(instance_id)
+    body += string(protocol_type)
+    body += _garray(protocols, lambda p: string(p[0]) + nbytes(p[1]))
+    return request(API_JOIN_GROUP, version, corr, body, client_id)
+
+
+def parse_join_group(payload, version):
+    """-> {"corr", "error", "generation", "protocol", "leader", "member_id",
+    "members": [(member_id, instance_id (v5+, else None), metadata)]}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32()}
+    if version >= 2:
+        out["throttle_ms"] = r.i32()
+    out["error"], out["generation"] = r.i16(), r.i32()
+    out["protocol"], out["leader"], out["member_id"] = r.string(), r.string(), r.string()
+    out["members"] = r.array(lambda: (r.string(), r.string() if version >= 5 else None, r.bytes_()))
+    r.done("JoinGroup")
+    return out
+
+
+def sync_group_req(corr, version, group, generation, member_id, assignments=(), instance_id=None,
+                   client_id="cafka-test"):
+    """assignments: [(member_id, assignment bytes)] (the leader's)."""
+    body = string(group) + struct.pack(">i", generation) + string(member_id)
+    if version >= 3:
+        body += string(instance_id)
+    body += _garray(assignments, lambda a: string(a[0]) + nbytes(a[1]))
+    return request(API_SYNC_GROUP, version, corr, body, client_id)
+
+
+def parse_sync_group(payload, version):
+    r = GroupReader(payload)
+    out = {"corr": r.i32()}
+    if version >= 1:
+        out["throttle_ms"] = r.i32()
+    out["error"], out["assignment"] = r.i16(), r.bytes_()
+    r.done("SyncGroup")
+    return out
+
+
+def heartbeat_req(corr, version, group, generation, member_id, instance_id=None, client_id="cafka-test"):
+    body = string(group) + struct.pack(">i", generation) + string(member_id)
+    if version >= 3:
+        body += string(instance_id)
+    return request(API_HEARTBEAT, version, corr, body, client_id)
+
+
+def parse_heartbeat(payload, version):
+    r = GroupReader(payload)
+    out = {"corr": r.i32()}
+    if version >= 1:
+        out["throttle_ms"] = r.i32()
+    out["error"] = r.i16()
+    r.done("Heartbeat")
+    return out
+
+
+def leave_group_req(corr, version, group, members, client_id="cafka-test"):
+    """v0-2: members is one member id; v3: [(member_id, instance_id or None)]."""
+    body = string(group)
+    if version >= 3:
+        body += _garray(members, lambda m: string(m[0]) + string(m[1]))
+    else:
+        body += string(members)
+    return request(API_LEAVE_GROUP, version, corr, body, client_id)
+
+
+def parse_leave_group(payload, version):
+    """-> {"corr", "error", "members": [(member_id, instance_id, error)] (v3)}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32()}
+    if version >= 1:
+        out["throttle_ms"] = r.i32()
+    out["error"] = r.i16()
+    if version >= 3:
+        out["members"] = r.array(lambda: (r.string(), r.string(), r.i16()))
+    r.done("LeaveGroup")
+    return out
+
+
+def offset_commit_req(corr, version, group, offsets, generation=-1, member_id="", instance_id=None,
+                      retention_ms=-1, client_id="cafka-test"):
+    """OffsetCommit v2-7. offsets: {(topic, partition): (offset, metadata[, leader_epoch])};
+    the leader epoch (v6+) defaults to -1."""
+    assert 2 <= version <= 7
+    by_topic = {}
+    for (t, p), v in sorted(offsets.items()):
+        by_topic.setdefault(t, []).append((p, v))
+    body = string(group) + struct.pack(">i", generation) + string(member_id)
+    if version >= 7:
+        body += string(instance_id)
+    if version <= 4:
+        body += struct.pack(">q", retention_ms)
+
+    def part(pv):
+        p, v = pv
+        out = struct.pack(">iq", p, v[0])
+        if version >= 6:
+            out += struct.pack(">i", v[2] if len(v) > 2 else -1)
+        return out + string(v[1])
+
+    body += _garray(by_topic.items(), lambda tp: string(tp[0]) + _garray(tp[1], part))
+    return request(API_OFFSET_COMMIT, version, corr, body, client_id)
+
+
+def parse_offset_commit(payload, version):
+    """-> {"corr", "errors": {(topic, partition): error}, "order": [(topic, partition)]}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32(), "errors": {}, "order": []}
+    if version >= 3:
+        out["throttle_ms"] = r.i32()
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p = r.i32()
+            out["errors"][(t, p)] = r.i16()
+            out["order"].append((t, p))
+    r.done("OffsetCommit")
+    return out
+
+
+def offset_fetch_req(corr, version, group, topics, client_id="cafka-test"):
+    """OffsetFetch v1-5. topics: {topic: [partitions]}, or None (v2+) for every committed offset."""
+    assert 1 <= version <= 5
+    body = string(group)
+    body += _garray(
+        None if topics is None else sorted(topics.items()),
+        lambda tp: string(tp[0]) + _garray(tp[1], lambda p: struct.pack(">i", p)),
+    )
+    return request(API_OFFSET_FETCH, version, corr, body, client_id)
+
+
+def parse_offset_fetch(payload, version):
+    """-> {"corr", "error" (v2+, else None), "offsets": {(topic, partition):
+    {"offset", "leader_epoch" (v5+, else None), "metadata", "error"}}}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32(), "offsets": {}, "error": None}
+    if version >= 3:
+        out["throttle_ms"] = r.i32()
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p = r.i32()
+            e = {"offset": r.i64(), "leader_epoch": r.i32() if version >= 5 else None}
+            e["metadata"], e["error"] = r.string(), r.i16()
+            out["offsets"][(t, p)] = e
+    if version >= 2:
+        out["error"] = r.i16()
+    r.done("OffsetFetch")
+    return out
+
+
+def describe_groups_req(corr, version, groups, include_authorized_operations=False, client_id="cafka-test"):
+    body = _garray(groups, string)
+    if version >= 3:
+        body += struct.pack(">b", 1 if include_authorized_operations else 0)
+    return request(API_DESCRIBE_GROUPS, version, corr, body, client_id)
+
+
+def parse_describe_groups(payload, version):
+    """-> {"corr", "groups": [{"error", "group_id", "state", "protocol_type", "protocol",
+    "members": [{"member_id", "instance_id" (v4+), "client_id", "client_host", "metadata",
+    "assignment"}], "authorized_operations" (v3+)}]}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32(), "groups": []}
+    if version >= 1:
+        out["throttle_ms"] = r.i32()
+    for _ in range(r.i32()):
+        g = {"error": r.i16(), "group_id": r.string(), "state": r.string()}
+        g["protocol_type"], g["protocol"] = r.string(), r.string()
+        members = []
+        for _ in range(r.i32()):
+            m = {"member_id": r.string(), "instance_id": r.string() if version >= 4 else None}
+            m["client_id"], m["client_host"] = r.string(), r.string()
+            m["metadata"], m["assignment"] = r.bytes_(), r.bytes_()
+            members.append(m)
+        g["members"] = members
+        if version >= 3:
+            g["authorized_operations"] = r.i32()
+        out["groups"].append(g)
+    r.done("DescribeGroups")
+    return out
+
+
+def list_groups_req(corr, version, client_id="cafka-test"):
+    assert 0 <= version <= 2
+    return request(API_LIST_GROUPS, version, corr, b"", client_id)
+
+
+def parse_list_groups(payload, version):
+    """-> {"corr", "error", "groups": {group_id: protocol_type}}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32()}
+    if version >= 1:
+        out["throttle_ms"] = r.i32()
+    out["error"] = r.i16()
+    out["groups"] = dict(r.array(lambda: (r.string(), r.string())))
+    r.done("ListGroups")
+    return out
+
+
+def delete_groups_req(corr, version, groups, client_id="cafka-test"):
+    assert 0 <= version <= 1
+    return request(API_DELETE_GROUPS, version, corr, _garray(groups, string), client_id)
+
+
+def parse_delete_groups(payload, version):
+    """-> {"corr", "results": [(group_id, error)]} in response order"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32(), "throttle_ms": r.i32()}
+    out["results"] = r.array(lambda: (r.string(), r.i16()))
+    r.done("DeleteGroups")
+    return out
+
+
+def offset_delete_req(corr, group, partitions, client_id="cafka-test"):
+    """OffsetDelete v0. partitions: {topic: [partitions]}"""
+    body = string(group) + _garray(
+        sorted(partitions.items()),
+        lambda tp: string(tp[0]) + _garray(tp[1], lambda p: struct.pack(">i", p)),
+    )
+    return request(API_OFFSET_DELETE, 0, corr, body, client_id)
+
+
+def parse_offset_delete(payload):
+    """-> {"corr", "error", "errors": {(topic, partition): error}}"""
+    r = GroupReader(payload)
+    out = {"corr": r.i32(), "error": r.i16(), "throttle_ms": r.i32(), "errors": {}}
+    for _ in range(r.i32()):
+        t = r.string()
+        for _ in range(r.i32()):
+            p = r.i32()
+            out["errors"][(t, p)] = r.i16()
+    r.done("OffsetDelete")
+    return out
