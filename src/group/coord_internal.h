@@ -85,6 +85,15 @@ void kc_group_kill(kc_coordinator *c, kc_group *g, int16_t err);
 typedef void (*kc_group_log_cb)(kc_broker *b, int16_t err, void *arg);
 
 /**
+ * The coordinator's answer for an append outcome @p err (kc_group_log_cb), as Kafka's
+ * GroupMetadataManager maps it: NONE stays, a missing or under-replicated partition is
+ * COORDINATOR_NOT_AVAILABLE, a lost leadership or storage error NOT_COORDINATOR,
+ * REQUEST_TIMED_OUT becomes @p timed_out, MESSAGE_TOO_LARGE @p too_large, anything else
+ * UNKNOWN_SERVER_ERROR. Group stores (SyncGroup) and offset commits differ only in those two.
+ */
+int16_t kc_group_log_error(int16_t err, int16_t timed_out, int16_t too_large);
+
+/**
  * Append @p n records (keys and values already encoded) as one batch to partition @p partition
  * of __consumer_offsets, led here. With @p wait the callback runs once the records are
  * replicated as offsets.commit.required.acks asks (offsets.commit.timeout.ms at most);

@@ -24,9 +24,15 @@ static char *xstrndup(const char *s, size_t n)
     return d;
 }
 
+char *kc_group_strdup(kc_str s)
+{
+    return xstrndup(s.len > 0 ? s.p : "", s.len > 0 ? (size_t)s.len : 0);
+}
+
+/* A nullable copy: NULL for a null string. */
 static char *str_dup(kc_str s)
 {
-    return s.len < 0 ? NULL : xstrndup(s.p, (size_t)s.len);
+    return s.len < 0 ? NULL : kc_group_strdup(s);
 }
 
 static void push(kc_member ***arr, int *n, int *cap, kc_member *m)

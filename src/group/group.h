@@ -118,6 +118,10 @@ int kc_group_transition(kc_group *g, kc_group_state to, int64_t now_ms);
 /** The member of id @p member_id (not pending), or NULL (also for a null id). */
 kc_member *kc_group_member(const kc_group *g, kc_str member_id);
 
+/** A malloc'd NUL-terminated copy of @p s, "" for a null string (the caller frees it).
+ *  Aborts on OOM, as every allocation of the coordinator's state. */
+char *kc_group_strdup(kc_str s);
+
 /** The pending member of id @p member_id, or NULL. */
 kc_member *kc_group_pending_member(const kc_group *g, kc_str member_id);
 

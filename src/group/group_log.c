@@ -114,6 +114,27 @@ void kc_group_log_append(kc_broker *b, int32_t partition, kc_group *g, const kc_
                        NULL);
 }
 
+int16_t kc_group_log_error(int16_t err, int16_t timed_out, int16_t too_large)
+{
+    switch (err) {
+    case KC_ERR_NONE:
+        return KC_ERR_NONE;
+    case KC_ERR_UNKNOWN_TOPIC_OR_PARTITION:
+    case KC_ERR_NOT_ENOUGH_REPLICAS:
+    case KC_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+        return KC_ERR_COORDINATOR_NOT_AVAILABLE;
+    case KC_ERR_NOT_LEADER_OR_FOLLOWER:
+    case KC_ERR_KAFKA_STORAGE_ERROR:
+        return KC_ERR_NOT_COORDINATOR;
+    case KC_ERR_REQUEST_TIMED_OUT:
+        return timed_out;
+    case KC_ERR_MESSAGE_TOO_LARGE:
+        return too_large;
+    default:
+        return KC_ERR_UNKNOWN_SERVER_ERROR;
+    }
+}
+
 void kc_group_log_store_group(kc_coordinator *c, kc_group *g, kc_group_log_cb cb, void *arg)
 {
     kc_group_value v = {.version = 3,
@@ -197,14 +218,6 @@ static kc_group *load_group(load_ctx *x, kc_str id)
     return g ? g : kc_coord_create(x->c, id, x->partition);
 }
 
-static char *dup_n(kc_str s)
-{
-    char *d = strndup(s.len > 0 ? s.p : "", s.len > 0 ? (size_t)s.len : 0);
-    if (!d)
-        kc_fatal("group: out of memory");
-    return d;
-}
-
 static int load_record(const kc_record *rec, void *arg)
 {
     load_ctx *x = arg;
@@ -215,7 +228,7 @@ static int load_record(const kc_record *rec, void *arg)
     }
     kc_group *g = load_group(x, k.group);
     if (k.version <= 1) {
-        char *topic = dup_n(k.topic);
+        char *topic = kc_group_strdup(k.topic);
         kc_offset_value v;
         if (rec->value_len < 0) {
             kc_group_offset_remove(g, topic, k.partition);
@@ -224,7 +237,7 @@ static int load_record(const kc_record *rec, void *arg)
             e->offset = v.offset;
             e->leader_epoch = v.leader_epoch;
             free(e->metadata);
-            e->metadata = dup_n(v.metadata);
+            e->metadata = kc_group_strdup(v.metadata);
             e->commit_timestamp = v.commit_timestamp;
             e->expire_timestamp = v.version == 1 ? v.expire_timestamp : -1;
             e->present = true;
@@ -260,14 +273,14 @@ static void materialize(kc_group *g)
         return;
     }
     free(g->protocol_type);
-    g->protocol_type = v.protocol_type.len > 0 ? dup_n(v.protocol_type) : NULL;
+    g->protocol_type = v.protocol_type.len > 0 ? kc_group_strdup(v.protocol_type) : NULL;
     g->generation = v.generation;
     free(g->protocol);
-    g->protocol = v.protocol.len >= 0 ? dup_n(v.protocol) : NULL;
+    g->protocol = v.protocol.len >= 0 ? kc_group_strdup(v.protocol) : NULL;
     g->state_timestamp_ms = v.current_state_timestamp;
     for (int32_t i = 0; i < v.n_members; i++) {
         const kc_group_member_value *mv = &v.members[i];
-        char *id = dup_n(mv->member_id), *host = dup_n(mv->client_host);
+        char *id = kc_group_strdup(mv->member_id), *host = kc_group_strdup(mv->client_host);
         kc_member *m = kc_member_new(g, id, mv->group_instance_id, mv->client_id, host,
                                      mv->session_timeout_ms, mv->rebalance_timeout_ms);
         free(id);
@@ -278,7 +291,7 @@ static void materialize(kc_group *g)
         kc_group_add_member(g, m);
     }
     if (v.leader.len >= 0) {
-        char *leader = dup_n(v.leader);
+        char *leader = kc_group_strdup(v.leader);
         kc_member *lm = kc_group_member(g, kc_str_c(leader));
         g->leader_id = lm ? lm->member_id : g->leader_id;
         free(leader);

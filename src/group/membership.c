@@ -34,14 +34,6 @@ static kc_str nstr(const char *s)
     return s ? kc_str_c(s) : KC_STR_NULL;
 }
 
-static char *dup_str(kc_str s)
-{
-    char *d = strndup(s.len > 0 ? s.p : "", s.len > 0 ? (size_t)s.len : 0);
-    if (!d)
-        kc_fatal("group: out of memory");
-    return d;
-}
-
 /* ---------------------------------------------------------------- parked requests */
 
 static void join_orphan(kc_request *req);
@@ -323,7 +315,7 @@ static void complete_join(kc_coordinator *c, kc_group *g)
     g->protocol = NULL;
     if (g->n_members > 0) {
         const char *p = kc_group_select_protocol(g);
-        g->protocol = dup_str(cstr(p));
+        g->protocol = kc_group_strdup(cstr(p));
         kc_group_transition(g, KC_GROUP_COMPLETING_REBALANCE, kc_coord_now());
     } else {
         kc_group_transition(g, KC_GROUP_EMPTY, kc_coord_now());
@@ -531,7 +523,7 @@ static void add_member_and_rebalance(kc_coordinator *c, kc_group *g, join_in *in
     kc_member_set_protocols(m, in->names, in->metadata, in->n);
     m->is_new = true;
     if (!g->protocol_type)
-        g->protocol_type = dup_str(in->r->protocol_type);
+        g->protocol_type = kc_group_strdup(in->r->protocol_type);
     if (g->state == KC_GROUP_PREPARING_REBALANCE && g->generation == 0)
         g->new_member_added = true;
     m->join_req = in->req;
@@ -580,8 +572,8 @@ static void on_static_stored(kc_broker *b, int16_t err, void *arg)
 static void static_rejoin(kc_coordinator *c, kc_group *g, kc_member *m, join_in *in,
                           const char *new_id)
 {
-    char *old_leader = g->leader_id ? dup_str(kc_str_c(g->leader_id)) : NULL;
-    char *old_id = dup_str(kc_str_c(m->member_id));
+    char *old_leader = g->leader_id ? kc_group_strdup(kc_str_c(g->leader_id)) : NULL;
+    char *old_id = kc_group_strdup(kc_str_c(m->member_id));
     answer_join(m, KC_ERR_FENCED_INSTANCE_ID, false, NULL);
     answer_sync(m, KC_ERR_FENCED_INSTANCE_ID);
     kc_group_rename_member(g, m, new_id);
@@ -593,7 +585,7 @@ static void static_rejoin(kc_coordinator *c, kc_group *g, kc_member *m, join_in 
         static_swap *s = calloc(1, sizeof(*s));
         if (!s)
             kc_fatal("group: out of memory");
-        *s = (static_swap){g, dup_str(kc_str_c(new_id)), old_id, old_leader};
+        *s = (static_swap){g, kc_group_strdup(kc_str_c(new_id)), old_id, old_leader};
         kc_info("GROUP", "group %s: static member %s returned as %s; no rebalance", g->group_id,
                 m->group_instance_id, new_id);
         kc_group_log_store_group(c, g, on_static_stored, s);
@@ -771,25 +763,6 @@ typedef struct sync_store {
     int32_t generation;
 } sync_store;
 
-static int16_t store_error(int16_t err)
-{
-    switch (err) {
-    case KC_ERR_NONE:
-        return KC_ERR_NONE;
-    case KC_ERR_UNKNOWN_TOPIC_OR_PARTITION:
-    case KC_ERR_NOT_ENOUGH_REPLICAS:
-    case KC_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-        return KC_ERR_COORDINATOR_NOT_AVAILABLE;
-    case KC_ERR_NOT_LEADER_OR_FOLLOWER:
-    case KC_ERR_KAFKA_STORAGE_ERROR:
-        return KC_ERR_NOT_COORDINATOR;
-    case KC_ERR_REQUEST_TIMED_OUT:
-        return KC_ERR_REBALANCE_IN_PROGRESS;
-    default:
-        return KC_ERR_UNKNOWN_SERVER_ERROR;
-    }
-}
-
 static void on_assignment_stored(kc_broker *b, int16_t err, void *arg)
 {
     sync_store *s = arg;
@@ -798,7 +771,9 @@ static void on_assignment_stored(kc_broker *b, int16_t err, void *arg)
     if (!g->unloaded && g->state == KC_GROUP_COMPLETING_REBALANCE &&
         s->generation == g->generation) {
         if (err) {
-            reset_and_propagate(c, g, store_error(err));
+            reset_and_propagate(
+                c, g,
+                kc_group_log_error(err, KC_ERR_REBALANCE_IN_PROGRESS, KC_ERR_UNKNOWN_SERVER_ERROR));
             maybe_prepare_rebalance(c, g, "storing the assignment failed");
         } else {
             kc_group_transition(g, KC_GROUP_STABLE, kc_coord_now());

@@ -29,26 +29,6 @@ typedef struct commit_ctx {
     int n;
 } commit_ctx;
 
-static int16_t commit_error(int16_t err)
-{
-    switch (err) {
-    case KC_ERR_NONE:
-    case KC_ERR_REQUEST_TIMED_OUT:
-        return err;
-    case KC_ERR_UNKNOWN_TOPIC_OR_PARTITION:
-    case KC_ERR_NOT_ENOUGH_REPLICAS:
-    case KC_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-        return KC_ERR_COORDINATOR_NOT_AVAILABLE;
-    case KC_ERR_NOT_LEADER_OR_FOLLOWER:
-    case KC_ERR_KAFKA_STORAGE_ERROR:
-        return KC_ERR_NOT_COORDINATOR;
-    case KC_ERR_MESSAGE_TOO_LARGE:
-        return KC_ERR_INVALID_COMMIT_OFFSET_SIZE;
-    default:
-        return KC_ERR_UNKNOWN_SERVER_ERROR;
-    }
-}
-
 static void on_committed(kc_broker *b, int16_t err, void *arg)
 {
     (void)b;
@@ -71,7 +51,8 @@ static void on_committed(kc_broker *b, int16_t err, void *arg)
         } else if (e && !e->present && e->pending == 0) {
             kc_group_offset_remove(g, s->topic, s->partition);
         }
-        s->out->error_code = commit_error(err);
+        s->out->error_code =
+            kc_group_log_error(err, KC_ERR_REQUEST_TIMED_OUT, KC_ERR_INVALID_COMMIT_OFFSET_SIZE);
         free(s->topic);
         free(s->metadata);
     }
@@ -123,14 +104,6 @@ static bool partition_known(kc_broker *b, kc_str topic, int32_t partition)
     const kc_mc_topic *mt = kc_metadata_cache_topic(&b->metadata, topic);
     return mt && partition >= 0 && partition < mt->n_partitions &&
            mt->partitions[partition].present;
-}
-
-static char *dup_n(kc_str s)
-{
-    char *d = strndup(s.len > 0 ? s.p : "", s.len > 0 ? (size_t)s.len : 0);
-    if (!d)
-        kc_fatal("group: out of memory");
-    return d;
 }
 
 void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
@@ -185,9 +158,9 @@ void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
                 continue;
             }
             staged *s = &x->s[x->n];
-            s->topic = dup_n(t->name);
+            s->topic = kc_group_strdup(t->name);
             s->partition = p->partition_index;
-            s->metadata = dup_n(p->committed_metadata);
+            s->metadata = kc_group_strdup(p->committed_metadata);
             s->out = out;
             /* OffsetCommit v2-4 may ask for its own retention: value v1 carries the expiry */
             bool expiring = v <= 4 && r->retention_time_ms != -1;
