@@ -335,7 +335,7 @@ static int dump_segment(FILE *f, const char *path, kc_dump_mode mode, FILE *out)
                 h.attributes & KC_ATTR_CONTROL ? "true" : "false", pos,
                 h.attributes & KC_ATTR_LOG_APPEND_TIME ? "LogAppendTime" : "CreateTime",
                 h.max_timestamp, size, h.magic, codec_name(codec), h.crc, valid ? "true" : "false");
-        if (mode != KC_DUMP_BATCHES && codec == 0 && valid)
+        if (mode != KC_DUMP_BATCHES && valid) /* compressed batches are inflated */
             kc_batch_for_each_record(buf, size, &h, false, dump_record, &(dump_ctx){out, &h, mode});
         pos += size;
     }

@@ -16,12 +16,14 @@
 #include "proto/records.h"
 
 struct event;
+typedef struct kc_group_load kc_group_load;
 
 typedef struct kc_coordinator {
     kc_broker *b;
     kc_group **buckets; /* by group id */
     int n_buckets, n_groups;
-    bool *owned; /* [n_parts] this broker leads the partition and loaded it */
+    bool *owned;             /* [n_parts] this broker leads the partition and loaded it */
+    kc_group_load **loading; /* [n_parts] the load under way, while the partition loads */
     int32_t n_parts;
     struct event *expire_timer;
     bool shut;
@@ -40,8 +42,9 @@ void kc_coord_drop(kc_coordinator *c, kc_group *g);
 
 /**
  * Kafka's validateGroupStatus: INVALID_GROUP_ID for an empty id unless @p empty_ok, else
- * COORDINATOR_NOT_AVAILABLE when shut down, NOT_COORDINATOR when the group's partition is not
- * owned here. @p partition gets the partition. @return KC_ERR_NONE or the error.
+ * COORDINATOR_NOT_AVAILABLE when shut down, COORDINATOR_LOAD_IN_PROGRESS while the group's
+ * partition loads, NOT_COORDINATOR when it is not owned here. @p partition gets the partition.
+ * @return KC_ERR_NONE or the error.
  */
 int16_t kc_coord_check(kc_coordinator *c, kc_str id, bool empty_ok, int32_t *partition);
 
@@ -106,7 +109,8 @@ void kc_group_log_append(kc_broker *b, int32_t partition, kc_group *g, const kc_
 
 /**
  * Write @p g's GroupMetadata record (value v3 with every member, their subscription for the
- * chosen protocol and assignment) and call @p cb with the outcome.
+ * chosen protocol and assignment) and call @p cb with the outcome in the coordinator's terms
+ * (kc_group_log_error with REQUEST_TIMED_OUT as REBALANCE_IN_PROGRESS, as storeGroup).
  */
 void kc_group_log_store_group(kc_coordinator *c, kc_group *g, kc_group_log_cb cb, void *arg);
 
@@ -117,11 +121,35 @@ void kc_group_log_store_group(kc_coordinator *c, kc_group *g, kc_group_log_cb cb
 void kc_group_log_tombstones(kc_coordinator *c, kc_group *g, char *const *topics,
                              const int32_t *partitions, int n, bool group_too);
 
+/** A partition of __consumer_offsets being read into the cache (GroupMetadataManager's
+ *  loadGroupsAndOffsets), one offsets.load.buffer.size read per step. */
+struct kc_group_load {
+    int32_t partition;
+    int64_t next; /* the next offset to read */
+    int64_t end;  /* the log end offset when the load began: later appends are ours */
+    int bad;      /* records (or compressed batches) that could not be decoded */
+    int64_t started_ms;
+    struct event *step;
+    kc_coordinator *c;
+};
+
 /**
- * Read partition @p p of __consumer_offsets from log start to log end into the coordinator's
- * groups (last value wins, tombstones delete). @return 0, or -1 when the log could not be read
- * (logged; what was read stays).
+ * Start reading partition @p partition of __consumer_offsets (led here): @p l gets the range
+ * from log start to log end. @return 0, or -1 when the partition is not here.
  */
-int kc_group_log_load(kc_coordinator *c, kc_partition *p);
+int kc_group_log_load_begin(kc_coordinator *c, int32_t partition, kc_group_load *l);
+
+/**
+ * Read the next chunk of @p l into the coordinator's groups (last value wins, tombstones
+ * delete); the groups stay shells until kc_group_log_load_end(). @return 1 when more remains,
+ * 0 when the log end is reached, -1 when the log could not be read there (what was read stays).
+ */
+int kc_group_log_load_step(kc_coordinator *c, kc_group_load *l);
+
+/**
+ * Turn the shells of @p l's partition into groups (Stable with their members, or Empty), drop
+ * those left with nothing and arm the members' heartbeats. @return the groups loaded.
+ */
+int kc_group_log_load_end(kc_coordinator *c, kc_group_load *l);
 
 #endif

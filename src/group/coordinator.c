@@ -2,8 +2,9 @@
  * The coordinator's tables and life cycle: the groups by id, which partitions of
  * __consumer_offsets are owned here (led and loaded), loading and unloading on leadership
  * changes, offset expiration (offsets.retention.minutes, KIP-211), and the group admin APIs
- * (DescribeGroups, ListGroups, DeleteGroups). Invariant: a cached group's partition is owned;
- * losing a partition kills and drops its groups before anything else runs.
+ * (DescribeGroups, ListGroups, DeleteGroups). Invariant: a cached group's partition is owned
+ * or loading (its groups are then shells nobody is answered from); losing a partition cancels
+ * its load and kills and drops its groups before anything else runs.
  */
 #include <event2/event.h>
 #include <stdio.h>
@@ -106,6 +107,11 @@ static bool owned(const kc_coordinator *c, int32_t part)
     return part >= 0 && part < c->n_parts && c->owned[part];
 }
 
+static bool loading(const kc_coordinator *c, int32_t part)
+{
+    return part >= 0 && part < c->n_parts && c->loading[part];
+}
+
 int16_t kc_coord_check(kc_coordinator *c, kc_str id, bool empty_ok, int32_t *partition)
 {
     if (id.len < 0 || (id.len == 0 && !empty_ok))
@@ -113,6 +119,8 @@ int16_t kc_coord_check(kc_coordinator *c, kc_str id, bool empty_ok, int32_t *par
     if (c->shut)
         return KC_ERR_COORDINATOR_NOT_AVAILABLE;
     *partition = kc_coordinator_partition_for(c->b, id);
+    if (loading(c, *partition))
+        return KC_ERR_COORDINATOR_LOAD_IN_PROGRESS;
     return owned(c, *partition) ? KC_ERR_NONE : KC_ERR_NOT_COORDINATOR;
 }
 
@@ -199,7 +207,8 @@ static void expire_offsets(kc_coordinator *c)
     int n = 0;
     for (int i = 0; i < c->n_buckets; i++)
         for (kc_group *g = c->buckets[i]; g; g = g->hash_next)
-            all[n++] = g;
+            if (owned(c, g->partition))
+                all[n++] = g;
     for (int i = 0; i < n; i++) {
         kc_group *g = all[i];
         expire_ctx x = {.g = g, .now = now, .retention_ms = retention};
@@ -249,6 +258,16 @@ void kc_coordinator_start(kc_broker *b)
     evtimer_add(c->expire_timer, &tv);
 }
 
+static void cancel_load(kc_coordinator *c, int32_t part)
+{
+    kc_group_load *l = c->loading[part];
+    if (!l)
+        return;
+    event_free(l->step);
+    free(l);
+    c->loading[part] = NULL;
+}
+
 static void unload_partition(kc_coordinator *c, int32_t part, int16_t err)
 {
     kc_group **victims = malloc(sizeof(*victims) * (size_t)(c->n_groups + 1));
@@ -264,8 +283,10 @@ static void unload_partition(kc_coordinator *c, int32_t part, int16_t err)
         kc_coord_drop(c, victims[i]);
     }
     free(victims);
-    if (part >= 0 && part < c->n_parts)
+    if (part >= 0 && part < c->n_parts) {
         c->owned[part] = false;
+        cancel_load(c, part);
+    }
     if (n && part >= 0)
         kc_info("GROUP", "unloaded %d groups of %s-%d", n, KC_OFFSETS_TOPIC, part);
     else if (n)
@@ -278,8 +299,10 @@ void kc_coordinator_shutdown(kc_broker *b)
     if (!c || c->shut)
         return;
     unload_partition(c, -1, KC_ERR_NOT_COORDINATOR);
-    for (int32_t i = 0; i < c->n_parts; i++)
+    for (int32_t i = 0; i < c->n_parts; i++) {
         c->owned[i] = false;
+        cancel_load(c, i);
+    }
     c->shut = true;
     if (c->expire_timer)
         event_del(c->expire_timer);
@@ -295,8 +318,34 @@ void kc_coordinator_free(kc_broker *b)
         event_free(c->expire_timer);
     free(c->buckets);
     free(c->owned);
+    free(c->loading);
     free(c);
     b->coordinator = NULL;
+}
+
+static void load_step(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_group_load *l = arg;
+    kc_coordinator *c = l->c;
+    int rc = kc_group_log_load_step(c, l);
+    if (rc > 0) {
+        struct timeval now = {0, 0}; /* a timer, not an activation: sockets get their turn */
+        evtimer_add(l->step, &now);
+        return;
+    }
+    /* a log that cannot be read to its end is served with what was read: Kafka keeps none of
+     * it, which sends every consumer of those groups to auto.offset.reset; older commits only
+     * repeat records */
+    int32_t part = l->partition;
+    int n = kc_group_log_load_end(c, l);
+    if (n || rc) /* 50 partitions usually hold nothing yet: no line for those */
+        kc_info("GROUP", "loaded %d groups of %s-%d in %lld ms%s", n, KC_OFFSETS_TOPIC, part,
+                (long long)(kc_mono_ms() - l->started_ms),
+                rc ? " (the log could not be read to its end)" : "");
+    cancel_load(c, part);
+    c->owned[part] = true;
 }
 
 void kc_coordinator_on_elect(kc_broker *b, kc_partition *p)
@@ -307,32 +356,39 @@ void kc_coordinator_on_elect(kc_broker *b, kc_partition *p)
     if (p->id >= c->n_parts) {
         int32_t n = p->id + 1;
         bool *o = realloc(c->owned, sizeof(*o) * (size_t)n);
-        if (!o)
+        kc_group_load **l = o ? realloc(c->loading, sizeof(*l) * (size_t)n) : NULL;
+        if (!o || !l)
             kc_fatal("coordinator: out of memory");
-        for (int32_t i = c->n_parts; i < n; i++)
+        for (int32_t i = c->n_parts; i < n; i++) {
             o[i] = false;
+            l[i] = NULL;
+        }
         c->owned = o;
+        c->loading = l;
         c->n_parts = n;
     }
-    if (c->owned[p->id])
-        return; /* a new epoch while leading: the cache is what the log says (Kafka keeps it) */
-    int64_t t0 = kc_mono_ms();
-    int rc = kc_group_log_load(c, p);
-    c->owned[p->id] = true;
-    int n = 0;
-    for (int i = 0; i < c->n_buckets; i++)
-        for (kc_group *g = c->buckets[i]; g; g = g->hash_next)
-            n += g->partition == p->id;
-    if (n || rc) /* 50 partitions usually hold nothing yet: no line for those */
-        kc_info("GROUP", "loaded %d groups of %s-%d in %lld ms%s", n, KC_OFFSETS_TOPIC, p->id,
-                (long long)(kc_mono_ms() - t0),
-                rc ? " (the log could not be read to its end)" : "");
+    /* a new epoch while leading or loading: the cache is what the log says (Kafka keeps it) */
+    if (c->owned[p->id] || c->loading[p->id])
+        return;
+    kc_group_load *l = calloc(1, sizeof(*l));
+    if (!l || !(l->step = evtimer_new(b->base, load_step, l)))
+        kc_fatal("coordinator: out of memory");
+    l->c = c;
+    l->started_ms = kc_mono_ms();
+    if (kc_group_log_load_begin(c, p->id, l)) {
+        event_free(l->step);
+        free(l);
+        return;
+    }
+    c->loading[p->id] = l;
+    struct timeval now = {0, 0};
+    evtimer_add(l->step, &now);
 }
 
 void kc_coordinator_on_resign(kc_broker *b, kc_partition *p)
 {
     kc_coordinator *c = b->coordinator;
-    if (!c || !owned(c, p->id))
+    if (!c || (!owned(c, p->id) && !loading(c, p->id)))
         return;
     unload_partition(c, p->id, KC_ERR_NOT_COORDINATOR);
 }
@@ -403,10 +459,14 @@ void kc_coord_list_groups(kc_request *req, const kc_list_groups_req *r)
     kc_coordinator *c = kc_coord(req->broker);
     kc_list_groups_resp resp = {0};
     resp.error_code = c->shut ? KC_ERR_COORDINATOR_NOT_AVAILABLE : KC_ERR_NONE;
+    /* Kafka lists what it has loaded and says that more is coming */
+    for (int32_t i = 0; i < c->n_parts && !resp.error_code; i++)
+        if (c->loading[i])
+            resp.error_code = KC_ERR_COORDINATOR_LOAD_IN_PROGRESS;
     resp.groups = kc_arena_alloc(&req->arena, sizeof(*resp.groups) * (size_t)(c->n_groups + 1));
     for (int i = 0; i < c->n_buckets && !c->shut; i++) {
         for (kc_group *g = c->buckets[i]; g; g = g->hash_next) {
-            if (!state_wanted(r, g->state))
+            if (!owned(c, g->partition) || !state_wanted(r, g->state))
                 continue;
             kc_listed_group *o = &resp.groups[resp.groups_count++];
             o->group_id = kc_str_c(g->group_id);

@@ -3,9 +3,9 @@
  * storeOffsets, cleanupGroupMetadata and loadGroupsAndOffsets): batches of Kafka's key/value
  * records appended to the local leader, acknowledged through the one purgatory when
  * offsets.commit.required.acks is -1, and the log read back into groups on election.
- * The load runs on the reactor, in offsets.load.buffer.size reads; Kafka loads on a scheduler
- * thread, which the reactor never waits for either, but cafka's offsets partitions are read
- * whole before the partition is served (no COORDINATOR_LOAD_IN_PROGRESS window).
+ * The load runs on the reactor in steps of one offsets.load.buffer.size read, so that a long
+ * log does not hold every other client up (Kafka loads on a scheduler thread); the coordinator
+ * answers COORDINATOR_LOAD_IN_PROGRESS for the partition's groups meanwhile.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +135,21 @@ int16_t kc_group_log_error(int16_t err, int16_t timed_out, int16_t too_large)
     }
 }
 
+typedef struct store_ctx {
+    kc_group_log_cb cb;
+    void *arg;
+} store_ctx;
+
+/* GroupMetadataManager.storeGroup answers its callers in the coordinator's terms */
+static void on_group_stored(kc_broker *b, int16_t err, void *arg)
+{
+    store_ctx *s = arg;
+    if (s->cb)
+        s->cb(b, kc_group_log_error(err, KC_ERR_REBALANCE_IN_PROGRESS, KC_ERR_UNKNOWN_SERVER_ERROR),
+              s->arg);
+    free(s);
+}
+
 void kc_group_log_store_group(kc_coordinator *c, kc_group *g, kc_group_log_cb cb, void *arg)
 {
     kc_group_value v = {.version = 3,
@@ -168,8 +183,12 @@ void kc_group_log_store_group(kc_coordinator *c, kc_group *g, kc_group_log_cb cb
     kc_group_value_encode(&val, &v);
     free(v.members);
     kc_record_in rec = {{key.data, (int32_t)key.len}, {val.data, (int32_t)val.len}};
+    store_ctx *s = malloc(sizeof(*s));
+    if (!s)
+        kc_fatal("group: out of memory");
+    *s = (store_ctx){cb, arg};
     kc_group_log_append(c->b, g->partition, g, &rec, 1,
-                        c->b->cfg->offsets_commit_required_acks == -1, cb, arg);
+                        c->b->cfg->offsets_commit_required_acks == -1, on_group_stored, s);
     kc_wbuf_free(&key);
     kc_wbuf_free(&val);
 }
@@ -205,28 +224,26 @@ void kc_group_log_tombstones(kc_coordinator *c, kc_group *g, char *const *topics
 
 /* ---------------------------------------------------------------- loading */
 
+static kc_group *load_group(kc_coordinator *c, int32_t partition, kc_str id)
+{
+    kc_group *g = kc_coord_find(c, id);
+    return g ? g : kc_coord_create(c, id, partition);
+}
+
 typedef struct load_ctx {
     kc_coordinator *c;
-    int32_t partition;
-    int64_t base_offset;
-    int bad;
+    kc_group_load *l;
 } load_ctx;
-
-static kc_group *load_group(load_ctx *x, kc_str id)
-{
-    kc_group *g = kc_coord_find(x->c, id);
-    return g ? g : kc_coord_create(x->c, id, x->partition);
-}
 
 static int load_record(const kc_record *rec, void *arg)
 {
     load_ctx *x = arg;
     kc_offsets_key k;
     if (rec->key_len < 0 || kc_offsets_key_decode(rec->key, (size_t)rec->key_len, &k)) {
-        x->bad++;
+        x->l->bad++;
         return 0;
     }
-    kc_group *g = load_group(x, k.group);
+    kc_group *g = load_group(x->c, x->l->partition, k.group);
     if (k.version <= 1) {
         char *topic = kc_group_strdup(k.topic);
         kc_offset_value v;
@@ -242,7 +259,7 @@ static int load_record(const kc_record *rec, void *arg)
             e->expire_timestamp = v.version == 1 ? v.expire_timestamp : -1;
             e->present = true;
         } else {
-            x->bad++;
+            x->l->bad++;
         }
         free(topic);
         return 0;
@@ -300,52 +317,67 @@ static void materialize(kc_group *g)
     kc_arena_free(&a);
 }
 
-int kc_group_log_load(kc_coordinator *c, kc_partition *p)
+int kc_group_log_load_begin(kc_coordinator *c, int32_t partition, kc_group_load *l)
 {
-    load_ctx x = {.c = c, .partition = p->id};
-    int64_t off = kc_plog_log_start_offset(p->log), end = kc_plog_log_end_offset(p->log);
-    int32_t chunk = c->b->cfg->offsets_load_buffer_size;
-    int rc = 0, compressed = 0;
-    while (off < end && rc == 0) {
-        kc_arena a = KC_ARENA_INIT;
-        kc_bytes data;
-        if (kc_plog_read(p->log, off, end, chunk, true, &a, &data) || data.len <= 0) {
-            rc = -1;
-            kc_arena_free(&a);
-            break;
-        }
-        size_t pos = 0;
-        int64_t next = off;
-        kc_batch_header h;
-        while (kc_batch_header_parse(data.p + pos, (size_t)data.len - pos, &h) == 0) {
-            size_t size = (size_t)h.length + KC_BATCH_LOG_OVERHEAD;
-            if (h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
-                size > (size_t)data.len - pos)
-                break; /* a partial batch at the end of the read: the next read starts there */
-            if (h.attributes & KC_ATTR_CODEC_MASK)
-                compressed++; /* cafka writes none; another writer's would need decompression */
-            else if (!(h.attributes & KC_ATTR_CONTROL) &&
-                     kc_batch_for_each_record(data.p + pos, size, &h, false, load_record, &x))
-                x.bad++;
-            next = h.base_offset + h.last_offset_delta + 1;
-            pos += size;
-        }
+    kc_partition *p = offsets_partition(c->b, partition);
+    if (!p)
+        return -1;
+    l->partition = partition;
+    l->next = kc_plog_log_start_offset(p->log);
+    l->end = kc_plog_log_end_offset(p->log);
+    l->bad = 0;
+    return 0;
+}
+
+int kc_group_log_load_step(kc_coordinator *c, kc_group_load *l)
+{
+    kc_partition *p = offsets_partition(c->b, l->partition);
+    if (!p)
+        return -1;
+    if (l->next >= l->end)
+        return 0;
+    load_ctx x = {c, l};
+    kc_arena a = KC_ARENA_INIT;
+    kc_bytes data;
+    if (kc_plog_read(p->log, l->next, l->end, c->b->cfg->offsets_load_buffer_size, true, &a,
+                     &data) ||
+        data.len <= 0) {
         kc_arena_free(&a);
-        if (next <= off)
-            rc = -1; /* no whole batch fit: the log is damaged here */
-        off = next;
+        return -1;
     }
-    if (x.bad || compressed)
-        kc_warn("GROUP", "%s-%d: skipped %d unreadable records and %d compressed batches",
-                KC_OFFSETS_TOPIC, p->id, x.bad, compressed);
-    /* the groups of this partition: materialize, drop the empty shells, arm the heartbeats */
+    size_t pos = 0;
+    int64_t next = l->next;
+    kc_batch_header h;
+    while (kc_batch_header_parse(data.p + pos, (size_t)data.len - pos, &h) == 0) {
+        size_t size = (size_t)h.length + KC_BATCH_LOG_OVERHEAD;
+        if (h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
+            size > (size_t)data.len - pos)
+            break; /* a partial batch at the end of the read: the next read starts there */
+        if (!(h.attributes & KC_ATTR_CONTROL) &&
+            kc_batch_for_each_record(data.p + pos, size, &h, false, load_record, &x))
+            l->bad++;
+        next = h.base_offset + h.last_offset_delta + 1;
+        pos += size;
+    }
+    kc_arena_free(&a);
+    if (next <= l->next)
+        return -1; /* no whole batch fit: the log is damaged here */
+    l->next = next;
+    return l->next < l->end;
+}
+
+int kc_group_log_load_end(kc_coordinator *c, kc_group_load *l)
+{
+    if (l->bad)
+        kc_warn("GROUP", "%s-%d: skipped %d unreadable records or batches", KC_OFFSETS_TOPIC,
+                l->partition, l->bad);
     kc_group **mine = malloc(sizeof(*mine) * (size_t)(c->n_groups + 1));
     if (!mine)
         kc_fatal("group: out of memory");
-    int n = 0;
+    int n = 0, loaded = 0;
     for (int i = 0; i < c->n_buckets; i++)
         for (kc_group *g = c->buckets[i]; g; g = g->hash_next)
-            if (g->partition == p->id)
+            if (g->partition == l->partition)
                 mine[n++] = g;
     for (int i = 0; i < n; i++) {
         kc_group *g = mine[i];
@@ -358,7 +390,8 @@ int kc_group_log_load(kc_coordinator *c, kc_partition *p)
             continue;
         }
         kc_group_loaded(c, g);
+        loaded++;
     }
     free(mine);
-    return rc;
+    return loaded;
 }

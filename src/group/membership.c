@@ -522,8 +522,10 @@ static void add_member_and_rebalance(kc_coordinator *c, kc_group *g, join_in *in
     }
     kc_member_set_protocols(m, in->names, in->metadata, in->n);
     m->is_new = true;
-    if (!g->protocol_type)
+    if (g->n_members == 0) { /* GroupMetadata.add: the first member sets the type */
+        free(g->protocol_type);
         g->protocol_type = kc_group_strdup(in->r->protocol_type);
+    }
     if (g->state == KC_GROUP_PREPARING_REBALANCE && g->generation == 0)
         g->new_member_added = true;
     m->join_req = in->req;
@@ -578,9 +580,12 @@ static void static_rejoin(kc_coordinator *c, kc_group *g, kc_member *m, join_in 
     answer_sync(m, KC_ERR_FENCED_INSTANCE_ID);
     kc_group_rename_member(g, m, new_id);
     kc_member_heartbeat(c, m, m->session_timeout_ms);
-    bool same = kc_member_matches(m, in->names, in->metadata, in->n);
     kc_member_set_protocols(m, in->names, in->metadata, in->n);
     park_join(g, m, in->req);
+    /* Kafka 2.8 rebalances only when the next generation would pick another protocol: new
+     * metadata alone (a sticky assignor's owned partitions) keeps the assignment */
+    const char *next = kc_group_select_protocol(g);
+    bool same = next && g->protocol && strcmp(next, g->protocol) == 0;
     if (g->state == KC_GROUP_STABLE && same) {
         static_swap *s = calloc(1, sizeof(*s));
         if (!s)
@@ -771,9 +776,7 @@ static void on_assignment_stored(kc_broker *b, int16_t err, void *arg)
     if (!g->unloaded && g->state == KC_GROUP_COMPLETING_REBALANCE &&
         s->generation == g->generation) {
         if (err) {
-            reset_and_propagate(
-                c, g,
-                kc_group_log_error(err, KC_ERR_REBALANCE_IN_PROGRESS, KC_ERR_UNKNOWN_SERVER_ERROR));
+            reset_and_propagate(c, g, err);
             maybe_prepare_rebalance(c, g, "storing the assignment failed");
         } else {
             kc_group_transition(g, KC_GROUP_STABLE, kc_coord_now());
@@ -793,6 +796,10 @@ void kc_coord_sync_group(kc_request *req, const kc_sync_group_req *r)
     kc_member *m = NULL;
     int16_t err =
         member_check(c, r->group_id, r->member_id, r->group_instance_id, r->generation_id, &g, &m);
+    /* the rebalance's state is lost with the old coordinator: rejoin, without rediscovery
+     * (older clients do not expect COORDINATOR_LOAD_IN_PROGRESS here; Kafka's handleSyncGroup) */
+    if (err == KC_ERR_COORDINATOR_LOAD_IN_PROGRESS)
+        err = KC_ERR_REBALANCE_IN_PROGRESS;
     /* v5+ (KIP-559): a named protocol type or name must be the group's */
     if (!err &&
         ((r->protocol_type.len >= 0 && g->protocol_type &&
@@ -845,7 +852,9 @@ void kc_coord_heartbeat(kc_request *req, const kc_heartbeat_req *r)
     kc_member *m = NULL;
     int16_t err =
         member_check(c, r->group_id, r->member_id, r->group_instance_id, r->generation_id, &g, &m);
-    if (!err) {
+    if (err == KC_ERR_COORDINATOR_LOAD_IN_PROGRESS)
+        err = KC_ERR_NONE; /* Kafka's handleHeartbeat: answered blindly while loading */
+    else if (!err) {
         switch (g->state) {
         case KC_GROUP_EMPTY:
             err = KC_ERR_UNKNOWN_MEMBER_ID;

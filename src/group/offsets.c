@@ -237,7 +237,8 @@ static void add_cached(kc_committed *e, void *arg)
             f->cap = f->cap ? 2 * f->cap : 16;
             kc_offset_fetch_response_topic *n =
                 kc_arena_alloc(&f->req->arena, sizeof(*n) * (size_t)f->cap);
-            memcpy(n, resp->topics, sizeof(*n) * (size_t)resp->topics_count);
+            if (resp->topics_count)
+                memcpy(n, resp->topics, sizeof(*n) * (size_t)resp->topics_count);
             resp->topics = n;
         }
         t = &resp->topics[resp->topics_count++];

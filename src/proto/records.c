@@ -1,14 +1,17 @@
 /*
  * RecordBatch v2 parsing, produce-side validation, and the builder of the broker's own batches.
- * The parsers and validators neither allocate nor write: the caller appends only after
- * KC_ERR_NONE, so a rejected batch leaves the log untouched. kc_batch_build() only appends to
- * the writer it is given.
+ * The parsers and validators never write the batch (but kc_batch_fix_max_timestamp) and allocate
+ * only to inflate a compressed records section, freed before they return: the caller appends
+ * only after KC_ERR_NONE, so a rejected batch leaves the log untouched. kc_batch_build() only
+ * appends to the writer it is given.
  */
 #include "proto/records.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "common/crc32c.h"
+#include "proto/compression.h"
 #include "proto/buf.h"
 #include "proto/errors.h"
 
@@ -37,11 +40,12 @@ uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes)
     return kc_crc32c(0, p + KC_BATCH_OFF_ATTRIBUTES, batch_bytes - KC_BATCH_OFF_ATTRIBUTES);
 }
 
-int kc_batch_for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
-                             bool contiguous, kc_record_fn fn, void *arg)
+/* The records section of a batch, @p body_len bytes at @p body (inflated when compressed). */
+static int walk_records(const uint8_t *body, size_t body_len, const kc_batch_header *h,
+                        bool contiguous, kc_record_fn fn, void *arg)
 {
     kc_rbuf r;
-    kc_rbuf_init(&r, p + KC_BATCH_HEADER_BYTES, batch_bytes - KC_BATCH_HEADER_BYTES);
+    kc_rbuf_init(&r, body, body_len);
     int32_t prev_delta = -1;
     for (int32_t i = 0; i < h->record_count; i++) {
         kc_record v;
@@ -94,6 +98,32 @@ int kc_batch_for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batc
             return 0;
     }
     return kc_rbuf_remaining(&r) == 0 ? 0 : -1;
+}
+
+/* Walk the batch's records, inflating a compressed section within @p max_inflate bytes.
+ * @return 0, 1 for malformed records, or a KC_CODEC_ERR_* of the compressed section. */
+static int for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
+                           bool contiguous, size_t max_inflate, kc_record_fn fn, void *arg)
+{
+    const uint8_t *section = p + KC_BATCH_HEADER_BYTES;
+    size_t len = batch_bytes - KC_BATCH_HEADER_BYTES;
+    int codec = h->attributes & KC_ATTR_CODEC_MASK;
+    if (codec == KC_CODEC_NONE)
+        return walk_records(section, len, h, contiguous, fn, arg) ? 1 : 0;
+    uint8_t *body;
+    size_t body_len;
+    int rc = kc_decompress(codec, section, len, max_inflate, &body, &body_len);
+    if (rc == 0)
+        rc = walk_records(body, body_len, h, contiguous, fn, arg) ? 1 : 0;
+    free(body);
+    return rc;
+}
+
+int kc_batch_for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
+                             bool contiguous, kc_record_fn fn, void *arg)
+{
+    return for_each_record(p, batch_bytes, h, contiguous, KC_BATCH_READ_INFLATE_MAX, fn, arg) ? -1
+                                                                                              : 0;
 }
 
 int kc_batch_walk_records(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h)
@@ -153,7 +183,7 @@ static int max_ts_visit(const kc_record *r, void *arg)
 
 int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h)
 {
-    if (h->attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_LOG_APPEND_TIME))
+    if (h->attributes & KC_ATTR_LOG_APPEND_TIME)
         return 0;
     int64_t max_delta = INT64_MIN;
     if (kc_batch_for_each_record(batch, len, h, true, max_ts_visit, &max_delta) ||
@@ -194,9 +224,18 @@ int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max
         return KC_ERR_INVALID_RECORD;
     if (h->attributes & KC_ATTR_LOG_APPEND_TIME)
         return KC_ERR_INVALID_TIMESTAMP;
-    if ((h->attributes & KC_ATTR_CODEC_MASK) == 0 && kc_batch_walk_records(records, (size_t)len, h))
+    /* compressed records are checked as the others (LogValidator), inflated within a bound */
+    size_t max_inflate = (size_t)max_message_bytes * KC_BATCH_INFLATE_FACTOR;
+    switch (for_each_record(records, (size_t)len, h, true, max_inflate, NULL, NULL)) {
+    case 0:
+        return KC_ERR_NONE;
+    case KC_CODEC_ERR_CORRUPT:
+        return KC_ERR_CORRUPT_MESSAGE;
+    case KC_CODEC_ERR_TOO_LARGE:
+        return KC_ERR_MESSAGE_TOO_LARGE;
+    default:
         return KC_ERR_INVALID_RECORD;
-    return KC_ERR_NONE;
+    }
 }
 
 static int null_key_visit(const kc_record *r, void *arg)
@@ -211,8 +250,6 @@ static int null_key_visit(const kc_record *r, void *arg)
 bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h)
 {
     bool found = false;
-    if (h->attributes & KC_ATTR_CODEC_MASK)
-        return false;
     kc_batch_for_each_record(p, batch_bytes, h, true, null_key_visit, &found);
     return found;
 }

@@ -61,14 +61,18 @@ uint32_t kc_batch_compute_crc(const uint8_t *p, size_t batch_bytes);
  * Validate the records of one partition of a Produce request (v3+): exactly one batch, magic 2,
  * Length consistent with the bytes present and >= 49, RecordCount > 0 and
  * LastOffsetDelta = RecordCount - 1, BaseOffset 0, codec <= 4, no control or transactional bit,
- * a producer id only with a sequence, CRC-32C; for uncompressed batches every record is walked
- * (varint lengths, offset deltas 0..n-1, header counts).
+ * a producer id only with a sequence, CRC-32C; then every record is walked (varint lengths,
+ * offset deltas 0..n-1, header counts, RecordCount), a compressed batch's after inflating its
+ * records (gzip, snappy, lz4, zstd) within KC_BATCH_INFLATE_FACTOR x @p max_message_bytes, as
+ * Kafka's LogValidator walks them.
  *
  * @param records           the partition's records field (view into the request)
  * @param max_message_bytes the topic's max.message.bytes (message.max.bytes)
  * @param h                 receives the batch header when the result is KC_ERR_NONE
  * @return a Kafka error code: KC_ERR_NONE; KC_ERR_INVALID_RECORD (87) for structural faults;
- *         KC_ERR_CORRUPT_MESSAGE (2) for a CRC mismatch; KC_ERR_MESSAGE_TOO_LARGE (10);
+ *         KC_ERR_CORRUPT_MESSAGE (2) for a CRC mismatch or a compressed section its codec cannot
+ *         decode; KC_ERR_MESSAGE_TOO_LARGE (10) for a batch above @p max_message_bytes or one
+ *         inflating beyond its bound;
  *         KC_ERR_INVALID_TIMESTAMP (32) when the client set LogAppendTime.
  */
 int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max_message_bytes,
@@ -89,31 +93,43 @@ typedef struct kc_record {
     int32_t header_count;
 } kc_record;
 
+/**
+ * How far a produced compressed batch may inflate: KC_BATCH_INFLATE_FACTOR x the topic's
+ * max.message.bytes. Kafka sets no bound; cafka refuses more (MESSAGE_TOO_LARGE) so that a
+ * compression bomb costs at most that much memory. A producer's uncompressed batch is bounded by
+ * its batch.size / max.request.size (1 MiB by default), far below 16 x message.max.bytes.
+ */
+#define KC_BATCH_INFLATE_FACTOR 16
+/** The inflation bound of batches read back from the log (validated on produce already). */
+#define KC_BATCH_READ_INFLATE_MAX ((size_t)1 << 30)
+
 /** Called per record; a non-zero return stops the walk (not an error). */
 typedef int (*kc_record_fn)(const kc_record *rec, void *arg);
 
 /**
- * The one record parser: walk the records of the uncompressed batch at @p p (@p batch_bytes
- * long), every length checked within the record's declared size, calling @p fn (may be NULL).
+ * The one record parser: walk the records of the batch at @p p (@p batch_bytes long; a
+ * compressed records section is inflated into a temporary buffer, at most
+ * KC_BATCH_READ_INFLATE_MAX bytes), every length checked within the record's declared size,
+ * calling @p fn (may be NULL; the record views die when the walk returns).
  * @param contiguous  offset deltas must be exactly 0..n-1 (a produced batch, LogValidator);
  *                    otherwise strictly increasing up to LastOffsetDelta (a batch read back from
  *                    a compacted log keeps its offsets and has gaps)
- * @return 0, or -1 on malformed bytes, a count that does not match RecordCount, or offsets out
- *         of order.
+ * @return 0, or -1 on malformed bytes (an undecodable compressed section included), a count
+ *         that does not match RecordCount, or offsets out of order.
  */
 int kc_batch_for_each_record(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h,
                              bool contiguous, kc_record_fn fn, void *arg);
 
 /**
- * Walk the records of an uncompressed batch (@p p at the batch start, @p batch_bytes long).
+ * Walk the records of a batch (@p p at the batch start, @p batch_bytes long).
  * @return 0 when every record parses within its declared length with offset deltas 0..n-1 and
  *         the count matches RecordCount; -1 otherwise.
  */
 int kc_batch_walk_records(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h);
 
 /**
- * The offset of the first record whose timestamp is >= @p target_ms in the uncompressed batch
- * at @p p, or -1 when none is (or the batch cannot be walked).
+ * The offset of the first record whose timestamp is >= @p target_ms in the batch at @p p
+ * (compressed ones inflated), or -1 when none is (or the batch cannot be walked).
  */
 int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
                                       const kc_batch_header *h, int64_t target_ms,
@@ -129,18 +145,18 @@ int64_t kc_batch_offset_for_timestamp_from(const uint8_t *p, size_t batch_bytes,
 
 /**
  * Kafka's LogValidator for CreateTime batches: MaxTimestamp must be the largest record
- * timestamp, whatever the client wrote, so that ListOffsets by timestamp can trust it. For an
- * uncompressed, validated batch at @p batch (@p len bytes, header @p h) this rewrites
- * MaxTimestamp when it differs and recomputes the CRC (then h->max_timestamp and h->crc are
- * updated too). Compressed batches are left as they are (their records are not walked).
- * @return 1 when the batch was rewritten, 0 when it was already right or is compressed.
+ * timestamp, whatever the client wrote, so that ListOffsets by timestamp can trust it. For a
+ * validated batch at @p batch (@p len bytes, header @p h; a compressed one is inflated to read
+ * its timestamps) this rewrites MaxTimestamp when it differs and recomputes the CRC (then
+ * h->max_timestamp and h->crc are updated too).
+ * @return 1 when the batch was rewritten, 0 when it was already right.
  */
 int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h);
 
 /**
- * True when a record of the uncompressed batch at @p p has a null key: Kafka refuses such
- * records on compacted topics (INVALID_RECORD, "Compacted topic cannot accept message without
- * key"). Compressed batches are not walked (false).
+ * True when a record of the batch at @p p (compressed ones inflated) has a null key: Kafka
+ * refuses such records on compacted topics (INVALID_RECORD, "Compacted topic cannot accept
+ * message without key").
  */
 bool kc_batch_has_null_key(const uint8_t *p, size_t batch_bytes, const kc_batch_header *h);
 

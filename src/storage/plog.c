@@ -876,13 +876,6 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
                 pos += size;
                 continue;
             }
-            if (h.attributes & KC_ATTR_CODEC_MASK) {
-                if (h.base_timestamp < timestamp_ms || h.base_offset < l->log_start_offset)
-                    return -1;
-                *offset_out = h.base_offset;
-                *timestamp_out = h.base_timestamp;
-                return 0;
-            }
             uint8_t *buf = malloc(size);
             if (!buf)
                 kc_fatal("plog: out of memory");

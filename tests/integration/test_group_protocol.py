@@ -26,6 +26,7 @@ from helpers import create_topic, scaled, wait_for
 NONE = 0
 UNKNOWN_TOPIC_OR_PARTITION = 3
 OFFSET_METADATA_TOO_LARGE = 12
+COORDINATOR_LOAD_IN_PROGRESS = 14
 COORDINATOR_NOT_AVAILABLE = 15
 NOT_COORDINATOR = 16
 ILLEGAL_GENERATION = 22
@@ -1089,6 +1090,45 @@ def test_malformed_join_group_closes_that_connection_only(coord):
     a.sync([(a.id, b"a")])
     assert a.heartbeat() == NONE
     assert coord.broker.running
+
+
+def test_restarted_coordinator_answers_load_in_progress_never_a_partial_cache(broker_factory):
+    """A restarted coordinator reads its __consumer_offsets partitions back in steps of
+    offsets.load.buffer.size (here 1 byte: one batch a step, as Kafka's minOneMessage read).
+    Until the group's partition is read to its end, the group's requests get
+    COORDINATOR_LOAD_IN_PROGRESS (GroupCoordinator.validateGroupStatus), never an answer from
+    a partly read cache: every OffsetFetch answer is that error or every partition's last commit."""
+    b = broker_factory(1, overrides={**OVERRIDES, "offsets.load.buffer.size": 1})
+    c = Coordinator(b)
+    c.client().find_coordinator(0, "probe")  # creates __consumer_offsets
+    wait_coordinator_ready(c.port, 1)
+    create_topic(b, "ld", partitions=4)
+    g = "load-group"
+    cl = c.client()
+    last = {}
+    for i in range(1200):  # one batch per commit: 1200 load steps
+        tp = ("ld", i % 4)
+        assert cl.commit(7, g, {tp: (i, f"m{i}")})["errors"] == {tp: NONE}
+        last[tp] = (i, f"m{i}")
+    c.close()
+    b.restart()
+    seen = set()
+    with Client(b.plaintext_port) as cl:
+
+        def loaded():
+            r = cl.fetch(5, g, {"ld": [0, 1, 2, 3]})
+            seen.add(r["error"])
+            if r["error"] in (COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR):
+                return False  # not loaded yet, or this broker not yet the partition's leader
+            assert r["error"] == NONE, r
+            got = {tp: (e["offset"], e["metadata"]) for tp, e in r["offsets"].items()}
+            assert got == last, (got, last)
+            return True
+
+        poll(loaded, 60, "the group's offsets after the restart", interval=0.001)
+        d = describe_one(cl, g)
+        assert (d["error"], d["state"]) == (NONE, "Empty"), d
+    assert seen <= {NONE, COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR}, seen
 
 
 # ---------------------------------------------------------------------------------------------
