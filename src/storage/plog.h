@@ -160,10 +160,9 @@ int kc_plog_read(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_byt
 /**
  * Kafka's ListOffsets by timestamp: the first segment whose largest timestamp is >= the target,
  * in it (time index, offset index, short scan) the first batch whose MaxTimestamp is >= the
- * target, and in that batch the first record whose timestamp is >= the target. Batches at or
- * past @p max_offset are not considered.
- * @return 0 with both outputs -1 when no record qualifies; -1 when the answer lies in a
- *         compressed batch whose first record is older than the target (not guessed); -errno.
+ * target, and in that batch (inflated when compressed) the first record whose timestamp is
+ * >= the target. Batches at or past @p max_offset are not considered.
+ * @return 0 with both outputs -1 when no record qualifies; -errno.
  */
 int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_offset,
                                  int64_t *offset_out, int64_t *timestamp_out);

@@ -2,7 +2,7 @@
  * `cafka dump-log` (src/cli/dump_log.h), Kafka's kafka-dump-log.sh (DumpLogSegments): a
  * segment prints one line per batch (offsets, count, producer fields, leader epoch, position,
  * timestamp type and max timestamp, size, magic, codec, CRC and whether it verifies) and, with
- * KC_DUMP_RECORDS, one `| offset: ...` line per record of uncompressed batches (with
+ * KC_DUMP_RECORDS, one `| offset: ...` line per record of readable batches (with
  * KC_DUMP_OFFSETS, keys and values decoded as `__consumer_offsets` records the way Kafka 2.8's
  * --offsets-decoder prints them); damage stops the dump
  * with a line saying where; `.index` and `.timeindex` files print their entries, stopping at
