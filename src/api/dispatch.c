@@ -39,6 +39,7 @@ static const struct {
     {KC_API_LIST_GROUPS, kc_handle_list_groups},
     {KC_API_DELETE_GROUPS, kc_handle_delete_groups},
     {KC_API_OFFSET_DELETE, kc_handle_offset_delete},
+    {KC_API_INIT_PRODUCER_ID, kc_handle_init_producer_id},
     /* clang-format on */
 };
 

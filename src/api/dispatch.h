@@ -35,6 +35,7 @@ void kc_handle_alter_isr(kc_request *req);
 void kc_handle_controlled_shutdown(kc_request *req);
 void kc_handle_elect_leaders(kc_request *req);
 void kc_handle_find_coordinator(kc_request *req);
+void kc_handle_init_producer_id(kc_request *req);
 void kc_handle_join_group(kc_request *req);
 void kc_handle_sync_group(kc_request *req);
 void kc_handle_heartbeat(kc_request *req);

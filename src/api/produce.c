@@ -11,6 +11,10 @@
  * (NOT_LEADER_OR_FOLLOWER). A partition whose ISR shrank below min.insync.replicas meanwhile
  * gets NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records stay). When flush.messages is reached the
  * response also waits for the fsync on a worker, as Kafka acknowledges only after it.
+ * An idempotent batch (producer id and sequence) is checked against the partition's producer
+ * state first (storage/producer_state.h): a retry of one of the producer's last five batches is
+ * answered with its original offset and not written again; a gap or an overlap gets
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH.
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
@@ -21,6 +25,7 @@
 #include "proto/errors.h"
 #include "proto/records.h"
 #include "replica/replica.h"
+#include "storage/producer_state.h"
 
 #include <string.h>
 
@@ -93,6 +98,23 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
         return KC_ERR_UNSUPPORTED_COMPRESSION_TYPE; /* zstd needs Produce v7 (KIP-110) */
     if (acks == -1 && p->n_isr < t->log_config.min_insync_replicas)
         return KC_ERR_NOT_ENOUGH_REPLICAS;
+    if (h.producer_id >= 0) {
+        const kc_producer_batch *dup;
+        kc_producer_append a = {.producer_id = h.producer_id,
+                                .epoch = h.producer_epoch,
+                                .first_seq = h.base_sequence,
+                                .last_seq = kc_producer_last_seq(h.base_sequence, h.record_count)};
+        err = kc_producer_state_check(kc_plog_producer_state(p->log), &a, &dup);
+        if (err)
+            return err;
+        if (dup) { /* a retry of an appended batch: its first answer again, nothing written */
+            out->base_offset = dup->first_offset;
+            out->log_append_time_ms = dup->timestamp;
+            if (acks == -1 && ctx)
+                ctx->waits[ctx->n_waits++] = (replica_wait){p, dup->last_offset + 1, out, false};
+            return KC_ERR_NONE;
+        }
+    }
     /* the frame is ours: fix MaxTimestamp and stamp BaseOffset/PartitionLeaderEpoch in place */
     kc_batch_fix_max_timestamp((uint8_t *)pd->records.p, (size_t)pd->records.len, &h);
     int64_t base;

@@ -35,6 +35,7 @@
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/purgatory.h"
+#include "broker/producer_ids.h"
 #include "group/coordinator.h"
 #include "broker/topic_create.h"
 #include "common/fsutil.h"
@@ -476,6 +477,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     kc_log_manager_start_tasks(b);
     kc_replica_manager_start(b);
     kc_coordinator_start(b);
+    kc_producer_ids_start(b);
     b->sig_term = evsignal_new(b->base, SIGTERM, on_signal, b);
     b->sig_int = evsignal_new(b->base, SIGINT, on_signal, b);
     event_add(b->sig_term, NULL);
@@ -521,6 +523,7 @@ void kc_broker_shutdown_now(kc_broker *b)
     kc_listeners_stop(b);
     kc_replica_manager_stop(b);
     kc_coordinator_shutdown(b); /* parked joins and syncs get NOT_COORDINATOR */
+    kc_producer_ids_shutdown(b);
     kc_purgatory_expire_all(b->purgatory);
     kc_conns_shutdown(b);
     b->shutdown_timer = evtimer_new(b->base, on_shutdown_poll, b);
@@ -544,6 +547,7 @@ void kc_broker_destroy(kc_broker *b)
     if (b->replicas)
         kc_replica_manager_stop(b);
     kc_coordinator_shutdown(b);
+    kc_producer_ids_shutdown(b);
     if (b->purgatory) /* before the workers go: completing a fetch may hand one a prefetch */
         kc_purgatory_expire_all(b->purgatory);
     kc_workers_free(b->workers);
@@ -564,6 +568,7 @@ void kc_broker_destroy(kc_broker *b)
     if (b->replicas)
         kc_replica_manager_free(b);
     kc_coordinator_free(b);
+    kc_producer_ids_free(b);
     kc_topics_destroy(&b->topics);
     kc_purgatory_free(b->purgatory);
     kc_metadata_cache_free(&b->metadata);

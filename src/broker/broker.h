@@ -48,12 +48,13 @@ typedef struct kc_broker {
     struct kc_conn *conns;             /* doubly linked */
     int n_conns;
 
-    struct kc_purgatory *purgatory;      /* every delayed operation (purgatory.h) */
-    struct kc_replica_manager *replicas; /* fetchers, ISR changes (replica/replica.h) */
-    struct kc_coordinator *coordinator;  /* consumer groups (group/coordinator.h) */
-    struct kc_topic_create *creating;    /* topic creations in flight */
-    struct kc_ibclient *ctl_client;      /* to the active controller (controller_client.h) */
-    int32_t ctl_client_for;              /* the controller id ctl_client connects to */
+    struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
+    struct kc_replica_manager *replicas;  /* fetchers, ISR changes (replica/replica.h) */
+    struct kc_coordinator *coordinator;   /* consumer groups (group/coordinator.h) */
+    struct kc_producer_ids *producer_ids; /* idempotent producer ids (broker/producer_ids.h) */
+    struct kc_topic_create *creating;     /* topic creations in flight */
+    struct kc_ibclient *ctl_client;       /* to the active controller (controller_client.h) */
+    int32_t ctl_client_for;               /* the controller id ctl_client connects to */
 
     struct event *sig_term, *sig_int, *shutdown_timer;
     bool cs_started;        /* controlled shutdown under way */

@@ -23,6 +23,8 @@
 #include "zk/znodes.h"
 
 #define FLUSH_CHECK_MS 1000
+/* LogManager.ProducerIdExpirationCheckIntervalMs: a constant in Kafka 2.8 */
+#define PRODUCER_EXPIRATION_CHECK_MS (10 * 60 * 1000)
 
 typedef struct log_dir_state {
     bool clean;
@@ -35,7 +37,8 @@ typedef struct kc_log_manager {
     log_dir_state dirs[KC_MAX_LOG_DIRS];
     struct delete_ctx *deletes; /* renamed `.deleted`, waiting for file.delete.delay.ms */
     bool checkpoint_in_flight;  /* one writer at a time: they share the .tmp names */
-    struct event *retention_timer, *checkpoint_timer, *flush_timer, *cleaner_timer;
+    struct event *retention_timer, *checkpoint_timer, *flush_timer, *cleaner_timer,
+        *producer_expiry_timer;
 } kc_log_manager;
 
 static kc_log_manager *lm(kc_broker *b)
@@ -542,6 +545,21 @@ static void on_checkpoint_timer(evutil_socket_t fd, short what, void *arg)
     kc_workers_submit(b->workers, checkpoint_work, checkpoint_job_done, c);
 }
 
+static void expire_producers(kc_broker *b, kc_partition *p)
+{
+    kc_plog_expire_producers(p->log, kc_now_ms(), b->cfg->transactional_id_expiration_ms);
+}
+
+/* LogManager's producer-id expiration task (Kafka 2.8: transactional.id.expiration.ms) */
+static void on_producer_expiry_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    if (!b->shutting_down)
+        each_log(b, expire_producers);
+}
+
 static void flush_if_due(kc_broker *b, kc_partition *p)
 {
     int64_t ms = p->topic->log_config.flush_ms;
@@ -635,6 +653,7 @@ void kc_log_manager_start_tasks(kc_broker *b)
     m->flush_timer = periodic(b, FLUSH_CHECK_MS, on_flush_timer);
     int64_t backoff = b->cfg->log_cleaner_backoff_ms > 0 ? b->cfg->log_cleaner_backoff_ms : 1;
     m->cleaner_timer = periodic(b, backoff, on_cleaner_timer);
+    m->producer_expiry_timer = periodic(b, PRODUCER_EXPIRATION_CHECK_MS, on_producer_expiry_timer);
 }
 
 void kc_log_manager_shutdown(kc_broker *b)
@@ -686,9 +705,9 @@ void kc_log_manager_free(kc_broker *b)
         delete_unlink_pending(m, d);
         delete_work(d);
     }
-    struct event *evs[4] = {m->retention_timer, m->checkpoint_timer, m->flush_timer,
-                            m->cleaner_timer};
-    for (int i = 0; i < 4; i++)
+    struct event *evs[5] = {m->retention_timer, m->checkpoint_timer, m->flush_timer,
+                            m->cleaner_timer, m->producer_expiry_timer};
+    for (int i = 0; i < 5; i++)
         if (evs[i])
             event_free(evs[i]);
     free(m);

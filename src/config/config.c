@@ -90,6 +90,9 @@ static const kc_config_key keys[] = {
     I64("offsets.retention.check.interval.ms", offsets_retention_check_interval_ms, "600000", 1,
         LMAX, RO),
     I32("offsets.load.buffer.size", offsets_load_buffer_size, "5242880", 1, IMAX, RO),
+    /* Kafka 2.8 also expires idle idempotent producers after it (producer.id.expiration.ms is 3.4)
+     */
+    I32("transactional.id.expiration.ms", transactional_id_expiration_ms, "604800000", 1, IMAX, RO),
     I32("offset.metadata.max.bytes", offset_metadata_max_bytes, "4096", 0, IMAX, RO),
     I64("replica.lag.time.max.ms", replica_lag_time_max_ms, "30000", 1, LMAX, RO),
     I32("replica.fetch.max.bytes", replica_fetch_max_bytes, "1048576", 0, IMAX, RO),

@@ -73,6 +73,7 @@ typedef struct kc_config {
     int32_t offsets_retention_minutes;
     int64_t offsets_retention_check_interval_ms;
     int32_t offsets_load_buffer_size;
+    int32_t transactional_id_expiration_ms;
     int32_t offset_metadata_max_bytes;
     int64_t replica_lag_time_max_ms;
     int32_t replica_fetch_max_bytes; /* per partition, as Kafka's */

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "proto/records.h"
 #include "storage/index.h"
+#include "storage/producer_state.h"
 
 typedef struct segment {
     int64_t base_offset;
@@ -42,6 +43,8 @@ struct kc_plog {
     int64_t recovery_point;
     int64_t unflushed;
     kc_epoch_cache epochs; /* assigned by appends and verifying scans, truncated with the log */
+    kc_producer_state producers; /* idempotent producers: kept by every append, rebuilt at open
+                                  * and after truncation from the batch headers */
 };
 
 struct kc_plog_flush_job {
@@ -315,6 +318,62 @@ static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_
 
 /* ------------------------------------------------------------------ open and close */
 
+/* The header of the batch at @p pos of @p s and its size. @return 1, 0 past the last whole
+ * header, -EBADMSG for a length that leaves the segment (never loop on damage), -errno. */
+static int seg_header_at(const segment *s, uint64_t pos, kc_batch_header *h, uint32_t *size)
+{
+    if (pos + KC_BATCH_HEADER_BYTES > s->size)
+        return 0;
+    uint8_t hdr[KC_BATCH_HEADER_BYTES];
+    int rc = kc_pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
+    if (rc)
+        return rc;
+    kc_batch_header_parse(hdr, sizeof(hdr), h);
+    *size = (uint32_t)h->length + KC_BATCH_LOG_OVERHEAD;
+    if (h->length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD || pos + *size > s->size)
+        return -EBADMSG;
+    return 1;
+}
+
+/* An idempotent batch moves its producer's state, whoever appended it (ProducerAppendInfo). */
+static void note_producer(kc_plog *l, const kc_batch_header *h)
+{
+    if (h->producer_id < 0 || h->base_sequence < 0)
+        return;
+    kc_producer_append a = {
+        h->producer_id,   h->producer_epoch,
+        h->base_sequence, kc_producer_last_seq(h->base_sequence, h->last_offset_delta + 1),
+        h->base_offset,   h->base_offset + h->last_offset_delta,
+        h->max_timestamp};
+    kc_producer_state_update(&l->producers, &a);
+}
+
+/* Kafka's rebuildProducerState without snapshots: replay every batch header of the log. */
+static int rebuild_producers(kc_plog *l)
+{
+    kc_producer_state_clear(&l->producers);
+    for (int i = 0; i < l->nsegs; i++) {
+        kc_batch_header h;
+        uint32_t size;
+        int rc;
+        for (uint64_t pos = 0; (rc = seg_header_at(l->segs[i], pos, &h, &size)) == 1; pos += size)
+            note_producer(l, &h);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+const kc_producer_state *kc_plog_producer_state(const kc_plog *l)
+{
+    return &l->producers;
+}
+
+int kc_plog_expire_producers(kc_plog *l, int64_t now_ms, int64_t max_age_ms)
+{
+    return kc_producer_state_expire(&l->producers, now_ms, max_age_ms);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -499,6 +558,11 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     /* as Kafka's Log at load: no epoch past the end, none before the start */
     kc_epoch_cache_truncate_from_end(&l->epochs, leo);
     kc_epoch_cache_truncate_from_start(&l->epochs, l->log_start_offset);
+    if ((rc = rebuild_producers(l)) < 0) {
+        snprintf(err, errlen, "cannot read the batches of '%s': %s", dir, strerror(-rc));
+        kc_plog_close(l);
+        return -1;
+    }
     *out = l;
     return 0;
 }
@@ -567,6 +631,7 @@ void kc_plog_close(kc_plog *l)
     free(l->segs);
     free(l->dir);
     kc_epoch_cache_free(&l->epochs);
+    kc_producer_state_clear(&l->producers);
     free(l);
 }
 
@@ -651,6 +716,7 @@ static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
     s->size += len;
     l->unflushed += h->record_count;
     kc_epoch_cache_assign(&l->epochs, h->partition_leader_epoch, h->base_offset);
+    note_producer(l, h);
     return 0;
 }
 
@@ -758,16 +824,10 @@ static int seg_translate(const segment *s, int64_t target, uint64_t *pos_out, ui
     uint32_t pos32;
     kc_offset_index_lookup(&s->oidx, target, &off, &pos32);
     uint64_t pos = pos32;
-    while (pos + KC_BATCH_HEADER_BYTES <= s->size) {
-        uint8_t hdr[KC_BATCH_HEADER_BYTES];
-        int rc = kc_pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
-        if (rc)
-            return rc;
-        kc_batch_header h;
-        kc_batch_header_parse(hdr, sizeof(hdr), &h);
-        uint32_t size = (uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
-        if (h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD || pos + size > s->size)
-            return -EBADMSG; /* damage below a trusted index entry: never loop on it */
+    kc_batch_header h;
+    uint32_t size;
+    int rc;
+    while ((rc = seg_header_at(s, pos, &h, &size)) == 1) {
         if (h.base_offset + h.last_offset_delta >= target) {
             *pos_out = pos;
             *size_out = size;
@@ -777,7 +837,7 @@ static int seg_translate(const segment *s, int64_t target, uint64_t *pos_out, ui
         }
         pos += size;
     }
-    return 0;
+    return rc; /* 0, or damage below a trusted index entry */
 }
 
 int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t max_bytes,
@@ -859,16 +919,10 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
         uint32_t ipos;
         kc_offset_index_lookup(&s->oidx, from, &ioff, &ipos);
         uint64_t pos = ipos;
-        while (pos + KC_BATCH_HEADER_BYTES <= s->size) {
-            uint8_t hdr[KC_BATCH_HEADER_BYTES];
-            kc_batch_header h;
-            int rc = kc_pread_full(s->fd, hdr, sizeof(hdr), (off_t)pos);
-            if (rc)
-                return rc;
-            kc_batch_header_parse(hdr, sizeof(hdr), &h);
-            uint32_t size = (uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
-            if (h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD || pos + size > s->size)
-                return -EBADMSG;
+        kc_batch_header h;
+        uint32_t size;
+        int rc;
+        while ((rc = seg_header_at(s, pos, &h, &size)) == 1) {
             if (h.base_offset >= max_offset)
                 return 0;
             if (h.max_timestamp < timestamp_ms ||
@@ -892,8 +946,9 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
              * offset: the answer lies further on */
             *timestamp_out = -1;
             pos += size;
-            continue;
         }
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -932,6 +987,7 @@ int kc_plog_truncate_fully_and_start_at(kc_plog *l, int64_t offset)
         l->recovery_point = offset;
     l->unflushed = 0;
     kc_epoch_cache_truncate_from_end(&l->epochs, 0); /* Kafka's clearAndFlush */
+    kc_producer_state_clear(&l->producers);
     return 0;
 }
 
@@ -978,7 +1034,7 @@ int kc_plog_truncate_to(kc_plog *l, int64_t offset)
     if (l->recovery_point > leo)
         l->recovery_point = leo;
     kc_epoch_cache_truncate_from_end(&l->epochs, leo);
-    return 0;
+    return rebuild_producers(l);
 }
 
 /* ------------------------------------------------------------------ retention */

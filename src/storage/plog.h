@@ -133,6 +133,20 @@ int kc_plog_truncate_to(kc_plog *l, int64_t offset);
  *  a follower whose fetch offset fell below the leader's log start offset). @return 0/-errno. */
 int kc_plog_truncate_fully_and_start_at(kc_plog *l, int64_t offset);
 
+struct kc_producer_state;
+
+/**
+ * The idempotent producers of this log (storage/producer_state.h): every appended batch with a
+ * producer id and sequence updates it (client, coordinator and follower appends alike); it is
+ * rebuilt from the batch headers at open and after kc_plog_truncate_to(), and emptied by
+ * kc_plog_truncate_fully_and_start_at(). Raising the log start offset keeps it (as Kafka). Kafka
+ * also keeps `.snapshot` files so that a restart need not read every header; cafka does not yet.
+ */
+const struct kc_producer_state *kc_plog_producer_state(const kc_plog *l);
+
+/** Drop producers idle for @p max_age_ms (transactional.id.expiration.ms). @return how many. */
+int kc_plog_expire_producers(kc_plog *l, int64_t now_ms, int64_t max_age_ms);
+
 /**
  * The log's leader epoch cache, loaded from `leader-epoch-checkpoint` at open (and completed from
  * the batches recovery scans), assigned by appends, truncated with the log. Never NULL.

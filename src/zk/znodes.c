@@ -1,6 +1,7 @@
 /* JSON for Kafka's znodes. Key order does not matter to Kafka (it writes with Jackson). */
 #include "zk/znodes.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -65,6 +66,47 @@ int kc_znode_cluster_id_parse(const char *json, size_t len, char *out, size_t ou
     if (id && strlen(id) < outlen) {
         snprintf(out, outlen, "%s", id);
         rc = 0;
+    }
+    json_decref(j);
+    return rc;
+}
+
+char *kc_znode_producer_id_block_json(int32_t broker_id, int64_t block_start, int64_t block_end)
+{
+    char start[24], end[24];
+    snprintf(start, sizeof(start), "%lld", (long long)block_start);
+    snprintf(end, sizeof(end), "%lld", (long long)block_end);
+    return dump(json_pack("{s:i, s:i, s:s, s:s}", "version", 1, "broker", (int)broker_id,
+                          "block_start", start, "block_end", end));
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int kc_znode_producer_id_block_parse(const char *json, int len, int32_t *broker_id,
+                                     int64_t *block_start, int64_t *block_end)
+{
+    if (!json || len <= 0)
+        return 0;
+    json_t *j = json_loadb(json, (size_t)len, 0, NULL);
+    json_t *broker = j ? json_object_get(j, "broker") : NULL;
+    int rc = -1;
+    if (json_is_integer(broker) &&
+        !parse_i64(json_string_value(json_object_get(j, "block_start")), block_start) &&
+        !parse_i64(json_string_value(json_object_get(j, "block_end")), block_end) &&
+        *block_start <= *block_end) {
+        *broker_id = (int32_t)json_integer_value(broker);
+        rc = 1;
     }
     json_decref(j);
     return rc;

@@ -26,6 +26,20 @@ char *kc_znode_cluster_id_json(const char *id);
 int kc_znode_cluster_id_parse(const char *json, size_t len, char *out, size_t outlen);
 
 /**
+ * `/latest_producer_id_block`: {"version":1,"broker":<id>,"block_start":"<n>","block_end":"<m>"},
+ * the inclusive bounds as decimal strings (Kafka's ProducerIdBlockZNode). Malloc'd.
+ */
+char *kc_znode_producer_id_block_json(int32_t broker_id, int64_t block_start, int64_t block_end);
+
+/**
+ * Read a `/latest_producer_id_block` payload (@p len bytes; an empty or null payload means no
+ * block was ever taken). @return 1 with the broker id and both bounds set, 0 when empty,
+ * -1 when malformed.
+ */
+int kc_znode_producer_id_block_parse(const char *json, int len, int32_t *broker_id,
+                                     int64_t *block_start, int64_t *block_end);
+
+/**
  * `/brokers/ids/<id>` v5: version 5, host/port of the first PLAINTEXT advertised listener (else
  * null/-1), jmx_port -1, timestamp (ms, as a string), endpoints "NAME://host:port",
  * listener_security_protocol_map, rack when set, features {}.

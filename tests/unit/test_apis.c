@@ -62,6 +62,7 @@ Test(apis, table_matches_spec)
         {19, "CreateTopics", 0, 4, 32767},
         {20, "DeleteTopics", 0, 3, 32767},
         {21, "DeleteRecords", 0, 1, 32767},
+        {22, "InitProducerId", 0, 4, 2},
         {23, "OffsetForLeaderEpoch", 0, 3, 32767},
         {32, "DescribeConfigs", 0, 2, 32767},
         {33, "AlterConfigs", 0, 1, 32767},
@@ -84,7 +85,7 @@ Test(apis, table_matches_spec)
     }
     cr_assert_null(kc_api_find(17), "SaslHandshake is not served");
     cr_assert_null(kc_api_find(-1));
-    cr_assert_null(kc_api_find(22));
+    cr_assert_null(kc_api_find(24), "AddPartitionsToTxn is not served");
 }
 
 Test(apis, every_api_has_a_handler)
@@ -92,7 +93,7 @@ Test(apis, every_api_has_a_handler)
     for (int i = 0; i < KC_API_COUNT; i++)
         cr_assert_not_null(kc_dispatch_find(kc_apis[i].key), "no handler for %s (%d)",
                            kc_apis[i].name, kc_apis[i].key);
-    cr_assert_null(kc_dispatch_find(22), "InitProducerId is not served");
+    cr_assert_null(kc_dispatch_find(24), "AddPartitionsToTxn is not served");
     cr_assert_null(kc_dispatch_find(17), "SaslHandshake is not served");
     cr_assert_null(kc_dispatch_find(-1));
     cr_assert_null(kc_dispatch_find(1000));

@@ -401,3 +401,37 @@ Test(znodes, controller_round_trip)
     cr_assert_eq(kc_znode_controller_parse("{}", 2), -1);
     cr_assert_eq(kc_znode_controller_parse("x", 1), -1);
 }
+
+Test(znodes, producer_id_block)
+{
+    char *j = kc_znode_producer_id_block_json(2, 3000, 3999);
+    json_t *v = json_loads(j, 0, NULL);
+    cr_assert_not_null(v);
+    cr_assert_eq(json_integer_value(json_object_get(v, "version")), 1);
+    cr_assert_eq(json_integer_value(json_object_get(v, "broker")), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(v, "block_start")), "3000",
+                     "bounds are strings, as Kafka writes them");
+    cr_assert_str_eq(json_string_value(json_object_get(v, "block_end")), "3999");
+    json_decref(v);
+    int32_t broker = -1;
+    int64_t start = -1, end = -1;
+    cr_assert_eq(kc_znode_producer_id_block_parse(j, (int)strlen(j), &broker, &start, &end), 1);
+    cr_assert_eq(broker, 2);
+    cr_assert_eq(start, 3000);
+    cr_assert_eq(end, 3999);
+    free(j);
+    /* Kafka's own payload (ProducerIdBlockZNode), key order and all */
+    const char *kafka = "{\"version\":1,\"broker\":1,\"block_start\":\"0\",\"block_end\":\"999\"}";
+    cr_assert_eq(kc_znode_producer_id_block_parse(kafka, (int)strlen(kafka), &broker, &start, &end),
+                 1);
+    cr_assert_eq(end, 999);
+    cr_assert_eq(kc_znode_producer_id_block_parse(NULL, -1, &broker, &start, &end), 0, "null");
+    cr_assert_eq(kc_znode_producer_id_block_parse("", 0, &broker, &start, &end), 0, "empty");
+    const char *bad[] = {"{", "{\"broker\":1,\"block_start\":0,\"block_end\":\"9\"}",
+                         "{\"broker\":1,\"block_start\":\"9\",\"block_end\":\"0\"}",
+                         "{\"broker\":1,\"block_start\":\"-5\",\"block_end\":\"9\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        cr_assert_eq(
+            kc_znode_producer_id_block_parse(bad[i], (int)strlen(bad[i]), &broker, &start, &end),
+            -1, "%s", bad[i]);
+}
