@@ -14,7 +14,9 @@
  * An idempotent batch (producer id and sequence) is checked against the partition's producer
  * state first (storage/producer_state.h): a retry of one of the producer's last five batches is
  * answered with its original offset and not written again; a gap or an overlap gets
- * OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH. A topic whose
+ * compression.type names a codec gets its batches in that codec (recompressed when the producer
+ * used another), as Kafka's LogValidator does; "producer" keeps them as sent.
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
@@ -22,11 +24,13 @@
 #include "broker/purgatory.h"
 #include "common/log.h"
 #include "kc_apis.h"
+#include "proto/compression.h"
 #include "proto/errors.h"
 #include "proto/records.h"
 #include "replica/replica.h"
 #include "storage/producer_state.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A partition appended with acks=-1, waiting for its high watermark to pass required_offset. */
@@ -116,11 +120,26 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
         }
     }
     /* the frame is ours: fix MaxTimestamp and stamp BaseOffset/PartitionLeaderEpoch in place */
-    kc_batch_fix_max_timestamp((uint8_t *)pd->records.p, (size_t)pd->records.len, &h);
+    uint8_t *batch = (uint8_t *)pd->records.p, *rewritten = NULL;
+    size_t len = (size_t)pd->records.len;
+    int target = t->log_config.compression_codec;
+    if (target != KC_CODEC_PRODUCER && target != (h.attributes & KC_ATTR_CODEC_MASK)) {
+        /* the topic's compression.type names another codec: LogValidator recompresses */
+        size_t max_inflate = (size_t)t->log_config.max_message_bytes * KC_BATCH_INFLATE_FACTOR;
+        if (kc_batch_recompress(batch, len, &h, target, max_inflate, &rewritten, &len))
+            return KC_ERR_CORRUPT_MESSAGE; /* validated already: cannot happen */
+        batch = rewritten;
+        kc_batch_header_parse(batch, len, &h);
+        if (len > (size_t)t->log_config.max_message_bytes) {
+            free(rewritten);
+            return KC_ERR_MESSAGE_TOO_LARGE;
+        }
+    }
+    kc_batch_fix_max_timestamp(batch, len, &h);
     int64_t base;
     bool rolled;
-    int rc = kc_plog_append(p->log, (uint8_t *)pd->records.p, (size_t)pd->records.len,
-                            p->leader_epoch, kc_now_ms(), &base, &rolled);
+    int rc = kc_plog_append(p->log, batch, len, p->leader_epoch, kc_now_ms(), &base, &rolled);
+    free(rewritten);
     if (rc) {
         kc_error("STORAGE", "append to %s-%d failed: %s", t->name, p->id, strerror(-rc));
         return KC_ERR_KAFKA_STORAGE_ERROR;

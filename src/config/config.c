@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "proto/compression.h"
 
 #define F(field) offsetof(kc_config, field)
 #define IMAX     INT32_MAX
@@ -132,7 +133,7 @@ static const kc_config_key keys[] = {
     STR("ssl.enabled.protocols", ssl_enabled_protocols, "TLSv1.2,TLSv1.3"),
     /* Kafka broker defaults of topic configs cafka has no broker key for */
     DESCRIBED("log.cleanup.policy", "delete"),
-    DESCRIBED("compression.type", "producer"),
+    STR("compression.type", compression_type, "producer"),
     DESCRIBED("log.cleaner.max.compaction.lag.ms", "9223372036854775807"),
     DESCRIBED("log.cleaner.min.compaction.lag.ms", "0"),
     DESCRIBED("log.cleaner.min.cleanable.ratio", "0.5"),
@@ -471,6 +472,13 @@ int kc_config_parse_listeners(const char *list, const char *protocol_map, kc_lis
 
 static int derive(kc_config *c, char *err, size_t errlen)
 {
+    if (kc_compression_type_parse(c->compression_type) == -2) {
+        set_err(err, errlen,
+                "invalid value '%s' for 'compression.type': must be one of uncompressed, zstd, "
+                "lz4, snappy, gzip, producer",
+                c->compression_type);
+        return -1;
+    }
     if (!c->zookeeper_connect || !*c->zookeeper_connect) {
         set_err(err, errlen, "missing required config 'zookeeper.connect'");
         return -1;

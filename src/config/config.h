@@ -36,6 +36,7 @@ typedef struct kc_config {
     char *security_inter_broker_protocol;
     char *log_dirs_raw; /* NULL = log.dir */
     char *log_dir;
+    char *compression_type;  /* the broker default of the topic config; see proto/compression.h */
     char *zookeeper_connect; /* required */
     int32_t zookeeper_session_timeout_ms;
     int32_t zookeeper_connection_timeout_ms; /* -1 = zookeeper.session.timeout.ms */

@@ -153,6 +153,11 @@ static inline uint64_t kc_be64(const uint8_t *p)
 {
     return (uint64_t)kc_be32(p) << 32 | kc_be32(p + 4);
 }
+static inline void kc_put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
 static inline void kc_put_be32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);

@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "common/log.h"
+#include "proto/buf.h"
 
 typedef struct outbuf {
     uint8_t *p;
@@ -147,7 +148,10 @@ static const uint8_t xerial_magic[8] = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0};
 static int snappy_block(const uint8_t *in, size_t len, outbuf *o)
 {
     size_t n;
-    if (snappy_uncompressed_length((const char *)in, len, &n) != SNAPPY_OK)
+    /* a raw block has no magic: arbitrary bytes may claim any length, so the block is checked
+     * whole (no output) before its length is believed */
+    if (snappy_validate_compressed_buffer((const char *)in, len) != SNAPPY_OK ||
+        snappy_uncompressed_length((const char *)in, len, &n) != SNAPPY_OK)
         return KC_CODEC_ERR_CORRUPT;
     if (n >= o->limit - o->len)
         return KC_CODEC_ERR_TOO_LARGE;
@@ -174,8 +178,7 @@ static int inflate_snappy(const uint8_t *in, size_t len, outbuf *o)
     while (pos < len) {
         if (len - pos < 4)
             return KC_CODEC_ERR_CORRUPT;
-        uint32_t n = (uint32_t)in[pos] << 24 | (uint32_t)in[pos + 1] << 16 |
-                     (uint32_t)in[pos + 2] << 8 | in[pos + 3];
+        uint32_t n = kc_be32(in + pos);
         pos += 4;
         if (n > len - pos)
             return KC_CODEC_ERR_CORRUPT;
@@ -230,14 +233,6 @@ static uint8_t *xmalloc(size_t n)
     return p;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 #define XERIAL_BLOCK_BYTES (32 * 1024)
 
 int kc_compress(int codec, const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len)
@@ -268,15 +263,15 @@ int kc_compress(int codec, const uint8_t *in, size_t in_len, uint8_t **out, size
             XERIAL_HEADER_BYTES + blocks * (4 + snappy_max_compressed_length(XERIAL_BLOCK_BYTES));
         uint8_t *p = xmalloc(cap);
         memcpy(p, xerial_magic, sizeof(xerial_magic));
-        put_be32(p + 8, 1);  /* version */
-        put_be32(p + 12, 1); /* compatible version */
+        kc_put_be32(p + 8, 1);  /* version */
+        kc_put_be32(p + 12, 1); /* compatible version */
         size_t len = XERIAL_HEADER_BYTES;
         for (size_t at = 0; at < in_len; at += XERIAL_BLOCK_BYTES) {
             size_t n = in_len - at < XERIAL_BLOCK_BYTES ? in_len - at : XERIAL_BLOCK_BYTES;
             size_t got = cap - len - 4;
             if (snappy_compress((const char *)in + at, n, (char *)p + len + 4, &got) != SNAPPY_OK)
                 kc_fatal("compression: snappy output larger than its bound");
-            put_be32(p + len, (uint32_t)got);
+            kc_put_be32(p + len, (uint32_t)got);
             len += 4 + got;
         }
         *out = p;
@@ -315,4 +310,15 @@ const char *kc_codec_name(int codec)
 {
     static const char *const names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
     return codec >= 0 && codec <= KC_CODEC_ZSTD ? names[codec] : "unknown";
+}
+
+int kc_compression_type_parse(const char *value)
+{
+    static const char *const names[] = {"uncompressed", "gzip", "snappy", "lz4", "zstd"};
+    if (strcmp(value, "producer") == 0)
+        return KC_CODEC_PRODUCER;
+    for (int i = 0; i <= KC_CODEC_ZSTD; i++)
+        if (strcmp(value, names[i]) == 0)
+            return i;
+    return -2;
 }

@@ -52,6 +52,16 @@ int kc_decompress(int codec, const uint8_t *in, size_t in_len, size_t max_out, u
  */
 int kc_compress(int codec, const uint8_t *in, size_t in_len, uint8_t **out, size_t *out_len);
 
+/** compression.type "producer": keep the producer's codec. */
+#define KC_CODEC_PRODUCER (-1)
+
+/**
+ * The codec a `compression.type` value names (Kafka's BrokerCompressionCodec): "producer" ->
+ * KC_CODEC_PRODUCER, "uncompressed" -> KC_CODEC_NONE, "gzip", "snappy", "lz4", "zstd".
+ * @return the codec, or -2 for any other text (case matters, as in Kafka's validator).
+ */
+int kc_compression_type_parse(const char *value);
+
 /** "none", "gzip", "snappy", "lz4", "zstd", or "unknown". */
 const char *kc_codec_name(int codec);
 

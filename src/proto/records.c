@@ -9,8 +9,10 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/crc32c.h"
+#include "common/log.h"
 #include "proto/compression.h"
 #include "proto/buf.h"
 #include "proto/errors.h"
@@ -236,6 +238,47 @@ int kc_records_validate_produce(const uint8_t *records, int32_t len, int32_t max
     default:
         return KC_ERR_INVALID_RECORD;
     }
+}
+
+int kc_batch_recompress(const uint8_t *batch, size_t len, const kc_batch_header *h, int codec,
+                        size_t max_inflate, uint8_t **out, size_t *out_len)
+{
+    const uint8_t *section = batch + KC_BATCH_HEADER_BYTES, *body = section;
+    size_t section_len = len - KC_BATCH_HEADER_BYTES, body_len = section_len;
+    uint8_t *inflated = NULL, *deflated = NULL;
+    int source = h->attributes & KC_ATTR_CODEC_MASK;
+    if (source != KC_CODEC_NONE) {
+        int rc = kc_decompress(source, section, section_len, max_inflate, &inflated, &body_len);
+        if (rc)
+            return rc;
+        body = inflated;
+    }
+    const uint8_t *records = body;
+    size_t records_len = body_len;
+    if (codec != KC_CODEC_NONE) {
+        int rc = kc_compress(codec, body, body_len, &deflated, &records_len);
+        if (rc) {
+            free(inflated);
+            return rc;
+        }
+        records = deflated;
+    }
+    size_t n = KC_BATCH_HEADER_BYTES + records_len;
+    uint8_t *b = malloc(n);
+    if (!b)
+        kc_fatal("records: out of memory (%zu bytes)", n);
+    memcpy(b, batch, KC_BATCH_HEADER_BYTES);
+    if (records_len)
+        memcpy(b + KC_BATCH_HEADER_BYTES, records, records_len);
+    kc_put_be32(b + 8, (uint32_t)(n - KC_BATCH_LOG_OVERHEAD));
+    kc_put_be16(b + KC_BATCH_OFF_ATTRIBUTES,
+                (uint16_t)((h->attributes & ~KC_ATTR_CODEC_MASK) | codec));
+    kc_put_be32(b + KC_BATCH_OFF_CRC, kc_batch_compute_crc(b, n));
+    free(inflated);
+    free(deflated);
+    *out = b;
+    *out_len = n;
+    return 0;
 }
 
 static int null_key_visit(const kc_record *r, void *arg)

@@ -154,6 +154,18 @@ int64_t kc_batch_offset_for_timestamp_from(const uint8_t *p, size_t batch_bytes,
 int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h);
 
 /**
+ * The validated batch @p batch (@p len bytes, header @p h) with its records section in codec
+ * @p codec instead (KC_CODEC_NONE included), as Kafka's LogValidator rewrites a batch when the
+ * topic's compression.type names another codec than the producer's: every header field kept
+ * but the codec bits, Length and CRC-32C recomputed; a compressed section is inflated within
+ * @p max_inflate bytes first.
+ * @param out  receives a malloc'd batch (the caller frees it), @p out_len its size
+ * @return 0, or a KC_CODEC_ERR_* of the inflation (nothing allocated then)
+ */
+int kc_batch_recompress(const uint8_t *batch, size_t len, const kc_batch_header *h, int codec,
+                        size_t max_inflate, uint8_t **out, size_t *out_len);
+
+/**
  * True when a record of the batch at @p p (compressed ones inflated) has a null key: Kafka
  * refuses such records on compacted topics (INVALID_RECORD, "Compacted topic cannot accept
  * message without key").

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/compression.h"
+
 #define LC(f) offsetof(kc_log_config, f)
 #define LMAX  INT64_MAX
 #define IMAX  INT32_MAX
@@ -34,7 +36,8 @@ static const char *const ts_type_choices[] = {"CreateTime", "LogAppendTime", NUL
 static const kc_topic_key topic_keys[] = {
     {"cleanup.policy", "log.cleanup.policy", CHOICE(LIST, LIST_CHOICE, cleanup_choices), NULL,
      KC_TD_CLEANUP, 0},
-    {"compression.type", "compression.type", CHOICE(STRING, CHOICE, compression_choices), NOWHERE},
+    {"compression.type", "compression.type", CHOICE(STRING, CHOICE, compression_choices), NULL,
+     KC_TD_CODEC, 0},
     {"delete.retention.ms", "log.cleaner.delete.retention.ms", RANGE(LONG, 0, LMAX),
      TO64(delete_retention_ms)},
     {"file.delete.delay.ms", "log.segment.delete.delay.ms", RANGE(LONG, 0, LMAX),
@@ -294,6 +297,7 @@ void kc_log_config_defaults(kc_log_config *lc, const kc_config *cfg)
     lc->delete_retention_ms = cfg->log_cleaner_delete_retention_ms;
     lc->max_message_bytes = cfg->message_max_bytes;
     lc->min_insync_replicas = cfg->min_insync_replicas;
+    lc->compression_codec = kc_compression_type_parse(cfg->compression_type);
 }
 
 static int parse_long(const char *s, int64_t *out)
@@ -344,6 +348,13 @@ int kc_log_config_apply(kc_log_config *lc, const char *name, const char *value)
         return 0;
     case KC_TD_CLEANUP:
         return apply_cleanup(lc, value);
+    case KC_TD_CODEC: {
+        int codec = kc_compression_type_parse(value);
+        if (codec == -2)
+            return -1;
+        lc->compression_codec = codec;
+        return 1;
+    }
     case KC_TD_I64:
     case KC_TD_I32:
         if (parse_long(value, &v) || v < k->min || v > k->max)
@@ -378,6 +389,10 @@ const char *kc_log_config_value(const kc_topic_key *k, const kc_log_config *lc, 
     }
     case KC_TD_CLEANUP:
         return lc->cleanup_compact ? (lc->cleanup_delete ? "compact,delete" : "compact") : "delete";
+    case KC_TD_CODEC:
+        return lc->compression_codec == KC_CODEC_PRODUCER ? "producer"
+               : lc->compression_codec == KC_CODEC_NONE   ? "uncompressed"
+                                                          : kc_codec_name(lc->compression_codec);
     case KC_TD_NONE:
         return NULL;
     }

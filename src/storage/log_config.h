@@ -32,6 +32,7 @@ typedef struct kc_log_config {
     int64_t delete_retention_ms;  /* delete.retention.ms (log.cleaner.delete.retention.ms), 1 day */
     int32_t max_message_bytes;    /* max.message.bytes (message.max.bytes) */
     int32_t min_insync_replicas;  /* min.insync.replicas, for acks=all produce */
+    int32_t compression_codec;    /* compression.type: KC_CODEC_PRODUCER or a codec id */
 } kc_log_config;
 
 /** Kafka's ConfigDef type of a topic key. */
@@ -53,6 +54,7 @@ enum kc_topic_dest {
     KC_TD_I64,     /* the int64_t field at off */
     KC_TD_I32,     /* the int32_t field at off */
     KC_TD_CLEANUP, /* cleanup_delete / cleanup_compact */
+    KC_TD_CODEC,   /* compression_codec */
 };
 
 /** One topic key of the catalogue. */

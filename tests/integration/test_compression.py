@@ -8,6 +8,7 @@ Fetch v2 (its MsgVer1 feature), which cafka does not: it sends those uncompresse
 lz4 batches from real clients are not covered here (the unit tests decode library output)."""
 
 import os
+import random
 import struct
 
 import pytest
@@ -138,7 +139,8 @@ def test_bad_compressed_batches_are_refused_and_the_partition_stays_readable(bro
     one = kw.encode_record(0, b"k", b"v")
     gz = zlib.compressobj(wbits=16 + zlib.MAX_WBITS)
     gzipped = gz.compress(one) + gz.flush()
-    cases = [(compressed_batch(os.urandom(150), c, 1), CORRUPT_MESSAGE, f"150 random bytes as {n}")
+    junk = random.Random(150).randbytes(150)  # the same bytes every run
+    cases = [(compressed_batch(junk, c, 1), CORRUPT_MESSAGE, f"150 arbitrary bytes as {n}")
              for n, c in sorted(CODECS.items())]
     cases.append((compressed_batch(gzipped, 1, 1_000_000), INVALID_RECORD, "1,000,000 records claimed, 1 inside"))
     cases.append((compressed_batch(gzipped, 1, 1), 0, "the same batch, honest"))
@@ -149,3 +151,17 @@ def test_bad_compressed_batches_are_refused_and_the_partition_stays_readable(bro
     got = consume_all(broker, "z-bad", 11)
     assert [v for _, v in got] == [b"good %d" % i for i in range(10)] + [b"v"]
     assert [o for o, _ in got] == list(range(11)), "no offset was taken by a refused batch"
+
+
+def test_topic_compression_type_rewrites_batches_in_its_codec(broker):
+    """compression.type on the topic: the broker stores its codec whatever the producer sent
+    (Kafka's LogValidator recompresses); "producer" keeps the producer's codec."""
+    cases = [("z-to-gzip", "gzip", "none"), ("z-to-lz4", "lz4", "zstd"),
+             ("z-to-snappy", "snappy", "none"), ("z-to-none", "uncompressed", "zstd")]
+    for topic, codec, sent in cases:
+        create_topic(broker, topic, config={"compression.type": codec})
+        values = sample_values(500)
+        produce(broker, topic, sent, values)
+        stored = "none" if codec == "uncompressed" else codec
+        assert segment_codecs(broker, topic) == {stored}, (topic, sent)
+        check_readable(broker, topic, values)

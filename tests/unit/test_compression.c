@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <lz4frame.h>
 #include <snappy-c.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -387,4 +388,93 @@ Test(compression, null_keys_inside_compressed_batches_are_seen)
     free(b);
     free(z);
     free(plain);
+}
+
+/* ---- recompression (the topic's compression.type names another codec) ---- */
+
+typedef struct collected {
+    char values[64][16];
+    int n;
+} collected;
+
+static int collect_visit(const kc_record *r, void *arg)
+{
+    collected *c = arg;
+    snprintf(c->values[c->n++], sizeof(c->values[0]), "%.*s", (int)r->value_len,
+             (const char *)r->value);
+    return 0;
+}
+
+static collected records_of(const uint8_t *b, size_t len)
+{
+    kc_batch_header h;
+    cr_assert_eq(kc_records_validate_produce(b, (int32_t)len, 1 << 20, &h), KC_ERR_NONE);
+    collected c = {.n = 0};
+    cr_assert_eq(kc_batch_for_each_record(b, len, &h, true, collect_visit, &c), 0);
+    return c;
+}
+
+Test(compression, recompression_keeps_every_record_and_header_field)
+{
+    size_t len;
+    uint8_t *gz = compressed_batch(KC_CODEC_GZIP, 40, &len);
+    collected want = records_of(gz, len);
+    cr_assert_eq(want.n, 40);
+    const int targets[] = {KC_CODEC_ZSTD, KC_CODEC_NONE, KC_CODEC_SNAPPY, KC_CODEC_LZ4};
+    for (size_t i = 0; i < sizeof(targets) / sizeof(*targets); i++) {
+        kc_batch_header h, g;
+        kc_batch_header_parse(gz, len, &g);
+        uint8_t *out;
+        size_t out_len;
+        cr_assert_eq(kc_batch_recompress(gz, len, &g, targets[i], 1 << 20, &out, &out_len), 0);
+        kc_batch_header_parse(out, out_len, &h);
+        cr_assert_eq(h.attributes & KC_ATTR_CODEC_MASK, targets[i]);
+        cr_assert_eq((size_t)h.length + KC_BATCH_LOG_OVERHEAD, out_len);
+        cr_assert_eq(h.record_count, g.record_count);
+        cr_assert_eq(h.base_timestamp, g.base_timestamp);
+        cr_assert_eq(h.max_timestamp, g.max_timestamp);
+        cr_assert_eq(h.producer_id, g.producer_id);
+        cr_assert_eq(h.base_sequence, g.base_sequence);
+        collected got = records_of(out, out_len);
+        cr_assert_eq(got.n, want.n, "%s", kc_codec_name(targets[i]));
+        for (int r = 0; r < got.n; r++)
+            cr_assert_str_eq(got.values[r], want.values[r]);
+        free(out);
+    }
+    uint8_t *out;
+    size_t out_len;
+    kc_batch_header g;
+    kc_batch_header_parse(gz, len, &g);
+    cr_assert_eq(kc_batch_recompress(gz, len, &g, KC_CODEC_ZSTD, 100, &out, &out_len),
+                 KC_CODEC_ERR_TOO_LARGE, "the inflation bound holds here too");
+    free(gz);
+}
+
+Test(compression, compression_type_names)
+{
+    cr_assert_eq(kc_compression_type_parse("producer"), KC_CODEC_PRODUCER);
+    cr_assert_eq(kc_compression_type_parse("uncompressed"), KC_CODEC_NONE);
+    cr_assert_eq(kc_compression_type_parse("gzip"), KC_CODEC_GZIP);
+    cr_assert_eq(kc_compression_type_parse("snappy"), KC_CODEC_SNAPPY);
+    cr_assert_eq(kc_compression_type_parse("lz4"), KC_CODEC_LZ4);
+    cr_assert_eq(kc_compression_type_parse("zstd"), KC_CODEC_ZSTD);
+    cr_assert_eq(kc_compression_type_parse("none"), -2);
+    cr_assert_eq(kc_compression_type_parse("Zstd"), -2);
+}
+
+Test(compression, arbitrary_bytes_are_corrupt_not_too_large)
+{
+    /* a raw snappy block has no magic: its length varint must not be believed unchecked */
+    unsigned seed = 12345;
+    uint8_t junk[150];
+    for (int round = 0; round < 2000; round++) {
+        for (size_t i = 0; i < sizeof(junk); i++)
+            junk[i] = (uint8_t)rand_r(&seed);
+        for (size_t c = 0; c < sizeof(codecs) / sizeof(*codecs); c++) {
+            uint8_t *out;
+            size_t n;
+            cr_assert_eq(kc_decompress(codecs[c], junk, sizeof(junk), 1 << 20, &out, &n),
+                         KC_CODEC_ERR_CORRUPT, "%s, round %d", kc_codec_name(codecs[c]), round);
+        }
+    }
 }

@@ -466,3 +466,11 @@ Test(config, log_dir_used_without_log_dirs)
     cr_assert_eq(cfg.n_log_dirs, 1);
     cr_assert_str_eq(cfg.log_dirs[0], "/var/lib/cafka");
 }
+
+Test(config, compression_type)
+{
+    load_fails_naming(REQUIRED "compression.type=deflate\n", "compression.type");
+    load_fails_naming(REQUIRED "compression.type=GZIP\n", "compression.type");
+    load_ok(REQUIRED "compression.type=zstd\n");
+    load_ok(REQUIRED "compression.type=uncompressed\n");
+}

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "proto/compression.h"
 #include "storage/log_config.h"
 
 #define REQUIRED "zookeeper.connect=localhost:2181\nbroker.id=1\n"
@@ -250,10 +251,13 @@ Test(log_config, known_but_unused_names_accepted)
     const struct {
         const char *name, *value;
     } unused[] = {
-        {"compression.type", "producer"},          {"unclean.leader.election.enable", "false"},
-        {"message.timestamp.type", "CreateTime"},  {"preallocate", "false"},
-        {"min.cleanable.dirty.ratio", "0.5"},      {"segment.jitter.ms", "0"},
-        {"message.downconversion.enable", "true"}, {"follower.replication.throttled.replicas", ""},
+        {"unclean.leader.election.enable", "false"},
+        {"message.timestamp.type", "CreateTime"},
+        {"preallocate", "false"},
+        {"min.cleanable.dirty.ratio", "0.5"},
+        {"segment.jitter.ms", "0"},
+        {"message.downconversion.enable", "true"},
+        {"follower.replication.throttled.replicas", ""},
     };
     for (size_t i = 0; i < sizeof(unused) / sizeof(unused[0]); i++) {
         cr_assert_eq(kc_log_config_apply(&lc, unused[i].name, unused[i].value), 0, "%s",
@@ -265,4 +269,28 @@ Test(log_config, known_but_unused_names_accepted)
     cr_assert(kc_log_config_known("retention.ms=5", 12));
     cr_assert_not(kc_log_config_known("retention.ms=5", 11));
     cr_assert(kc_log_config_known("cleanup.policy", 14));
+}
+
+Test(log_config, compression_type)
+{
+    kc_log_config lc;
+    defaults_from(REQUIRED, &lc);
+    cr_assert_eq(lc.compression_codec, KC_CODEC_PRODUCER, "the broker default, producer");
+    const struct {
+        const char *value;
+        int codec;
+    } ok[] = {{"uncompressed", KC_CODEC_NONE}, {"gzip", KC_CODEC_GZIP},
+              {"snappy", KC_CODEC_SNAPPY},     {"lz4", KC_CODEC_LZ4},
+              {"zstd", KC_CODEC_ZSTD},         {"producer", KC_CODEC_PRODUCER}};
+    char buf[32];
+    const kc_topic_key *k = kc_log_config_topic_key("compression.type", 16);
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        cr_assert_eq(kc_log_config_apply(&lc, "compression.type", ok[i].value), 1, "%s",
+                     ok[i].value);
+        cr_assert_eq(lc.compression_codec, ok[i].codec);
+        cr_assert_str_eq(kc_log_config_value(k, &lc, buf, sizeof(buf)), ok[i].value);
+    }
+    cr_assert_eq(kc_log_config_apply(&lc, "compression.type", "GZIP"), -1, "case matters");
+    cr_assert_eq(kc_log_config_apply(&lc, "compression.type", "none"), -1);
+    cr_assert_eq(lc.compression_codec, KC_CODEC_PRODUCER, "a refused value changes nothing");
 }
