@@ -15,7 +15,8 @@
  * Bounded by COUNT and a limit of BENCH_MAX_SECONDS (default 120) per run. The producer runs
  * with linger.ms=BENCH_LINGER_MS (default 5) and, when BENCH_QUEUE_KB is set, at most that
  * many KiB queued (queue.buffering.max.kbytes: Java's buffer.memory), so that latency at full
- * speed measures a bounded queue rather than the whole run.
+ * speed measures a bounded queue rather than the whole run. BENCH_COMPRESSION sets the producer's
+ * compression.type, BENCH_IDEMPOTENCE=true its enable.idempotence. Payloads are log-like text.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -77,6 +78,27 @@ static double pct_ms(const double *v, long n, double q)
     return v[r - 1] * 1e3;
 }
 
+/* Log-line-like text (words and numbers from a fixed generator): compresses as real payloads
+ * do (a few times), not as one repeated byte does (a thousand times). */
+static void fill_text(char *p, size_t n)
+{
+    static const char *const words[] = {"user",  "order", "id=",     "status", "ok",   "GET",
+                                        "/api/", "items", "latency", "ms",     "shop", "cart",
+                                        "error", "retry", "region",  "eu-west"};
+    uint32_t x = 2463534242u;
+    size_t i = 0;
+    while (i < n) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        char w[32];
+        int len = (x & 3) == 0 ? snprintf(w, sizeof(w), "%u ", x % 100000)
+                               : snprintf(w, sizeof(w), "%s ", words[(x >> 8) % 16]);
+        for (int k = 0; k < len && i < n; k++)
+            p[i++] = w[k];
+    }
+}
+
 static double env_num(const char *name, double dflt)
 {
     const char *v = getenv(name);
@@ -98,6 +120,18 @@ static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char *a
                 RD_KAFKA_CONF_OK) {
             fprintf(stderr, "BENCH_QUEUE_KB: %s\n", err);
             exit(2);
+        }
+        /* BENCH_COMPRESSION: the producer's compression.type; BENCH_IDEMPOTENCE: "true" for
+         * enable.idempotence (InitProducerId, sequence numbers) */
+        const char *opts[][2] = {{"BENCH_COMPRESSION", "compression.type"},
+                                 {"BENCH_IDEMPOTENCE", "enable.idempotence"}};
+        for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+            const char *v = getenv(opts[i][0]);
+            if (v && *v &&
+                rd_kafka_conf_set(conf, opts[i][1], v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+                fprintf(stderr, "%s: %s\n", opts[i][0], err);
+                exit(2);
+            }
         }
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     } else {
@@ -150,7 +184,7 @@ static int do_produce(const char *brokers, const char *topic, long count, int si
 {
     rd_kafka_t *rk = make(RD_KAFKA_PRODUCER, brokers, acks);
     char *payload = malloc((size_t)size);
-    memset(payload, 'x', (size_t)size);
+    fill_text(payload, (size_t)size);
     if (rate > 0 && rate * seconds < (double)count)
         count = (long)(rate * seconds);
     enq_at = calloc((size_t)count + 1, sizeof(double));

@@ -28,18 +28,29 @@
 # rounds (consumers' heartbeat.interval.ms = BENCH_HEARTBEAT_MS, default 3000, Kafka's
 # default: a member learns of a rebalance from its next heartbeat), and the synchronous
 # offset-commit rate of one consumer over BENCH_COMMIT_SECONDS (10).
+#
+# scripts/bench.sh codecs — compression and idempotence benchmark (not a test): the same ensemble
+# and three brokers; BENCH_COUNT (default 200,000) records of BENCH_SIZE (1024) bytes of log-like
+# text, acks=all, into topics of 3 partitions at RF 1 and RF 3 whose compression.type is each of
+# uncompressed, gzip, snappy, lz4 and zstd (an uncompressed producer: the broker compresses, as
+# with Kafka's topic-level codec), then zstd compressed by the producer (librdkafka compresses
+# only zstd for a broker without Produce v2), then an idempotent producer beside a plain one.
+# Prints MB/s of payload and the brokers' CPU seconds (user + system, /proc) per GB of payload.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 mode=${1:-broker}
-case $mode in broker | storage | replication | groups) ;; *)
-    echo "usage: $0 [broker|storage|replication|groups]" >&2
+case $mode in broker | storage | replication | groups | codecs) ;; *)
+    echo "usage: $0 [broker|storage|replication|groups|codecs]" >&2
     exit 2
     ;;
 esac
 if [ "$mode" = replication ]; then
     count=${BENCH_COUNT:-500000}
+    size=${BENCH_SIZE:-1024}
+elif [ "$mode" = codecs ]; then
+    count=${BENCH_COUNT:-200000}
     size=${BENCH_SIZE:-1024}
 else
     count=${BENCH_COUNT:-1000000}
@@ -125,7 +136,7 @@ stop_brokers() {
 cleanup() {
     stop_brokers
     scripts/zk-ensemble.sh stop "$dir/zk" "${ZK_PORTS[@]}" >/dev/null || true
-    if [ "$mode" = replication ] || [ "$mode" = groups ]; then
+    if [ "$mode" = replication ] || [ "$mode" = groups ] || [ "$mode" = codecs ]; then
         rm -rf "$dir"/broker-[123] "$dir/ddfile"
     fi
 }
@@ -170,6 +181,55 @@ if [ "$mode" = groups ]; then
         "$rounds rounds, heartbeat.interval.ms=$BENCH_HEARTBEAT_MS, $(nproc) cores"
     build/release/bin/group_bench rebalance "$BROKERS" bench-groups "$members" "$rounds"
     build/release/bin/group_bench commit "$BROKERS" bench-groups "${BENCH_COMMIT_SECONDS:-10}"
+    exit 0
+fi
+
+if [ "$mode" = codecs ]; then
+    export BENCH_MAX_SECONDS=${BENCH_MAX_SECONDS:-60}
+    BROKERS=127.0.0.1:49092,127.0.0.1:49094,127.0.0.1:49096
+    rm -rf "$dir"/broker-[123] "$dir"/broker-[123].log
+    for id in 1 2 3; do
+        start_broker "$id" $((49090 + 2 * id)) "$dir/broker-$id" \
+            controlled.shutdown.max.retries=1 controlled.shutdown.retry.backoff.ms=200 \
+            auto.create.topics.enable=false
+    done
+    cpu_ticks() { # user + system clock ticks of the three brokers
+        local t=0 pid
+        for pid in "${broker_pids[@]}"; do
+            t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+        done
+        echo "$t"
+    }
+    hz=$(getconf CLK_TCK)
+    echo "cafka codecs bench: 3 brokers, 3 partitions, $count x $size B log-like text, acks=all," \
+        "$(nproc) cores"
+    printf '| %-34s | %8s | %16s |\n' run "MB/s" "broker CPU s/GB"
+    printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" "$(printf -- '-%.0s' {1..10})" \
+        "$(printf -- '-%.0s' {1..18})"
+    bench_row() { # LABEL TOPIC — one acks=all run, producer settings from the environment
+        local t0 out mbs ticks
+        t0=$(cpu_ticks)
+        out=$($BENCH produce "$BROKERS" "$2" "$count" "$size" all) || {
+            echo "bench: run '$1' failed" >&2
+            return 0
+        }
+        ticks=$(($(cpu_ticks) - t0))
+        mbs=$(echo "$out" | sed -n 's/^result: .*mb_s=\([0-9.]*\).*/\1/p')
+        awk -v l="$1" -v m="$mbs" -v t="$ticks" -v hz="$hz" -v n="$count" -v s="$size" \
+            'BEGIN { printf "| %-34s | %8.1f | %16.1f |\n", l, m, t / hz / (n * s / 1e9) }'
+    }
+    for rf in 1 3; do
+        for c in uncompressed gzip snappy lz4 zstd; do
+            $BENCH create "$BROKERS" "codec-$c-rf$rf" 3 "$rf" "compression.type=$c" \
+                min.insync.replicas=1 >/dev/null 2>&1
+            bench_row "RF $rf, topic compression.type=$c" "codec-$c-rf$rf"
+        done
+        $BENCH create "$BROKERS" "codec-producer-rf$rf" 3 "$rf" >/dev/null 2>&1
+        BENCH_COMPRESSION=zstd bench_row "RF $rf, zstd from the producer" "codec-producer-rf$rf"
+    done
+    $BENCH create "$BROKERS" idem-rf3 3 3 >/dev/null 2>&1
+    bench_row "RF 3, plain producer" idem-rf3
+    BENCH_IDEMPOTENCE=true bench_row "RF 3, idempotent producer" idem-rf3
     exit 0
 fi
 

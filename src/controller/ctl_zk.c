@@ -338,9 +338,26 @@ int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32
     }
     free(json);
     if (rc != ZOK) {
-        if (!c->moved)
-            kc_warn("CONTROLLER", "writing %s failed: %s; rereading it", spath, zerror(rc));
+        /* the ISR may be part->isr, which the reread replaces */
+        int32_t *want = malloc(sizeof(int32_t) * (size_t)(n_isr ? n_isr : 1));
+        if (!want)
+            kc_fatal("controller: out of memory");
+        memcpy(want, isr, sizeof(int32_t) * (size_t)n_isr);
         read_state(c, t->name, p, part); /* BADVERSION: someone else wrote; take theirs */
+        /* NODEEXISTS or BADVERSION on a retried write whose first reply was lost (a ZooKeeper
+         * operation timeout): the znode holds our own write, fenced by our controller epoch */
+        bool ours = (rc == ZNODEEXISTS || rc == ZBADVERSION) && part->has_state &&
+                    part->leader == leader && part->leader_epoch == leader_epoch &&
+                    part->controller_epoch == epoch && part->n_isr == n_isr &&
+                    memcmp(part->isr, want, sizeof(int32_t) * (size_t)n_isr) == 0;
+        free(want);
+        if (ours) {
+            kc_info("CONTROLLER", "%s already holds this write (a retried request)", spath);
+            part->dirty = true;
+            return ZOK;
+        }
+        if (!c->moved)
+            kc_warn("CONTROLLER", "writing %s failed: %s; reread it", spath, zerror(rc));
         return rc;
     }
     part->has_state = true; /* a created state znode has version 0 */

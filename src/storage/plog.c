@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "proto/records.h"
 #include "storage/index.h"
+#include "storage/producer_snapshot.h"
 #include "storage/producer_state.h"
 
 typedef struct segment {
@@ -44,7 +45,8 @@ struct kc_plog {
     int64_t unflushed;
     kc_epoch_cache epochs; /* assigned by appends and verifying scans, truncated with the log */
     kc_producer_state producers; /* idempotent producers: kept by every append, rebuilt at open
-                                  * and after truncation from the batch headers */
+                                  * and after truncation from a snapshot and the headers after it */
+    int64_t snapshot_offset;     /* the newest `.snapshot` file's offset, -1 = none */
 };
 
 struct kc_plog_flush_job {
@@ -348,20 +350,102 @@ static void note_producer(kc_plog *l, const kc_batch_header *h)
     kc_producer_state_update(&l->producers, &a);
 }
 
-/* Kafka's rebuildProducerState without snapshots: replay every batch header of the log. */
+/* Index of the segment holding @p offset (the last one whose base is <= offset), or -1. */
+static int seg_floor(const kc_plog *l, int64_t offset)
+{
+    int lo = 0, hi = l->nsegs - 1, found = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (l->segs[mid]->base_offset <= offset) {
+            found = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return found;
+}
+
+static bool is_segment_base(const kc_plog *l, int64_t offset)
+{
+    for (int i = 0; i < l->nsegs; i++)
+        if (l->segs[i]->base_offset == offset)
+            return true;
+    return false;
+}
+
+/*
+ * Kafka's rebuildProducerState: load the newest readable snapshot at or below the log end
+ * offset, then replay the batch headers from it (every header when there is none). Snapshots
+ * above the log end (a truncated past), corrupt ones, and older ones that are not at a segment
+ * base (a previous close) are deleted.
+ */
 static int rebuild_producers(kc_plog *l)
 {
+    int64_t leo = kc_plog_log_end_offset(l), from = -1, *offs;
+    int n;
     kc_producer_state_clear(&l->producers);
-    for (int i = 0; i < l->nsegs; i++) {
+    if (kc_producer_snapshot_list(l->dir, &offs, &n) == 0) {
+        for (int i = n - 1; i >= 0; i--) {
+            char path[4096];
+            kc_producer_snapshot_path(l->dir, offs[i], path, sizeof(path));
+            if (offs[i] <= leo && from < 0) {
+                int rc = kc_producer_snapshot_read(path, &l->producers);
+                if (rc == 0) {
+                    from = offs[i];
+                    continue;
+                }
+                kc_warn("STORAGE", "%s: unreadable producer snapshot %s (%s): deleted", l->dir,
+                        path, strerror(-rc));
+            } else if (offs[i] <= leo && is_segment_base(l, offs[i])) {
+                continue;
+            }
+            unlink(path);
+        }
+        free(offs);
+    }
+    l->snapshot_offset = from;
+    int first = from < 0 ? 0 : seg_floor(l, from);
+    for (int i = first < 0 ? 0 : first; i < l->nsegs; i++) {
         kc_batch_header h;
         uint32_t size;
         int rc;
         for (uint64_t pos = 0; (rc = seg_header_at(l->segs[i], pos, &h, &size)) == 1; pos += size)
-            note_producer(l, &h);
+            if (h.base_offset >= from)
+                note_producer(l, &h);
         if (rc < 0)
             return rc;
     }
     return 0;
+}
+
+/* Kafka's takeSnapshot: the producers as of @p offset (no batch between the log end and it),
+ * only past the newest snapshot. A failure costs a longer replay at the next open: logged. */
+static void take_snapshot(kc_plog *l, int64_t offset)
+{
+    if (offset <= l->snapshot_offset)
+        return;
+    int rc = kc_producer_snapshot_write(l->dir, offset, &l->producers);
+    if (rc)
+        kc_warn("STORAGE", "%s: cannot write the producer snapshot at %" PRId64 ": %s", l->dir,
+                offset, strerror(-rc));
+    else
+        l->snapshot_offset = offset;
+}
+
+static void delete_snapshots(kc_plog *l)
+{
+    int64_t *offs;
+    int n;
+    if (kc_producer_snapshot_list(l->dir, &offs, &n) == 0) {
+        for (int i = 0; i < n; i++) {
+            char path[4096];
+            kc_producer_snapshot_path(l->dir, offs[i], path, sizeof(path));
+            unlink(path);
+        }
+        free(offs);
+    }
+    l->snapshot_offset = -1;
 }
 
 const kc_producer_state *kc_plog_producer_state(const kc_plog *l)
@@ -438,8 +522,8 @@ static int list_segments(const char *dir, int64_t **bases_out, size_t *n_out)
 
 static void remove_segment_files(kc_plog *l, int64_t base)
 {
-    static const char *const exts[] = {".log", ".index", ".timeindex"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const exts[] = {".log", ".index", ".timeindex", ".snapshot"};
+    for (size_t i = 0; i < 4; i++) {
         char path[4096];
         seg_path(l, base, exts[i], path, sizeof(path));
         unlink(path);
@@ -465,6 +549,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     if (!l || !(l->dir = strdup(dir)))
         kc_fatal("plog: out of memory");
     l->cfg = *cfg;
+    l->snapshot_offset = INT64_MAX; /* none is written before the state is rebuilt */
     if (kc_epoch_cache_load(&l->epochs, dir))
         l->epochs.dirty = true; /* malformed: replaced by what the scans below assign */
     int64_t recover_from =
@@ -624,8 +709,10 @@ void kc_plog_close(kc_plog *l)
 {
     if (!l)
         return;
-    if (l->nsegs)
+    if (l->nsegs) {
+        take_snapshot(l, kc_plog_log_end_offset(l));
         seg_deactivate(active(l));
+    }
     for (int i = 0; i < l->nsegs; i++)
         seg_free(l->segs[i]);
     free(l->segs);
@@ -664,6 +751,7 @@ static int roll_at(kc_plog *l, int64_t base)
     }
     push_seg(l, s);
     kc_debug("STORAGE", "%s: rolled segment %020" PRId64, l->dir, s->base_offset);
+    take_snapshot(l, base);
     return 0;
 }
 
@@ -795,22 +883,6 @@ int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64
 }
 
 /* ------------------------------------------------------------------ lookup and read */
-
-/* Index of the segment holding @p offset (the last one whose base is <= offset), or -1. */
-static int seg_floor(const kc_plog *l, int64_t offset)
-{
-    int lo = 0, hi = l->nsegs - 1, found = -1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (l->segs[mid]->base_offset <= offset) {
-            found = mid;
-            lo = mid + 1;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    return found;
-}
 
 /*
  * The batch of @p s holding @p target, or the first after it: its position, size and header.
@@ -988,6 +1060,7 @@ int kc_plog_truncate_fully_and_start_at(kc_plog *l, int64_t offset)
     l->unflushed = 0;
     kc_epoch_cache_truncate_from_end(&l->epochs, 0); /* Kafka's clearAndFlush */
     kc_producer_state_clear(&l->producers);
+    delete_snapshots(l);
     return 0;
 }
 
@@ -1067,8 +1140,9 @@ static void delete_oldest(kc_plog *l, char ***deleted, int *n, int *cap)
     segment *s = l->segs[0];
     memmove(l->segs, l->segs + 1, (size_t)(l->nsegs - 1) * sizeof(*l->segs));
     l->nsegs--;
-    static const char *const exts[] = {".log", ".index", ".timeindex"};
-    for (size_t i = 0; i < 3; i++) {
+    /* the producer snapshot at its base goes with it (Kafka's deleteSegmentFiles) */
+    static const char *const exts[] = {".log", ".index", ".timeindex", ".snapshot"};
+    for (size_t i = 0; i < 4; i++) {
         char from[4096], to[4200];
         seg_path(l, s->base_offset, exts[i], from, sizeof(from));
         snprintf(to, sizeof(to), "%s.deleted", from);

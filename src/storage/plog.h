@@ -137,10 +137,13 @@ struct kc_producer_state;
 
 /**
  * The idempotent producers of this log (storage/producer_state.h): every appended batch with a
- * producer id and sequence updates it (client, coordinator and follower appends alike); it is
- * rebuilt from the batch headers at open and after kc_plog_truncate_to(), and emptied by
- * kc_plog_truncate_fully_and_start_at(). Raising the log start offset keeps it (as Kafka). Kafka
- * also keeps `.snapshot` files so that a restart need not read every header; cafka does not yet.
+ * producer id and sequence updates it (client, coordinator and follower appends alike). As
+ * Kafka, the log writes it to `<offset>.snapshot` files (storage/producer_snapshot.h) at each
+ * roll (the new segment's base) and at close (the log end); at open and after
+ * kc_plog_truncate_to() it loads the newest snapshot at or below the log end and replays the
+ * batch headers after it (all of them when there is none); snapshots above the log end go.
+ * kc_plog_truncate_fully_and_start_at() empties it and deletes every snapshot; a segment deleted
+ * by retention takes the snapshot at its base along. Raising the log start offset keeps it.
  */
 const struct kc_producer_state *kc_plog_producer_state(const kc_plog *l);
 

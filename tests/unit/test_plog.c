@@ -740,7 +740,12 @@ static kc_plog *four_segments(kc_log_config *cfg, sent *s, int per, const int64_
 
 static void expect_deleted(char **paths, int n, const int64_t *bases, int nb)
 {
-    cr_assert_eq(n, 3 * nb, "%d paths for %d segments", n, nb);
+    /* a segment started by a roll also has the producer snapshot taken at its base */
+    int snapshots = 0;
+    for (int i = 0; i < n; i++)
+        snapshots += strstr(paths[i], ".snapshot.deleted") != NULL;
+    cr_assert_leq(snapshots, nb);
+    cr_assert_eq(n - snapshots, 3 * nb, "%d paths for %d segments", n, nb);
     for (int k = 0; k < nb; k++) {
         const char *exts[] = {".log", ".index", ".timeindex"};
         for (int e = 0; e < 3; e++) {

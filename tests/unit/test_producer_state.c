@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "batch_builder.h"
 #include "fs_util.h"
@@ -16,6 +17,7 @@
 #include "proto/errors.h"
 #include "proto/records.h"
 #include "storage/plog.h"
+#include "storage/producer_snapshot.h"
 #include "storage/producer_state.h"
 
 static kc_producer_append batch(int64_t pid, int16_t epoch, int32_t first_seq, int32_t count,
@@ -222,8 +224,25 @@ Test(producer_state, the_log_keeps_rebuilds_and_truncates_it, .init = setup, .fi
     cr_assert_eq(append(l, 12, 1, 41, 1), 8);
     kc_plog_close(l);
 
-    l = open_log(); /* rebuilt from every segment's batch headers */
-    const kc_producer_batch *d = retry(l, 11, 0, 0, 3);
+    /* the close wrote a snapshot at the log end (9): only each producer's last batch is back,
+     * as from Kafka's snapshots */
+    char snap[700];
+    kc_producer_snapshot_path(logdir, 9, snap, sizeof(snap));
+    cr_assert(fu_exists(snap), "a snapshot at the log end");
+    l = open_log();
+    cr_assert_eq(kc_producer_state_find(kc_plog_producer_state(l), 11)->n_batches, 1);
+    const kc_producer_batch *d = retry(l, 11, 0, 3, 2);
+    cr_assert_not_null(d);
+    cr_assert_eq(d->first_offset, 5);
+    kc_plog_close(l);
+
+    /* without snapshots (the roll's at 8 and the close's at 9 deleted), every header is
+     * replayed: both of producer 11's batches */
+    cr_assert_eq(unlink(snap), 0);
+    kc_producer_snapshot_path(logdir, 8, snap, sizeof(snap));
+    cr_assert_eq(unlink(snap), 0);
+    l = open_log();
+    d = retry(l, 11, 0, 0, 3);
     cr_assert_not_null(d);
     cr_assert_eq(d->first_offset, 0);
     d = retry(l, 12, 1, 41, 1);
@@ -238,4 +257,98 @@ Test(producer_state, the_log_keeps_rebuilds_and_truncates_it, .init = setup, .fi
     cr_assert_eq(kc_plog_truncate_fully_and_start_at(l, 100), 0);
     cr_assert_null(kc_producer_state_find(kc_plog_producer_state(l), 11));
     kc_plog_close(l);
+}
+
+Test(producer_state, snapshots_follow_rolls_and_truncation, .init = setup, .fini = teardown)
+{
+    kc_plog *l = open_log();
+    cr_assert_eq(append(l, 21, 0, 0, 2), 0);
+    cr_assert_eq(kc_plog_roll(l, 0), 0); /* a snapshot at the new base, 2 */
+    cr_assert_eq(append(l, 21, 0, 2, 2), 2);
+    cr_assert_eq(kc_plog_roll(l, 0), 0); /* and at 4 */
+    cr_assert_eq(append(l, 22, 0, 0, 1), 4);
+    char s2[700], s4[700];
+    kc_producer_snapshot_path(logdir, 2, s2, sizeof(s2));
+    kc_producer_snapshot_path(logdir, 4, s4, sizeof(s4));
+    cr_assert(fu_exists(s2) && fu_exists(s4));
+    kc_producer_state at4;
+    kc_producer_state_init(&at4);
+    cr_assert_eq(kc_producer_snapshot_read(s4, &at4), 0);
+    cr_assert_not_null(kc_producer_state_find(&at4, 21));
+    cr_assert_null(kc_producer_state_find(&at4, 22), "taken before producer 22 appeared");
+    kc_producer_state_clear(&at4);
+
+    /* truncating below the newest snapshot: it goes, the one at 2 plus a replay remain */
+    cr_assert_eq(kc_plog_truncate_to(l, 3), 0);
+    cr_assert_not(fu_exists(s4), "a snapshot above the log end is deleted");
+    cr_assert(fu_exists(s2));
+    cr_assert_eq(kc_plog_log_end_offset(l), 2);
+    cr_assert_null(kc_producer_state_find(kc_plog_producer_state(l), 22));
+    kc_producer_append a = {21, 0, 2, 3, 0, 0, 0};
+    const kc_producer_batch *dup;
+    cr_assert_eq(kc_producer_state_check(kc_plog_producer_state(l), &a, &dup), KC_ERR_NONE);
+    cr_assert_null(dup, "the batch at 2-3 is gone: its sequence is the next one again");
+    kc_plog_close(l);
+
+    /* a corrupt snapshot is deleted and the log replayed */
+    FILE *f = fopen(s2, "r+b");
+    cr_assert_not_null(f);
+    fputc(0x7f, f);
+    fclose(f);
+    l = open_log();
+    cr_assert_not(fu_exists(s2));
+    cr_assert_not_null(kc_producer_state_find(kc_plog_producer_state(l), 21));
+    kc_plog_close(l);
+}
+
+Test(producer_state, snapshot_bytes_are_kafkas)
+{
+    /* ../shared/reference/kafka-groups-and-producer-state.md §5.3: producer 1000, epoch 0,
+     * last sequence 4, last offset 104, delta 4, timestamp 1700000000000 */
+    static const uint8_t want[56] = {
+        0x00, 0x01, 0xd0, 0xfc, 0x69, 0x35, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x03, 0xe8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x68, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5,
+        0x68, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t empty[10] = {0x00, 0x01, 0x48, 0x67, 0x4b, 0xc7, 0x00, 0x00, 0x00, 0x00};
+    cr_assert_eq(fu_mkdtemp(root, sizeof(root), "psnap"), 0);
+    kc_producer_state ps;
+    kc_producer_state_init(&ps);
+    cr_assert_eq(kc_producer_snapshot_write(root, 0, &ps), 0);
+    kc_producer_append a = {1000, 0, 0, 4, 100, 104, 1700000000000LL};
+    kc_producer_state_update(&ps, &a);
+    cr_assert_eq(kc_producer_snapshot_write(root, 105, &ps), 0);
+    char path[700];
+    uint8_t got[64];
+    kc_producer_snapshot_path(root, 0, path, sizeof(path));
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fread(got, 1, sizeof(got), f), sizeof(empty));
+    fclose(f);
+    cr_assert_eq(memcmp(got, empty, sizeof(empty)), 0, "the empty snapshot");
+    kc_producer_snapshot_path(root, 105, path, sizeof(path));
+    f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fread(got, 1, sizeof(got), f), sizeof(want));
+    fclose(f);
+    cr_assert_eq(memcmp(got, want, sizeof(want)), 0, "Kafka's bytes");
+    kc_producer_state back;
+    kc_producer_state_init(&back);
+    cr_assert_eq(kc_producer_snapshot_read(path, &back), 0);
+    const kc_producer_entry *e = kc_producer_state_find(&back, 1000);
+    cr_assert_not_null(e);
+    cr_assert_eq(e->n_batches, 1);
+    cr_assert_eq(e->batches[0].first_seq, 0);
+    cr_assert_eq(e->batches[0].first_offset, 100);
+    cr_assert_eq(e->last_timestamp, 1700000000000LL);
+    int64_t *offs;
+    int n;
+    cr_assert_eq(kc_producer_snapshot_list(root, &offs, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(offs[0], 0);
+    cr_assert_eq(offs[1], 105);
+    free(offs);
+    kc_producer_state_clear(&ps);
+    kc_producer_state_clear(&back);
+    fu_rm_tree(root);
 }
