@@ -408,7 +408,7 @@ static int rebuild_producers(kc_plog *l)
     int first = from < 0 ? 0 : seg_floor(l, from);
     for (int i = first < 0 ? 0 : first; i < l->nsegs; i++) {
         kc_batch_header h;
-        uint32_t size;
+        uint32_t size = 0; /* set when seg_header_at() returns 1 */
         int rc;
         for (uint64_t pos = 0; (rc = seg_header_at(l->segs[i], pos, &h, &size)) == 1; pos += size)
             if (h.base_offset >= from)
@@ -897,7 +897,7 @@ static int seg_translate(const segment *s, int64_t target, uint64_t *pos_out, ui
     kc_offset_index_lookup(&s->oidx, target, &off, &pos32);
     uint64_t pos = pos32;
     kc_batch_header h;
-    uint32_t size;
+    uint32_t size = 0; /* set when seg_header_at() returns 1 */
     int rc;
     while ((rc = seg_header_at(s, pos, &h, &size)) == 1) {
         if (h.base_offset + h.last_offset_delta >= target) {
@@ -992,7 +992,7 @@ int kc_plog_offset_for_timestamp(kc_plog *l, int64_t timestamp_ms, int64_t max_o
         kc_offset_index_lookup(&s->oidx, from, &ioff, &ipos);
         uint64_t pos = ipos;
         kc_batch_header h;
-        uint32_t size;
+        uint32_t size = 0; /* set when seg_header_at() returns 1 */
         int rc;
         while ((rc = seg_header_at(s, pos, &h, &size)) == 1) {
             if (h.base_offset >= max_offset)
