@@ -203,8 +203,8 @@ if [ "$mode" = codecs ]; then
     hz=$(getconf CLK_TCK)
     echo "cafka codecs bench: 3 brokers, 3 partitions, $count x $size B log-like text, acks=all," \
         "$(nproc) cores"
-    printf '| %-34s | %8s | %16s |\n' run "MB/s" "broker CPU s/GB"
-    printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" "$(printf -- '-%.0s' {1..10})" \
+    printf '| %-42s | %8s | %16s |\n' run "MB/s" "broker CPU s/GB"
+    printf '|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..44})" "$(printf -- '-%.0s' {1..10})" \
         "$(printf -- '-%.0s' {1..18})"
     bench_row() { # LABEL TOPIC — one acks=all run, producer settings from the environment
         local t0 out mbs ticks
@@ -216,7 +216,7 @@ if [ "$mode" = codecs ]; then
         ticks=$(($(cpu_ticks) - t0))
         mbs=$(echo "$out" | sed -n 's/^result: .*mb_s=\([0-9.]*\).*/\1/p')
         awk -v l="$1" -v m="$mbs" -v t="$ticks" -v hz="$hz" -v n="$count" -v s="$size" \
-            'BEGIN { printf "| %-34s | %8.1f | %16.1f |\n", l, m, t / hz / (n * s / 1e9) }'
+            'BEGIN { printf "| %-42s | %8.1f | %16.1f |\n", l, m, t / hz / (n * s / 1e9) }'
     }
     for rf in 1 3; do
         for c in uncompressed gzip snappy lz4 zstd; do
