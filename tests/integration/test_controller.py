@@ -165,6 +165,10 @@ def test_controller_sigkill_failover(cluster, zk, chroot):
     assert took <= SESSION_MS / 1000 + 2 + scaled(2), f"new controller after {took:.1f}s"
     assert controller_epoch(zk, chroot)[0] == epoch + 1
     alive = [b for b in cluster.values() if b.id != cid]
+    # brokers learn the new controller from its UpdateMetadata; until then their Metadata still
+    # names the dead one, and an admin client asking them waits for it (as with Kafka)
+    wait_for(lambda: all(kafka_wire.metadata(b.plaintext_port)["controller"] == new for b in alive),
+             scaled(20), "the new controller in every broker's metadata")
     create_topic(alive[0], "after-failover", partitions=2, replication_factor=2)
     agreeing_metadata(alive, "after-failover", 2)
     for st, _ in states(zk, chroot, "after-failover").values():
