@@ -14,7 +14,8 @@ PKGS=(
     zookeeper default-jre-headless
     librdkafka-dev kcat
     python3 python3-kafka python3-confluent-kafka python3-pytest python3-kazoo python3-jsonschema
-    docker-compose netcat-openbsd procps
+    python3-zstandard python3-snappy python3-lz4
+    docker-compose netcat-openbsd procps iproute2
 )
 
 missing=()

@@ -1,5 +1,5 @@
 /*
- * Fetch (1), v4-11, and its delayed form (Kafka's DelayedFetch purgatory): when fewer than
+ * Fetch (1), v0-11, and its delayed form (Kafka's DelayedFetch purgatory): when fewer than
  * min_bytes are available the request waits until an append makes enough bytes available or
  * max_wait_ms passes; then the whole response is built fresh.
  *
@@ -15,8 +15,10 @@
  * Records are never copied here: the response carries file ranges that the connection sends
  * with sendfile (PLAINTEXT) or reads into its TLS buffer. When a range is not in the page cache
  * (mincore) a worker reads it first, so that a cold consumer cannot stall the reactor for
- * everyone else (KAFKA-7504).
+ * everyone else (KAFKA-7504). Fetch v0-3 answers message format v0 (v0-1) or v1 (v2-3): those
+ * records are read into memory and down-converted (proto/legacy_records.h), as Kafka does.
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,12 @@
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/purgatory.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
+#include "proto/legacy_records.h"
 #include "replica/replica.h"
 
 typedef struct delayed_fetch {
@@ -161,6 +165,29 @@ static void prefetch_done(void *arg)
     kc_request_respond(arg);
 }
 
+/* The records of @p sl in message format v0 (Fetch v0-1) or v1 (v2-3), from @p fetch_offset on,
+ * in the request's arena (Kafka's RecordsUtil.downConvert). Returns -errno on a failed read. */
+static int down_convert(kc_request *req, const kc_plog_slice *sl, int64_t fetch_offset,
+                        kc_records *out)
+{
+    uint8_t *raw = malloc((size_t)sl->bytes);
+    if (!raw)
+        kc_fatal("fetch: out of memory");
+    int rc = kc_pread_full(sl->fd, raw, (size_t)sl->bytes, (off_t)sl->position);
+    kc_wbuf w = {0};
+    if (rc == 0 && kc_legacy_down_convert(raw, (size_t)sl->bytes, req->hdr.api_version < 2 ? 0 : 1,
+                                          fetch_offset, &w))
+        rc = -EBADMSG;
+    free(raw);
+    if (rc == 0 && w.len > 0) {
+        uint8_t *p = kc_arena_alloc(&req->arena, w.len);
+        memcpy(p, w.data, w.len);
+        *out = (kc_records){p, (int32_t)w.len, -1, 0};
+    }
+    kc_wbuf_free(&w);
+    return rc;
+}
+
 static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
 {
     int16_t v = req->hdr.api_version;
@@ -214,6 +241,13 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
                 kc_error("STORAGE", "read of %.*s-%d failed: %s", (int)ft->topic.len, ft->topic.p,
                          fp->partition, strerror(-rc));
                 pd->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
+            } else if (sl.bytes > 0 && v < 4) {
+                if ((rc = down_convert(req, &sl, fp->fetch_offset, &pd->records)) < 0) {
+                    kc_error("STORAGE", "down-conversion of %.*s-%d failed: %s", (int)ft->topic.len,
+                             ft->topic.p, fp->partition, strerror(-rc));
+                    pd->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
+                }
+                used += sl.bytes;
             } else if (sl.bytes > 0) {
                 pd->records = (kc_records){NULL, sl.bytes, sl.fd, sl.position};
                 used += sl.bytes;

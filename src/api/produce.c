@@ -1,5 +1,5 @@
 /*
- * Produce (0), v3-7. Each partition's records are validated whole (proto/records.c) before
+ * Produce (0), v0-7. Each partition's records are validated whole (proto/records.c) before
  * anything is appended; a rejected batch gets its error code and leaves the log untouched.
  * acks=0 gets no response; when such a request fails, the connection is closed instead, which is
  * how Kafka tells an acks=0 producer (it has no response to read an error from).
@@ -16,7 +16,9 @@
  * answered with its original offset and not written again; a gap or an overlap gets
  * OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch INVALID_PRODUCER_EPOCH. A topic whose
  * compression.type names a codec gets its batches in that codec (recompressed when the producer
- * used another), as Kafka's LogValidator does; "producer" keeps them as sent.
+ * used another), as Kafka's LogValidator does; "producer" keeps them as sent. Produce v0-2 may
+ * carry message format v0/v1: it is up-converted to one RecordBatch v2 first
+ * (proto/legacy_records.h).
  */
 #include "api/dispatch.h"
 #include "broker/broker.h"
@@ -26,6 +28,7 @@
 #include "kc_apis.h"
 #include "proto/compression.h"
 #include "proto/errors.h"
+#include "proto/legacy_records.h"
 #include "proto/records.h"
 #include "replica/replica.h"
 #include "storage/producer_state.h"
@@ -74,29 +77,19 @@ static void on_flushed(void *arg, bool ok)
     produce_maybe_respond(slot->ctx);
 }
 
-static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_partition *pd,
-                                 int16_t acks, int16_t v, kc_produce_partition_response *out,
-                                 produce_ctx *ctx)
+/* Validates the batch at @p batch (@p len bytes; the frame is ours to rewrite) and appends it
+ * to @p p, which this broker leads. */
+static int16_t append_batch(kc_broker *b, kc_partition *p, uint8_t *batch, size_t len, int16_t acks,
+                            int16_t v, kc_produce_partition_response *out, produce_ctx *ctx)
 {
-    out->index = pd->index;
-    out->base_offset = -1;
-    out->log_append_time_ms = -1;
-    out->log_start_offset = -1;
-    int16_t err;
-    kc_partition *p = kc_broker_leader_partition(b, name, pd->index, &err);
-    if (!p)
-        return err;
     kc_topic *t = p->topic;
-    out->log_start_offset = kc_plog_log_start_offset(p->log);
-    if (pd->records.len <= 0)
-        return KC_ERR_INVALID_RECORD;
+    int16_t err;
     kc_batch_header h;
-    err = (int16_t)kc_records_validate_produce(pd->records.p, pd->records.len,
-                                               t->log_config.max_message_bytes, &h);
+    err = (int16_t)kc_records_validate_produce(batch, (int32_t)len, t->log_config.max_message_bytes,
+                                               &h);
     if (err)
         return err;
-    if (t->log_config.cleanup_compact &&
-        kc_batch_has_null_key(pd->records.p, (size_t)pd->records.len, &h))
+    if (t->log_config.cleanup_compact && kc_batch_has_null_key(batch, len, &h))
         return KC_ERR_INVALID_RECORD;
     if (v < 7 && (h.attributes & KC_ATTR_CODEC_MASK) == 4)
         return KC_ERR_UNSUPPORTED_COMPRESSION_TYPE; /* zstd needs Produce v7 (KIP-110) */
@@ -120,8 +113,7 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
         }
     }
     /* the frame is ours: fix MaxTimestamp and stamp BaseOffset/PartitionLeaderEpoch in place */
-    uint8_t *batch = (uint8_t *)pd->records.p, *rewritten = NULL;
-    size_t len = (size_t)pd->records.len;
+    uint8_t *rewritten = NULL;
     int target = t->log_config.compression_codec;
     if (target != KC_CODEC_PRODUCER && target != (h.attributes & KC_ATTR_CODEC_MASK)) {
         /* the topic's compression.type names another codec: LogValidator recompresses */
@@ -160,6 +152,38 @@ static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_par
     }
     kc_replica_on_leader_append(b, p);
     return KC_ERR_NONE;
+}
+
+static int16_t produce_partition(kc_broker *b, kc_str name, const kc_produce_partition *pd,
+                                 int16_t acks, int16_t v, kc_produce_partition_response *out,
+                                 produce_ctx *ctx)
+{
+    out->index = pd->index;
+    out->base_offset = -1;
+    out->log_append_time_ms = -1;
+    out->log_start_offset = -1;
+    int16_t err;
+    kc_partition *p = kc_broker_leader_partition(b, name, pd->index, &err);
+    if (!p)
+        return err;
+    out->log_start_offset = kc_plog_log_start_offset(p->log);
+    if (pd->records.len <= 0)
+        return KC_ERR_INVALID_RECORD;
+    uint8_t *records = (uint8_t *)pd->records.p, *converted = NULL;
+    size_t len = (size_t)pd->records.len;
+    /* Produce v0-2 may carry message format v0/v1 (the magic sits at the same place in both
+     * formats); the log keeps v2 only, as Kafka's LogValidator up-converts */
+    if (v < 3 && len > KC_BATCH_OFF_MAGIC && records[KC_BATCH_OFF_MAGIC] < 2) {
+        size_t max_inflate =
+            (size_t)p->topic->log_config.max_message_bytes * KC_BATCH_INFLATE_FACTOR;
+        err = (int16_t)kc_legacy_up_convert(records, len, max_inflate, &converted, &len);
+        if (err)
+            return err;
+        records = converted;
+    }
+    err = append_batch(b, p, records, len, acks, v, out, ctx);
+    free(converted);
+    return err;
 }
 
 /* Whether a partition's wait is over: answered already, leadership lost, or replicated. Losing

@@ -321,29 +321,37 @@ static void put_field(kc_wbuf *w, kc_bytes b)
         kc_wbuf_put(w, b.p, (size_t)b.len);
 }
 
-void kc_batch_build(kc_wbuf *w, int64_t timestamp_ms, const kc_record_in *recs, int n)
+/* The one RecordBatch v2 writer: a timestamp per record when @p timestamps_ms is given, else
+ * @p timestamp_ms for all. */
+static void build(kc_wbuf *w, int16_t attributes, int64_t timestamp_ms,
+                  const int64_t *timestamps_ms, const kc_record_in *recs, int n)
 {
+    int64_t base_ts = timestamps_ms ? timestamps_ms[0] : timestamp_ms, max_ts = base_ts;
+    for (int i = 1; timestamps_ms && i < n; i++)
+        if (timestamps_ms[i] > max_ts)
+            max_ts = timestamps_ms[i];
     size_t start = w->len;
     kc_wbuf_i64(w, 0);  /* BaseOffset: the log assigns it */
     kc_wbuf_i32(w, 0);  /* Length, filled in below */
     kc_wbuf_i32(w, -1); /* PartitionLeaderEpoch: the log stamps it */
     kc_wbuf_i8(w, 2);   /* Magic */
     kc_wbuf_i32(w, 0);  /* CRC, filled in below */
-    kc_wbuf_i16(w, 0);  /* Attributes: CreateTime, no codec */
+    kc_wbuf_i16(w, attributes);
     kc_wbuf_i32(w, n - 1);
-    kc_wbuf_i64(w, timestamp_ms); /* BaseTimestamp */
-    kc_wbuf_i64(w, timestamp_ms); /* MaxTimestamp */
-    kc_wbuf_i64(w, -1);           /* ProducerId */
-    kc_wbuf_i16(w, -1);           /* ProducerEpoch */
-    kc_wbuf_i32(w, -1);           /* BaseSequence */
+    kc_wbuf_i64(w, base_ts); /* BaseTimestamp */
+    kc_wbuf_i64(w, max_ts);  /* MaxTimestamp */
+    kc_wbuf_i64(w, -1);      /* ProducerId */
+    kc_wbuf_i16(w, -1);      /* ProducerEpoch */
+    kc_wbuf_i32(w, -1);      /* BaseSequence */
     kc_wbuf_i32(w, n);
     for (int i = 0; i < n; i++) {
-        /* attributes, timestamp delta 0, offset delta, key, value, header count 0 */
-        size_t body =
-            1 + 1 + zigzag_size(i) + field_size(recs[i].key) + field_size(recs[i].value) + 1;
+        /* attributes, timestamp delta, offset delta, key, value, header count 0 */
+        int64_t delta = timestamps_ms ? timestamps_ms[i] - base_ts : 0;
+        size_t body = 1 + zigzag_size(delta) + zigzag_size(i) + field_size(recs[i].key) +
+                      field_size(recs[i].value) + 1;
         kc_wbuf_varint(w, (int32_t)body);
         kc_wbuf_i8(w, 0);
-        kc_wbuf_varlong(w, 0);
+        kc_wbuf_varlong(w, delta);
         kc_wbuf_varint(w, i);
         put_field(w, recs[i].key);
         put_field(w, recs[i].value);
@@ -353,4 +361,15 @@ void kc_batch_build(kc_wbuf *w, int64_t timestamp_ms, const kc_record_in *recs, 
     kc_wbuf_i32_at(w, start + KC_BATCH_OFF_LENGTH, (int32_t)(size - KC_BATCH_LOG_OVERHEAD));
     kc_wbuf_i32_at(w, start + KC_BATCH_OFF_CRC,
                    (int32_t)kc_batch_compute_crc(w->data + start, size));
+}
+
+void kc_batch_build(kc_wbuf *w, int64_t timestamp_ms, const kc_record_in *recs, int n)
+{
+    build(w, 0, timestamp_ms, NULL, recs, n);
+}
+
+void kc_batch_build_timed(kc_wbuf *w, int16_t attributes, const int64_t *timestamps_ms,
+                          const kc_record_in *recs, int n)
+{
+    build(w, attributes, 0, timestamps_ms, recs, n);
 }

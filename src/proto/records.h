@@ -195,4 +195,16 @@ typedef struct kc_record_in {
  */
 void kc_batch_build(kc_wbuf *w, int64_t timestamp_ms, const kc_record_in *recs, int n);
 
+/**
+ * As kc_batch_build(), with a CreateTime (or LogAppendTime) per record: what up-conversion of a
+ * legacy message set writes (Kafka's LogValidator builds such batches with MemoryRecordsBuilder).
+ * BaseTimestamp is the first record's, MaxTimestamp the largest, each record's delta from the
+ * first (-1, no timestamp, stays -1 throughout for a magic 0 set).
+ * @param attributes     batch attributes: 0 or KC_ATTR_LOG_APPEND_TIME (no codec: compress the
+ *                       result with kc_batch_recompress())
+ * @param timestamps_ms  @p n timestamps, ms since the epoch, borrowed
+ */
+void kc_batch_build_timed(kc_wbuf *w, int16_t attributes, const int64_t *timestamps_ms,
+                          const kc_record_in *recs, int n);
+
 #endif

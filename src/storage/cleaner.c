@@ -16,6 +16,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "proto/compression.h"
 #include "proto/buf.h"
 #include "proto/records.h"
 
@@ -33,7 +34,6 @@ struct kc_clean_job {
     int64_t now_ms;
     clean_seg *segs;
     int n;
-    bool saw_compressed; /* keys inside compressed batches are unknown to the map */
     kc_clean_stats stats;
 };
 
@@ -174,6 +174,39 @@ static int filter_record(const kc_record *r, void *arg)
     return 0;
 }
 
+/*
+ * The batch @p buf (@p len bytes, header @p h) with only @p kept of its records, whose raw bytes
+ * are @p records (@p records_len): same BaseOffset, LastOffsetDelta (so that the last sequence
+ * of an idempotent producer survives, as MemoryRecords.filterTo keeps it), timestamps, flags and
+ * codec; a compressed batch is compressed again with its own codec, as Kafka's
+ * buildRetainedRecordsInto does. New RecordCount, Length and CRC. Writes it to @p out.
+ */
+static int write_retained(int out, const uint8_t *buf, const kc_batch_header *h, int32_t kept,
+                          const uint8_t *records, size_t records_len, int64_t *written)
+{
+    uint8_t *deflated = NULL;
+    int codec = h->attributes & KC_ATTR_CODEC_MASK;
+    if (codec != KC_CODEC_NONE) {
+        if (kc_compress(codec, records, records_len, &deflated, &records_len))
+            return -EBADMSG; /* a codec the walk could not have inflated either */
+        records = deflated;
+    }
+    size_t total = KC_BATCH_HEADER_BYTES + records_len;
+    uint8_t *nb = malloc(total);
+    if (!nb)
+        kc_fatal("cleaner: out of memory");
+    memcpy(nb, buf, KC_BATCH_HEADER_BYTES);
+    kc_put_be32(nb + KC_BATCH_OFF_LENGTH, (uint32_t)(total - KC_BATCH_LOG_OVERHEAD));
+    kc_put_be32(nb + 57, (uint32_t)kept);
+    memcpy(nb + KC_BATCH_HEADER_BYTES, records, records_len);
+    kc_put_be32(nb + KC_BATCH_OFF_CRC, kc_batch_compute_crc(nb, total));
+    int rc = kc_write_full(out, nb, total);
+    free(nb);
+    free(deflated);
+    *written += (int64_t)total;
+    return rc;
+}
+
 /* Writes the cleaned copy of segment @p s into the staging folder. */
 static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
 {
@@ -186,16 +219,14 @@ static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
     uint8_t *buf = NULL;
     size_t cap = 0, len;
     kc_batch_header h;
-    /* an older value of the key may hide in a compressed batch the cleaner keeps whole:
-     * dropping the tombstone would resurrect it */
-    bool drop_tombstones = !j->saw_compressed && s->max_timestamp >= 0 &&
-                           j->now_ms - s->max_timestamp > j->cfg.delete_retention_ms;
+    bool drop_tombstones =
+        s->max_timestamp >= 0 && j->now_ms - s->max_timestamp > j->cfg.delete_retention_ms;
     int rc;
     while ((rc = read_batch(s->fd, pos, size, &buf, &cap, &h, &len)) == 1) {
         rc = 0;
         pos += len;
         j->stats.bytes_before += (int64_t)len;
-        if (h.attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_CONTROL)) {
+        if (h.attributes & KC_ATTR_CONTROL) {
             if ((rc = kc_write_full(out, buf, len)))
                 break;
             j->stats.bytes_after += (int64_t)len;
@@ -210,23 +241,11 @@ static int clean_segment(kc_clean_job *j, clean_seg *s, const key_map *map)
         }
         j->stats.records_read += f.read;
         j->stats.records_kept += f.kept;
-        if (f.kept > 0) {
-            /* same BaseOffset, LastOffsetDelta, timestamps and flags; new count, Length, CRC */
-            uint8_t hdr[KC_BATCH_HEADER_BYTES];
-            memcpy(hdr, buf, sizeof(hdr));
-            kc_put_be32(hdr + KC_BATCH_OFF_LENGTH,
-                        (uint32_t)(KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD + f.out.len));
-            kc_put_be32(hdr + 57, (uint32_t)f.kept);
-            size_t total = sizeof(hdr) + f.out.len;
-            uint8_t *nb = malloc(total);
-            if (!nb)
-                kc_fatal("cleaner: out of memory");
-            memcpy(nb, hdr, sizeof(hdr));
-            memcpy(nb + sizeof(hdr), f.out.data, f.out.len);
-            kc_put_be32(nb + KC_BATCH_OFF_CRC, kc_batch_compute_crc(nb, total));
-            rc = kc_write_full(out, nb, total);
-            free(nb);
-            j->stats.bytes_after += (int64_t)total;
+        if (f.kept == h.record_count) { /* untouched: the bytes as they were */
+            rc = kc_write_full(out, buf, len);
+            j->stats.bytes_after += (int64_t)len;
+        } else if (f.kept > 0) {
+            rc = write_retained(out, buf, &h, f.kept, f.out.data, f.out.len, &j->stats.bytes_after);
         }
         kc_wbuf_free(&f.out);
         if (rc)
@@ -276,9 +295,7 @@ int kc_cleaner_run(kc_clean_job *j)
         uint64_t size = file_size(j->segs[i].fd), pos = 0;
         while ((rc = read_batch(j->segs[i].fd, pos, size, &buf, &cap, &h, &len)) == 1) {
             pos += len;
-            if (h.attributes & KC_ATTR_CODEC_MASK)
-                j->saw_compressed = true;
-            if (!(h.attributes & (KC_ATTR_CODEC_MASK | KC_ATTR_CONTROL)) &&
+            if (!(h.attributes & KC_ATTR_CONTROL) &&
                 kc_batch_for_each_record(buf, len, &h, false, map_record,
                                          &(map_ctx){&map, h.base_offset})) {
                 rc = -EBADMSG;

@@ -9,7 +9,8 @@
  *      last offset delta, as Kafka's MemoryRecords.filterTo does); indexes are built there too;
  *   3. kc_cleaner_finish (reactor): rename the staged files over the originals (segments the
  *      retention deleted meanwhile are skipped).
- * The active segment is never cleaned. Compressed batches are kept whole (not yet filtered).
+ * The active segment is never cleaned. Compressed batches are inflated for both passes and the
+ * records they keep are compressed again with the batch's codec; control batches are kept.
  */
 #ifndef KC_CLEANER_H
 #define KC_CLEANER_H
@@ -23,7 +24,7 @@ typedef struct kc_clean_job kc_clean_job;
 /** Cleaning statistics of a finished job. */
 typedef struct kc_clean_stats {
     int segments;         /* closed segments rewritten */
-    int64_t records_read; /* records seen in uncompressed batches */
+    int64_t records_read; /* records seen in data batches, compressed ones included */
     int64_t records_kept;
     int64_t bytes_before, bytes_after;
 } kc_clean_stats;

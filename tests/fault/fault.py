@@ -13,12 +13,15 @@ Nemeses (each over --rounds rounds, healed after each round):
   rolling-restart    SIGTERM each broker in turn, restart it, wait for the full ISR
   truncate-follower  SIGKILL a follower of partition 0, cut its active segment files in half
                      (partitions it follows), restart it
+  cut-connections    abort every TCP connection to every broker (`ss -K`, clients' and
+                     replica fetchers' alike) five times, each after the producer made progress
 
 Verification per fault, after healing (every broker up, ISR complete or noted):
   lost         acknowledged (partition, offset, value) not read back at that offset: must be 0
                (split into `lost` = value nowhere in the partition, `moved` = value elsewhere)
   order        within a partition, first occurrences of values not increasing: must be 0
-  dups         values read more than once (retries without idempotence): reported
+  dups         values read more than once (retries without idempotence): reported; must be 0
+               with --idempotent (enable.idempotence=true, max.in.flight 5: exactly once)
   reacked      acknowledged offsets not increasing with the value: reported, not a failure. A
                batch in flight to a leader that stops may already be in the new leader's log
                (unacknowledged, copied before the stop) while later batches go to the new
@@ -36,6 +39,7 @@ divergence are all 0 for every fault and no fault's harness step failed.
   fault.py --quick            1 round each, a few thousand records (CTest `fault_quick`)
   fault.py [--rounds N]       full mode (scripts/fault.sh), default 5 rounds
   fault.py --only kill-leader,kill-zk   a subset
+  fault.py --idempotent --only kill-leader,cut-connections --rounds 5   exactly once under faults
 """
 
 import argparse
@@ -82,7 +86,8 @@ PRODUCER_BIN = BIN_DIR / "fault_producer"
 CHROOT = "/fault"
 SESSION_MS = 6000
 PARTITIONS = 3
-NEMESES = ["kill-leader", "pause-leader", "kill-controller", "kill-zk", "rolling-restart", "truncate-follower"]
+NEMESES = ["kill-leader", "pause-leader", "kill-controller", "kill-zk", "rolling-restart", "truncate-follower",
+           "cut-connections"]
 
 
 def log(msg):
@@ -232,6 +237,8 @@ class Producer:
         self.errlog = open(str(path) + ".stderr", "wb")
         args = [str(PRODUCER_BIN), cl.bootstrap, topic, str(PARTITIONS), str(opts.max_records),
                 str(opts.producer_seconds), str(opts.rate), str(path)]
+        if opts.idempotent:
+            args += ["enable.idempotence=true", "max.in.flight.requests.per.connection=5"]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.errlog, stderr=subprocess.STDOUT)
         register_pid(self.proc.pid, str(path))
 
@@ -324,6 +331,17 @@ def nemesis_kill_controller(cl, topic, notes):
     victim.start()
 
 
+def expect_progress(producer, n, when, notes):
+    """Waits (30 s at most) for @n more acknowledgements; a note when they do not come."""
+    if producer is None:
+        return
+    before = producer.acked()
+    try:
+        producer.wait_acks(before + n, 30, f"{n} acknowledgements {when}")
+    except TimeoutError as e:
+        notes.append(f"no progress {when}: {e}")
+
+
 def nemesis_kill_zk(cl, topic, notes, producer=None):
     n = next((i for i in (1, 2, 3) if cl.zk_mode(i) == "leader"), 1)
     pid = cl.zk_pid(n)
@@ -331,14 +349,16 @@ def nemesis_kill_zk(cl, topic, notes, producer=None):
     log(f"kill-zk: SIGKILL ZooKeeper node {n} (pid {pid}, the quorum leader)")
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or helpers.cmdline(pid) in (None, ""), 20, "the node to die")
-    if producer is not None:
-        before = producer.acked()
-        try:
-            producer.wait_acks(before + 200, 30, "200 acknowledgements with one ZooKeeper node down")
-        except TimeoutError as e:
-            notes.append(f"no progress with ZK node {n} down: {e}")
+    expect_progress(producer, 200, f"with ZooKeeper node {n} down", notes)
     cl._zk_script("start", check=True)
     log(f"kill-zk: ZooKeeper node {n} restarted, quorum up")
+
+
+def nemesis_cut_connections(cl, topic, notes, producer=None):
+    for i in range(5):
+        cut = sum(helpers.cut_connections(b.plaintext_port) for b in cl.brokers.values() if b.running)
+        log(f"cut-connections: {cut} connections cut ({i + 1}/5)")
+        expect_progress(producer, 100, "after a connection cut", notes)
 
 
 def nemesis_rolling_restart(cl, topic, notes):
@@ -378,6 +398,7 @@ NEMESIS_FNS = {
     "kill-zk": nemesis_kill_zk,
     "rolling-restart": nemesis_rolling_restart,
     "truncate-follower": nemesis_truncate_follower,
+    "cut-connections": nemesis_cut_connections,
 }
 
 
@@ -513,8 +534,8 @@ def run_fault(cl, name, opts, workdir):
         for r in range(opts.rounds):
             log(f"{name}: round {r + 1}/{opts.rounds}")
             try:
-                if name == "kill-zk":
-                    nemesis_kill_zk(cl, topic, notes, producer=prod)
+                if name in ("kill-zk", "cut-connections"):
+                    NEMESIS_FNS[name](cl, topic, notes, producer=prod)
                 else:
                     NEMESIS_FNS[name](cl, topic, notes)
             finally:
@@ -531,6 +552,7 @@ def run_fault(cl, name, opts, workdir):
         notes.append(f"producer exit code {rc}")
     res = verify(cl, topic, ack_path, t0, t1, notes, catchup_timeout=opts.heal_timeout / 2)
     res["notes"] = notes
+    res["idempotent"] = opts.idempotent
     return res
 
 
@@ -555,7 +577,8 @@ def print_table(rows):
 
 
 def bad(r):
-    return "error" in r or r["lost"] or r["moved"] or r["order"] or r["divergence"]
+    exactly_once = r.get("idempotent") and (r["dups"] or r["reacked"])
+    return "error" in r or r["lost"] or r["moved"] or r["order"] or r["divergence"] or exactly_once
 
 
 def main():
@@ -564,6 +587,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--only", default="", help="comma-separated nemeses (default all)")
     ap.add_argument("--rate", type=int, default=None, help="records per second")
+    ap.add_argument("--idempotent", action="store_true",
+                    help="idempotent producer: duplicates and re-acknowledgements then fail the fault")
     ap.add_argument("--workdir", default=None, help="kept; default a fresh folder under /tmp, kept on failure")
     ap.add_argument("--keep", action="store_true", help="keep the work folder even when everything passed")
     opts = ap.parse_args()

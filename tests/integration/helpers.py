@@ -43,6 +43,16 @@ def scaled(seconds):
     return seconds * SCALE
 
 
+def cut_connections(port):
+    """Aborts every established TCP connection to 127.0.0.1:port (ss -K: the kernel resets them,
+    as a network fault would, and the peers see a reset). Returns how many were cut."""
+    cp = subprocess.run(["ss", "-K", "-t", "-n", "state", "established", "dst", f"127.0.0.1:{port}"],
+                        capture_output=True, text=True, timeout=10)
+    if cp.returncode != 0:
+        raise RuntimeError(f"ss -K failed: {cp.stderr.strip()}")
+    return max(0, len(cp.stdout.splitlines()) - 1)
+
+
 def wait_for(cond, timeout, what, interval=0.1):
     """Polls cond() until it returns a truthy value (returned) or timeout seconds pass."""
     deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ import threading
 import time
 
 import kafka_wire as kw
-from helpers import create_topic, rdkafka_conf, scaled, wait_for
+from helpers import create_topic, cut_connections, rdkafka_conf, scaled, wait_for
 from replica_tools import partition_states, wait_state
 
 NONE = 0
@@ -101,7 +101,12 @@ def test_retried_batches_are_written_once_and_sequences_are_checked(broker):
     assert log_end(broker.plaintext_port, "idem") == 9
 
 
-def test_confluent_idempotent_producer_is_exactly_once_across_a_leader_kill(broker_factory, zk, chroot):
+def test_confluent_idempotent_producer_is_exactly_once_across_a_leader_kill_and_connection_cuts(
+        broker_factory, zk, chroot):
+    """30,000 records here (scripts/fault.sh --idempotent runs 100,000 and more under each
+    fault): the leader SIGKILLed after a tenth, then every connection to the brokers aborted five
+    times (ss -K), at 30 % to 70 % acknowledged; retries of batches whose answers were lost
+    must be recognised as duplicates, by the old leader and by the new one."""
     from confluent_kafka import Consumer, Producer, TopicPartition
 
     over = {"zookeeper.session.timeout.ms": 6000, "replica.lag.time.max.ms": 3000,
@@ -125,16 +130,22 @@ def test_confluent_idempotent_producer_is_exactly_once_across_a_leader_kill(brok
             acked.append(msg.offset())
 
     killed = threading.Event()
-    acked_at_kill = []
+    acked_at_kill, cuts = [], []
 
-    def kill_leader_midway():
+    def nemesis():
         wait_for(lambda: len(acked) >= n // 10, scaled(120), "a tenth acknowledged", interval=0.005)
         leader = partition_states(zk, chroot, topic)[0]["leader"]
         cluster[leader].kill()
         acked_at_kill.append(len(acked))
         killed.set()
+        for k in range(3, 8):  # at 30 %, 40 %, ... 70 % acknowledged (the pacing keeps 70 %
+            # at 4.5 s or more before the end); each cut waits for a connection to cut
+            wait_for(lambda: len(acked) >= n * k // 10, scaled(120), f"{k}0 % acknowledged", interval=0.005)
+            cut = wait_for(lambda: sum(cut_connections(b.plaintext_port) for b in cluster.values() if b.running),
+                           scaled(30), "a connection to cut", interval=0.01)
+            cuts.append((len(acked), cut))
 
-    t = threading.Thread(target=kill_leader_midway)
+    t = threading.Thread(target=nemesis)
     t.start()
     deadline = time.monotonic() + scaled(180)
     for i in range(n):
@@ -144,12 +155,14 @@ def test_confluent_idempotent_producer_is_exactly_once_across_a_leader_kill(brok
                 break
             except BufferError:
                 prod.poll(0.05)
-        # paced (500 records per 20 ms at most) so that the kill lands while records are in flight
-        prod.poll(0.02 if i % 500 == 499 else 0)
+        # paced (100 records per 50 ms at most: 15 s or more) so that the kill and every cut land
+        # while records are in flight
+        prod.poll(0.05 if i % 100 == 99 else 0)
         assert time.monotonic() < deadline, "producing took too long"
     assert prod.flush(scaled(180)) == 0
     t.join(scaled(130))
     assert killed.is_set() and acked_at_kill[0] < n, "the leader was killed while producing"
+    assert len(cuts) == 5 and all(a < n and c > 0 for a, c in cuts), f"connections cut while producing: {cuts}"
     assert errors == [], errors[:5]
     assert len(acked) == n
 

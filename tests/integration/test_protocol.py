@@ -104,7 +104,7 @@ def test_too_new_api_versions_answered_with_unsupported_version(broker):
     with kw.Conn("127.0.0.1", broker.plaintext_port) as c:
         corr, err, apis = kw.parse_api_versions_v0_response(c.roundtrip(struct.pack(">i", len(msg)) + msg))
     assert (corr, err) == (7, 35)
-    assert apis[18] == (0, 3) and apis[0] == (3, 7) and apis[1] == (4, 11) and apis[3] == (0, 5)
+    assert apis[18] == (0, 3) and apis[0] == (0, 7) and apis[1] == (0, 11) and apis[3] == (0, 5)
     assert apis[2] == (1, 3) and apis[19] == (0, 4)
 
 

@@ -6,7 +6,8 @@
  * key map covers the closed segments only); tombstones go once their segment is older than
  * delete.retention.ms; records without a key are dropped; offsets never change (a filtered
  * batch keeps its BaseOffset and LastOffsetDelta, as MemoryRecords.filterTo does) and batches
- * left empty disappear; compressed batches are kept whole; the active segment is never
+ * left empty disappear; compressed batches are filtered too and keep their codec (Kafka's
+ * buildRetainedRecordsInto compresses the retained records again); the active segment is never
  * touched; segments deleted by retention while a cleaning runs are skipped; the result
  * survives a reopen with nothing to rebuild; a failed run changes nothing.
  */
@@ -22,6 +23,7 @@
 #include "batch_builder.h"
 #include "common/arena.h"
 #include "fs_util.h"
+#include "proto/compression.h"
 #include "proto/records.h"
 #include "storage/cleaner.h"
 #include "storage/plog.h"
@@ -39,7 +41,6 @@ static char staging[600];
 typedef struct mrec {
     int64_t offset, ts;
     bool key_null, value_null;
-    bool compressed; /* inside a compressed batch: kept whole, not parsed here */
     char key[24], value[40];
 } mrec;
 
@@ -149,20 +150,28 @@ static int64_t append_built(kc_plog *l, uint8_t *bytes, size_t len, int32_t coun
     return base;
 }
 
-/* One batch of @p n records at timestamps @p base_ts + timestamp_delta; @p attributes may set
- * a codec (the records stay uncompressed bytes: what matters is that the cleaner must not
- * filter them). */
+/* One batch of @p n records at timestamps @p base_ts + timestamp_delta; a codec in
+ * @p attributes compresses its records section with that codec. */
 static int64_t append_records(kc_plog *l, const bb_record *recs, int n, int64_t base_ts,
                               int16_t attributes)
 {
     bb_batch b;
     bb_batch_defaults(&b);
     b.base_timestamp = base_ts;
-    b.attributes = attributes;
+    b.attributes = (int16_t)(attributes & ~KC_ATTR_CODEC_MASK);
     b.n_records = n;
     b.records = recs;
     size_t len;
     uint8_t *bytes = bb_build(&b, &len);
+    int codec = attributes & KC_ATTR_CODEC_MASK;
+    if (codec != KC_CODEC_NONE) {
+        kc_batch_header h;
+        cr_assert_eq(kc_batch_header_parse(bytes, len, &h), 0);
+        uint8_t *z;
+        cr_assert_eq(kc_batch_recompress(bytes, len, &h, codec, 1 << 20, &z, &len), 0);
+        free(bytes);
+        bytes = z;
+    }
     int64_t base = append_built(l, bytes, len, n, base_ts);
     for (int i = 0; i < n; i++) {
         cr_assert_lt(NR, MAXR);
@@ -172,7 +181,6 @@ static int64_t append_records(kc_plog *l, const bb_record *recs, int n, int64_t 
         r->ts = base_ts + recs[i].timestamp_delta;
         r->key_null = !recs[i].key;
         r->value_null = !recs[i].value;
-        r->compressed = (attributes & KC_ATTR_CODEC_MASK) != 0;
         snprintf(r->key, sizeof(r->key), "%s", recs[i].key ? recs[i].key : "");
         snprintf(r->value, sizeof(r->value), "%s", recs[i].value ? recs[i].value : "");
     }
@@ -187,41 +195,6 @@ static int64_t append_kv(kc_plog *l, const char *key, const char *value, int64_t
     r.key = key;
     r.value = value;
     return append_records(l, &r, 1, ts, 0);
-}
-
-/* A compressed batch (codec @p codec) of @p count records whose payload is arbitrary bytes,
- * with a correct Length and CRC. */
-static int64_t append_opaque_compressed(kc_plog *l, int codec, int count, int64_t ts)
-{
-    bb_batch b;
-    bb_batch_defaults(&b);
-    b.base_timestamp = ts;
-    b.max_timestamp = ts + count - 1;
-    b.attributes = (int16_t)codec;
-    b.last_offset_delta = count - 1;
-    b.record_count = count;
-    b.n_records = 0;
-    size_t hlen;
-    uint8_t *hdr = bb_build(&b, &hlen);
-    size_t plen = 37;
-    uint8_t *bytes = malloc(hlen + plen);
-    cr_assert_not_null(bytes);
-    memcpy(bytes, hdr, hlen);
-    free(hdr);
-    for (size_t i = 0; i < plen; i++)
-        bytes[hlen + i] = (uint8_t)(0xA5 ^ (i * 29));
-    bb_put_i32(bytes + 8, (int32_t)(hlen + plen - 12));
-    bb_fix_crc(bytes, hlen + plen);
-    int64_t base = append_built(l, bytes, hlen + plen, count, ts);
-    for (int i = 0; i < count; i++) {
-        mrec *r = &M[NR++];
-        memset(r, 0, sizeof(*r));
-        r->offset = base + i;
-        r->ts = ts + i;
-        r->key_null = r->value_null = true;
-        r->compressed = true;
-    }
-    return base;
 }
 
 /*
@@ -313,7 +286,7 @@ static int64_t latest_offset(const char *key, int64_t below)
  * than delete.retention.ms at @p now_ms), for a cleaning that saw layout @p ly. */
 static bool kafka_keeps(const layout *ly, const mrec *r, int64_t now_ms, int64_t retention_ms)
 {
-    if (r->offset >= closed_end(ly) || r->compressed)
+    if (r->offset >= closed_end(ly))
         return true;
     if (r->key_null)
         return false; /* no key: invalid in a compacted log, dropped */
@@ -365,7 +338,7 @@ typedef struct readback {
     int nrecs;
     gbatch *batches;
     int nbatches;
-    int compressed_seen;
+    int compressed_seen; /* batches read back in a codec */
 } readback;
 
 static void readback_free(readback *rb)
@@ -432,7 +405,8 @@ static int parse_records(const uint8_t *p, size_t len, readback *rb)
  * Reads the whole log (kc_plog_read from the log start to the log end offset) and checks each
  * batch: CRC-32C valid, magic 2, Length right, and it is an appended batch with the same
  * BaseOffset, LastOffsetDelta, attributes, timestamps and producer fields; a batch with all
- * its records is byte-identical; a compressed one is always byte-identical; none is empty.
+ * its records is byte-identical; a compressed one keeps its codec and its records inflate and
+ * parse; none is empty.
  */
 static void read_back(kc_plog *l, readback *rb)
 {
@@ -473,20 +447,29 @@ static void read_back(kc_plog *l, readback *rb)
                          (long long)base);
             int32_t count = bb_get_i32(p + 57);
             cr_assert_gt(count, 0, "batch %lld: empty batch kept", (long long)base);
-            if (ob->attributes & KC_ATTR_CODEC_MASK) {
-                cr_assert_eq(size, ob->len, "compressed batch %lld: size changed", (long long)base);
-                cr_assert_eq(memcmp(p, ob->disk, size), 0, "compressed batch %lld changed",
-                             (long long)base);
+            cr_assert_lt(rb->nrecs + count, MAXR + 1);
+            int codec = ob->attributes & KC_ATTR_CODEC_MASK;
+            if (codec != KC_CODEC_NONE) {
+                /* the same batch with its records section inflated, to parse it as any other */
+                uint8_t *in;
+                size_t in_len;
+                cr_assert_eq(kc_decompress(codec, p + 61, size - 61, 1 << 20, &in, &in_len), 0,
+                             "batch %lld: its records do not inflate", (long long)base);
+                uint8_t *flat = malloc(61 + in_len);
+                cr_assert_not_null(flat);
+                memcpy(flat, p, 61);
+                memcpy(flat + 61, in, in_len);
+                parse_records(flat, 61 + in_len, rb);
+                free(flat);
+                free(in);
                 rb->compressed_seen++;
             } else {
-                cr_assert_lt(rb->nrecs + count, MAXR + 1);
                 parse_records(p, size, rb);
-                if (count == ob->count) {
-                    cr_assert_eq(size, ob->len);
-                    cr_assert_eq(memcmp(p, ob->disk, size), 0,
-                                 "batch %lld: nothing removed, yet its bytes changed",
-                                 (long long)base);
-                }
+            }
+            if (count == ob->count) {
+                cr_assert_eq(size, ob->len);
+                cr_assert_eq(memcmp(p, ob->disk, size), 0,
+                             "batch %lld: nothing removed, yet its bytes changed", (long long)base);
             }
             int64_t last = base + bb_get_i32(p + 23);
             if (rb->nbatches)
@@ -538,7 +521,7 @@ static void check_point_reads(kc_plog *l, const readback *rb)
 /*
  * The log holds exactly what Kafka's cleaner keeps from what was appended (for a cleaning that
  * saw @p ly at @p now_ms), from the log start on, with unchanged offsets; below the active
- * segment each key appears at most once. Returns the number of uncompressed records kept
+ * segment each key appears at most once. Returns the number of records kept
  * below the closed end (for the stats).
  */
 static int64_t verify_log(kc_plog *l, const layout *ly, int64_t now_ms, int64_t retention_ms)
@@ -546,14 +529,11 @@ static int64_t verify_log(kc_plog *l, const layout *ly, int64_t now_ms, int64_t 
     readback rb;
     read_back(l, &rb);
     int64_t start = kc_plog_log_start_offset(l);
-    int gi = 0, compressed_want = 0;
+    int gi = 0;
     int64_t kept_closed = 0;
-    for (int i = 0; i < NB; i++)
-        if (MB[i].base >= start && (MB[i].attributes & KC_ATTR_CODEC_MASK))
-            compressed_want++;
     for (int i = 0; i < NR; i++) {
         const mrec *r = &M[i];
-        if (r->offset < start || r->compressed || !kafka_keeps(ly, r, now_ms, retention_ms))
+        if (r->offset < start || !kafka_keeps(ly, r, now_ms, retention_ms))
             continue;
         if (r->offset < closed_end(ly))
             kept_closed++;
@@ -578,8 +558,6 @@ static int64_t verify_log(kc_plog *l, const layout *ly, int64_t now_ms, int64_t 
     cr_assert_eq(gi, rb.nrecs, "%d unexpected records kept, the first at offset %lld (key %s)",
                  rb.nrecs - gi, gi < rb.nrecs ? (long long)rb.recs[gi].offset : -1LL,
                  gi < rb.nrecs ? rb.recs[gi].key : "");
-    cr_assert_eq(rb.compressed_seen, compressed_want, "compressed batches: %d of %d",
-                 rb.compressed_seen, compressed_want);
     /* the headline property, stated directly */
     for (int i = 0; i < rb.nrecs; i++) {
         if (rb.recs[i].offset >= closed_end(ly) || rb.recs[i].key_null)
@@ -857,26 +835,71 @@ Test(cleaner, tombstones_go_once_their_segment_is_older_than_delete_retention)
     }
 }
 
-Test(cleaner, compressed_batches_are_kept_whole)
+/* The batch whose BaseOffset is @p base, read back (it must exist): its header and, inflated,
+ * the keys of its records in @p keys (up to 8). Returns the record count. */
+static int batch_keys(kc_plog *l, int64_t base, kc_batch_header *h, char keys[8][24])
+{
+    kc_arena a = KC_ARENA_INIT;
+    kc_bytes out;
+    cr_assert_eq(kc_plog_read(l, base, kc_plog_log_end_offset(l), 1, true, &a, &out), 0);
+    cr_assert_eq(kc_batch_header_parse(out.p, (size_t)out.len, h), 0);
+    cr_assert_eq(h->base_offset, base, "the batch at %lld is gone", (long long)base);
+    readback rb = {.recs = calloc(8, sizeof(grec))};
+    cr_assert_not_null(rb.recs);
+    uint8_t *in;
+    size_t in_len;
+    int codec = h->attributes & KC_ATTR_CODEC_MASK;
+    cr_assert_eq(kc_decompress(codec, out.p + 61, (size_t)out.len - 61, 1 << 20, &in, &in_len), 0);
+    uint8_t *flat = malloc(61 + in_len);
+    cr_assert_not_null(flat);
+    memcpy(flat, out.p, 61);
+    memcpy(flat + 61, in, in_len);
+    cr_assert_leq(h->record_count, 8);
+    int n = parse_records(flat, 61 + in_len, &rb);
+    for (int i = 0; i < n; i++)
+        memcpy(keys[i], rb.recs[i].key, sizeof(keys[i]));
+    free(flat);
+    free(in);
+    free(rb.recs);
+    kc_arena_free(&a);
+    return n;
+}
+
+/* Kafka's cleaner filters compressed batches as any other and writes the records it keeps back
+ * with the batch's codec (LogCleaner, MemoryRecords.filterTo); an untouched batch stays byte for
+ * byte; a tombstone inside a compressed batch goes after delete.retention.ms. */
+Test(cleaner, compressed_batches_are_filtered_and_keep_their_codec)
 {
     kc_log_config cfg = compact_cfg();
     kc_plog *l = open_log(&cfg);
     append_updates(l, 0, 8, 6, 4);
-    /* gzip-flagged batch whose (uncompressed, arbitrary as gzip) records repeat keys that are
-     * rewritten later and hold a tombstone: filtering it would drop all three */
-    bb_record recs[3];
-    for (int i = 0; i < 3; i++) {
-        bb_record_defaults(&recs[i]);
-        recs[i].timestamp_delta = i;
+    /* one batch per codec: key-00 and key-01 (rewritten later), "only-N" twice (the second
+     * stays) and a tombstone of "gone-N" (never rewritten) */
+    int64_t filtered[5];
+    for (int codec = KC_CODEC_GZIP; codec <= KC_CODEC_ZSTD; codec++) {
+        char only[24], gone[24], v0[24], v1[24];
+        snprintf(only, sizeof(only), "only-%d", codec);
+        snprintf(gone, sizeof(gone), "gone-%d", codec);
+        snprintf(v0, sizeof(v0), "first-%d", codec);
+        snprintf(v1, sizeof(v1), "second-%d", codec);
+        bb_record recs[5];
+        for (int i = 0; i < 5; i++) {
+            bb_record_defaults(&recs[i]);
+            recs[i].timestamp_delta = i;
+        }
+        recs[0].key = "key-00", recs[0].value = v0;
+        recs[1].key = only, recs[1].value = v0;
+        recs[2].key = "key-01", recs[2].value = NULL;
+        recs[3].key = only, recs[3].value = v1;
+        recs[4].key = gone, recs[4].value = NULL;
+        filtered[codec] = append_records(l, recs, 5, T0 + 8000 + 10 * codec, (int16_t)codec);
     }
-    recs[0].key = "key-00";
-    recs[0].value = "in-gzip-0";
-    recs[1].key = "key-01";
-    recs[1].value = NULL;
-    recs[2].key = "key-00";
-    recs[2].value = "in-gzip-2";
-    int64_t gz = append_records(l, recs, 3, T0 + 8000, 1);
-    int64_t zs = append_opaque_compressed(l, 4, 5, T0 + 8100);
+    bb_record whole[2];
+    bb_record_defaults(&whole[0]);
+    bb_record_defaults(&whole[1]);
+    whole[0].key = "whole-a", whole[0].value = "a";
+    whole[1].key = "whole-b", whole[1].value = "b";
+    int64_t untouched = append_records(l, whole, 2, T0 + 8100, KC_CODEC_ZSTD);
     append_updates(l, 9, 8, 6, 4);
     append_kv(l, "key-00", "after", T0 + 17000);
     append_kv(l, "key-01", "after", T0 + 17001);
@@ -884,29 +907,44 @@ Test(cleaner, compressed_batches_are_kept_whole)
     cr_assert_eq(kc_plog_roll(l, T0 + 30000), 0);
     append_kv(l, "key-00", "active", T0 + 30000);
     layout ly = snap_layout(l);
-    cr_assert_lt(zs, closed_end(&ly), "both compressed batches are in closed segments");
-    int64_t uncompressed_closed = 0;
+    cr_assert_lt(untouched, closed_end(&ly), "the compressed batches are in closed segments");
+    int64_t closed = 0;
     for (int i = 0; i < NR; i++)
-        uncompressed_closed += M[i].offset < closed_end(&ly) && !M[i].compressed;
+        closed += M[i].offset < closed_end(&ly);
 
     kc_clean_stats st;
     cr_assert_eq(clean(l, T0 + 30000, &st), ly.n - 1);
-    cr_assert_eq(st.records_read, uncompressed_closed,
-                 "records of compressed batches are not read");
-    verify_log(l, &ly, T0 + 30000, cfg.delete_retention_ms); /* counts and compares them */
+    cr_assert_eq(st.records_read, closed, "every record below the active segment is read");
+    verify_log(l, &ly, T0 + 30000, cfg.delete_retention_ms); /* records, offsets, bytes */
 
-    /* and they are where they were */
-    kc_arena a = KC_ARENA_INIT;
-    kc_bytes out;
-    const mbatch *ob = orig_batch(gz);
-    cr_assert_eq(kc_plog_read(l, gz + 1, kc_plog_log_end_offset(l), 1, true, &a, &out), 0);
-    cr_assert_eq((size_t)out.len, ob->len);
-    cr_assert_eq(memcmp(out.p, ob->disk, ob->len), 0, "gzip batch read back as appended");
-    ob = orig_batch(zs);
-    cr_assert_eq(kc_plog_read(l, zs + 4, kc_plog_log_end_offset(l), 1, true, &a, &out), 0);
-    cr_assert_eq((size_t)out.len, ob->len);
-    cr_assert_eq(memcmp(out.p, ob->disk, ob->len), 0, "zstd batch read back as appended");
-    kc_arena_free(&a);
+    for (int codec = KC_CODEC_GZIP; codec <= KC_CODEC_ZSTD; codec++) {
+        kc_batch_header h;
+        char keys[8][24], only[24], gone[24];
+        snprintf(only, sizeof(only), "only-%d", codec);
+        snprintf(gone, sizeof(gone), "gone-%d", codec);
+        int n = batch_keys(l, filtered[codec], &h, keys);
+        cr_assert_eq(h.attributes & KC_ATTR_CODEC_MASK, codec, "still %s", kc_codec_name(codec));
+        cr_assert_eq(h.last_offset_delta, 4, "LastOffsetDelta kept");
+        cr_assert_eq(n, 2, "%s batch: 2 records kept, found %d", kc_codec_name(codec), n);
+        cr_assert_str_eq(keys[0], only);
+        cr_assert_str_eq(keys[1], gone, "the tombstone is younger than delete.retention.ms");
+    }
+    kc_batch_header h;
+    char keys[8][24];
+    cr_assert_eq(batch_keys(l, untouched, &h, keys), 2);
+
+    /* two days on, the tombstones inside the compressed batches expire as any other */
+    int64_t later = T0 + 30000 + 2 * cfg.delete_retention_ms;
+    ly = snap_layout(l);
+    cr_assert_eq(clean(l, later, &st), ly.n - 1);
+    verify_log(l, &ly, later, cfg.delete_retention_ms);
+    for (int codec = KC_CODEC_GZIP; codec <= KC_CODEC_ZSTD; codec++) {
+        char only[24];
+        snprintf(only, sizeof(only), "only-%d", codec);
+        cr_assert_eq(batch_keys(l, filtered[codec], &h, keys), 1);
+        cr_assert_str_eq(keys[0], only);
+        cr_assert_eq(h.attributes & KC_ATTR_CODEC_MASK, codec);
+    }
     kc_plog_close(l);
 }
 
