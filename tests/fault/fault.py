@@ -14,7 +14,7 @@ Nemeses (each over --rounds rounds, healed after each round):
   truncate-follower  SIGKILL a follower of partition 0, cut its active segment files in half
                      (partitions it follows), restart it
   cut-connections    abort every TCP connection to every broker (`ss -K`, clients' and
-                     replica fetchers' alike) five times, each after the producer made progress
+                     replica fetchers' alike) five times, a second of traffic apart
 
 Verification per fault, after healing (every broker up, ISR complete or noted):
   lost         acknowledged (partition, offset, value) not read back at that offset: must be 0
@@ -234,6 +234,7 @@ class Cluster:
 class Producer:
     def __init__(self, cl, topic, path, opts):
         self.path = path
+        self.rate = opts.rate
         self.errlog = open(str(path) + ".stderr", "wb")
         args = [str(PRODUCER_BIN), cl.bootstrap, topic, str(PARTITIONS), str(opts.max_records),
                 str(opts.producer_seconds), str(opts.rate), str(path)]
@@ -358,7 +359,9 @@ def nemesis_cut_connections(cl, topic, notes, producer=None):
     for i in range(5):
         cut = sum(helpers.cut_connections(b.plaintext_port) for b in cl.brokers.values() if b.running)
         log(f"cut-connections: {cut} connections cut ({i + 1}/5)")
-        expect_progress(producer, 100, "after a connection cut", notes)
+        # a second of traffic between cuts: retries of batches whose answers were lost meet
+        # a new connection each time
+        expect_progress(producer, producer.rate if producer else 0, "after a connection cut", notes)
 
 
 def nemesis_rolling_restart(cl, topic, notes):
