@@ -468,6 +468,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     if (get_or_create_cluster_id(b) || check_log_dirs(b) || kc_log_manager_init(b) ||
         load_topics(b))
         return -1;
+    kc_conns_start(b);
     if (kc_listeners_start(b) || register_broker(b))
         return -1;
     kc_channel_set_env(b->base, b->mb, b->ssl_client_ctx);

@@ -47,6 +47,9 @@ typedef struct kc_broker {
     struct ssl_ctx_st *ssl_client_ctx; /* inter-broker TLS client; NULL unless it is SSL */
     struct kc_conn *conns;             /* doubly linked */
     int n_conns;
+    struct kc_conn_quotas *conn_quotas; /* max.connections[.per.ip] (net/conn_quotas.h) */
+    bool accept_paused;                 /* client listeners disabled at max.connections */
+    struct event *conn_sweep;           /* idle connections and stalled handshakes/frames */
 
     struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
     struct kc_replica_manager *replicas;  /* fetchers, ISR changes (replica/replica.h) */

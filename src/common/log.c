@@ -1,7 +1,10 @@
 /* Line-oriented stderr logger; each line is formatted whole and written with one write(2). */
 #include "common/log.h"
 
+#include "common/clock.h"
+
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +53,42 @@ void kc_fatal(const char *fmt, ...)
     log_vwrite(KC_LOG_ERROR, "FATAL", fmt, ap);
     va_end(ap);
     exit(1);
+}
+
+int kc_log_allow(kc_log_limit *l, int64_t interval_ms, int *suppressed)
+{
+    int64_t now = kc_mono_ms();
+    if (now < l->next_ms) {
+        l->suppressed++;
+        return 0;
+    }
+    l->next_ms = now + interval_ms;
+    *suppressed = l->suppressed;
+    l->suppressed = 0;
+    return 1;
+}
+
+const char *kc_log_escape(const void *p, int len, char *out, size_t cap)
+{
+    if (!p || len < 0) {
+        snprintf(out, cap, "(null)");
+        return out;
+    }
+    const unsigned char *s = p;
+    size_t o = 0;
+    for (int i = 0; i < len; i++) {
+        unsigned char ch = s[i];
+        bool plain = ch >= 0x20 && ch < 0x7f && ch != '\\';
+        size_t need = plain ? 1 : 4;
+        if (o + need + 4 > cap) { /* room for "..." and the NUL */
+            snprintf(out + o, cap - o, "...");
+            return out;
+        }
+        if (plain)
+            out[o++] = (char)ch;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
+    }
+    out[o] = 0;
+    return out;
 }

@@ -28,4 +28,28 @@ void kc_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretur
 #define kc_info(fac, ...)  KC_LOG(KC_LOG_INFO, fac, __VA_ARGS__)
 #define kc_debug(fac, ...) KC_LOG(KC_LOG_DEBUG, fac, __VA_ARGS__)
 
+#include <stddef.h>
+#include <stdint.h>
+
+/** One rate limit for a log line that outside events can trigger (peers, clients). */
+typedef struct kc_log_limit {
+    int64_t next_ms; /* monotonic ms before which the line is suppressed */
+    int suppressed;  /* lines suppressed since the last one written */
+} kc_log_limit;
+
+/**
+ * Whether the line limited by @p l may be written now (at most once per @p interval_ms of
+ * CLOCK_MONOTONIC); when it may, *@p suppressed receives how many were dropped since the last
+ * one (for the line to say so) and the count restarts. Reactor thread only.
+ */
+int kc_log_allow(kc_log_limit *l, int64_t interval_ms, int *suppressed);
+
+/**
+ * @p len bytes at @p p (a string a peer sent: client id, group id, ...) made safe for one log
+ * line in @p out (@p cap bytes, NUL-terminated): printable ASCII kept, every other byte and the
+ * backslash as \xNN, cut with "..." when it does not fit. NULL @p p prints as "(null)".
+ * @return @p out
+ */
+const char *kc_log_escape(const void *p, int len, char *out, size_t cap);
+
 #endif

@@ -131,6 +131,14 @@ static const kc_config_key keys[] = {
     IGNORED_SECRET("ssl.truststore.password"),
     {"ssl.client.auth", KC_CK_CLIENT_AUTH, F(ssl_client_auth), "none", 0, 0, 0, RO, false, false},
     STR("ssl.enabled.protocols", ssl_enabled_protocols, "TLSv1.2,TLSv1.3"),
+    /* cluster-wide in Kafka (DynamicConnectionQuota); cafka reads them at start-up */
+    I32("max.connections", max_connections, "2147483647", 0, IMAX, RO),
+    I32("max.connections.per.ip", max_connections_per_ip, "2147483647", 0, IMAX, RO),
+    STR("max.connections.per.ip.overrides", max_connections_per_ip_overrides_raw, ""),
+    I64("connections.max.idle.ms", connections_max_idle_ms, "600000", 1, LMAX, RO),
+    /* a client config in Kafka (KIP-601); cafka's deadline for TLS handshakes and frames */
+    I64("socket.connection.setup.timeout.ms", socket_connection_setup_timeout_ms, "10000", 1, LMAX,
+        RO),
     /* Kafka broker defaults of topic configs cafka has no broker key for */
     DESCRIBED("log.cleanup.policy", "delete"),
     STR("compression.type", compression_type, "producer"),
@@ -470,8 +478,45 @@ int kc_config_parse_listeners(const char *list, const char *protocol_map, kc_lis
     return rc ? -1 : n;
 }
 
+/* max.connections.per.ip.overrides: "ip:limit,ip:limit" (Kafka takes host names too; cafka
+ * compares numeric addresses). */
+static int parse_ip_overrides(kc_config *c, char *err, size_t errlen)
+{
+    const char *raw =
+        c->max_connections_per_ip_overrides_raw ? c->max_connections_per_ip_overrides_raw : "";
+    char *copy = strdup(raw), *save = NULL;
+    if (!copy)
+        kc_fatal("config: out of memory");
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (!*tok)
+            continue;
+        char *colon = strrchr(tok, ':'), *end = NULL;
+        long limit = colon ? strtol(colon + 1, &end, 10) : -1;
+        if (!colon || colon == tok || end == colon + 1 || *end || limit < 0 || limit > INT32_MAX ||
+            (size_t)(colon - tok) >= sizeof(c->ip_overrides[0].host) ||
+            c->n_ip_overrides >= KC_MAX_IP_OVERRIDES) {
+            set_err(err, errlen,
+                    "invalid value '%s' for 'max.connections.per.ip.overrides': expected "
+                    "ip:limit[,ip:limit...] (at most %d entries), got '%s'",
+                    raw, KC_MAX_IP_OVERRIDES, tok);
+            rc = -1;
+            break;
+        }
+        kc_ip_limit *o = &c->ip_overrides[c->n_ip_overrides++];
+        memcpy(o->host, tok, (size_t)(colon - tok));
+        o->host[colon - tok] = 0;
+        o->limit = (int32_t)limit;
+    }
+    free(copy);
+    return rc;
+}
+
 static int derive(kc_config *c, char *err, size_t errlen)
 {
+    if (parse_ip_overrides(c, err, errlen))
+        return -1;
     if (kc_compression_type_parse(c->compression_type) == -2) {
         set_err(err, errlen,
                 "invalid value '%s' for 'compression.type': must be one of uncompressed, zstd, "

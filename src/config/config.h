@@ -27,6 +27,14 @@ typedef struct kc_listener_conf {
     int protocol;   /* enum kc_security_protocol, from listener.security.protocol.map */
 } kc_listener_conf;
 
+/** One max.connections.per.ip.overrides entry. */
+typedef struct kc_ip_limit {
+    char host[64]; /* a numeric IP address, as the peer's address prints */
+    int32_t limit;
+} kc_ip_limit;
+
+#define KC_MAX_IP_OVERRIDES 64
+
 typedef struct kc_config {
     int32_t broker_id;
     char *listeners_raw;
@@ -103,6 +111,12 @@ typedef struct kc_config {
     char *ssl_truststore_location;
     int ssl_client_auth; /* enum kc_ssl_client_auth */
     char *ssl_enabled_protocols;
+    int32_t max_connections;        /* client listeners together (the inter-broker one exempt) */
+    int32_t max_connections_per_ip; /* every listener */
+    char *max_connections_per_ip_overrides_raw;
+    int64_t connections_max_idle_ms;
+    /* the deadline of a TLS handshake and of a partial request frame (no byte for that long) */
+    int64_t socket_connection_setup_timeout_ms;
 
     /* Derived by kc_config_load() from the raw strings above. */
     kc_listener_conf listeners[KC_MAX_LISTENERS];
@@ -111,6 +125,8 @@ typedef struct kc_config {
     int n_advertised;
     char *log_dirs[KC_MAX_LOG_DIRS]; /* each strdup'd */
     int n_log_dirs;
+    kc_ip_limit ip_overrides[KC_MAX_IP_OVERRIDES]; /* max.connections.per.ip.overrides */
+    int n_ip_overrides;
 } kc_config;
 
 /** How a catalogue key is typed, parsed and stored. */

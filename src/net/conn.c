@@ -2,6 +2,10 @@
  * Connection state and framing. A connection stops reading while MAX_INFLIGHT requests wait for
  * their responses (Kafka mutes a channel with a request in flight; we allow a window so that
  * pipelining clients such as librdkafka stay fast) and resumes when the queue drains.
+ * A sweep closes what a peer may leave hanging: a TLS handshake or a partial request frame that
+ * sees no byte for socket.connection.setup.timeout.ms, and a connection idle (nothing read,
+ * nothing queued either way) for connections.max.idle.ms, as Kafka's Selector does. The fast
+ * path pays one clock read per read callback for it.
  */
 #include "net/conn.h"
 
@@ -19,7 +23,10 @@
 #include "broker/broker.h"
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "common/clock.h"
 #include "kc_apis.h"
+#include "net/conn_quotas.h"
+#include "net/listeners.h"
 
 #define MAX_INFLIGHT 64
 /* A client that does not read its responses stops being read from (Kafka mutes such a
@@ -32,6 +39,11 @@ typedef struct kc_conn {
     struct bufferevent *bev;
     int listener;
     char peer[128];
+    char ip[64];         /* the peer's address, as counted by the connection quotas */
+    bool inter_broker;   /* on the inter-broker listener (exempt from max.connections) */
+    bool handshaking;    /* TLS handshake not completed yet */
+    int64_t accepted_ms; /* kc_mono_ms() */
+    int64_t last_read_ms;
     kc_request *head, *tail; /* in-order queue */
     int inflight;
     bool paused;     /* reading disabled because of MAX_INFLIGHT */
@@ -72,6 +84,10 @@ static void conn_close(kc_conn *c)
     bufferevent_free(c->bev);
     c->bev = NULL;
     conn_unlink(c);
+    kc_broker *b = c->broker;
+    kc_conn_quotas_remove(b->conn_quotas, c->ip, c->inter_broker);
+    if (b->accept_paused && !kc_conn_quotas_full(b->conn_quotas))
+        kc_listeners_set_accepting(b, true);
     kc_request *r = c->head;
     while (r) {
         kc_request *n = r->next;
@@ -193,9 +209,17 @@ void kc_request_finish_silently(kc_request *req)
 void kc_request_protocol_error(kc_request *req, const char *why)
 {
     kc_conn *c = req->conn;
-    kc_warn("NET", "closing connection from %s: %s (api %d v%d, correlation id %d, client '%.*s')",
-            c ? c->peer : "?", why, req->hdr.api_key, req->hdr.api_version, req->hdr.correlation_id,
-            (int)req->hdr.client_id.len, req->hdr.client_id.p ? req->hdr.client_id.p : "");
+    static kc_log_limit limit;
+    int dropped;
+    if (kc_log_allow(&limit, 1000, &dropped)) {
+        char client[160];
+        kc_log_escape(req->hdr.client_id.p, req->hdr.client_id.len, client, sizeof(client));
+        kc_warn("NET",
+                "closing connection from %s: %s (api %d v%d, correlation id %d, client '%s'; "
+                "%d more not logged)",
+                c ? c->peer : "?", why, req->hdr.api_key, req->hdr.api_version,
+                req->hdr.correlation_id, client, dropped);
+    }
     req->done = true; /* freed by conn_close with the other finished requests */
     if (c)
         conn_close(c);
@@ -251,6 +275,7 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
     kc_conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
     int32_t max = c->broker->cfg->socket_request_max_bytes;
+    c->last_read_ms = kc_mono_ms();
     c->in_callback++;
     while (!c->closed && !c->paused && !c->out_full && !c->draining) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) > OUTPUT_PAUSE_BYTES) {
@@ -311,8 +336,11 @@ static void conn_on_write(struct bufferevent *bev, void *arg)
 static void conn_on_event(struct bufferevent *bev, short what, void *arg)
 {
     kc_conn *c = arg;
-    if (what & BEV_EVENT_CONNECTED)
+    if (what & BEV_EVENT_CONNECTED) { /* the TLS handshake completed */
+        c->handshaking = false;
+        c->last_read_ms = kc_mono_ms();
         return;
+    }
     if (what & BEV_EVENT_ERROR) {
         unsigned long e;
         while ((e = bufferevent_get_openssl_error(bev))) {
@@ -330,7 +358,8 @@ static void conn_on_event(struct bufferevent *bev, short what, void *arg)
     }
 }
 
-void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const char *peer)
+void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const char *peer,
+                    const char *ip)
 {
     kc_conn *c = calloc(1, sizeof(*c));
     if (!c)
@@ -339,6 +368,11 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     c->bev = bev;
     c->listener = listener;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
+    snprintf(c->ip, sizeof(c->ip), "%s", ip);
+    c->inter_broker =
+        strcmp(b->cfg->listeners[listener].name, kc_config_inter_broker_listener(b->cfg)) == 0;
+    c->handshaking = b->cfg->listeners[listener].protocol == KC_SEC_SSL;
+    c->accepted_ms = c->last_read_ms = kc_mono_ms();
     c->next = b->conns;
     if (b->conns)
         b->conns->prev = c;
@@ -349,6 +383,62 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     bufferevent_setwatermark(bev, EV_WRITE, OUTPUT_RESUME_BYTES, 0);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     kc_debug("NET", "accepted connection from %s", peer);
+}
+
+enum overdue { NOT_OVERDUE = -1, HANDSHAKE_STALLED, FRAME_STALLED, IDLE, N_OVERDUE };
+
+static const char *const overdue_why[N_OVERDUE] = {
+    "TLS handshake not completed within socket.connection.setup.timeout.ms",
+    "partial request frame stalled for socket.connection.setup.timeout.ms",
+    "idle for connections.max.idle.ms",
+};
+
+/* Whether @p c should be closed now (@p now_ms monotonic), and why. */
+static enum overdue conn_overdue(const kc_conn *c, int64_t now_ms)
+{
+    const kc_config *cfg = c->broker->cfg;
+    int64_t quiet = now_ms - c->last_read_ms;
+    if (c->handshaking)
+        return now_ms - c->accepted_ms > cfg->socket_connection_setup_timeout_ms ? HANDSHAKE_STALLED
+                                                                                 : NOT_OVERDUE;
+    struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
+    if (evbuffer_get_length(in) > 0 && !c->paused && !c->out_full)
+        return quiet > cfg->socket_connection_setup_timeout_ms ? FRAME_STALLED : NOT_OVERDUE;
+    if (!c->head && evbuffer_get_length(out) == 0 && quiet > cfg->connections_max_idle_ms)
+        return IDLE;
+    return NOT_OVERDUE;
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_broker *b = arg;
+    static kc_log_limit limits[N_OVERDUE];
+    int64_t now = kc_mono_ms();
+    for (kc_conn *c = b->conns, *next; c; c = next) {
+        next = c->next;
+        enum overdue why = c->draining ? NOT_OVERDUE : conn_overdue(c, now);
+        if (why == NOT_OVERDUE)
+            continue;
+        int dropped;
+        if (kc_log_allow(&limits[why], 10000, &dropped))
+            kc_info("NET", "closing connection from %s: %s (%d more not logged)", c->peer,
+                    overdue_why[why], dropped);
+        conn_close(c); /* no callback of ours is on the stack: frees it */
+    }
+}
+
+void kc_conns_start(kc_broker *b)
+{
+    b->conn_quotas = kc_conn_quotas_new(b->cfg);
+    int64_t every = b->cfg->socket_connection_setup_timeout_ms < b->cfg->connections_max_idle_ms
+                        ? b->cfg->socket_connection_setup_timeout_ms
+                        : b->cfg->connections_max_idle_ms;
+    every = every / 4 < 100 ? 100 : every / 4 > 1000 ? 1000 : every / 4;
+    b->conn_sweep = event_new(b->base, -1, EV_PERSIST, on_sweep, b);
+    struct timeval tv = kc_timeval_ms(every);
+    event_add(b->conn_sweep, &tv);
 }
 
 void kc_conns_shutdown(kc_broker *b)
@@ -372,4 +462,9 @@ void kc_conns_free_all(kc_broker *b)
 {
     while (b->conns)
         conn_close(b->conns);
+    if (b->conn_sweep)
+        event_free(b->conn_sweep);
+    b->conn_sweep = NULL;
+    kc_conn_quotas_free(b->conn_quotas);
+    b->conn_quotas = NULL;
 }

@@ -50,9 +50,18 @@ struct kc_request {
 
 /**
  * Accept a new connection on @p bev (ownership passes to the connection) for listener index
- * @p listener; @p peer is a printable address for logs.
+ * @p listener; @p peer is a printable address for logs, @p ip the numeric address the
+ * connection quotas counted it under (uncounted when it closes).
  */
-void kc_conn_accept(struct kc_broker *b, struct bufferevent *bev, int listener, const char *peer);
+void kc_conn_accept(struct kc_broker *b, struct bufferevent *bev, int listener, const char *peer,
+                    const char *ip);
+
+/**
+ * Create the connection quotas and start the sweep that closes stalled TLS handshakes and
+ * partial frames (socket.connection.setup.timeout.ms) and idle connections
+ * (connections.max.idle.ms). Before the listeners start.
+ */
+void kc_conns_start(struct kc_broker *b);
 
 /**
  * Finish @p req: its response body has been appended to req->out. Responses are written in
@@ -81,7 +90,7 @@ void kc_conns_shutdown(struct kc_broker *b);
 /** Number of open connections (for the shutdown wait). */
 int kc_conns_count(const struct kc_broker *b);
 
-/** Free every connection at once (after the loop stopped). */
+/** Free every connection at once, the sweep and the quotas (after the loop stopped). */
 void kc_conns_free_all(struct kc_broker *b);
 
 #endif

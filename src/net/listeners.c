@@ -17,6 +17,7 @@
 #include "broker/broker.h"
 #include "common/log.h"
 #include "net/conn.h"
+#include "net/conn_quotas.h"
 
 static int key_password_cb(char *buf, int size, int rwflag, void *userdata)
 {
@@ -128,6 +129,12 @@ typedef struct listener_ctx {
 
 static listener_ctx listener_ctxs[KC_MAX_LISTENERS];
 
+/* The inter-broker listener is exempt from max.connections, as in Kafka. */
+static bool is_inter_broker(const kc_broker *b, int index)
+{
+    return strcmp(b->cfg->listeners[index].name, kc_config_inter_broker_listener(b->cfg)) == 0;
+}
+
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
 {
@@ -138,6 +145,18 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
                 NI_NUMERICHOST | NI_NUMERICSERV);
     snprintf(peer, sizeof(peer), "%s:%s", host, serv);
+    bool inter_broker = is_inter_broker(b, lc->index);
+    if (!kc_conn_quotas_add(b->conn_quotas, host, inter_broker)) {
+        static kc_log_limit limit;
+        int dropped;
+        if (kc_log_allow(&limit, 10000, &dropped))
+            kc_info("NET",
+                    "rejected connection from %s: the address has max.connections.per.ip "
+                    "connections already (%d more rejections not logged)",
+                    peer, dropped);
+        evutil_closesocket(fd);
+        return;
+    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     const kc_listener_conf *conf = &b->cfg->listeners[lc->index];
@@ -156,9 +175,29 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (!bev) {
         kc_error("NET", "cannot set up connection from %s", peer);
         evutil_closesocket(fd);
+        kc_conn_quotas_remove(b->conn_quotas, host, inter_broker);
         return;
     }
-    kc_conn_accept(b, bev, lc->index, peer);
+    kc_conn_accept(b, bev, lc->index, peer, host);
+    if (!inter_broker && kc_conn_quotas_full(b->conn_quotas))
+        kc_listeners_set_accepting(b, false);
+}
+
+void kc_listeners_set_accepting(kc_broker *b, bool on)
+{
+    if (b->accept_paused == !on)
+        return;
+    b->accept_paused = !on;
+    if (!on)
+        kc_info("NET", "max.connections (%d) reached: new client connections wait",
+                b->cfg->max_connections);
+    for (int i = 0; i < b->cfg->n_listeners; i++)
+        if (b->listeners[i] && !is_inter_broker(b, i)) {
+            if (on)
+                evconnlistener_enable(b->listeners[i]);
+            else
+                evconnlistener_disable(b->listeners[i]);
+        }
 }
 
 int kc_listeners_start(kc_broker *b)

@@ -1,11 +1,13 @@
 /*
  * The broker's listeners (`listeners` config): one libevent evconnlistener per entry, PLAINTEXT
  * sockets or SSL through bufferevent_openssl, and the OpenSSL context built from Kafka's ssl.*
- * configs (PEM key and trust stores, KIP-651).
+ * configs (PEM key and trust stores, KIP-651). Accepted connections pass the connection quotas
+ * first (net/conn_quotas.h).
  */
 #ifndef KC_LISTENERS_H
 #define KC_LISTENERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/config.h"
@@ -39,5 +41,12 @@ int kc_listeners_start(struct kc_broker *b);
 
 /** Stop accepting on every listener (idempotent). */
 void kc_listeners_stop(struct kc_broker *b);
+
+/**
+ * Pause (@p on false) or resume accepting on the client listeners, all but the inter-broker
+ * one: at max.connections new connections wait in the kernel's backlog, as Kafka's acceptor
+ * blocks, until a connection closes. Idempotent; logs the pause.
+ */
+void kc_listeners_set_accepting(struct kc_broker *b, bool on);
 
 #endif

@@ -474,3 +474,37 @@ Test(config, compression_type)
     load_ok(REQUIRED "compression.type=zstd\n");
     load_ok(REQUIRED "compression.type=uncompressed\n");
 }
+
+Test(config, connection_quota_keys)
+{
+    load_ok(REQUIRED);
+    cr_assert_eq(cfg.max_connections, INT32_MAX, "Kafka's default");
+    cr_assert_eq(cfg.max_connections_per_ip, INT32_MAX);
+    cr_assert_eq(cfg.connections_max_idle_ms, 600000);
+    cr_assert_eq(cfg.socket_connection_setup_timeout_ms, 10000);
+    cr_assert_eq(cfg.n_ip_overrides, 0);
+    kc_config_free(&cfg);
+    memset(&cfg, 0, sizeof(cfg));
+    load_ok(REQUIRED "max.connections.per.ip=10\n"
+                     "max.connections.per.ip.overrides= 127.0.0.2:0 , ::1:500,10.0.0.1:7\n");
+    cr_assert_eq(cfg.n_ip_overrides, 3);
+    cr_assert_str_eq(cfg.ip_overrides[0].host, "127.0.0.2");
+    cr_assert_eq(cfg.ip_overrides[0].limit, 0);
+    cr_assert_str_eq(cfg.ip_overrides[1].host, "::1", "the last colon separates the limit");
+    cr_assert_eq(cfg.ip_overrides[1].limit, 500);
+    cr_assert_eq(cfg.ip_overrides[2].limit, 7);
+}
+
+Test(config, bad_connection_quota_overrides_name_the_key)
+{
+    const char *bad[] = {"a",           "127.0.0.1:",   ":5",
+                         "127.0.0.1:x", "127.0.0.1:-1", "127.0.0.1:99999999999"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[256];
+        snprintf(text, sizeof(text), REQUIRED "max.connections.per.ip.overrides=%s\n", bad[i]);
+        load_fails_naming(text, "max.connections.per.ip.overrides");
+        kc_config_free(&cfg);
+        memset(&cfg, 0, sizeof(cfg));
+    }
+    load_fails_naming(REQUIRED "connections.max.idle.ms=0\n", "connections.max.idle.ms");
+}

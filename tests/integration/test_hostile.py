@@ -1,0 +1,158 @@
+"""Hostile peers (issue 10, hardening), bounded and on loopback only: max.connections.per.ip and
+its overrides refuse connections beyond the limit while the others keep working; stalled TLS
+handshakes and half-sent frames are closed after socket.connection.setup.timeout.ms; idle
+connections after connections.max.idle.ms; at max.connections the client listeners stop
+accepting until a connection closes; the broker's descriptors return to their baseline and a
+producer keeps producing through all of it. Hostile sockets come from other loopback addresses
+(127.0.0.2...) so that the test's own clients on 127.0.0.1 are not limited."""
+
+import os
+import socket
+import ssl
+import struct
+import threading
+
+import kafka_wire as kw
+from helpers import create_topic, rdkafka_conf, scaled, wait_for
+
+SETUP_MS = 1500
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def hostile_socket(src, port):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    s.setblocking(False)
+    return s
+
+
+def closed_by_broker(s):
+    """True when the broker closed @s (EOF or reset); False while it is open."""
+    try:
+        return s.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except ConnectionError:
+        return True
+
+
+class BackgroundProducer:
+    """Produces to a topic from 127.0.0.1 until stopped; counts acknowledgements."""
+
+    def __init__(self, broker, topic):
+        from confluent_kafka import Producer
+
+        self.p = Producer(rdkafka_conf(broker, extra={"acks": "all", "linger.ms": 5}))
+        self.topic, self.acked, self.errors = topic, 0, []
+        self.stop = threading.Event()
+        self.t = threading.Thread(target=self.run)
+        self.t.start()
+
+    def dr(self, err, msg):
+        if err:
+            self.errors.append(err)
+        else:
+            self.acked += 1
+
+    def run(self):
+        i = 0
+        while not self.stop.is_set() and i < 2_000_000:  # bounded
+            self.p.produce(self.topic, value=b"v%d" % i, on_delivery=self.dr)
+            self.p.poll(0.005)
+            i += 1
+        self.p.flush(scaled(30))
+
+    def progress(self, what, n=50):
+        mark = self.acked + n
+        wait_for(lambda: self.acked >= mark, scaled(30), f"the producer's progress {what}")
+
+    def finish(self):
+        self.stop.set()
+        self.t.join(scaled(60))
+        assert self.errors == [], self.errors[:3]
+
+
+def test_per_ip_limits_handshake_and_frame_deadlines(broker_factory):
+    b = broker_factory(1, overrides={"max.connections.per.ip": 100,
+                                     "max.connections.per.ip.overrides": "127.0.0.3:300,127.0.0.4:300",
+                                     "socket.connection.setup.timeout.ms": SETUP_MS})
+    create_topic(b, "hostile")
+    prod = BackgroundProducer(b, "hostile")
+    socks = []
+    try:
+        prod.progress("before")
+        baseline = fd_count(b.proc.pid)
+
+        # 1,000 idle connections from one address: 100 stay, 900 are closed at once
+        idle = [hostile_socket("127.0.0.2", b.plaintext_port) for _ in range(1000)]
+        socks += idle
+        wait_for(lambda: sum(closed_by_broker(s) for s in idle) == 900, scaled(60),
+                 "900 of 1,000 connections from 127.0.0.2 refused")
+        assert sum(not closed_by_broker(s) for s in idle) == 100
+        with kw.Conn("127.0.0.1", b.plaintext_port) as c:  # another address is not limited
+            assert kw.parse_api_versions_v0_response(c.roundtrip(kw.api_versions_v0(7)))[:2] == (7, 0)
+        prod.progress("with 100 idle connections from one address")
+
+        # 200 stalled TLS handshakes (an override lets 300 in) and 200 half frames
+        tls = [hostile_socket("127.0.0.3", b.ssl_port) for _ in range(200)]
+        for s in tls[:100]:  # half of them start a ClientHello, the rest send nothing
+            s.send(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+        half = [hostile_socket("127.0.0.4", b.plaintext_port) for _ in range(200)]
+        for s in half:
+            s.send(struct.pack(">i", 100) + b"\x00\x12\x00\x00")  # 8 of 100 bytes
+        socks += tls + half
+        wait_for(lambda: all(closed_by_broker(s) for s in tls + half), scaled(60),
+                 "the stalled handshakes and half frames closed after the deadline")
+        prod.progress("after the deadlines")
+
+        for s in socks:
+            s.close()
+        socks = []
+        wait_for(lambda: fd_count(b.proc.pid) <= baseline + 2, scaled(30),
+                 f"the broker's descriptors back to their baseline ({baseline})")
+        assert "stalled for socket.connection.setup.timeout.ms" in b.log_text()
+        assert "TLS handshake not completed" in b.log_text()
+        prod.progress("at the end")
+    finally:
+        for s in socks:
+            s.close()
+        prod.finish()
+
+
+def test_idle_connections_close_and_max_connections_pauses_accepting(broker_factory, certs):
+    b = broker_factory(1, overrides={"connections.max.idle.ms": 2000, "max.connections": 20})
+    # idle: a connection that asked once and then says nothing is closed
+    with kw.Conn("127.0.0.1", b.plaintext_port, timeout=scaled(30)) as c:
+        c.roundtrip(kw.api_versions_v0(1))
+        c.sock.settimeout(scaled(30))
+        assert c.sock.recv(1) == b"", "closed after connections.max.idle.ms"
+    assert "idle for connections.max.idle.ms" in b.log_text()
+
+    # max.connections counts the client listener (SSL here; PLAINTEXT is the inter-broker one,
+    # exempt as in Kafka): the 21st waits in the backlog until one of the 20 closes
+    ctx = ssl.create_default_context(cafile=str(certs.ca))
+    ctx.check_hostname = False
+
+    def tls_conn():
+        raw = socket.create_connection(("127.0.0.1", b.ssl_port), timeout=scaled(30))
+        return ctx.wrap_socket(raw)
+
+    first = [tls_conn() for _ in range(20)]
+    try:
+        wait_for(lambda: "max.connections (20) reached" in b.log_text(), scaled(30), "the pause")
+        late = []
+        t = threading.Thread(target=lambda: late.append(tls_conn()))
+        t.start()
+        first.pop().close()
+        t.join(scaled(60))
+        assert late, "the waiting connection was accepted once a slot freed"
+        first.append(late[0])
+        with kw.Conn("127.0.0.1", b.plaintext_port) as c:  # the inter-broker listener still serves
+            assert kw.parse_api_versions_v0_response(c.roundtrip(kw.api_versions_v0(9)))[:2] == (9, 0)
+    finally:
+        for s in first:
+            s.close()
