@@ -655,6 +655,11 @@ const char *kc_config_inter_broker_listener(const kc_config *c)
                                          : c->security_inter_broker_protocol;
 }
 
+bool kc_config_listener_is_inter_broker(const kc_config *c, int index)
+{
+    return strcmp(c->listeners[index].name, kc_config_inter_broker_listener(c)) == 0;
+}
+
 int kc_config_inter_broker_protocol(const kc_config *c)
 {
     const char *name = kc_config_inter_broker_listener(c);

@@ -202,6 +202,10 @@ int64_t kc_config_retention_ms(const kc_config *c);
  */
 const char *kc_config_inter_broker_listener(const kc_config *c);
 
+/** True when listener @p index (0 <= index < n_listeners) is the inter-broker listener: its
+ *  connections are exempt from max.connections, as Kafka exempts them. */
+bool kc_config_listener_is_inter_broker(const kc_config *c, int index);
+
 /** Security protocol of the inter-broker listener (enum kc_security_protocol); PLAINTEXT when
  *  no listener has that name. */
 int kc_config_inter_broker_protocol(const kc_config *c);

@@ -369,8 +369,7 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     c->listener = listener;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     snprintf(c->ip, sizeof(c->ip), "%s", ip);
-    c->inter_broker =
-        strcmp(b->cfg->listeners[listener].name, kc_config_inter_broker_listener(b->cfg)) == 0;
+    c->inter_broker = kc_config_listener_is_inter_broker(b->cfg, listener);
     c->handshaking = b->cfg->listeners[listener].protocol == KC_SEC_SSL;
     c->accepted_ms = c->last_read_ms = kc_mono_ms();
     c->next = b->conns;

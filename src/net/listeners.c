@@ -130,11 +130,6 @@ typedef struct listener_ctx {
 static listener_ctx listener_ctxs[KC_MAX_LISTENERS];
 
 /* The inter-broker listener is exempt from max.connections, as in Kafka. */
-static bool is_inter_broker(const kc_broker *b, int index)
-{
-    return strcmp(b->cfg->listeners[index].name, kc_config_inter_broker_listener(b->cfg)) == 0;
-}
-
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
 {
@@ -145,7 +140,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     getnameinfo(sa, (socklen_t)salen, host, sizeof(host), serv, sizeof(serv),
                 NI_NUMERICHOST | NI_NUMERICSERV);
     snprintf(peer, sizeof(peer), "%s:%s", host, serv);
-    bool inter_broker = is_inter_broker(b, lc->index);
+    bool inter_broker = kc_config_listener_is_inter_broker(b->cfg, lc->index);
     if (!kc_conn_quotas_add(b->conn_quotas, host, inter_broker)) {
         static kc_log_limit limit;
         int dropped;
@@ -192,7 +187,7 @@ void kc_listeners_set_accepting(kc_broker *b, bool on)
         kc_info("NET", "max.connections (%d) reached: new client connections wait",
                 b->cfg->max_connections);
     for (int i = 0; i < b->cfg->n_listeners; i++)
-        if (b->listeners[i] && !is_inter_broker(b, i)) {
+        if (b->listeners[i] && !kc_config_listener_is_inter_broker(b->cfg, i)) {
             if (on)
                 evconnlistener_enable(b->listeners[i]);
             else
