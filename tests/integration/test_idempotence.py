@@ -173,7 +173,7 @@ def test_confluent_idempotent_producer_is_exactly_once_across_a_leader_kill_and_
     values = []
     try:
         while len(values) < n:
-            msgs = c.consume(1000, timeout=scaled(15))
+            msgs = c.consume(min(1000, n - len(values)), timeout=scaled(15))
             assert msgs, f"no records after {len(values)}"
             for m in msgs:
                 assert m.error() is None, m.error()
