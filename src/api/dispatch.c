@@ -40,6 +40,10 @@ static const struct {
     {KC_API_DELETE_GROUPS, kc_handle_delete_groups},
     {KC_API_OFFSET_DELETE, kc_handle_offset_delete},
     {KC_API_INIT_PRODUCER_ID, kc_handle_init_producer_id},
+    {KC_API_SASL_HANDSHAKE, kc_handle_sasl_handshake},
+    {KC_API_SASL_AUTHENTICATE, kc_handle_sasl_authenticate},
+    {KC_API_DESCRIBE_USER_SCRAM_CREDENTIALS, kc_handle_describe_user_scram_credentials},
+    {KC_API_ALTER_USER_SCRAM_CREDENTIALS, kc_handle_alter_user_scram_credentials},
     /* clang-format on */
 };
 

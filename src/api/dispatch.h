@@ -46,6 +46,10 @@ void kc_handle_describe_groups(kc_request *req);
 void kc_handle_list_groups(kc_request *req);
 void kc_handle_delete_groups(kc_request *req);
 void kc_handle_offset_delete(kc_request *req);
+void kc_handle_sasl_handshake(kc_request *req);
+void kc_handle_sasl_authenticate(kc_request *req);
+void kc_handle_describe_user_scram_credentials(kc_request *req);
+void kc_handle_alter_user_scram_credentials(kc_request *req);
 
 /**
  * Hand @p req to the controller thread (controller_call.c): @p body is where its body starts

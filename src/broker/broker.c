@@ -47,6 +47,10 @@
 #include "net/listeners.h"
 #include "proto/errors.h"
 #include "replica/replica.h"
+#include "config/dynconf.h"
+#include "config/jaas.h"
+#include "security/sasl_client.h"
+#include "security/scram_store.h"
 #include "zk/znodes.h"
 
 #define SHUTDOWN_POLL_MS   20
@@ -355,6 +359,46 @@ static int load_topics(kc_broker *b)
     return 0;
 }
 
+/* Every user's SCRAM credentials, before any listener accepts (Kafka fills its credential cache
+ * before the socket server starts); changes arrive later through /config/changes. */
+static int load_users(kc_broker *b)
+{
+    zhandle_t *zh = kc_zk_handle(b->zk);
+    struct String_vector names = {0, NULL};
+    int rc;
+    int64_t deadline = 0;
+    do
+        rc = zoo_get_children(zh, "/config/users", 0, &names);
+    while (kc_zk_sync_retry(b->zk, rc, &deadline));
+    if (rc == ZNONODE)
+        return 0;
+    if (rc != ZOK) {
+        kc_error("ZK", "listing /config/users failed: %s", zerror(rc));
+        return -1;
+    }
+    int buflen = 1 << 20, loaded = 0;
+    char *buf = malloc((size_t)buflen);
+    if (!buf)
+        kc_fatal("broker: out of memory");
+    for (int i = 0; i < names.count; i++) {
+        char path[1200], user[1000];
+        snprintf(path, sizeof(path), "/config/users/%s", names.data[i]);
+        int len;
+        deadline = 0;
+        do
+            len = buflen, rc = zoo_get(zh, path, 0, buf, &len, NULL);
+        while (kc_zk_sync_retry(b->zk, rc, &deadline));
+        if (rc != ZOK || kc_cfg_entity_desanitize(names.data[i], user, sizeof(user)))
+            continue;
+        loaded += kc_scram_store_update(b->scram_store, user, buf, len) > 0;
+    }
+    free(buf);
+    deallocate_String_vector(&names);
+    if (loaded)
+        kc_info("BROKER", "loaded the SCRAM credentials of %d user(s)", loaded);
+    return 0;
+}
+
 /*
  * Registers /brokers/ids/<id>. A node held by another session is either a live broker with our
  * id (fatal) or the registration of our own previous process, killed before its session
@@ -434,8 +478,9 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     b->mb = kc_mailbox_new(b->base);
     b->workers = kc_workers_new(2, b->mb);
     b->purgatory = kc_purgatory_new(b);
+    b->scram_store = kc_scram_store_new();
     for (int i = 0; i < cfg->n_listeners; i++)
-        if (cfg->listeners[i].protocol == KC_SEC_SSL && !b->ssl_ctx) {
+        if (kc_sec_is_tls(cfg->listeners[i].protocol) && !b->ssl_ctx) {
             char err[512];
             b->ssl_ctx = kc_tls_server_ctx_new(cfg, err, sizeof(err));
             if (!b->ssl_ctx) {
@@ -443,7 +488,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
                 return -1;
             }
         }
-    if (kc_config_inter_broker_protocol(cfg) == KC_SEC_SSL) {
+    if (kc_sec_is_tls(kc_config_inter_broker_protocol(cfg))) {
         char err[512];
         b->ssl_client_ctx = kc_tls_client_ctx_new(cfg, err, sizeof(err));
         if (!b->ssl_client_ctx) {
@@ -466,12 +511,21 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         }
     }
     if (get_or_create_cluster_id(b) || check_log_dirs(b) || kc_log_manager_init(b) ||
-        load_topics(b))
+        load_topics(b) || load_users(b))
         return -1;
     kc_conns_start(b);
     if (kc_listeners_start(b) || register_broker(b))
         return -1;
-    kc_channel_set_env(b->base, b->mb, b->ssl_client_ctx);
+    b->ib_security = (kc_ibclient_security){.ssl_ctx = b->ssl_client_ctx};
+    if (kc_sec_is_sasl(kc_config_inter_broker_protocol(cfg))) {
+        const char *mech = cfg->sasl_mechanism_inter_broker_protocol;
+        const kc_jaas *j = kc_config_jaas(cfg, kc_config_inter_broker_listener(cfg), mech);
+        b->ib_security.sasl_mechanism = mech;
+        b->ib_security.sasl_username = kc_jaas_get(j, "username"); /* checked at config load */
+        b->ib_security.sasl_password = kc_jaas_get(j, "password");
+        b->ib_security.sasl_ops = kc_sasl_client_ops();
+    }
+    kc_channel_set_env(b->base, b->mb, &b->ib_security);
     b->controller = kc_controller_new(cfg, b->zk);
     kc_controller_elect(b->controller, b->broker_epoch);
     kc_config_changes_start(b);
@@ -572,6 +626,8 @@ void kc_broker_destroy(kc_broker *b)
     kc_producer_ids_free(b);
     kc_topics_destroy(&b->topics);
     kc_purgatory_free(b->purgatory);
+    kc_scram_store_free(b->scram_store);
+    b->scram_store = NULL;
     kc_metadata_cache_free(&b->metadata);
     if (b->sig_term)
         event_free(b->sig_term);

@@ -15,6 +15,7 @@
 #include "broker/topics.h"
 #include "common/mailbox.h"
 #include "config/config.h"
+#include "net/ibclient.h"
 #include "zk/zk.h"
 
 struct event_base;
@@ -23,6 +24,7 @@ struct evconnlistener;
 struct kc_conn;
 struct kc_controller;
 struct kc_purgatory;
+struct kc_scram_store;
 struct kc_replica_manager;
 struct ssl_ctx_st;
 
@@ -45,6 +47,7 @@ typedef struct kc_broker {
     struct evconnlistener *listeners[KC_MAX_LISTENERS];
     struct ssl_ctx_st *ssl_ctx;        /* NULL without an SSL listener */
     struct ssl_ctx_st *ssl_client_ctx; /* inter-broker TLS client; NULL unless it is SSL */
+    kc_ibclient_security ib_security;  /* how this broker reaches the others (ibclient.h) */
     struct kc_conn *conns;             /* doubly linked */
     int n_conns;
     struct kc_conn_quotas *conn_quotas; /* max.connections[.per.ip] (net/conn_quotas.h) */
@@ -52,6 +55,7 @@ typedef struct kc_broker {
     struct event *conn_sweep;           /* idle connections and stalled handshakes/frames */
 
     struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
+    struct kc_scram_store *scram_store;   /* SCRAM credentials from /config/users */
     struct kc_replica_manager *replicas;  /* fetchers, ISR changes (replica/replica.h) */
     struct kc_coordinator *coordinator;   /* consumer groups (group/coordinator.h) */
     struct kc_producer_ids *producer_ids; /* idempotent producer ids (broker/producer_ids.h) */

@@ -17,13 +17,14 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "security/scram_store.h"
 #include "proto/errors.h"
 
 #define CHANGES_PATH    "/config/changes"
 #define CHANGE_PREFIX   CHANGES_PATH "/config_change_"
 #define TIMER_MS        1000
 #define WRITE_ATTEMPTS  3
-#define ENTITY_NAME_MAX 300
+#define ENTITY_NAME_MAX 800 /* a sanitized user name can triple */
 
 typedef struct cc_state {
     kc_broker *b;
@@ -244,6 +245,30 @@ static void on_broker_entity(const kc_zk_result *res, void *arg)
         done(o);
 }
 
+/* users/<sanitized name>: the user's SCRAM credentials, re-read whole. */
+static void on_user_entity(const kc_zk_result *res, void *arg)
+{
+    cc_op *o = arg;
+    if (gone()) {
+        free(o);
+        return;
+    }
+    if (res->rc != ZOK && res->rc != ZNONODE) {
+        retry_later(o, "reading the user config", res->rc);
+        return;
+    }
+    char user[ENTITY_NAME_MAX];
+    if (kc_cfg_entity_desanitize(o->name, user, sizeof(user))) {
+        kc_warn("CONFIG", "ignoring /config/users/%s: not a sanitized user name", o->name);
+    } else {
+        int n = kc_scram_store_update(cc.b->scram_store, user, res->rc == ZOK ? res->data : NULL,
+                                      res->rc == ZOK ? res->data_len : 0);
+        kc_info("CONFIG", "applied config change users/%s: %d SCRAM credential(s)", o->name,
+                n < 0 ? 0 : n);
+    }
+    done(o);
+}
+
 static void read_entity(cc_op *o, kc_zk_cb cb)
 {
     char path[ENTITY_NAME_MAX + 64];
@@ -283,6 +308,8 @@ static void on_notification(const kc_zk_result *res, void *arg)
     }
     if (strcmp(o->type, "topics") == 0) {
         read_entity(o, on_topic_entity);
+    } else if (strcmp(o->type, "users") == 0 && !strchr(o->name, '/')) {
+        read_entity(o, on_user_entity);
     } else if (strcmp(o->type, "brokers") == 0 && is_my_broker_entity(o->name)) {
         read_entity(o, on_broker_entity);
     } else {

@@ -13,6 +13,8 @@
  *      brokers/<default>, <id> -> the dynamic broker layer (per-broker over cluster default over
  *                                 server.properties), written through into the live kc_config,
  *                                 then every topic's config is re-derived (overrides still win)
+ *      users/<sanitized user>  -> the user's SCRAM credentials in b->scram_store (broker.c reads
+ *                                 every user under /config/users before the listeners start)
  *    Notifications older than 15 minutes are deleted once processed (Kafka's purge).
  *
  * Reactor thread only; every ZooKeeper call is asynchronous. The state is per process (one
@@ -58,7 +60,8 @@ typedef void (*kc_config_write_cb)(int16_t error_code, const char *message, void
  * Replace `/config/<entity_type>/<entity_name>` with @p config ({"version":1,"config":{...}},
  * setData, or create when missing), then create the change notification
  * {"version":2,"entity_path":"<entity_type>/<entity_name>"} (AdminZkClient.changeEntityConfig).
- * @p entity_type is "topics" or "brokers"; @p entity_name a topic, a broker id or "<default>".
+ * @p entity_type is "topics", "brokers" or "users"; @p entity_name a topic, a broker id,
+ * "<default>" or a user name as kc_cfg_entity_sanitize() writes it.
  * @p config is copied. @p cb runs exactly once, later, with KC_ERR_NONE or
  * KC_ERR_UNKNOWN_SERVER_ERROR ("ZooKeeper write failed") when a write failed.
  */

@@ -27,7 +27,7 @@ void kc_controller_client_send(kc_broker *b, int16_t api_key, int16_t api_versio
     if (!b->ctl_client) {
         char cid[64];
         snprintf(cid, sizeof(cid), "broker-%d-to-controller", b->cfg->broker_id);
-        b->ctl_client = kc_ibclient_new(b->base, b->ssl_client_ctx, ep->host, ep->port, cid,
+        b->ctl_client = kc_ibclient_new(b->base, &b->ib_security, ep->host, ep->port, cid,
                                         b->cfg->controller_socket_timeout_ms);
         b->ctl_client_for = id;
     }

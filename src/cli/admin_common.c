@@ -167,48 +167,119 @@ static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const ch
     (void)buf;
 }
 
-/* Apply @p path's `key=value` lines to @p conf. Sets *debug when a line sets `debug`. */
-static int load_command_config(rd_kafka_conf_t *conf, const char *path, bool *debug, char *err,
-                               size_t errlen)
+/* Keys of a --command-config file that are understood by client_config.c and reach librdkafka
+ * through the derived security settings (or are Kafka-only and have no librdkafka meaning). */
+static const char *const consumed_keys[] = {
+    "security.protocol",
+    "sasl.mechanism",
+    "sasl.mechanisms",
+    "sasl.jaas.config",
+    "sasl.username",
+    "sasl.password",
+    "ssl.truststore.location",
+    "ssl.truststore.type",
+    "ssl.truststore.password",
+    "ssl.truststore.certificates",
+    "ssl.ca.location",
+    "ssl.ca.pem",
+    "ssl.keystore.location",
+    "ssl.keystore.type",
+    "ssl.keystore.password",
+    "ssl.keystore.certificate.chain",
+    "ssl.keystore.key",
+    "ssl.certificate.location",
+    "ssl.key.location",
+    "ssl.certificate.pem",
+    "ssl.key.pem",
+    "ssl.key.password",
+    "ssl.endpoint.identification.algorithm",
+    "enable.ssl.certificate.verification",
+};
+
+static bool is_consumed(const char *key)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot read --command-config %s: %s", path, strerror(errno));
-        return -1;
+    for (size_t i = 0; i < sizeof(consumed_keys) / sizeof(consumed_keys[0]); i++)
+        if (strcmp(key, consumed_keys[i]) == 0)
+            return true;
+    return false;
+}
+
+/* One librdkafka property from the file (or derived from it); a secret value never appears in
+ * the message. */
+static int conf_set(rd_kafka_conf_t *conf, const kc_client_config *cc, const char *key,
+                    const char *value, int line, bool warn_unknown, char *err, size_t errlen)
+{
+    char why[256];
+    rd_kafka_conf_res_t r = rd_kafka_conf_set(conf, key, value, why, sizeof(why));
+    if (r == RD_KAFKA_CONF_OK)
+        return 0;
+    char where[64] = "";
+    if (line > 0)
+        snprintf(where, sizeof(where), ":%d", line);
+    if (r == RD_KAFKA_CONF_UNKNOWN) {
+        if (warn_unknown)
+            fprintf(stderr, "Warning: %s%s: '%s' is not a known librdkafka property; ignored\n",
+                    cc->path, where, key);
+        return 0;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int lineno = 0, rc = 0;
-    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        char *start = line;
-        while (*start == ' ' || *start == '\t')
-            start++;
-        if (*start == '\0' || *start == '#' || *start == '!')
+    if (kc_client_config_is_secret(key))
+        snprintf(err, errlen, "%s%s: invalid value for %s", cc->path, where, key);
+    else
+        snprintf(err, errlen, "%s%s: %s", cc->path, where, why);
+    return -1;
+}
+
+/* Apply a --command-config file to @p conf: the security settings in librdkafka's names, then
+ * every other key as it is. Sets *debug when the file sets `debug`. */
+static int apply_command_config(rd_kafka_conf_t *conf, const kc_client_config *cc, bool *debug,
+                                bool warn_unknown, char *err, size_t errlen)
+{
+    const kc_wire_security *s = &cc->sec;
+    struct {
+        const char *key, *value;
+    } derived[] = {
+        {"security.protocol", s->tls ? (s->sasl_mechanism ? "sasl_ssl" : "ssl")
+                                     : (s->sasl_mechanism ? "sasl_plaintext" : "plaintext")},
+        {"sasl.mechanisms", s->sasl_mechanism},
+        {"sasl.username", s->sasl_username},
+        {"sasl.password", s->sasl_password},
+        {"ssl.ca.location", s->ca_file},
+        {"ssl.ca.pem", s->ca_pem},
+        {"ssl.certificate.location", s->cert_file},
+        {"ssl.key.location", s->key_file},
+        {"ssl.certificate.pem", s->cert_pem},
+        {"ssl.key.pem", s->key_pem},
+        {"ssl.key.password", s->key_password},
+        {"ssl.keystore.location", s->pkcs12_file},
+        {"ssl.keystore.password", s->pkcs12_file ? s->pkcs12_password : NULL},
+        {"ssl.endpoint.identification.algorithm", s->no_hostname_verify ? "none" : NULL},
+        {"enable.ssl.certificate.verification", s->no_verify ? "false" : NULL},
+    };
+    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
+        if (derived[i].value &&
+            conf_set(conf, cc, derived[i].key, derived[i].value, 0, true, err, errlen) < 0)
+            return -1;
+    for (size_t i = 0; i < cc->n; i++) {
+        const kc_client_prop *p = &cc->props[i];
+        if (is_consumed(p->key))
             continue;
-        char *eq = strchr(start, '=');
-        if (!eq) {
-            snprintf(err, errlen, "%s:%d: expected key=value", path, lineno);
-            rc = -1;
-            break;
-        }
-        char *key = kc_trim_dup(start, (size_t)(eq - start));
-        char *value = kc_trim_dup(eq + 1, strlen(eq + 1));
-        char why[256];
-        if (rd_kafka_conf_set(conf, key, value, why, sizeof(why)) != RD_KAFKA_CONF_OK) {
-            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-            rc = -1;
-        }
-        if (strcmp(key, "debug") == 0)
+        if (conf_set(conf, cc, p->key, p->value, p->line, warn_unknown, err, errlen) < 0)
+            return -1;
+        if (strcmp(p->key, "debug") == 0)
             *debug = true;
-        free(key);
-        free(value);
     }
-    free(line);
-    fclose(f);
+    return 0;
+}
+
+int kc_command_config_load(const char *path, kc_client_config *out, char *err, size_t errlen)
+{
+    if (kc_client_config_load(path, out, err, errlen) < 0)
+        return -1;
+    /* the same checks and warnings as the librdkafka commands give */
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    bool debug = false;
+    int rc = apply_command_config(conf, out, &debug, true, err, errlen);
+    rd_kafka_conf_destroy(conf);
     return rc;
 }
 
@@ -221,9 +292,16 @@ int kc_admin_open(kc_admin *a, const char *bootstrap, const char *command_config
     bool debug = false;
     if (rd_kafka_conf_set(conf, "client.id", "cafka-admin", why, sizeof(why)) != RD_KAFKA_CONF_OK)
         goto conf_error;
-    if (command_config && load_command_config(conf, command_config, &debug, err, errlen) < 0) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
+    if (command_config) {
+        kc_client_config cc;
+        int rc = kc_client_config_load(command_config, &cc, err, errlen);
+        if (rc == 0)
+            rc = apply_command_config(conf, &cc, &debug, true, err, errlen);
+        kc_client_config_free(&cc);
+        if (rc < 0) {
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
     }
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, why, sizeof(why)) !=
         RD_KAFKA_CONF_OK)

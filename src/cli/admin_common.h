@@ -13,6 +13,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "cli/client_config.h"
+
 /* Exit codes of the admin commands: success, a failed operation, bad usage. */
 enum { KC_EXIT_OK = 0, KC_EXIT_ERROR = 1, KC_EXIT_USAGE = 2 };
 
@@ -89,10 +91,12 @@ typedef struct kc_admin {
 
 /**
  * Create a librdkafka client for @p bootstrap ("host:port[,host:port...]") and fetch metadata
- * from it, which proves that a broker answers. Settings from @p command_config (a file of
- * librdkafka properties, `key=value` per line, `#` and `!` start comments; may be NULL) apply
- * before the bootstrap servers, which always come from @p bootstrap. librdkafka's own log lines
- * are silenced unless that file sets `debug`.
+ * from it, which proves that a broker answers. Settings from @p command_config (a Java
+ * properties file with Kafka's or librdkafka's client property names, cli/client_config.h; may
+ * be NULL) apply before the bootstrap servers, which always come from @p bootstrap: the
+ * security settings in librdkafka's names, every other key as it is, a key librdkafka does not
+ * know with a warning on stderr. librdkafka's own log lines are silenced unless that file sets
+ * `debug`.
  * @param a          zeroed by the call; must stay at the same address until kc_admin_close.
  * @param all_topics fetch every topic (for listing and matching) rather than brokers only.
  * @param err        receives the reason on failure: a bad property, a connection failure (fails
@@ -102,6 +106,15 @@ typedef struct kc_admin {
  */
 int kc_admin_open(kc_admin *a, const char *bootstrap, const char *command_config, bool all_topics,
                   char *err, size_t errlen);
+
+/**
+ * Load a --command-config file for a command that talks through cli/wire_client.h: parsed and
+ * checked exactly as kc_admin_open does (the same errors, the same warnings for keys librdkafka
+ * does not know), so that one file behaves alike for every command.
+ * @param out  release with kc_client_config_free (also after a failure)
+ * @return 0, or -1 with the reason in @p err.
+ */
+int kc_command_config_load(const char *path, kc_client_config *out, char *err, size_t errlen);
 
 /** Destroy the client and the metadata; safe on a zeroed or already closed @p a. */
 void kc_admin_close(kc_admin *a);

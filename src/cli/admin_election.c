@@ -1,9 +1,11 @@
 /*
  * `cafka leader-election`: kafka-leader-election.sh. Debian 12's librdkafka (2.0) has no
  * rd_kafka_ElectLeaders, so the request goes over a small blocking socket with the generated
- * codec: Metadata v1 to the bootstrap server names the controller and its address, then
- * ElectLeaders v1 (election type, null partitions for --all-topic-partitions) goes to the
- * controller, as Kafka's admin client sends it. PLAINTEXT listeners only.
+ * codec (cli/wire_client.h): Metadata v1 to the bootstrap server names the controller and its
+ * address, then ElectLeaders v1 (election type, null partitions for --all-topic-partitions) goes
+ * to the controller, as Kafka's admin client sends it. Any listener: --admin.config FILE
+ * (kafka-leader-election.sh's name; --command-config is the same) gives the client's
+ * security.protocol, SASL and TLS settings (cli/client_config.h).
  * Output as LeaderElectionCommand prints it: "Successfully completed leader election (PREFERRED)
  * for partitions t-0, t-1", "Valid replica already elected for partitions ..." (error
  * ELECTION_NOT_NEEDED), one "Error completing leader election ..." line per failed partition
@@ -11,29 +13,22 @@
  */
 #include "cli/admin_election.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include "cli/admin_common.h"
+#include "cli/wire_client.h"
 #include "common/arena.h"
 #include "kc_apis.h"
 #include "proto/buf.h"
 
-#define API_METADATA            3
 #define API_ELECT_LEADERS       43
 #define ERR_ELECTION_NOT_NEEDED 84
-#define IO_TIMEOUT_S            30
 #define ELECTION_TIMEOUT_MS     30000
-#define MAX_RESPONSE            (100 * 1024 * 1024)
 
 #define USAGE_LINE                                                                                 \
     "usage: cafka leader-election --bootstrap-server HOST:PORT --election-type "                   \
@@ -44,7 +39,9 @@ static const char usage_line[] =
     USAGE_LINE "`cafka leader-election --help` describes the options.\n";
 static const char usage_text[] = USAGE_LINE
     "Runs a preferred or unclean leader election, as kafka-leader-election.sh.\n"
-    "  --bootstrap-server HOST:PORT  a broker's PLAINTEXT listener (comma list: the first)\n"
+    "  --bootstrap-server HOST:PORT  broker(s) to connect to (comma list: tried in order)\n"
+    "  --admin.config FILE           client properties (Kafka's or librdkafka's names) for\n"
+    "                                SSL/SASL listeners; --command-config is the same\n"
     "  --election-type TYPE          preferred or unclean\n"
     "  --all-topic-partitions        every partition of every topic\n"
     "  --topic T --partition P       one partition\n"
@@ -52,7 +49,7 @@ static const char usage_text[] = USAGE_LINE
     "...]}\n";
 
 typedef struct election_opts {
-    const char *bootstrap, *type, *topic, *partition, *json_file;
+    const char *bootstrap, *type, *topic, *partition, *json_file, *config;
     bool all;
     int8_t election_type; /* 0 preferred, 1 unclean */
 } election_opts;
@@ -72,7 +69,9 @@ static int parse_args(int argc, char **argv, election_opts *o)
                     {"--election-type", &o->type},
                     {"--topic", &o->topic},
                     {"--partition", &o->partition},
-                    {"--path-to-json-file", &o->json_file}};
+                    {"--path-to-json-file", &o->json_file},
+                    {"--admin.config", &o->config},
+                    {"--command-config", &o->config}};
         bool matched = false;
         for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]) && !matched; k++) {
             m = kc_opt_value(argc, argv, &i, vals[k].name, vals[k].dst);
@@ -194,133 +193,6 @@ static int read_json(const char *path, tp_list *l)
     return rc;
 }
 
-/* ------------------------------------------------------------------ a blocking client */
-
-static int dial(const char *host, int port, char *why, size_t whylen)
-{
-    char service[16];
-    snprintf(service, sizeof(service), "%d", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    int rc = getaddrinfo(host, service, &hints, &res);
-    if (rc) {
-        snprintf(why, whylen, "%s:%d: %s", host, port, gai_strerror(rc));
-        return -1;
-    }
-    int fd = -1;
-    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-            snprintf(why, whylen, "Connection to %s:%d failed: %s", host, port, strerror(errno));
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    return fd;
-}
-
-static int io_all(int fd, void *buf, size_t n, bool out)
-{
-    uint8_t *p = buf;
-    while (n > 0) {
-        ssize_t k = out ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-/* Sends a request (header v1) whose body is in @p body; returns the response body (after the
- * correlation id) in a malloc'd buffer, or NULL with @p why set. */
-static uint8_t *roundtrip(int fd, int16_t api, int16_t version, const kc_wbuf *body, size_t *len,
-                          char *why, size_t whylen)
-{
-    kc_wbuf w = {0};
-    kc_wbuf_i32(&w, 0); /* size, patched below */
-    kc_wbuf_i16(&w, api);
-    kc_wbuf_i16(&w, version);
-    kc_wbuf_i32(&w, 1); /* correlation id */
-    kc_wbuf_str(&w, false, kc_str_c("cafka-leader-election"));
-    kc_wbuf_put(&w, body->data, body->len);
-    kc_wbuf_i32_at(&w, 0, (int32_t)(w.len - 4));
-    int rc = io_all(fd, w.data, w.len, true);
-    kc_wbuf_free(&w);
-    uint8_t hdr[8];
-    uint32_t size = 0;
-    if (rc == 0 && io_all(fd, hdr, 4, false) == 0)
-        size = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
-    if (rc || size < 4 || size > MAX_RESPONSE || io_all(fd, hdr + 4, 4, false)) {
-        snprintf(why, whylen, "no response to %s from the broker",
-                 api == API_METADATA ? "Metadata" : "ElectLeaders");
-        return NULL;
-    }
-    *len = size - 4;
-    uint8_t *resp = malloc(*len ? *len : 1);
-    if (!resp)
-        abort();
-    if (io_all(fd, resp, *len, false)) {
-        free(resp);
-        snprintf(why, whylen, "the broker closed the connection mid-response");
-        return NULL;
-    }
-    return resp;
-}
-
-/* The controller's address from a Metadata v1 response of the bootstrap broker. */
-static int find_controller(const char *bootstrap, char *host, size_t hostlen, int *port, char *why,
-                           size_t whylen)
-{
-    char first[256];
-    snprintf(first, sizeof(first), "%.*s", (int)strcspn(bootstrap, ","), bootstrap);
-    char *colon = strrchr(first, ':');
-    long p;
-    if (!colon || kc_parse_int(colon + 1, 1, 65535, &p) < 0) {
-        snprintf(why, whylen, "Invalid bootstrap server %s (HOST:PORT)", first);
-        return -1;
-    }
-    *colon = '\0';
-    int fd = dial(first, (int)p, why, whylen);
-    if (fd < 0)
-        return -1;
-    kc_wbuf body = {0};
-    kc_metadata_req req = {.topics_count = 0};
-    kc_metadata_req_encode(&body, 1, &req);
-    size_t len = 0;
-    uint8_t *resp = roundtrip(fd, API_METADATA, 1, &body, &len, why, whylen);
-    kc_wbuf_free(&body);
-    close(fd);
-    if (!resp)
-        return -1;
-    kc_arena arena = {0};
-    kc_rbuf r;
-    kc_rbuf_init(&r, resp, len);
-    kc_metadata_resp md;
-    int rc = -1;
-    if (kc_metadata_resp_decode(&r, 1, &md, &arena)) {
-        snprintf(why, whylen, "malformed Metadata response");
-    } else {
-        snprintf(why, whylen, "The controller (broker %d) is not available", (int)md.controller_id);
-        for (int32_t i = 0; i < md.brokers_count; i++)
-            if (md.brokers[i].node_id == md.controller_id && md.controller_id >= 0) {
-                snprintf(host, hostlen, "%.*s", (int)md.brokers[i].host.len, md.brokers[i].host.p);
-                *port = md.brokers[i].port;
-                rc = 0;
-            }
-    }
-    kc_arena_free(&arena);
-    free(resp);
-    return rc;
-}
-
 /* ------------------------------------------------------------------ output */
 
 static void print_partitions(const char *head, const kc_elect_leaders_resp *resp, bool noop)
@@ -391,13 +263,23 @@ int kc_cli_leader_election(int argc, char **argv)
         return KC_EXIT_ERROR;
     }
 
-    char why[512], host[256];
-    int port = 0;
-    int fd = -1;
-    if (find_controller(o.bootstrap, host, sizeof(host), &port, why, sizeof(why)) == 0)
-        fd = dial(host, port, why, sizeof(why));
-    if (fd < 0) {
+    char why[1024];
+    kc_client_config cc = {0};
+    if (o.config && kc_command_config_load(o.config, &cc, why, sizeof(why)) < 0) {
         kc_print_error("", why);
+        kc_client_config_free(&cc);
+        tp_free(&list);
+        return KC_EXIT_ERROR;
+    }
+    kc_wire *ctl = NULL;
+    kc_wire *boot = kc_wire_connect_bootstrap(o.bootstrap, &cc.sec, "cafka-leader-election",
+                                              KC_ADMIN_REQUEST_TIMEOUT_MS, why, sizeof(why));
+    if (boot)
+        ctl = kc_wire_connect_controller(boot, NULL, why, sizeof(why));
+    kc_wire_close(boot);
+    if (!ctl) {
+        kc_print_error("", why);
+        kc_client_config_free(&cc);
         tp_free(&list);
         return KC_EXIT_ERROR;
     }
@@ -409,21 +291,20 @@ int kc_cli_leader_election(int argc, char **argv)
     };
     kc_wbuf body = {0};
     kc_elect_leaders_req_encode(&body, 1, &req);
-    size_t len = 0;
-    uint8_t *resp = roundtrip(fd, API_ELECT_LEADERS, 1, &body, &len, why, sizeof(why));
+    kc_wire_resp resp;
+    int failed_io = kc_wire_request(ctl, API_ELECT_LEADERS, 1, &body, &resp, why, sizeof(why));
     kc_wbuf_free(&body);
-    close(fd);
+    kc_wire_close(ctl);
+    kc_client_config_free(&cc);
     tp_free(&list);
-    if (!resp) {
+    if (failed_io) {
         kc_print_error("", why);
         return KC_EXIT_ERROR;
     }
     kc_arena arena = {0};
-    kc_rbuf r;
-    kc_rbuf_init(&r, resp, len);
     kc_elect_leaders_resp out;
     rc = KC_EXIT_OK;
-    if (kc_elect_leaders_resp_decode(&r, 1, &out, &arena)) {
+    if (kc_elect_leaders_resp_decode(&resp.body, 1, &out, &arena)) {
         kc_print_error("", "malformed ElectLeaders response");
         rc = KC_EXIT_ERROR;
     } else if (out.error_code) {
@@ -440,6 +321,6 @@ int kc_cli_leader_election(int argc, char **argv)
         }
     }
     kc_arena_free(&arena);
-    free(resp);
+    kc_wire_resp_free(&resp);
     return rc;
 }

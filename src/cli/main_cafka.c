@@ -7,7 +7,10 @@
  *   cafka groups --bootstrap-server H:P ...      kafka-consumer-groups.sh (cli/admin_groups.h)
  * Exit codes: 0 ok, 1 the operation failed (a file could not be dumped, a broker refused),
  * 2 bad usage.
+ * Every admin command takes --command-config FILE (kafka-leader-election.sh's name,
+ * --admin.config, too): Kafka's client properties for TLS and SASL (cli/client_config.h).
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,14 +31,18 @@ static int usage(FILE *out, int rc)
             "      records of __consumer_offsets segments (implies --print-data-log)\n"
             "  cafka topics --bootstrap-server HOST:PORT (--create|--delete|--list|\n"
             "               --describe|--alter) [--topic T] ...   as kafka-topics.sh\n"
-            "  cafka configs --bootstrap-server HOST:PORT --entity-type topics|brokers\n"
+            "  cafka configs --bootstrap-server HOST:PORT --entity-type topics|brokers|users\n"
             "               [--entity-name N] (--describe|--alter ...)   as kafka-configs.sh\n"
+            "               (users: SCRAM credentials)\n"
             "  cafka leader-election --bootstrap-server HOST:PORT --election-type\n"
             "               preferred|unclean (--all-topic-partitions|--topic T --partition P|\n"
             "               --path-to-json-file F)   as kafka-leader-election.sh\n"
             "  cafka groups --bootstrap-server HOST:PORT (--list|--describe|--delete|\n"
             "               --reset-offsets|--delete-offsets) [--group G] ...\n"
             "               as kafka-consumer-groups.sh\n"
+            "The admin commands take --command-config FILE: client properties with Kafka's\n"
+            "names (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location,\n"
+            "...) or librdkafka's, for SSL and SASL listeners.\n"
             "`cafka COMMAND --help` describes the options of a command.\n");
     return rc;
 }
@@ -70,6 +77,9 @@ static int dump_log(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* a TLS connection of the wire client writes through OpenSSL, which cannot pass
+     * MSG_NOSIGNAL: a broker closing it must be an error, not a killed process */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2)
         return usage(stderr, 2);
     if (strcmp(argv[1], "dump-log") == 0)

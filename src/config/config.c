@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "config/jaas.h"
 #include "proto/compression.h"
 
 #define F(field) offsetof(kc_config, field)
@@ -139,6 +140,10 @@ static const kc_config_key keys[] = {
     /* a client config in Kafka (KIP-601); cafka's deadline for TLS handshakes and frames */
     I64("socket.connection.setup.timeout.ms", socket_connection_setup_timeout_ms, "10000", 1, LMAX,
         RO),
+    /* per-listener in Kafka (listener.name.<l>.sasl.enabled.mechanisms); one set for all here */
+    STR("sasl.enabled.mechanisms", sasl_enabled_mechanisms, "GSSAPI"),
+    STR("sasl.mechanism.inter.broker.protocol", sasl_mechanism_inter_broker_protocol, "GSSAPI"),
+    I32("sasl.server.max.receive.size", sasl_server_max_receive_size, "524288", 1, IMAX, RO),
     /* Kafka broker defaults of topic configs cafka has no broker key for */
     DESCRIBED("log.cleanup.policy", "delete"),
     STR("compression.type", compression_type, "producer"),
@@ -206,11 +211,56 @@ static int parse_int64(const char *s, int64_t *out)
     return 0;
 }
 
+#define JAAS_PREFIX "listener.name."
+#define JAAS_SUFFIX ".sasl.jaas.config"
+
+/* listener.name.<listener>.<mechanism>.sasl.jaas.config: kept for validation at derive time.
+ * @return 1 taken, 0 not such a key, -1 error. */
+static int set_jaas(kc_config *c, const char *key, const char *value, char *err, size_t errlen)
+{
+    size_t kl = strlen(key), pl = strlen(JAAS_PREFIX), sl = strlen(JAAS_SUFFIX);
+    if (kl <= pl + sl || strncmp(key, JAAS_PREFIX, pl) || strcmp(key + kl - sl, JAAS_SUFFIX))
+        return 0;
+    const char *mid = key + pl, *dot = memchr(mid, '.', kl - pl - sl);
+    size_t llen = dot ? (size_t)(dot - mid) : 0, mlen = dot ? kl - sl - pl - llen - 1 : 0;
+    kc_jaas_conf tmp = {0};
+    if (!dot || llen == 0 || mlen == 0 || llen >= sizeof(tmp.listener) ||
+        mlen >= sizeof(tmp.mechanism)) {
+        set_err(err, errlen,
+                "invalid key '%s': expected listener.name.<listener>.<mechanism>.sasl.jaas.config",
+                key);
+        return -1;
+    }
+    for (size_t i = 0; i < llen; i++)
+        tmp.listener[i] = (char)toupper((unsigned char)mid[i]);
+    for (size_t i = 0; i < mlen; i++)
+        tmp.mechanism[i] = (char)toupper((unsigned char)dot[1 + i]);
+    kc_jaas_conf *slot = NULL;
+    for (int i = 0; i < c->n_jaas; i++)
+        if (!strcmp(c->jaas[i].listener, tmp.listener) &&
+            !strcmp(c->jaas[i].mechanism, tmp.mechanism))
+            slot = &c->jaas[i];
+    if (!slot) {
+        if (c->n_jaas == KC_MAX_JAAS) {
+            set_err(err, errlen, "invalid key '%s': more than %d JAAS configurations", key,
+                    KC_MAX_JAAS);
+            return -1;
+        }
+        slot = &c->jaas[c->n_jaas++];
+        *slot = tmp;
+    }
+    free(slot->text);
+    slot->text = strdup(value);
+    if (!slot->text)
+        kc_fatal("config: out of memory");
+    return 1;
+}
+
 int kc_config_set(kc_config *c, const char *key, const char *value, char *err, size_t errlen)
 {
     const kc_config_key *k = kc_config_key_find(key);
     if (!k)
-        return 0;
+        return set_jaas(c, key, value, err, errlen);
     char *base = (char *)c;
     switch (k->type) {
     case KC_CK_DESCRIBED:
@@ -407,6 +457,10 @@ static int protocol_of(const char *map, const char *name, int *proto, char *err,
         *proto = KC_SEC_PLAINTEXT;
     } else if (strcasecmp(found, "SSL") == 0) {
         *proto = KC_SEC_SSL;
+    } else if (strcasecmp(found, "SASL_PLAINTEXT") == 0) {
+        *proto = KC_SEC_SASL_PLAINTEXT;
+    } else if (strcasecmp(found, "SASL_SSL") == 0) {
+        *proto = KC_SEC_SASL_SSL;
     } else {
         set_err(err, errlen, "security protocol '%s' of listener '%s' is not supported", found,
                 name);
@@ -513,6 +567,97 @@ static int parse_ip_overrides(kc_config *c, char *err, size_t errlen)
     return rc;
 }
 
+/* sasl.enabled.mechanisms and the JAAS lines, checked when a listener uses SASL (Kafka's
+ * default GSSAPI is harmless without one). */
+static int derive_sasl(kc_config *c, char *err, size_t errlen)
+{
+    bool any_sasl = false;
+    for (int i = 0; i < c->n_listeners; i++)
+        any_sasl |= kc_sec_is_sasl(c->listeners[i].protocol);
+    for (int i = 0; i < c->n_jaas; i++) {
+        kc_jaas_conf *j = &c->jaas[i];
+        char why[300];
+        j->parsed = calloc(1, sizeof(*j->parsed));
+        if (!j->parsed)
+            kc_fatal("config: out of memory");
+        if (kc_jaas_parse(j->text, j->parsed, why, sizeof(why))) {
+            set_err(err, errlen, "invalid value for 'listener.name.%s.%s.sasl.jaas.config': %s",
+                    j->listener, j->mechanism, why);
+            return -1;
+        }
+    }
+    c->sasl_mechanisms = 0;
+    char *copy = strdup(c->sasl_enabled_mechanisms), *save = NULL;
+    if (!copy)
+        kc_fatal("config: out of memory");
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (!strcmp(tok, "PLAIN"))
+            c->sasl_mechanisms |= KC_SASL_PLAIN;
+        else if (!strcmp(tok, "SCRAM-SHA-256"))
+            c->sasl_mechanisms |= KC_SASL_SCRAM_SHA_256;
+        else if (!strcmp(tok, "SCRAM-SHA-512"))
+            c->sasl_mechanisms |= KC_SASL_SCRAM_SHA_512;
+        else if (*tok && any_sasl) {
+            set_err(err, errlen,
+                    "invalid value '%s' for 'sasl.enabled.mechanisms': mechanism '%s' is not "
+                    "supported (cafka serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)",
+                    c->sasl_enabled_mechanisms, tok);
+            rc = -1;
+        }
+    }
+    free(copy);
+    if (rc || !any_sasl)
+        return rc;
+    if (!c->sasl_mechanisms) {
+        set_err(err, errlen, "invalid value '%s' for 'sasl.enabled.mechanisms': no mechanism",
+                c->sasl_enabled_mechanisms);
+        return -1;
+    }
+    for (int i = 0; i < c->n_listeners; i++) {
+        const kc_listener_conf *l = &c->listeners[i];
+        if (!kc_sec_is_sasl(l->protocol) || !(c->sasl_mechanisms & KC_SASL_PLAIN))
+            continue;
+        const kc_jaas *j = kc_config_jaas(c, l->name, "PLAIN");
+        if (!j || !strstr(j->login_module, "PlainLoginModule")) {
+            char lower[64];
+            snprintf(lower, sizeof(lower), "%s", l->name);
+            for (char *p = lower; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+            set_err(err, errlen,
+                    "missing 'listener.name.%s.plain.sasl.jaas.config' (a PlainLoginModule line "
+                    "with user_<name>=\"<password>\" options): listener %s enables PLAIN",
+                    lower, l->name);
+            return -1;
+        }
+    }
+    if (!kc_sec_is_sasl(kc_config_inter_broker_protocol(c)))
+        return 0;
+    const char *mech = c->sasl_mechanism_inter_broker_protocol;
+    int bit = !strcmp(mech, "PLAIN")           ? KC_SASL_PLAIN
+              : !strcmp(mech, "SCRAM-SHA-256") ? KC_SASL_SCRAM_SHA_256
+              : !strcmp(mech, "SCRAM-SHA-512") ? KC_SASL_SCRAM_SHA_512
+                                               : 0;
+    if (!(c->sasl_mechanisms & bit)) {
+        set_err(err, errlen,
+                "invalid value '%s' for 'sasl.mechanism.inter.broker.protocol': the inter-broker "
+                "listener is SASL and the mechanism must be one of sasl.enabled.mechanisms (%s)",
+                mech, c->sasl_enabled_mechanisms);
+        return -1;
+    }
+    const char *ib = kc_config_inter_broker_listener(c);
+    const kc_jaas *j = kc_config_jaas(c, ib, mech);
+    if (!j || !kc_jaas_get(j, "username") || !kc_jaas_get(j, "password")) {
+        set_err(err, errlen,
+                "missing username and password in 'listener.name.%s.%s.sasl.jaas.config': the "
+                "broker authenticates to other brokers with them",
+                ib, mech);
+        return -1;
+    }
+    return 0;
+}
+
 static int derive(kc_config *c, char *err, size_t errlen)
 {
     if (parse_ip_overrides(c, err, errlen))
@@ -557,9 +702,11 @@ static int derive(kc_config *c, char *err, size_t errlen)
         if (!c->advertised[i].host[0]) /* Kafka advertises the canonical host name */
             snprintf(c->advertised[i].host, sizeof(c->advertised[i].host), "localhost");
     }
+    if (derive_sasl(c, err, errlen))
+        return -1;
     bool has_ssl = false;
     for (int i = 0; i < c->n_listeners; i++)
-        has_ssl |= c->listeners[i].protocol == KC_SEC_SSL;
+        has_ssl |= kc_sec_is_tls(c->listeners[i].protocol);
     if (has_ssl) {
         if (strcasecmp(c->ssl_keystore_type, "PEM") != 0) {
             set_err(err, errlen,
@@ -693,4 +840,19 @@ void kc_config_free(kc_config *c)
     for (int i = 0; i < c->n_log_dirs; i++)
         free(c->log_dirs[i]);
     c->n_log_dirs = 0;
+    for (int i = 0; i < c->n_jaas; i++) {
+        free(c->jaas[i].text);
+        if (c->jaas[i].parsed)
+            kc_jaas_free(c->jaas[i].parsed);
+        free(c->jaas[i].parsed);
+    }
+    c->n_jaas = 0;
+}
+
+const kc_jaas *kc_config_jaas(const kc_config *c, const char *listener, const char *mechanism)
+{
+    for (int i = 0; i < c->n_jaas; i++)
+        if (!strcmp(c->jaas[i].listener, listener) && !strcmp(c->jaas[i].mechanism, mechanism))
+            return c->jaas[i].parsed;
+    return NULL;
 }

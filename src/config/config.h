@@ -16,7 +16,24 @@
 #define KC_MAX_LISTENERS 8
 #define KC_MAX_LOG_DIRS  16
 
-enum kc_security_protocol { KC_SEC_PLAINTEXT = 0, KC_SEC_SSL = 1 };
+enum kc_security_protocol {
+    KC_SEC_PLAINTEXT = 0,
+    KC_SEC_SSL = 1,
+    KC_SEC_SASL_PLAINTEXT = 2,
+    KC_SEC_SASL_SSL = 3,
+};
+
+/** True for the protocols that run over TLS (SSL, SASL_SSL). */
+static inline bool kc_sec_is_tls(int protocol)
+{
+    return protocol == KC_SEC_SSL || protocol == KC_SEC_SASL_SSL;
+}
+
+/** True for the protocols that authenticate with SASL (SASL_PLAINTEXT, SASL_SSL). */
+static inline bool kc_sec_is_sasl(int protocol)
+{
+    return protocol == KC_SEC_SASL_PLAINTEXT || protocol == KC_SEC_SASL_SSL;
+}
 enum kc_ssl_client_auth { KC_SSL_AUTH_NONE = 0, KC_SSL_AUTH_REQUESTED, KC_SSL_AUTH_REQUIRED };
 
 /** One `NAME://host:port` entry of `listeners` or `advertised.listeners`. */
@@ -34,6 +51,24 @@ typedef struct kc_ip_limit {
 } kc_ip_limit;
 
 #define KC_MAX_IP_OVERRIDES 64
+
+/** SASL mechanisms cafka serves (sasl.enabled.mechanisms), as bits. */
+enum kc_sasl_mechanism_bit {
+    KC_SASL_PLAIN = 1 << 0,
+    KC_SASL_SCRAM_SHA_256 = 1 << 1,
+    KC_SASL_SCRAM_SHA_512 = 1 << 2,
+};
+
+#define KC_MAX_JAAS 16
+
+/** One `listener.name.<listener>.<mechanism>.sasl.jaas.config` line (Kafka's per-listener JAAS
+ *  configuration, KIP-103), parsed by config/jaas.h. */
+typedef struct kc_jaas_conf {
+    char listener[64];      /* upper case, as kc_listener_conf.name */
+    char mechanism[32];     /* upper case: PLAIN, SCRAM-SHA-256, ... */
+    char *text;             /* the value as written; owned */
+    struct kc_jaas *parsed; /* owned; set by kc_config_load's validation */
+} kc_jaas_conf;
 
 typedef struct kc_config {
     int32_t broker_id;
@@ -117,6 +152,9 @@ typedef struct kc_config {
     int64_t connections_max_idle_ms;
     /* the deadline of a TLS handshake and of a partial request frame (no byte for that long) */
     int64_t socket_connection_setup_timeout_ms;
+    char *sasl_enabled_mechanisms;              /* comma-separated */
+    char *sasl_mechanism_inter_broker_protocol; /* used when the inter-broker listener is SASL */
+    int32_t sasl_server_max_receive_size;       /* frame bound before authentication */
 
     /* Derived by kc_config_load() from the raw strings above. */
     kc_listener_conf listeners[KC_MAX_LISTENERS];
@@ -127,6 +165,9 @@ typedef struct kc_config {
     int n_log_dirs;
     kc_ip_limit ip_overrides[KC_MAX_IP_OVERRIDES]; /* max.connections.per.ip.overrides */
     int n_ip_overrides;
+    int sasl_mechanisms;            /* enum kc_sasl_mechanism_bit, from sasl.enabled.mechanisms */
+    kc_jaas_conf jaas[KC_MAX_JAAS]; /* collected while loading, validated at derive */
+    int n_jaas;
 } kc_config;
 
 /** How a catalogue key is typed, parsed and stored. */
@@ -206,6 +247,13 @@ const char *kc_config_inter_broker_listener(const kc_config *c);
  *  connections are exempt from max.connections, as Kafka exempts them. */
 bool kc_config_listener_is_inter_broker(const kc_config *c, int index);
 
+/**
+ * The parsed JAAS configuration of @p mechanism ("PLAIN", "SCRAM-SHA-256", ...) on listener
+ * @p listener (its upper-case name), or NULL when server.properties has none.
+ */
+const struct kc_jaas *kc_config_jaas(const kc_config *c, const char *listener,
+                                     const char *mechanism);
+
 /** Security protocol of the inter-broker listener (enum kc_security_protocol); PLAINTEXT when
  *  no listener has that name. */
 int kc_config_inter_broker_protocol(const kc_config *c);
@@ -213,7 +261,7 @@ int kc_config_inter_broker_protocol(const kc_config *c);
 /**
  * Parse a listener list "NAME://host:port,..." using @p protocol_map ("NAME:PROTO,...").
  * @return the number of listeners, or -1 with @p err set (bad syntax, bad port, listener
- *         name without a protocol, unsupported protocol such as SASL_*).
+ *         name without a protocol, unknown security protocol).
  */
 int kc_config_parse_listeners(const char *list, const char *protocol_map, kc_listener_conf *out,
                               int max, char *err, size_t errlen);

@@ -43,6 +43,60 @@ void kc_cfg_kvs_free(kc_cfg_kvs *kvs)
     kvs->n = 0;
 }
 
+int kc_cfg_entity_sanitize(const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        bool plain = isalnum(*p) || *p == '.' || *p == '-' || *p == '_';
+        if (n + (plain ? 1 : 3) >= cap)
+            return -1;
+        if (plain)
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
+    }
+    if (n >= cap)
+        return -1;
+    out[n] = '\0';
+    return 0;
+}
+
+int kc_cfg_entity_desanitize(const char *name, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = name; *p; p++) {
+        if (n + 1 >= cap)
+            return -1;
+        if (*p != '%') {
+            out[n++] = *p;
+            continue;
+        }
+        if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+            return -1;
+        char hex[3] = {p[1], p[2], 0};
+        out[n++] = (char)strtol(hex, NULL, 16);
+        p += 2;
+    }
+    if (n >= cap)
+        return -1;
+    out[n] = '\0';
+    return 0;
+}
+
+bool kc_cfg_kvs_remove(kc_cfg_kvs *kvs, const char *name)
+{
+    for (int i = 0; i < kvs->n; i++)
+        if (strcmp(kvs->items[i].name, name) == 0) {
+            free(kvs->items[i].name);
+            free(kvs->items[i].value);
+            memmove(&kvs->items[i], &kvs->items[i + 1],
+                    sizeof(*kvs->items) * (size_t)(kvs->n - i - 1));
+            kvs->n--;
+            return true;
+        }
+    return false;
+}
+
 const char *kc_cfg_kvs_get(const kc_cfg_kvs *kvs, const char *name)
 {
     if (!kvs)

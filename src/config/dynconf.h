@@ -80,6 +80,19 @@ int kc_cfg_kvs_parse(const char *json, int len, kc_cfg_kvs *out);
 /** Set @p name to @p value (copied), replacing an existing entry. Aborts on OOM. */
 void kc_cfg_kvs_set(kc_cfg_kvs *kvs, const char *name, const char *value);
 
+/**
+ * Kafka's Sanitizer for entity names in znode paths (`/config/users/<sanitized>`): bytes other
+ * than ASCII letters, digits, '.', '-' and '_' become %XX (upper-case hex), as Java's URLEncoder
+ * with "+" -> "%20" and "*" -> "%2A". @return 0, or -1 when @p cap is too small.
+ */
+int kc_cfg_entity_sanitize(const char *name, char *out, size_t cap);
+
+/** The inverse of kc_cfg_entity_sanitize(); -1 on a malformed escape or when @p cap is short. */
+int kc_cfg_entity_desanitize(const char *name, char *out, size_t cap);
+
+/** Remove @p name; @return true when it was there. */
+bool kc_cfg_kvs_remove(kc_cfg_kvs *kvs, const char *name);
+
 /** The value of @p name, or NULL. @p kvs may be NULL (empty). */
 const char *kc_cfg_kvs_get(const kc_cfg_kvs *kvs, const char *name);
 

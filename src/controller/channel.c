@@ -51,13 +51,13 @@ struct kc_channel {
 
 static struct event_base *env_base;
 static kc_mailbox *env_mb;
-static struct ssl_ctx_st *env_ssl;
+static const kc_ibclient_security *env_security;
 
-void kc_channel_set_env(struct event_base *base, kc_mailbox *mb, struct ssl_ctx_st *ssl_ctx)
+void kc_channel_set_env(struct event_base *base, kc_mailbox *mb, const kc_ibclient_security *sec)
 {
     env_base = base;
     env_mb = mb;
-    env_ssl = ssl_ctx;
+    env_security = sec;
 }
 
 static void pump(void *arg);
@@ -121,8 +121,8 @@ static void pump(void *arg)
     if (!r)
         return;
     if (!ch->client)
-        ch->client =
-            kc_ibclient_new(env_base, env_ssl, ch->host, ch->port, ch->client_id, ch->timeout_ms);
+        ch->client = kc_ibclient_new(env_base, env_security, ch->host, ch->port, ch->client_id,
+                                     ch->timeout_ms);
     ch->in_flight = true;
     kc_ibclient_send(ch->client, key, ver, &w, on_response, ch);
     kc_wbuf_free(&w);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/ibclient.h"
+
 typedef struct kc_channel kc_channel;
 struct event_base;
 struct ssl_ctx_st;
@@ -22,10 +24,11 @@ struct kc_mailbox;
 
 /**
  * Where channels live: the reactor's @p base, the @p mb that hands them work from the controller
- * thread, and the inter-broker TLS client context (@p ssl_ctx NULL = PLAINTEXT). Set once by the
+ * thread, and how to reach brokers (@p sec: TLS and/or SASL; NULL = PLAINTEXT). Set once by the
  * broker at start, before the controller runs; all borrowed for the process's life.
  */
-void kc_channel_set_env(struct event_base *base, struct kc_mailbox *mb, struct ssl_ctx_st *ssl_ctx);
+void kc_channel_set_env(struct event_base *base, struct kc_mailbox *mb,
+                        const kc_ibclient_security *sec);
 
 /**
  * Called on the channel's thread once per request: @p resp is the response body (after the

@@ -39,9 +39,13 @@ typedef struct kc_conn {
     struct bufferevent *bev;
     int listener;
     char peer[128];
-    char ip[64];         /* the peer's address, as counted by the connection quotas */
-    bool inter_broker;   /* on the inter-broker listener (exempt from max.connections) */
-    bool handshaking;    /* TLS handshake not completed yet */
+    char ip[64];       /* the peer's address, as counted by the connection quotas */
+    bool inter_broker; /* on the inter-broker listener (exempt from max.connections) */
+    bool handshaking;  /* TLS handshake not completed yet */
+    enum kc_auth_state auth;
+    void *sasl; /* the SASL exchange in progress (api/sasl_*.c) */
+    void (*sasl_free)(void *);
+    char principal[300];
     int64_t accepted_ms; /* kc_mono_ms() */
     int64_t last_read_ms;
     kc_request *head, *tail; /* in-order queue */
@@ -85,6 +89,9 @@ static void conn_close(kc_conn *c)
     c->bev = NULL;
     conn_unlink(c);
     kc_broker *b = c->broker;
+    if (c->sasl)
+        c->sasl_free(c->sasl);
+    c->sasl = NULL;
     kc_conn_quotas_remove(b->conn_quotas, c->ip, c->inter_broker);
     if (b->accept_paused && !kc_conn_quotas_full(b->conn_quotas))
         kc_listeners_set_accepting(b, true);
@@ -132,7 +139,7 @@ static void add_file_copy(struct evbuffer *out, int fd, int64_t off, size_t len)
  * with sendfile on PLAINTEXT (evbuffer_add_file owns the dup'd descriptor from then on). */
 static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
 {
-    bool tls = c->broker->cfg->listeners[c->listener].protocol == KC_SEC_SSL;
+    bool tls = kc_sec_is_tls(c->broker->cfg->listeners[c->listener].protocol);
     kc_wbuf_i32_at(w, 0, (int32_t)(kc_wbuf_total(w) - 4));
     size_t pos = 0;
     for (int i = 0; i < w->n_splices; i++) {
@@ -200,6 +207,55 @@ const char *kc_request_peer(const kc_request *req)
     return req->conn ? req->conn->peer : "?";
 }
 
+enum kc_auth_state kc_request_auth_state(const kc_request *req)
+{
+    return req->conn ? req->conn->auth : KC_AUTH_DONE;
+}
+
+void kc_request_set_auth(kc_request *req, enum kc_auth_state state, void *session,
+                         void (*session_free)(void *))
+{
+    kc_conn *c = req->conn;
+    if (!c) {
+        if (session)
+            session_free(session);
+        return;
+    }
+    if (c->sasl && c->sasl != session)
+        c->sasl_free(c->sasl);
+    c->auth = state;
+    c->sasl = session;
+    c->sasl_free = session_free;
+}
+
+void *kc_request_sasl_session(const kc_request *req)
+{
+    return req->conn ? req->conn->sasl : NULL;
+}
+
+void kc_request_authenticated(kc_request *req, const char *principal)
+{
+    kc_conn *c = req->conn;
+    if (!c)
+        return;
+    kc_request_set_auth(req, KC_AUTH_DONE, NULL, NULL);
+    snprintf(c->principal, sizeof(c->principal), "%s", principal);
+}
+
+const char *kc_request_principal(const kc_request *req)
+{
+    return req->conn ? req->conn->principal : "User:ANONYMOUS";
+}
+
+void kc_request_close_after_response(kc_request *req)
+{
+    kc_conn *c = req->conn;
+    if (!c || c->draining)
+        return;
+    c->draining = true; /* conn_maybe_finish_drain closes once the response is out */
+    bufferevent_disable(c->bev, EV_READ);
+}
+
 void kc_request_finish_silently(kc_request *req)
 {
     req->no_response = true;
@@ -246,6 +302,14 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
         c->head = req;
     c->tail = req;
     c->inflight++;
+    if (c->auth == KC_AUTH_RAW_TOKENS) { /* a bare token: the whole frame, answered bare */
+        req->raw_sasl = true;
+        req->hdr.api_key = KC_API_SASL_AUTHENTICATE;
+        req->hdr.correlation_id = -1;
+        kc_wbuf_reserve(&req->out, 4);
+        kc_dispatch_find(KC_API_SASL_AUTHENTICATE)(req);
+        return;
+    }
     if (kc_req_header_parse(&req->body, &req->hdr)) {
         kc_request_protocol_error(req, "truncated request header");
         return;
@@ -254,6 +318,11 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
     kc_handler_fn fn = api ? kc_dispatch_find(req->hdr.api_key) : NULL;
     if (!fn) {
         kc_request_protocol_error(req, "unknown api key");
+        return;
+    }
+    if (c->auth != KC_AUTH_DONE && req->hdr.api_key != KC_API_API_VERSIONS &&
+        req->hdr.api_key != KC_API_SASL_HANDSHAKE && req->hdr.api_key != KC_API_SASL_AUTHENTICATE) {
+        kc_request_protocol_error(req, "request before SASL authentication completed");
         return;
     }
     bool in_range =
@@ -274,7 +343,7 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
 {
     kc_conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    int32_t max = c->broker->cfg->socket_request_max_bytes;
+    const kc_config *cfg = c->broker->cfg;
     c->last_read_ms = kc_mono_ms();
     c->in_callback++;
     while (!c->closed && !c->paused && !c->out_full && !c->draining) {
@@ -289,11 +358,14 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
             break;
         evbuffer_copyout(in, szb, 4);
         int32_t size = (int32_t)kc_be32(szb);
+        /* before authentication a peer gets far less (CVE-2022-34917) */
+        bool pre_auth = c->auth != KC_AUTH_DONE &&
+                        cfg->sasl_server_max_receive_size < cfg->socket_request_max_bytes;
+        int32_t max = pre_auth ? cfg->sasl_server_max_receive_size : cfg->socket_request_max_bytes;
         if (size < 0 || size > max) {
-            kc_warn("NET",
-                    "closing connection from %s: frame size %d outside [0, %d] "
-                    "(socket.request.max.bytes)",
-                    c->peer, size, max);
+            kc_warn("NET", "closing connection from %s: frame size %d outside [0, %d] (%s)",
+                    c->peer, size, max,
+                    pre_auth ? "sasl.server.max.receive.size" : "socket.request.max.bytes");
             conn_close(c);
             break;
         }
@@ -370,7 +442,10 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     snprintf(c->ip, sizeof(c->ip), "%s", ip);
     c->inter_broker = kc_config_listener_is_inter_broker(b->cfg, listener);
-    c->handshaking = b->cfg->listeners[listener].protocol == KC_SEC_SSL;
+    c->handshaking = kc_sec_is_tls(b->cfg->listeners[listener].protocol);
+    c->auth =
+        kc_sec_is_sasl(b->cfg->listeners[listener].protocol) ? KC_AUTH_HANDSHAKE : KC_AUTH_DONE;
+    snprintf(c->principal, sizeof(c->principal), "User:ANONYMOUS");
     c->accepted_ms = c->last_read_ms = kc_mono_ms();
     c->next = b->conns;
     if (b->conns)
@@ -384,10 +459,11 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     kc_debug("NET", "accepted connection from %s", peer);
 }
 
-enum overdue { NOT_OVERDUE = -1, HANDSHAKE_STALLED, FRAME_STALLED, IDLE, N_OVERDUE };
+enum overdue { NOT_OVERDUE = -1, HANDSHAKE_STALLED, SASL_STALLED, FRAME_STALLED, IDLE, N_OVERDUE };
 
 static const char *const overdue_why[N_OVERDUE] = {
     "TLS handshake not completed within socket.connection.setup.timeout.ms",
+    "SASL authentication not completed within socket.connection.setup.timeout.ms",
     "partial request frame stalled for socket.connection.setup.timeout.ms",
     "idle for connections.max.idle.ms",
 };
@@ -397,9 +473,11 @@ static enum overdue conn_overdue(const kc_conn *c, int64_t now_ms)
 {
     const kc_config *cfg = c->broker->cfg;
     int64_t quiet = now_ms - c->last_read_ms;
+    bool late = now_ms - c->accepted_ms > cfg->socket_connection_setup_timeout_ms;
     if (c->handshaking)
-        return now_ms - c->accepted_ms > cfg->socket_connection_setup_timeout_ms ? HANDSHAKE_STALLED
-                                                                                 : NOT_OVERDUE;
+        return late ? HANDSHAKE_STALLED : NOT_OVERDUE;
+    if (c->auth != KC_AUTH_DONE && late)
+        return SASL_STALLED;
     struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
     if (evbuffer_get_length(in) > 0 && !c->paused && !c->out_full)
         return quiet > cfg->socket_connection_setup_timeout_ms ? FRAME_STALLED : NOT_OVERDUE;

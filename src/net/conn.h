@@ -10,6 +10,15 @@
  * A frame larger than socket.request.max.bytes, a header that cannot be parsed, an unknown API
  * key or an unsupported version (except ApiVersions) closes that connection only, without a
  * response, as Kafka does.
+ *
+ * Authentication (Kafka's SaslServerAuthenticator): a connection on a SASL listener starts in
+ * KC_AUTH_HANDSHAKE. Until it is authenticated only ApiVersions, SaslHandshake and
+ * SaslAuthenticate are read (anything else closes it), frames are bounded by
+ * sasl.server.max.receive.size, and the whole exchange must end within
+ * socket.connection.setup.timeout.ms. The SASL handlers (api/sasl_*.c) move the state; this
+ * layer only gates and frames. In KC_AUTH_RAW_TOKENS (after SaslHandshake v0) every frame is a
+ * bare SASL token without a request header: it is handed to the SaslAuthenticate handler with
+ * req->raw_sasl set, and its response goes out as a bare token too.
  */
 #ifndef KC_CONN_H
 #define KC_CONN_H
@@ -28,6 +37,14 @@ struct bufferevent;
 
 typedef struct kc_request kc_request;
 
+/** Where a connection is in authentication. */
+enum kc_auth_state {
+    KC_AUTH_DONE = 0,   /* authenticated, or a listener without SASL */
+    KC_AUTH_HANDSHAKE,  /* SASL listener: waiting for SaslHandshake */
+    KC_AUTH_TOKENS,     /* after SaslHandshake v1: SaslAuthenticate requests */
+    KC_AUTH_RAW_TOKENS, /* after SaslHandshake v0: bare length-prefixed tokens */
+};
+
 struct kc_request {
     kc_request *next;     /* connection queue, arrival order */
     struct kc_conn *conn; /* NULL once the connection is gone (response then dropped) */
@@ -41,6 +58,7 @@ struct kc_request {
     kc_wbuf out;    /* the response frame: size, header, then the body handlers append */
     bool done;
     bool no_response;
+    bool raw_sasl; /* a bare SASL token (KC_AUTH_RAW_TOKENS): no header in, none out */
     /* Set by a handler whose request waits (delayed fetch): called when the connection closes
      * before the request finished, so that the waiter is cancelled instead of lingering until
      * its timeout. It must finish the request (kc_request_respond() frees it). */
@@ -83,6 +101,38 @@ void kc_request_finish_silently(kc_request *req);
  * affected) and free @p req. The caller must not touch @p req afterwards.
  */
 void kc_request_protocol_error(kc_request *req, const char *why);
+
+/** The authentication state of @p req's connection (KC_AUTH_DONE once it is gone). */
+enum kc_auth_state kc_request_auth_state(const kc_request *req);
+
+/**
+ * Move @p req's connection to @p state. @p session (may be NULL) is the SASL exchange in progress,
+ * owned by the connection from now on and released with @p session_free when replaced or when
+ * the connection closes. No effect once the connection is gone.
+ */
+void kc_request_set_auth(kc_request *req, enum kc_auth_state state, void *session,
+                         void (*session_free)(void *));
+
+/** The SASL exchange stored by kc_request_set_auth(), or NULL. */
+void *kc_request_sasl_session(const kc_request *req);
+
+/**
+ * The connection authenticated as @p principal ("User:<name>", Kafka's KafkaPrincipal form):
+ * the state becomes KC_AUTH_DONE and the SASL exchange is released.
+ */
+void kc_request_authenticated(kc_request *req, const char *principal);
+
+/**
+ * The principal of @p req's connection: "User:<name>" after SASL, "User:ANONYMOUS" otherwise
+ * (Kafka's principal for PLAINTEXT and for TLS without a client certificate). Borrowed.
+ */
+const char *kc_request_principal(const kc_request *req);
+
+/**
+ * Close @p req's connection once its response (and every earlier one) has been written, and
+ * read nothing more from it: a failed authentication (Kafka closes after the error response).
+ */
+void kc_request_close_after_response(kc_request *req);
 
 /** Start a graceful close of every connection: stop reading, flush queued responses, close. */
 void kc_conns_shutdown(struct kc_broker *b);

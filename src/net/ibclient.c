@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,30 +39,55 @@ typedef struct inflight {
 
 struct kc_ibclient {
     struct event_base *base;
-    struct ssl_ctx_st *ssl_ctx;
+    kc_ibclient_security sec; /* copied; the strings and context are borrowed */
     char host[256];
     int port;
     char peer[300];
     char client_id[64];
     int timeout_ms;
     struct bufferevent *bev; /* NULL while disconnected */
-    inflight *head, *tail;
-    int n_inflight;
+    inflight *head, *tail;   /* written to the connection, answered in this order */
+    int n_inflight;          /* both lists */
+    /* SASL: until the exchange on this connection succeeded, requests wait here, their bytes in
+     * held_bytes, so that the exchange's own requests go first */
+    bool authenticated;
+    void *sasl;
+    inflight *held_head, *held_tail;
+    struct evbuffer *held_bytes;
     int32_t next_correlation;
     bool warned; /* one warning per run of failures, not one per retry */
     int depth;   /* callbacks of ours on the stack: the client must outlive them */
     bool dead;   /* freed by its owner during a callback: destroyed when depth drops to 0 */
 };
 
+static void free_list(inflight *f)
+{
+    while (f) {
+        inflight *next = f->next;
+        free(f);
+        f = next;
+    }
+}
+
+static void reset_sasl(kc_ibclient *c)
+{
+    if (c->sasl)
+        c->sec.sasl_ops->free(c->sasl);
+    c->sasl = NULL;
+    c->authenticated = !c->sec.sasl_mechanism;
+    if (c->held_bytes)
+        evbuffer_drain(c->held_bytes, evbuffer_get_length(c->held_bytes));
+}
+
 static void destroy(kc_ibclient *c)
 {
     if (c->bev)
         bufferevent_free(c->bev);
-    while (c->head) {
-        inflight *f = c->head;
-        c->head = f->next;
-        free(f);
-    }
+    free_list(c->head);
+    free_list(c->held_head);
+    reset_sasl(c);
+    if (c->held_bytes)
+        evbuffer_free(c->held_bytes);
     free(c);
 }
 
@@ -102,8 +128,13 @@ static void fail_all(kc_ibclient *c, const char *why)
         c->bev = NULL;
     }
     inflight *f = c->head;
-    c->head = c->tail = NULL;
+    if (c->tail)
+        c->tail->next = c->held_head; /* the waiting ones fail after those sent */
+    else
+        f = c->held_head;
+    c->head = c->tail = c->held_head = c->held_tail = NULL;
     c->n_inflight = 0;
+    reset_sasl(c);
     while (f) {
         inflight *next = f->next;
         if (!c->dead) /* an owner that freed the client wants no more answers */
@@ -185,8 +216,8 @@ static int do_connect(kc_ibclient *c)
     snprintf(port, sizeof(port), "%d", c->port);
     if (getaddrinfo(c->host, port, &hints, &ai) || !ai)
         return -1;
-    if (c->ssl_ctx) {
-        SSL *ssl = SSL_new(c->ssl_ctx);
+    if (c->sec.ssl_ctx) {
+        SSL *ssl = SSL_new(c->sec.ssl_ctx);
         if (!ssl) {
             freeaddrinfo(ai);
             return -1;
@@ -217,14 +248,19 @@ static int do_connect(kc_ibclient *c)
     return 0;
 }
 
-kc_ibclient *kc_ibclient_new(struct event_base *base, struct ssl_ctx_st *ssl_ctx, const char *host,
-                             int port, const char *client_id, int timeout_ms)
+kc_ibclient *kc_ibclient_new(struct event_base *base, const kc_ibclient_security *sec,
+                             const char *host, int port, const char *client_id, int timeout_ms)
 {
     kc_ibclient *c = calloc(1, sizeof(*c));
     if (!c)
         kc_fatal("ibclient: out of memory");
     c->base = base;
-    c->ssl_ctx = ssl_ctx;
+    if (sec)
+        c->sec = *sec;
+    c->authenticated = !c->sec.sasl_mechanism;
+    c->held_bytes = evbuffer_new();
+    if (!c->held_bytes)
+        kc_fatal("ibclient: out of memory");
     snprintf(c->host, sizeof(c->host), "%s", host);
     c->port = port;
     snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
@@ -233,8 +269,11 @@ kc_ibclient *kc_ibclient_new(struct event_base *base, struct ssl_ctx_st *ssl_ctx
     return c;
 }
 
-void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, const kc_wbuf *body,
-                      kc_ibclient_cb cb, void *arg)
+static void sasl_start(kc_ibclient *c);
+
+/* Queue one request: written at once, or (@p wait) held until SASL authentication completed. */
+static void send_request(kc_ibclient *c, int16_t api_key, int16_t api_version, const kc_wbuf *body,
+                         kc_ibclient_cb cb, void *arg, bool wait)
 {
     inflight *f = calloc(1, sizeof(*f));
     if (!f)
@@ -246,15 +285,6 @@ void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, cons
     f->api_version = api_version;
     f->cb = cb;
     f->arg = arg;
-    if (!c->bev && do_connect(c)) {
-        /* fail through the same path as a broken connection */
-        c->head = c->tail = f;
-        c->n_inflight = 1;
-        enter(c);
-        fail_all(c, "cannot connect");
-        leave(c);
-        return;
-    }
     kc_wbuf w = {0};
     kc_wbuf_i32(&w, 0);
     kc_wbuf_i16(&w, api_key);
@@ -265,15 +295,145 @@ void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, cons
         kc_wbuf_u8(&w, 0); /* no tagged fields in the header */
     kc_wbuf_put(&w, body->data, body->len);
     kc_wbuf_i32_at(&w, 0, (int32_t)(w.len - 4));
-    bufferevent_write(c->bev, w.data, w.len);
+    inflight **head = &c->head, **tail = &c->tail;
+    if (wait && !c->authenticated) {
+        evbuffer_add(c->held_bytes, w.data, w.len);
+        head = &c->held_head;
+        tail = &c->held_tail;
+    } else {
+        bufferevent_write(c->bev, w.data, w.len);
+    }
     kc_wbuf_free(&w);
-    if (c->tail)
-        c->tail->next = f;
+    if (*tail)
+        (*tail)->next = f;
     else
-        c->head = f;
-    c->tail = f;
+        *head = f;
+    *tail = f;
     c->n_inflight++;
     set_read_timeout(c);
+}
+
+void kc_ibclient_send(kc_ibclient *c, int16_t api_key, int16_t api_version, const kc_wbuf *body,
+                      kc_ibclient_cb cb, void *arg)
+{
+    if (!c->bev && do_connect(c)) {
+        /* fail through the same path as a broken connection */
+        inflight *f = calloc(1, sizeof(*f));
+        if (!f)
+            kc_fatal("ibclient: out of memory");
+        f->api_key = api_key;
+        f->api_version = api_version;
+        f->cb = cb;
+        f->arg = arg;
+        c->head = c->tail = f;
+        c->n_inflight = 1;
+        enter(c);
+        fail_all(c, "cannot connect");
+        leave(c);
+        return;
+    }
+    if (!c->authenticated && !c->sasl)
+        sasl_start(c);
+    send_request(c, api_key, api_version, body, cb, arg, true);
+}
+
+/* ------------------------------------------------------------------ SASL (KIP-152, v1 flow) */
+
+static void on_sasl_authenticate(void *arg, int16_t api_key, int16_t api_version, kc_rbuf *body);
+
+/* Feed the server's token (NULL before the first) to the exchange and send what it answers. */
+static void sasl_next(kc_ibclient *c, const uint8_t *in, size_t in_len)
+{
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    char err[256] = "";
+    int rc = c->sec.sasl_ops->step(c->sasl, in, in_len, &out, &out_len, err, sizeof(err));
+    if (rc == KC_IBSASL_FAILED) {
+        char why[320];
+        snprintf(why, sizeof(why), "SASL %s authentication failed: %s", c->sec.sasl_mechanism, err);
+        fail_all(c, why);
+        return;
+    }
+    if (rc == KC_IBSASL_DONE) { /* the held requests go out behind the exchange */
+        c->sec.sasl_ops->free(c->sasl);
+        c->sasl = NULL;
+        c->authenticated = true;
+        if (c->held_head) {
+            if (c->tail)
+                c->tail->next = c->held_head;
+            else
+                c->head = c->held_head;
+            c->tail = c->held_tail;
+            c->held_head = c->held_tail = NULL;
+        }
+        bufferevent_write_buffer(c->bev, c->held_bytes);
+        return;
+    }
+    kc_sasl_authenticate_req req = {.auth_bytes = {out, (int32_t)out_len}};
+    kc_wbuf w = {0};
+    kc_sasl_authenticate_req_encode(&w, 1, &req);
+    send_request(c, KC_API_SASL_AUTHENTICATE, 1, &w, on_sasl_authenticate, c, false);
+    kc_wbuf_free(&w);
+    OPENSSL_cleanse(out, out_len);
+    free(out);
+}
+
+static void on_sasl_authenticate(void *arg, int16_t api_key, int16_t api_version, kc_rbuf *body)
+{
+    (void)api_key;
+    kc_ibclient *c = arg;
+    if (!body) /* the connection failed: fail_all is reporting it */
+        return;
+    kc_sasl_authenticate_resp r;
+    kc_arena a = {0};
+    if (kc_sasl_authenticate_resp_decode(body, api_version, &r, &a)) {
+        fail_all(c, "malformed SaslAuthenticate response");
+    } else if (r.error_code) {
+        char why[400];
+        snprintf(why, sizeof(why), "SASL %s authentication failed: error %d: %.*s",
+                 c->sec.sasl_mechanism, r.error_code,
+                 r.error_message.len > 0 ? (int)r.error_message.len : 0,
+                 r.error_message.len > 0 ? r.error_message.p : "");
+        fail_all(c, why);
+    } else {
+        sasl_next(c, r.auth_bytes.p, r.auth_bytes.len > 0 ? (size_t)r.auth_bytes.len : 0);
+    }
+    kc_arena_free(&a);
+}
+
+static void on_sasl_handshake(void *arg, int16_t api_key, int16_t api_version, kc_rbuf *body)
+{
+    (void)api_key;
+    kc_ibclient *c = arg;
+    if (!body)
+        return;
+    kc_sasl_handshake_resp r;
+    kc_arena a = {0};
+    if (kc_sasl_handshake_resp_decode(body, api_version, &r, &a)) {
+        fail_all(c, "malformed SaslHandshake response");
+    } else if (r.error_code) {
+        char why[128];
+        snprintf(why, sizeof(why), "SaslHandshake for %s refused with error %d",
+                 c->sec.sasl_mechanism, r.error_code);
+        fail_all(c, why);
+    } else {
+        sasl_next(c, NULL, 0);
+    }
+    kc_arena_free(&a);
+}
+
+/* A new connection: SaslHandshake v1 first (kept out of the held list: it goes before them). */
+static void sasl_start(kc_ibclient *c)
+{
+    c->sasl =
+        c->sec.sasl_ops->start(c->sec.sasl_mechanism, c->sec.sasl_username, c->sec.sasl_password);
+    if (!c->sasl)
+        kc_fatal("ibclient: SASL mechanism %s cannot start", c->sec.sasl_mechanism);
+    kc_sasl_handshake_req req = {.mechanism = kc_str_c(c->sec.sasl_mechanism)};
+    kc_wbuf w = {0};
+    kc_sasl_handshake_req_encode(&w, 1, &req);
+    send_request(c, KC_API_SASL_HANDSHAKE, 1, &w, on_sasl_handshake, c, false);
+    kc_wbuf_free(&w);
 }
 
 void kc_ibclient_close(kc_ibclient *c)

@@ -156,7 +156,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     const kc_listener_conf *conf = &b->cfg->listeners[lc->index];
     struct bufferevent *bev;
-    if (conf->protocol == KC_SEC_SSL) {
+    if (kc_sec_is_tls(conf->protocol)) {
         SSL *ssl = SSL_new(b->ssl_ctx);
         if (!ssl) {
             evutil_closesocket(fd);

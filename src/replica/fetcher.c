@@ -326,7 +326,7 @@ static bool ensure_client(kc_fetcher *f)
         return false;
     char cid[64];
     snprintf(cid, sizeof(cid), "replica-fetcher-%d-%d", b->cfg->broker_id, f->index);
-    f->client = kc_ibclient_new(b->base, b->ssl_client_ctx, ep->host, ep->port, cid,
+    f->client = kc_ibclient_new(b->base, &b->ib_security, ep->host, ep->port, cid,
                                 b->cfg->replica_socket_timeout_ms);
     return true;
 }

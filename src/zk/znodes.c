@@ -114,7 +114,8 @@ int kc_znode_producer_id_block_parse(const char *json, int len, int32_t *broker_
 
 static const char *protocol_name(int p)
 {
-    return p == KC_SEC_SSL ? "SSL" : "PLAINTEXT";
+    static const char *const names[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
+    return p >= 0 && p < 4 ? names[p] : "PLAINTEXT";
 }
 
 static char *endpoint(const kc_listener_conf *l)

@@ -666,3 +666,119 @@ def parse_offset_delete(payload):
             out["errors"][(t, p)] = r.i16()
     r.done("OffsetDelete")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Flexible (KIP-482) encodings and the SCRAM credential APIs (AlterUserScramCredentials 51 and
+# DescribeUserScramCredentials 50, both flexible from v0). Field facts: Kafka's
+# clients/src/main/resources/common/message/*UserScramCredentials*.json.
+
+API_DESCRIBE_USER_SCRAM_CREDENTIALS = 50
+API_ALTER_USER_SCRAM_CREDENTIALS = 51
+
+
+def uvarint(n):
+    out = bytearray()
+    while True:
+        if n < 0x80:
+            out.append(n)
+            return bytes(out)
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+
+
+def compact_string(s):
+    if s is None:
+        return uvarint(0)
+    b = s.encode() if isinstance(s, str) else s
+    return uvarint(len(b) + 1) + b
+
+
+compact_bytes = compact_string
+
+
+def compact_array(items, enc):
+    if items is None:
+        return uvarint(0)
+    return uvarint(len(items) + 1) + b"".join(enc(i) for i in items)
+
+
+def request_flexible(api_key, api_version, correlation_id, body, client_id="cafka-test"):
+    """Request header v2 (client id stays an int16 string, then no tagged fields) + body."""
+    msg = struct.pack(">hhi", api_key, api_version, correlation_id) + string(client_id) + b"\0" + body
+    return struct.pack(">i", len(msg)) + msg
+
+
+class FlexReader(Reader):
+    def uvarint(self):
+        n, shift = 0, 0
+        while True:
+            b = self.i8() & 0xFF
+            n |= (b & 0x7F) << shift
+            if b < 0x80:
+                return n
+            shift += 7
+
+    def cstring(self):
+        n = self.uvarint() - 1
+        if n < 0:
+            return None
+        s = self.data[self.pos : self.pos + n].decode()
+        self.pos += n
+        return s
+
+    def tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.pos += self.uvarint()
+
+
+def alter_user_scram_credentials_req(corr, upsertions=(), deletions=()):
+    """upsertions: (user, mechanism 1|2, iterations, salt, salted_password); deletions:
+    (user, mechanism)."""
+    dels = compact_array(list(deletions), lambda d: compact_string(d[0]) + struct.pack(">b", d[1]) + b"\0")
+    ups = compact_array(list(upsertions), lambda u: compact_string(u[0]) + struct.pack(">bi", u[1], u[2])
+                        + compact_bytes(u[3]) + compact_bytes(u[4]) + b"\0")
+    return request_flexible(API_ALTER_USER_SCRAM_CREDENTIALS, 0, corr, dels + ups + b"\0")
+
+
+def parse_alter_user_scram_credentials(payload):
+    """-> {"corr": id, "results": {user: (error_code, error_message)}}"""
+    r = FlexReader(payload)
+    corr = r.i32()
+    r.tags()
+    r.i32()  # throttle
+    results = {}
+    for _ in range(r.uvarint() - 1):
+        user, code, msg = r.cstring(), r.i16(), r.cstring()
+        r.tags()
+        results[user] = (code, msg)
+    r.tags()
+    assert r.remaining() == 0
+    return {"corr": corr, "results": results}
+
+
+def describe_user_scram_credentials_req(corr, users=None):
+    body = compact_array(None if users is None else list(users), lambda u: compact_string(u) + b"\0") + b"\0"
+    return request_flexible(API_DESCRIBE_USER_SCRAM_CREDENTIALS, 0, corr, body)
+
+
+def parse_describe_user_scram_credentials(payload):
+    """-> {"corr", "error_code", "results": [(user, error_code, error_message, [(mechanism, iterations)])]}"""
+    r = FlexReader(payload)
+    corr = r.i32()
+    r.tags()
+    r.i32()
+    code, _msg = r.i16(), r.cstring()
+    results = []
+    for _ in range(r.uvarint() - 1):
+        user, ucode, umsg = r.cstring(), r.i16(), r.cstring()
+        infos = []
+        for _ in range(r.uvarint() - 1):
+            infos.append((r.i8(), r.i32()))
+            r.tags()
+        r.tags()
+        results.append((user, ucode, umsg, infos))
+    r.tags()
+    assert r.remaining() == 0
+    return {"corr": corr, "error_code": code, "results": results}

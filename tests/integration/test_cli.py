@@ -129,7 +129,7 @@ def closed_port():
         ("topics", "--bootstrap-server"),  # missing value
         ("topics", "--zookeeper", "127.0.0.1:2181", "--list"),
         ("configs", "--bootstrap-server", "127.0.0.1:1", "--entity-type", "topics", "--entity-name", "t"),
-        ("configs", "--bootstrap-server", "127.0.0.1:1", "--entity-type", "users", "--describe"),
+        ("configs", "--bootstrap-server", "127.0.0.1:1", "--entity-type", "clients", "--describe"),
         ("configs", "--bootstrap-server", "127.0.0.1:1", "--entity-type", "brokers", "--entity-name", "one",
          "--describe"),
         ("configs", "--bootstrap-server", "127.0.0.1:1", "--entity-type", "topics", "--alter",

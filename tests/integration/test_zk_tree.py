@@ -248,9 +248,9 @@ def test_readme_table_matches_tree_json():
 
 
 SAMPLES = [
-    {"<id>": "1", "<topic>": "my-topic.v2_x", "<partition>": "5", "<seq>": "0000000042"},
-    {"<id>": "0", "<topic>": "partitions", "<partition>": "0", "<seq>": "0000000000"},
-    {"<id>": "1000", "<topic>": "state", "<partition>": "10", "<seq>": "2147483647"},
+    {"<id>": "1", "<topic>": "my-topic.v2_x", "<partition>": "5", "<seq>": "0000000042", "<user>": "alice"},
+    {"<id>": "0", "<topic>": "partitions", "<partition>": "0", "<seq>": "0000000000", "<user>": "CN%3Dbob%2COU%3Dx"},
+    {"<id>": "1000", "<topic>": "state", "<partition>": "10", "<seq>": "2147483647", "<user>": "a.b-c_d"},
 ]
 
 NOT_OURS = [
@@ -259,7 +259,8 @@ NOT_OURS = [
     "/admin/preferred_replica_election",
     "/isr_change_notification/isr_change_0000000000",
     "/log_dir_event_notification/log_dir_event_0000000000",
-    "/config/users/alice",
+    "/config/users/alice/clients/app",
+    "/config/users/a b",
     "/brokers/ids/01",
     "/brokers/ids/-1",
     "/brokers/topics/.",
@@ -278,7 +279,7 @@ NOT_OURS = [
 
 
 def test_patterns_classify_sample_paths():
-    assert len(PLACEHOLDERS) == 4 and all(k.startswith("<") for k in PLACEHOLDERS)
+    assert len(PLACEHOLDERS) == 5 and all(k.startswith("<") for k in PLACEHOLDERS)
     for sample in SAMPLES:
         for e in ENTRIES:
             path = e["path"]
@@ -353,6 +354,7 @@ def test_walk_accepts_a_kafka_shaped_tree(zk, chroot):
             b'{"controller_epoch":1,"leader":1,"version":1,"leader_epoch":0,"isr":[1]}')
         put("/config/brokers/<default>", b'{"version":1,"config":{"log.cleaner.threads":"2"}}')
         put("/config/brokers/1", b'{"version":1,"config":{}}')
+        put("/config/users/alice", (SCHEMA_DIR / "user-config.example.json").read_bytes().strip())
         put("/config/changes/config_change_", b'{"version":2,"entity_path":"brokers/<default>"}', sequence=True)
         put("/admin/delete_topics/t")
         seen = check_tree(zk, chroot)
@@ -449,6 +451,21 @@ def test_live_tree_with_control_plane(broker_factory, zk):
         return None
 
     wait_for(notification, scaled(10), f"a config_change_<seq> with entity_path topics/{TOPIC}")
+
+    # 3b. a SCRAM credential: AlterUserScramCredentials on the controller writes /config/users/<user>
+    import hashlib
+
+    import kafka_wire as kw
+
+    md = kw.metadata(brokers[0].plaintext_port, topics=[])
+    ctl = next(b for b in brokers if b.id == md["controller"])
+    salt = b"tree-salt"
+    salted = hashlib.pbkdf2_hmac("sha256", b"tree-secret", salt, 4096)
+    with kw.Conn("127.0.0.1", ctl.plaintext_port, timeout=scaled(20)) as c:
+        res = kw.parse_alter_user_scram_credentials(
+            c.roundtrip(kw.alter_user_scram_credentials_req(1, upsertions=[("tree user", 1, 4096, salt, salted)])))
+    assert res["results"] == {"tree user": (0, None)}, res
+    assert zk.exists(f"{root}/config/users/tree%20user"), "the user name is sanitized as Kafka does"
 
     # 4. the whole tree
     seen = check_tree(zk, root)

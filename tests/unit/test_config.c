@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/jaas.h"
 
 #define REQUIRED "zookeeper.connect=zk1:2181,zk2:2181/kafka\nbroker.id=0\n"
 
@@ -305,9 +306,59 @@ Test(config, listeners_unknown_protocol_name)
     cr_assert_not_null(strstr(err, "INTERNAL"), "%s", err);
 }
 
-Test(config, listeners_sasl_not_supported)
+#define PLAIN_JAAS                                                                                 \
+    "listener.name.sasl_plaintext.plain.sasl.jaas.config="                                         \
+    "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "         \
+    "password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice secret\";\n"
+
+Test(config, sasl_listener_with_kafka_default_mechanism_gssapi_is_refused)
 {
-    load_fails_naming(REQUIRED "listeners=SASL_PLAINTEXT://:9092\n", "listeners");
+    load_fails_naming(REQUIRED "listeners=SASL_PLAINTEXT://:9092\n", "sasl.enabled.mechanisms");
+    cr_assert_not_null(strstr(err, "GSSAPI"), "%s", err);
+}
+
+Test(config, sasl_plain_listener_needs_its_jaas_line)
+{
+    load_fails_naming(REQUIRED "listeners=SASL_PLAINTEXT://:9092\nsasl.enabled.mechanisms=PLAIN\n",
+                      "listener.name.sasl_plaintext.plain.sasl.jaas.config");
+}
+
+Test(config, sasl_listener_with_plain_and_scram)
+{
+    load_ok(REQUIRED "listeners=PLAINTEXT://:9092,SASL_PLAINTEXT://:9094\n"
+                     "sasl.enabled.mechanisms=PLAIN, SCRAM-SHA-256,SCRAM-SHA-512\n" PLAIN_JAAS);
+    cr_assert_eq(cfg.listeners[1].protocol, KC_SEC_SASL_PLAINTEXT);
+    cr_assert_eq(cfg.sasl_mechanisms,
+                 KC_SASL_PLAIN | KC_SASL_SCRAM_SHA_256 | KC_SASL_SCRAM_SHA_512);
+    const kc_jaas *j = kc_config_jaas(&cfg, "SASL_PLAINTEXT", "PLAIN");
+    cr_assert_not_null(j);
+    cr_assert_str_eq(j->login_module, "org.apache.kafka.common.security.plain.PlainLoginModule");
+    cr_assert_str_eq(kc_jaas_get(j, "user_alice"), "alice secret");
+    cr_assert_str_eq(kc_jaas_get(j, "username"), "admin");
+    cr_assert_null(kc_config_jaas(&cfg, "SASL_PLAINTEXT", "SCRAM-SHA-256"));
+}
+
+Test(config, malformed_jaas_line_names_its_key)
+{
+    load_fails_naming(REQUIRED "listeners=SASL_PLAINTEXT://:9092\nsasl.enabled.mechanisms=PLAIN\n"
+                               "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+                               "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                               "user_a=\"x\"\n",
+                      "listener.name.SASL_PLAINTEXT.PLAIN.sasl.jaas.config");
+    cr_assert_not_null(strstr(err, "';'"), "%s", err);
+}
+
+Test(config, sasl_inter_broker_listener_needs_credentials)
+{
+    load_fails_naming(REQUIRED "listeners=SASL_PLAINTEXT://:9092\n"
+                               "sasl.enabled.mechanisms=SCRAM-SHA-256\n"
+                               "security.inter.broker.protocol=SASL_PLAINTEXT\n"
+                               "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256\n",
+                      "listener.name.SASL_PLAINTEXT.SCRAM-SHA-256.sasl.jaas.config");
+    load_fails_naming(REQUIRED "listeners=SASL_PLAINTEXT://:9092\n"
+                               "sasl.enabled.mechanisms=SCRAM-SHA-256\n"
+                               "security.inter.broker.protocol=SASL_PLAINTEXT\n",
+                      "sasl.mechanism.inter.broker.protocol");
 }
 
 Test(config, listeners_bad_port)
@@ -422,8 +473,12 @@ Test(config, parse_listeners_directly)
                                            KC_MAX_LISTENERS, err, sizeof(err)),
                  -1, "duplicate listener names");
     cr_assert_eq(
-        kc_config_parse_listeners("SASL_SSL://:1", map, out, KC_MAX_LISTENERS, err, sizeof(err)),
-        -1, "SASL is not supported");
+        kc_config_parse_listeners("SASL_SSL://:1", map, out, KC_MAX_LISTENERS, err, sizeof(err)), 1,
+        "%s", err);
+    cr_assert_eq(out[0].protocol, KC_SEC_SASL_SSL);
+    cr_assert_eq(kc_config_parse_listeners("KERBEROS://:1", "KERBEROS:GSSAPI", out,
+                                           KC_MAX_LISTENERS, err, sizeof(err)),
+                 -1, "an unknown security protocol");
     cr_assert_eq(kc_config_parse_listeners("://:1", map, out, KC_MAX_LISTENERS, err, sizeof(err)),
                  -1, "empty name");
     cr_assert_eq(
