@@ -81,11 +81,6 @@ static void on_written(int16_t code, const char *message, void *arg)
     user_done(u);
 }
 
-static bool user_is(kc_str name, const char *user)
-{
-    return kc_str_eq(name, user);
-}
-
 /* Steps 3 and 4 for one user, with the current payload of /config/users/<user>. */
 static void on_user_config(const kc_zk_result *res, void *arg)
 {
@@ -104,7 +99,7 @@ static void on_user_config(const kc_zk_result *res, void *arg)
         kc_warn("SCRAM", "/config/users/%s is not a config object; rewriting it", u->name);
     const kc_alter_user_scram_credentials_req *r = &op->r;
     for (int i = 0; i < r->deletions_count; i++) {
-        if (!user_is(r->deletions[i].name, u->name))
+        if (!kc_str_eq(r->deletions[i].name, u->name))
             continue;
         if (!kc_cfg_kvs_remove(&kvs, kc_scram_mechanism_name(r->deletions[i].mechanism))) {
             set_result(req, out, KC_ERR_RESOURCE_NOT_FOUND,
@@ -116,7 +111,7 @@ static void on_user_config(const kc_zk_result *res, void *arg)
     }
     for (int i = 0; i < r->upsertions_count; i++) {
         const kc_scram_credential_upsertion *up = &r->upsertions[i];
-        if (!user_is(up->name, u->name))
+        if (!kc_str_eq(up->name, u->name))
             continue;
         kc_scram_credential cred;
         /* checked in step 1, so this cannot fail */

@@ -17,37 +17,6 @@
 #include "proto/errors.h"
 #include "security/sasl_server.h"
 
-/* The names of sasl.enabled.mechanisms cafka serves, in the configured order, in @p a. */
-static int enabled_mechanisms(const kc_config *cfg, kc_arena *a, kc_str **out)
-{
-    static const struct {
-        const char *name;
-        int bit;
-    } known[] = {{"PLAIN", KC_SASL_PLAIN},
-                 {"SCRAM-SHA-256", KC_SASL_SCRAM_SHA_256},
-                 {"SCRAM-SHA-512", KC_SASL_SCRAM_SHA_512}};
-    kc_str *names = kc_arena_alloc(a, sizeof(*names) * 3);
-    int n = 0;
-    const char *p = cfg->sasl_enabled_mechanisms;
-    while (*p) {
-        while (*p == ',' || *p == ' ')
-            p++;
-        size_t len = strcspn(p, ", ");
-        for (size_t k = 0; k < 3; k++)
-            if ((cfg->sasl_mechanisms & known[k].bit) && strlen(known[k].name) == len &&
-                !strncmp(p, known[k].name, len)) {
-                bool dup = false;
-                for (int i = 0; i < n; i++)
-                    dup |= names[i].p == known[k].name;
-                if (!dup)
-                    names[n++] = kc_str_c(known[k].name);
-            }
-        p += len;
-    }
-    *out = names;
-    return n;
-}
-
 void kc_handle_sasl_handshake(kc_request *req)
 {
     kc_broker *b = req->broker;
@@ -69,7 +38,10 @@ void kc_handle_sasl_handshake(kc_request *req)
         kc_request_respond(req);
         return;
     }
-    resp.mechanisms_count = enabled_mechanisms(b->cfg, &req->arena, &resp.mechanisms);
+    resp.mechanisms_count = b->cfg->n_sasl_mechanism_names;
+    resp.mechanisms = kc_arena_alloc(&req->arena, sizeof(*resp.mechanisms) * 3);
+    for (int i = 0; i < resp.mechanisms_count; i++)
+        resp.mechanisms[i] = kc_str_c(b->cfg->sasl_mechanism_names[i]);
     char *mech = kc_arena_strndup(&req->arena, r.mechanism.p,
                                   r.mechanism.len < 0 ? 0 : (size_t)r.mechanism.len);
     bool enabled = false;

@@ -230,12 +230,8 @@ static int get_or_create_cluster_id(kc_broker *b)
     zhandle_t *zh = kc_zk_handle(b->zk);
     for (int attempt = 0; attempt < 3; attempt++) {
         char buf[512];
-        int len, rc;
-        int64_t deadline = 0;
-        do {
-            len = sizeof(buf) - 1;
-            rc = zoo_get(zh, "/cluster/id", 0, buf, &len, NULL);
-        } while (kc_zk_sync_retry(b->zk, rc, &deadline));
+        int len = sizeof(buf) - 1;
+        int rc = kc_zk_sync_get(b->zk, "/cluster/id", buf, &len);
         if (rc == ZOK && len > 0) {
             if (kc_znode_cluster_id_parse(buf, (size_t)len, b->cluster_id, sizeof(b->cluster_id))) {
                 kc_error("ZK", "/cluster/id holds malformed data");
@@ -251,7 +247,7 @@ static int get_or_create_cluster_id(kc_broker *b)
         kc_znode_random_uuid(id);
         char *json = kc_znode_cluster_id_json(id);
         rc = kc_zk_sync_mkdirs(b->zk, "/cluster");
-        deadline = 0;
+        int64_t deadline = 0;
         if (rc == ZOK)
             do
                 rc = zoo_create(zh, "/cluster/id", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
@@ -316,13 +312,8 @@ static int check_log_dirs(kc_broker *b)
 
 static int load_topics(kc_broker *b)
 {
-    zhandle_t *zh = kc_zk_handle(b->zk);
     struct String_vector names = {0, NULL};
-    int rc;
-    int64_t deadline = 0;
-    do
-        rc = zoo_get_children(zh, "/brokers/topics", 0, &names);
-    while (kc_zk_sync_retry(b->zk, rc, &deadline));
+    int rc = kc_zk_sync_get_children(b->zk, "/brokers/topics", &names);
     if (rc != ZOK) {
         kc_error("ZK", "listing /brokers/topics failed: %s", zerror(rc));
         return -1;
@@ -337,19 +328,11 @@ static int load_topics(kc_broker *b)
     for (int i = 0; i < names.count; i++) {
         char path[600];
         snprintf(path, sizeof(path), "/brokers/topics/%s", names.data[i]);
-        int len, clen;
-        deadline = 0;
-        do
-            len = buflen, rc = zoo_get(zh, path, 0, buf, &len, NULL);
-        while (kc_zk_sync_retry(b->zk, rc, &deadline));
-        if (rc != ZOK)
+        int len = buflen, clen = buflen;
+        if (kc_zk_sync_get(b->zk, path, buf, &len) != ZOK)
             continue;
         snprintf(path, sizeof(path), "/config/topics/%s", names.data[i]);
-        deadline = 0;
-        do
-            clen = buflen, rc = zoo_get(zh, path, 0, cbuf, &clen, NULL);
-        while (kc_zk_sync_retry(b->zk, rc, &deadline));
-        if (rc != ZOK)
+        if (kc_zk_sync_get(b->zk, path, cbuf, &clen) != ZOK)
             clen = -1;
         add_topic_from_zk(b, names.data[i], buf, len, clen > 0 ? cbuf : NULL, clen);
     }
@@ -363,13 +346,8 @@ static int load_topics(kc_broker *b)
  * before the socket server starts); changes arrive later through /config/changes. */
 static int load_users(kc_broker *b)
 {
-    zhandle_t *zh = kc_zk_handle(b->zk);
     struct String_vector names = {0, NULL};
-    int rc;
-    int64_t deadline = 0;
-    do
-        rc = zoo_get_children(zh, "/config/users", 0, &names);
-    while (kc_zk_sync_retry(b->zk, rc, &deadline));
+    int rc = kc_zk_sync_get_children(b->zk, "/config/users", &names);
     if (rc == ZNONODE)
         return 0;
     if (rc != ZOK) {
@@ -383,12 +361,9 @@ static int load_users(kc_broker *b)
     for (int i = 0; i < names.count; i++) {
         char path[1200], user[1000];
         snprintf(path, sizeof(path), "/config/users/%s", names.data[i]);
-        int len;
-        deadline = 0;
-        do
-            len = buflen, rc = zoo_get(zh, path, 0, buf, &len, NULL);
-        while (kc_zk_sync_retry(b->zk, rc, &deadline));
-        if (rc != ZOK || kc_cfg_entity_desanitize(names.data[i], user, sizeof(user)))
+        int len = buflen;
+        if (kc_zk_sync_get(b->zk, path, buf, &len) != ZOK ||
+            kc_cfg_entity_desanitize(names.data[i], user, sizeof(user)))
             continue;
         loaded += kc_scram_store_update(b->scram_store, user, buf, len) > 0;
     }

@@ -16,18 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/xalloc.h"
+
 /* ------------------------------------------------------------------------------------------ */
 /* Strings and options */
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("Error: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
 
 void kc_strv_push(kc_strv *sv, const char *s, size_t len)
 {
@@ -35,9 +27,9 @@ void kc_strv_push(kc_strv *sv, const char *s, size_t len)
         len = strlen(s);
     if (sv->n == sv->cap) {
         sv->cap = sv->cap ? sv->cap * 2 : 8;
-        sv->v = xrealloc(sv->v, sv->cap * sizeof(*sv->v));
+        sv->v = kc_xrealloc(sv->v, sv->cap * sizeof(*sv->v));
     }
-    char *copy = xrealloc(NULL, len + 1);
+    char *copy = kc_xrealloc(NULL, len + 1);
     memcpy(copy, s, len);
     copy[len] = '\0';
     sv->v[sv->n++] = copy;
@@ -112,7 +104,7 @@ char *kc_trim_dup(const char *s, size_t len)
     }
     while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
         len--;
-    char *out = xrealloc(NULL, len + 1);
+    char *out = kc_xrealloc(NULL, len + 1);
     memcpy(out, s, len);
     out[len] = '\0';
     return out;
@@ -416,7 +408,7 @@ int kc_admin_describe_configs(kc_admin *a, rd_kafka_ResourceType_t type, char *c
                               size_t n, kc_configs *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    rd_kafka_ConfigResource_t **req = xrealloc(NULL, n * sizeof(*req));
+    rd_kafka_ConfigResource_t **req = kc_xrealloc(NULL, n * sizeof(*req));
     for (size_t i = 0; i < n; i++)
         req[i] = rd_kafka_ConfigResource_new(type, names[i]);
     rd_kafka_AdminOptions_t *o = kc_admin_options(a, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
@@ -434,7 +426,7 @@ int kc_admin_describe_configs(kc_admin *a, rd_kafka_ResourceType_t type, char *c
         result ? rd_kafka_DescribeConfigs_result_resources(result, &cnt) : NULL;
     out->ev = ev;
     out->n = n;
-    out->res = xrealloc(NULL, n * sizeof(*out->res));
+    out->res = kc_xrealloc(NULL, n * sizeof(*out->res));
     for (size_t i = 0; i < n; i++) {
         out->res[i] = NULL;
         for (size_t j = 0; j < cnt; j++)

@@ -10,28 +10,11 @@
 
 #include <openssl/crypto.h>
 
+#include "common/xalloc.h"
 #include "config/jaas.h"
 
 #define PLAIN_LOGIN_MODULE "org.apache.kafka.common.security.plain.PlainLoginModule"
 #define SCRAM_LOGIN_MODULE "org.apache.kafka.common.security.scram.ScramLoginModule"
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("Error: out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = xrealloc(NULL, n);
-    memcpy(d, s, n);
-    return d;
-}
 
 static void cleanse_free(char *s)
 {
@@ -68,7 +51,7 @@ static void set_prop(kc_client_config *c, char *key, char *value, int line)
         }
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 16;
-        c->props = xrealloc(c->props, c->cap * sizeof(*c->props));
+        c->props = kc_xrealloc(c->props, c->cap * sizeof(*c->props));
     }
     c->props[c->n++] = (kc_client_prop){key, value, line};
 }
@@ -125,7 +108,7 @@ static int hex4(const char *s, uint32_t *out)
  * \uXXXX escape. */
 static char *unescape(const char *s, size_t len)
 {
-    char *out = xrealloc(NULL, len + 1), *o = out; /* UTF-8 of \uXXXX (6 bytes) fits in 4 */
+    char *out = kc_xrealloc(NULL, len + 1), *o = out; /* UTF-8 of \uXXXX (6 bytes) fits in 4 */
     for (size_t i = 0; i < len;) {
         char ch = s[i++];
         if (ch != '\\' || i == len) {
@@ -250,7 +233,7 @@ static int read_file(kc_client_config *c, char *err, size_t errlen)
             n--; /* drop the joining backslash */
         if (llen + n + 1 > lcap) {
             lcap = (llen + n + 1) * 2;
-            logical = xrealloc(logical, lcap);
+            logical = kc_xrealloc(logical, lcap);
         }
         memcpy(logical + llen, p, n);
         llen += n;
@@ -361,8 +344,8 @@ static int derive(kc_client_config *c, char *err, size_t errlen)
                 return -1;
             }
             const char *u = kc_jaas_get(&j, "username"), *p = kc_jaas_get(&j, "password");
-            c->jaas_username = u ? xstrdup(u) : NULL;
-            c->jaas_password = p ? xstrdup(p) : NULL;
+            c->jaas_username = u ? kc_xstrdup(u) : NULL;
+            c->jaas_password = p ? kc_xstrdup(p) : NULL;
             kc_jaas_free(&j); /* frees the option strings; kc_jaas_free does not cleanse */
         }
         s->sasl_username = kc_client_config_get(c, "sasl.username");
@@ -483,7 +466,7 @@ static int derive(kc_client_config *c, char *err, size_t errlen)
 int kc_client_config_load(const char *path, kc_client_config *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
-    out->path = xstrdup(path);
+    out->path = kc_xstrdup(path);
     if (read_file(out, err, errlen) < 0)
         return -1;
     return derive(out, err, errlen);

@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "common/arena.h"
+#include "common/clock.h"
 #include "kc_apis.h"
+#include "net/listeners.h"
 #include "proto/header.h"
 #include "security/sasl_client.h"
 
@@ -49,13 +51,6 @@ struct kc_wire {
     } * versions;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The first queued OpenSSL error as text, or @p fallback. */
 static const char *ssl_error_text(char *buf, size_t len, const char *fallback)
 {
@@ -76,7 +71,7 @@ static const char *ssl_error_text(char *buf, size_t len, const char *fallback)
 static int wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - kc_mono_ms();
         if (left <= 0) {
             errno = ETIMEDOUT;
             return -1;
@@ -111,72 +106,44 @@ static int ssl_retry(kc_wire *w, int rc, int64_t deadline)
     }
 }
 
-static int io_write(kc_wire *w, const uint8_t *p, size_t n, int64_t deadline)
+/* Send (@p writing) or receive exactly @p n bytes at @p p before @p deadline.
+ * @return 0, or -1 with errno set: 0 when the peer closed the connection while we read, EPIPE
+ * when it closed it while we wrote. */
+static int io_transfer(kc_wire *w, uint8_t *p, size_t n, int64_t deadline, bool writing)
 {
     while (n > 0) {
+        ssize_t k;
         if (w->ssl) {
             ERR_clear_error();
-            int k = SSL_write(w->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-            if (k > 0) {
-                p += k;
-                n -= (size_t)k;
+            int len = n > INT32_MAX ? INT32_MAX : (int)n;
+            int r = writing ? SSL_write(w->ssl, p, len) : SSL_read(w->ssl, p, len);
+            if (r <= 0) {
+                int again = ssl_retry(w, r, deadline);
+                if (again > 0)
+                    continue;
+                if (again == 0)
+                    errno = writing ? EPIPE : 0;
+                return -1;
+            }
+            k = r;
+        } else {
+            k = writing ? send(w->fd, p, n, MSG_NOSIGNAL) : recv(w->fd, p, n, 0);
+            if (k == 0 && !writing) {
+                errno = 0;
+                return -1;
+            }
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                if (wait_fd(w->fd, writing ? POLLOUT : POLLIN, deadline))
+                    return -1;
                 continue;
             }
-            int r = ssl_retry(w, k, deadline);
-            if (r <= 0) {
-                if (r == 0)
-                    errno = EPIPE;
+            if (k < 0 && errno != EINTR)
                 return -1;
-            }
-            continue;
-        }
-        ssize_t k = send(w->fd, p, n, MSG_NOSIGNAL);
-        if (k > 0) {
-            p += k;
-            n -= (size_t)k;
-        } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (wait_fd(w->fd, POLLOUT, deadline))
-                return -1;
-        } else if (k < 0 && errno != EINTR) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* @return 0, -1 (errno set; 0 when the peer closed the connection). */
-static int io_read(kc_wire *w, uint8_t *p, size_t n, int64_t deadline)
-{
-    while (n > 0) {
-        if (w->ssl) {
-            ERR_clear_error();
-            int k = SSL_read(w->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-            if (k > 0) {
-                p += k;
-                n -= (size_t)k;
+            if (k <= 0)
                 continue;
-            }
-            int r = ssl_retry(w, k, deadline);
-            if (r <= 0) {
-                if (r == 0)
-                    errno = 0;
-                return -1;
-            }
-            continue;
         }
-        ssize_t k = recv(w->fd, p, n, 0);
-        if (k > 0) {
-            p += k;
-            n -= (size_t)k;
-        } else if (k == 0) {
-            errno = 0;
-            return -1;
-        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (wait_fd(w->fd, POLLIN, deadline))
-                return -1;
-        } else if (errno != EINTR) {
-            return -1;
-        }
+        p += k;
+        n -= (size_t)k;
     }
     return 0;
 }
@@ -213,23 +180,18 @@ static int request(kc_wire *w, int16_t api_key, int16_t api_version, const kc_wb
     int32_t corr = w->next_correlation++;
     kc_wbuf f = {0};
     kc_wbuf_i32(&f, 0);
-    kc_wbuf_i16(&f, api_key);
-    kc_wbuf_i16(&f, api_version);
-    kc_wbuf_i32(&f, corr);
-    kc_wbuf_str(&f, false, kc_str_c(w->client_id)); /* the client id is never compact */
-    if (kc_api_is_flexible(api_key, api_version))
-        kc_wbuf_u8(&f, 0); /* request header v2: no tagged fields */
+    kc_req_header_write(&f, api_key, api_version, corr, w->client_id);
     if (body && body->len)
         kc_wbuf_put(&f, body->data, body->len);
     kc_wbuf_i32_at(&f, 0, (int32_t)(f.len - 4));
-    int rc = io_write(w, f.data, f.len, deadline);
+    int rc = io_transfer(w, f.data, f.len, deadline, true);
     kc_wbuf_free(&f);
     if (rc) {
         io_error(w, name, err, errlen);
         return -1;
     }
     uint8_t head[8];
-    if (io_read(w, head, 4, deadline)) {
+    if (io_transfer(w, head, 4, deadline, false)) {
         io_error(w, name, err, errlen);
         return -1;
     }
@@ -241,7 +203,7 @@ static int request(kc_wire *w, int16_t api_key, int16_t api_version, const kc_wb
     out->buf = malloc(size);
     if (!out->buf)
         abort();
-    if (io_read(w, out->buf, size, deadline)) {
+    if (io_transfer(w, out->buf, size, deadline, false)) {
         io_error(w, name, err, errlen);
         kc_wire_resp_free(out);
         return -1;
@@ -265,7 +227,7 @@ static int request(kc_wire *w, int16_t api_key, int16_t api_version, const kc_wb
 int kc_wire_request(kc_wire *w, int16_t api_key, int16_t api_version, const kc_wbuf *body,
                     kc_wire_resp *out, char *err, size_t errlen)
 {
-    return request(w, api_key, api_version, body, out, mono_ms() + w->timeout_ms, err, errlen);
+    return request(w, api_key, api_version, body, out, kc_mono_ms() + w->timeout_ms, err, errlen);
 }
 
 void kc_wire_resp_free(kc_wire_resp *r)
@@ -280,7 +242,7 @@ int kc_wire_api_versions(kc_wire *w, int16_t api_key, int16_t *min, int16_t *max
     if (!w->have_versions) {
         kc_wbuf body = {0};
         kc_wire_resp resp;
-        if (request(w, KC_API_API_VERSIONS, 0, &body, &resp, mono_ms() + w->timeout_ms, err,
+        if (request(w, KC_API_API_VERSIONS, 0, &body, &resp, kc_mono_ms() + w->timeout_ms, err,
                     errlen))
             return -1;
         kc_arena a = {0};
@@ -319,19 +281,6 @@ int kc_wire_api_versions(kc_wire *w, int16_t api_key, int16_t *min, int16_t *max
 
 /* ------------------------------------------------------------------------------------------ */
 /* TLS */
-
-static int pass_cb(char *buf, int size, int rwflag, void *u)
-{
-    (void)rwflag;
-    const char *pw = u;
-    if (!pw)
-        return 0;
-    int n = (int)strlen(pw);
-    if (n > size)
-        n = size;
-    memcpy(buf, pw, (size_t)n);
-    return n;
-}
 
 static int load_ca_pem(SSL_CTX *ctx, const char *pem)
 {
@@ -376,7 +325,7 @@ static int load_key_pem(SSL_CTX *ctx, const char *pem, const char *password)
     BIO *bio = BIO_new_mem_buf(pem, -1);
     if (!bio)
         return -1;
-    EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, (void *)password);
+    EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, kc_tls_key_password_cb, (void *)password);
     int rc = k && SSL_CTX_use_PrivateKey(ctx, k) == 1 ? 0 : -1;
     EVP_PKEY_free(k);
     BIO_free(bio);
@@ -432,7 +381,7 @@ static SSL_CTX *make_ctx(const kc_wire_security *sec, char *err, size_t errlen)
     else if (!what && !sec->ca_file && !sec->ca_pem && SSL_CTX_set_default_verify_paths(ctx) != 1)
         what = "cannot load the system's CA certificates";
     if (!what && (sec->key_file || sec->key_pem)) {
-        SSL_CTX_set_default_passwd_cb(ctx, pass_cb);
+        SSL_CTX_set_default_passwd_cb(ctx, kc_tls_key_password_cb);
         SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)sec->key_password);
     }
     if (!what && sec->cert_file && SSL_CTX_use_certificate_chain_file(ctx, sec->cert_file) != 1)
@@ -671,7 +620,7 @@ kc_wire *kc_wire_connect(const char *host, int port, const kc_wire_security *sec
     snprintf(w->peer, sizeof(w->peer), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
     w->timeout_ms = timeout_ms;
     w->next_correlation = 1;
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = kc_mono_ms() + timeout_ms;
     if (dial(w, deadline, err, errlen) || (w->sec.tls && tls_handshake(w, deadline, err, errlen)) ||
         (w->sec.sasl_mechanism && sasl_authenticate(w, deadline, err, errlen))) {
         kc_wire_close(w);

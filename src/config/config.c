@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "config/jaas.h"
@@ -567,6 +568,18 @@ static int parse_ip_overrides(kc_config *c, char *err, size_t errlen)
     return rc;
 }
 
+/* The mechanisms cafka serves, indexed by their bit number (enum kc_sasl_mechanism_bit). */
+static const char *const sasl_mechanisms[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+
+/* The kc_sasl_mechanism_bit of @p name, or 0 for a mechanism cafka does not serve. */
+static int sasl_mechanism_bit(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, sasl_mechanisms[i]))
+            return 1 << i;
+    return 0;
+}
+
 /* sasl.enabled.mechanisms and the JAAS lines, checked when a listener uses SASL (Kafka's
  * default GSSAPI is harmless without one). */
 static int derive_sasl(kc_config *c, char *err, size_t errlen)
@@ -587,19 +600,18 @@ static int derive_sasl(kc_config *c, char *err, size_t errlen)
         }
     }
     c->sasl_mechanisms = 0;
+    c->n_sasl_mechanism_names = 0;
     char *copy = strdup(c->sasl_enabled_mechanisms), *save = NULL;
     if (!copy)
         kc_fatal("config: out of memory");
     int rc = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
         tok = trim(tok);
-        if (!strcmp(tok, "PLAIN"))
-            c->sasl_mechanisms |= KC_SASL_PLAIN;
-        else if (!strcmp(tok, "SCRAM-SHA-256"))
-            c->sasl_mechanisms |= KC_SASL_SCRAM_SHA_256;
-        else if (!strcmp(tok, "SCRAM-SHA-512"))
-            c->sasl_mechanisms |= KC_SASL_SCRAM_SHA_512;
-        else if (*tok && any_sasl) {
+        int bit = sasl_mechanism_bit(tok);
+        if (bit && !(c->sasl_mechanisms & bit)) {
+            c->sasl_mechanisms |= bit;
+            c->sasl_mechanism_names[c->n_sasl_mechanism_names++] = sasl_mechanisms[ffs(bit) - 1];
+        } else if (!bit && *tok && any_sasl) {
             set_err(err, errlen,
                     "invalid value '%s' for 'sasl.enabled.mechanisms': mechanism '%s' is not "
                     "supported (cafka serves PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512)",
@@ -635,10 +647,7 @@ static int derive_sasl(kc_config *c, char *err, size_t errlen)
     if (!kc_sec_is_sasl(kc_config_inter_broker_protocol(c)))
         return 0;
     const char *mech = c->sasl_mechanism_inter_broker_protocol;
-    int bit = !strcmp(mech, "PLAIN")           ? KC_SASL_PLAIN
-              : !strcmp(mech, "SCRAM-SHA-256") ? KC_SASL_SCRAM_SHA_256
-              : !strcmp(mech, "SCRAM-SHA-512") ? KC_SASL_SCRAM_SHA_512
-                                               : 0;
+    int bit = sasl_mechanism_bit(mech);
     if (!(c->sasl_mechanisms & bit)) {
         set_err(err, errlen,
                 "invalid value '%s' for 'sasl.mechanism.inter.broker.protocol': the inter-broker "

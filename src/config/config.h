@@ -165,7 +165,9 @@ typedef struct kc_config {
     int n_log_dirs;
     kc_ip_limit ip_overrides[KC_MAX_IP_OVERRIDES]; /* max.connections.per.ip.overrides */
     int n_ip_overrides;
-    int sasl_mechanisms;            /* enum kc_sasl_mechanism_bit, from sasl.enabled.mechanisms */
+    int sasl_mechanisms; /* enum kc_sasl_mechanism_bit, from sasl.enabled.mechanisms */
+    const char *sasl_mechanism_names[3]; /* the same, in sasl.enabled.mechanisms order */
+    int n_sasl_mechanism_names;
     kc_jaas_conf jaas[KC_MAX_JAAS]; /* collected while loading, validated at derive */
     int n_jaas;
 } kc_config;

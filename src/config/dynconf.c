@@ -18,19 +18,12 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "proto/errors.h"
 
 #define MAX_SYNONYMS 16
 
 /* ================================================================== key lists */
-
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        kc_fatal("dynconf: out of memory");
-    return d;
-}
 
 void kc_cfg_kvs_free(kc_cfg_kvs *kvs)
 {
@@ -112,15 +105,15 @@ void kc_cfg_kvs_set(kc_cfg_kvs *kvs, const char *name, const char *value)
     for (int i = 0; i < kvs->n; i++)
         if (strcmp(kvs->items[i].name, name) == 0) {
             free(kvs->items[i].value);
-            kvs->items[i].value = xstrdup(value);
+            kvs->items[i].value = kc_xstrdup(value);
             return;
         }
     kc_cfg_kv *grown = realloc(kvs->items, sizeof(*grown) * (size_t)(kvs->n + 1));
     if (!grown)
         kc_fatal("dynconf: out of memory");
     kvs->items = grown;
-    kvs->items[kvs->n].name = xstrdup(name);
-    kvs->items[kvs->n].value = xstrdup(value);
+    kvs->items[kvs->n].name = kc_xstrdup(name);
+    kvs->items[kvs->n].value = kc_xstrdup(value);
     kvs->n++;
 }
 
@@ -166,7 +159,7 @@ char *kc_cfg_kvs_json(const kc_cfg_kvs *kvs)
 char *kc_cfg_kvs_summary(const kc_cfg_kvs *kvs)
 {
     if (!kvs || kvs->n == 0)
-        return xstrdup("(none)");
+        return kc_xstrdup("(none)");
     size_t n = 1;
     for (int i = 0; i < kvs->n; i++)
         n += strlen(kvs->items[i].name) + strlen(kvs->items[i].value) + 3;

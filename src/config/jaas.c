@@ -9,14 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *d = strndup(s, n);
-    if (!d)
-        kc_fatal("jaas: out of memory");
-    return d;
-}
+#include "common/xalloc.h"
 
 static bool word_char(char ch)
 {
@@ -54,7 +47,7 @@ static char *token(const char **p, char *err, size_t errlen)
         return NULL;
     }
     *p = s;
-    return xstrndup(start, (size_t)(s - start));
+    return kc_xstrndup(start, (size_t)(s - start));
 }
 
 static void skip_space(const char **p)

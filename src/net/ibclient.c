@@ -287,12 +287,7 @@ static void send_request(kc_ibclient *c, int16_t api_key, int16_t api_version, c
     f->arg = arg;
     kc_wbuf w = {0};
     kc_wbuf_i32(&w, 0);
-    kc_wbuf_i16(&w, api_key);
-    kc_wbuf_i16(&w, api_version);
-    kc_wbuf_i32(&w, f->correlation);
-    kc_wbuf_str(&w, false, kc_str_c(c->client_id)); /* client id is never compact */
-    if (kc_api_is_flexible(api_key, api_version))
-        kc_wbuf_u8(&w, 0); /* no tagged fields in the header */
+    kc_req_header_write(&w, api_key, api_version, f->correlation, c->client_id);
     kc_wbuf_put(&w, body->data, body->len);
     kc_wbuf_i32_at(&w, 0, (int32_t)(w.len - 4));
     inflight **head = &c->head, **tail = &c->tail;

@@ -19,7 +19,7 @@
 #include "net/conn.h"
 #include "net/conn_quotas.h"
 
-static int key_password_cb(char *buf, int size, int rwflag, void *userdata)
+int kc_tls_key_password_cb(char *buf, int size, int rwflag, void *userdata)
 {
     (void)rwflag;
     const char *pw = userdata;
@@ -63,7 +63,7 @@ static SSL_CTX *tls_ctx_new(const kc_config *cfg, bool server, char *err, size_t
     }
     SSL_CTX_set_min_proto_version(ctx, min);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-    SSL_CTX_set_default_passwd_cb(ctx, key_password_cb);
+    SSL_CTX_set_default_passwd_cb(ctx, kc_tls_key_password_cb);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, cfg->ssl_key_password);
     const char *ks = cfg->ssl_keystore_location;
     if (SSL_CTX_use_certificate_chain_file(ctx, ks) != 1) {

@@ -16,6 +16,12 @@ struct kc_broker;
 struct ssl_ctx_st;
 
 /**
+ * OpenSSL's pem_password_cb for a key protected by the password @p userdata (a NUL-terminated
+ * string, or NULL for none): copies it into @p buf (at most @p size bytes) and returns its length.
+ */
+int kc_tls_key_password_cb(char *buf, int size, int rwflag, void *userdata);
+
+/**
  * Build the TLS server context: TLS 1.2 minimum (TLS 1.3 only when ssl.enabled.protocols lists
  * only it), certificate chain and private key from ssl.keystore.location (one PEM file holding
  * both; ssl.key.password decrypts an encrypted key), trust anchors from ssl.truststore.location,

@@ -29,6 +29,14 @@ typedef struct kc_req_header {
  */
 int kc_req_header_parse(kc_rbuf *r, kc_req_header *h);
 
+/**
+ * Append a request header for (@p api_key, @p api_version) to @p w: v1, or v2 (an empty tag
+ * buffer after the client id, which stays an int16-length string) when that version is flexible.
+ * The caller writes the size prefix and the body around it.
+ */
+void kc_req_header_write(kc_wbuf *w, int16_t api_key, int16_t api_version, int32_t correlation_id,
+                         const char *client_id);
+
 /** True when the response to (@p api_key, @p api_version) uses response header v1. */
 bool kc_resp_header_flexible(int16_t api_key, int16_t api_version);
 

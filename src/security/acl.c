@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/xalloc.h"
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
@@ -142,22 +143,6 @@ static bool stored_pattern_type(int pt)
 
 /* ---- patterns, entries ---------------------------------------------------------------------- */
 
-static char *xstrdup(const char *s)
-{
-    char *d = strdup(s);
-    if (!d)
-        kc_fatal("acl: out of memory");
-    return d;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *d = strndup(s, n);
-    if (!d)
-        kc_fatal("acl: out of memory");
-    return d;
-}
-
 void kc_acl_pattern_clear(kc_acl_pattern *p)
 {
     if (!p)
@@ -187,7 +172,7 @@ int kc_acl_entries_add(kc_acl_entries *es, const char *principal, const char *ho
         es->v = grown;
         es->cap = cap;
     }
-    es->v[es->n++] = (kc_acl_entry){xstrdup(principal), xstrdup(host), op, perm};
+    es->v[es->n++] = (kc_acl_entry){kc_xstrdup(principal), kc_xstrdup(host), op, perm};
     return 1;
 }
 
@@ -276,7 +261,7 @@ int kc_acl_znode_parse(const char *path, kc_acl_pattern *out)
     int type = kc_acl_resource_parse(type_name);
     if (!concrete_type(type) || !znode_name_ok(slash + 1))
         return -1;
-    *out = (kc_acl_pattern){type, xstrdup(slash + 1), pt};
+    *out = (kc_acl_pattern){type, kc_xstrdup(slash + 1), pt};
     return 0;
 }
 
@@ -399,7 +384,7 @@ static int decode_extended(const char *data, int len, kc_acl_pattern *out)
         int type = kc_acl_resource_parse(type_s);
         int pt = kc_acl_pattern_type_parse(pt_s);
         if (concrete_type(type) && stored_pattern_type(pt)) {
-            *out = (kc_acl_pattern){type, xstrdup(name), pt};
+            *out = (kc_acl_pattern){type, kc_xstrdup(name), pt};
             rc = 0;
         }
     }
@@ -427,7 +412,7 @@ int kc_acl_change_decode(bool extended, const char *data, int len, kc_acl_patter
     int type = kc_acl_resource_parse(type_name);
     if (!concrete_type(type))
         return -1;
-    *out = (kc_acl_pattern){type, xstrndup(colon + 1, (size_t)(data + len - colon - 1)),
+    *out = (kc_acl_pattern){type, kc_xstrndup(colon + 1, (size_t)(data + len - colon - 1)),
                             KC_PAT_LITERAL};
     return 0;
 }
@@ -466,7 +451,7 @@ int kc_acl_config_init(kc_acl_config *cfg, const char *super_users, bool allow_e
             a++;
         while (b > a && (unsigned char)b[-1] <= ' ')
             b--;
-        char *principal = xstrndup(a, (size_t)(b - a));
+        char *principal = kc_xstrndup(a, (size_t)(b - a));
         if (!kc_acl_principal_valid(principal)) {
             set_err(err, errlen,
                     "super.users: expected a string in format principalType:principalName but "
@@ -657,7 +642,7 @@ int kc_acl_store_set(kc_acl_store *s, const kc_acl_pattern *p, const kc_acl_entr
             kc_fatal("acl: out of memory");
         node->hash = h;
         node->name_len = len;
-        node->pattern = (kc_acl_pattern){p->resource_type, xstrdup(p->name), p->pattern_type};
+        node->pattern = (kc_acl_pattern){p->resource_type, kc_xstrdup(p->name), p->pattern_type};
         node->entries = es;
         *at = node; /* the end of the chain */
         s->count++;

@@ -155,6 +155,27 @@ bool kc_zk_sync_retry(kc_zk *zk, int rc, int64_t *deadline_ms)
     return true;
 }
 
+int kc_zk_sync_get(kc_zk *zk, const char *path, char *buf, int *len)
+{
+    int cap = *len, rc;
+    int64_t deadline = 0;
+    do {
+        *len = cap;
+        rc = zoo_get(zk->zh, path, 0, buf, len, NULL);
+    } while (kc_zk_sync_retry(zk, rc, &deadline));
+    return rc;
+}
+
+int kc_zk_sync_get_children(kc_zk *zk, const char *path, struct String_vector *out)
+{
+    int rc;
+    int64_t deadline = 0;
+    do
+        rc = zoo_get_children(zk->zh, path, 0, out);
+    while (kc_zk_sync_retry(zk, rc, &deadline));
+    return rc;
+}
+
 int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
 {
     zk->connect_timeout_ms = timeout_ms;

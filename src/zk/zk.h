@@ -96,6 +96,14 @@ int kc_zk_sync_mkdirs(kc_zk *zk, const char *path);
  */
 bool kc_zk_sync_retry(kc_zk *zk, int rc, int64_t *deadline_ms);
 
+/** zoo_get of @p path into @p buf (@p *len: its capacity in, the data's length out, -1 for a
+ *  null payload), retried as kc_zk_sync_retry() says. @return ZOK or the ZooKeeper error. */
+int kc_zk_sync_get(kc_zk *zk, const char *path, char *buf, int *len);
+
+/** zoo_get_children of @p path (caller frees @p out with deallocate_String_vector), retried as
+ *  kc_zk_sync_retry() says. @return ZOK or the ZooKeeper error. */
+int kc_zk_sync_get_children(kc_zk *zk, const char *path, struct String_vector *out);
+
 /* ---- asynchronous operations: @p cb runs on the reactor, exactly once ---- */
 
 /** zoo_acreate with open ACLs. @p flags: 0, ZOO_EPHEMERAL, ZOO_SEQUENCE. @p data copied. */

@@ -669,7 +669,7 @@ def parse_offset_delete(payload):
 
 
 # ---------------------------------------------------------------------------------------------
-# Flexible (KIP-482) encodings and the SCRAM credential APIs (AlterUserScramCredentials 51 and
+# Flexible (KIP-482) encodings (also used by test_alter_isr) and the SCRAM credential APIs (AlterUserScramCredentials 51 and
 # DescribeUserScramCredentials 50, both flexible from v0). Field facts: Kafka's
 # clients/src/main/resources/common/message/*UserScramCredentials*.json.
 
@@ -697,7 +697,9 @@ def compact_string(s):
 compact_bytes = compact_string
 
 
-def compact_array(items, enc):
+def compact_array(items, enc=bytes):
+    """Compact array of @p items, each encoded by @p enc (already-encoded bytes by default);
+    None = null."""
     if items is None:
         return uvarint(0)
     return uvarint(len(items) + 1) + b"".join(enc(i) for i in items)
@@ -731,6 +733,10 @@ class FlexReader(Reader):
         for _ in range(self.uvarint()):
             self.uvarint()
             self.pos += self.uvarint()
+
+    def carray(self, item):
+        n = self.uvarint() - 1
+        return None if n < 0 else [item() for _ in range(n)]
 
 
 def alter_user_scram_credentials_req(corr, upsertions=(), deletions=()):

@@ -30,64 +30,15 @@ INVALID_UPDATE_VERSION = 95
 # flexible encoding
 
 
-def uvarint(n):
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def cstring(s):
-    b = s.encode()
-    return uvarint(len(b) + 1) + b
-
-
-def carray(items):
-    """Compact array of already-encoded items; None = null."""
-    if items is None:
-        return b"\x00"
-    return uvarint(len(items) + 1) + b"".join(items)
-
-
+uvarint = kafka_wire.uvarint
+cstring = kafka_wire.compact_string
+carray = kafka_wire.compact_array  # of already-encoded items; None = null
+FlexReader = kafka_wire.FlexReader
 TAGS = b"\x00"
 
 
 def flex_request(api_key, version, correlation_id, body):
-    """Request header v2 (classic client id, then tags) + body, size-prefixed."""
-    msg = struct.pack(">hhi", api_key, version, correlation_id) + kafka_wire.string("ctl-test")
-    msg += TAGS + body
-    return struct.pack(">i", len(msg)) + msg
-
-
-class FlexReader(kafka_wire.Reader):
-    def uvarint(self):
-        shift = n = 0
-        while True:
-            b = self.data[self.pos]
-            self.pos += 1
-            n |= (b & 0x7F) << shift
-            if b < 0x80:
-                return n
-            shift += 7
-
-    def tags(self):
-        for _ in range(self.uvarint()):
-            self.uvarint()
-            self.pos += self.uvarint()
-
-    def cstring(self):
-        n = self.uvarint() - 1
-        if n < 0:
-            return None
-        s = self.data[self.pos : self.pos + n].decode()
-        self.pos += n
-        return s
-
-    def carray(self, item):
-        n = self.uvarint() - 1
-        return None if n < 0 else [item() for _ in range(n)]
+    return kafka_wire.request_flexible(api_key, version, correlation_id, body, client_id="ctl-test")
 
 
 def roundtrip(port, api_key, version, body):
