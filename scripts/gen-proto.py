@@ -47,10 +47,34 @@ class Struct:
 
 
 class Api:
-    def __init__(self, key, name, vmin, vmax, flex):
+    def __init__(self, key, name, vmin, vmax, flex, auth):
         self.key, self.name, self.vmin, self.vmax, self.flex = key, name, vmin, vmax, flex
+        self.auth = auth  # "none", "request=cluster:<Op>" or "handler=<resource>:<Op>,..."
         self.snake = snake(name)
         self.msgs = {}
+
+
+# Kafka's AclOperation codes (clients common/acl/AclOperation.java) and the resource kinds an
+# auth rule may name (ResourceType); kept in step with src/security/acl.h by a unit test.
+ACL_OPS = {"Read": 3, "Write": 4, "Create": 5, "Delete": 6, "Alter": 7, "Describe": 8,
+           "ClusterAction": 9, "DescribeConfigs": 10, "AlterConfigs": 11, "IdempotentWrite": 12}
+ACL_RESOURCES = ("topic", "group", "cluster", "transactionalid")
+
+
+def parse_auth(rule, where):
+    """Check an auth rule; return the operation the dispatcher checks on the cluster (0: none)."""
+    if rule == "none":
+        return 0
+    kind, _, items = rule.partition("=")
+    assert kind in ("request", "handler") and items, f"{where}: bad auth rule {rule!r}"
+    for item in items.split(","):
+        res, _, op = item.partition(":")
+        assert res in ACL_RESOURCES and op in ACL_OPS, f"{where}: bad auth item {item!r}"
+    if kind == "handler":
+        return 0
+    assert "," not in items and items.startswith("cluster:"), \
+        f"{where}: a request rule names one cluster operation"
+    return ACL_OPS[items.split(":")[1]]
 
 
 def parse_versions(tok):
@@ -75,11 +99,17 @@ def parse(path):
         toks = line.split()
         if indent == 0 and toks[0] == "api":
             lo, hi = toks[3].split("-")
-            flex = 32767
-            if len(toks) > 4:
-                assert toks[4] == "flex", f"{path}:{lineno}: bad api line"
-                flex = int(toks[5].rstrip("+"))
-            api = Api(int(toks[1]), toks[2], int(lo), int(hi), flex)
+            flex, auth, rest = 32767, None, toks[4:]
+            while rest:
+                assert len(rest) >= 2 and rest[0] in ("flex", "auth"), f"{path}:{lineno}: bad api line"
+                if rest[0] == "flex":
+                    flex = int(rest[1].rstrip("+"))
+                else:
+                    auth = rest[1]
+                rest = rest[2:]
+            assert auth, f"{path}:{lineno}: every api declares its auth rule"
+            api = Api(int(toks[1]), toks[2], int(lo), int(hi), flex, auth)
+            api.cluster_op = parse_auth(auth, f"{path}:{lineno}")
             apis.append(api)
             continue
         if indent == 0 and toks[0] in ("request", "response"):
@@ -298,6 +328,40 @@ def gen_encoder(c, s):
     c.append("")
 
 
+def gen_decode_dispatch(apis, h, c):
+    """kc_api_decode_request / kc_api_decode_response: one entry point to every generated decoder
+    by api key, for the fuzz targets (tests/fuzz) and tests. The handlers call the typed
+    decoders directly; this switch only saves callers a hand-kept list of the APIs."""
+    for kind, suffix in (("request", "req"), ("response", "resp")):
+        fn = f"kc_api_decode_{kind}"
+        h += ["/**",
+              f" * Decode a {kind} body of API @p key at version @p v into a struct allocated from",
+              " * @p a, with the decoder the spec generated for it; when @p reencode is not NULL,",
+              " * append that struct encoded again (what a round trip must reproduce).",
+              " * @return 0, -1 when the body does not decode (r->err set), or -2 for a key cafka",
+              " *         does not implement or a version outside its range (nothing decoded).",
+              " */",
+              f"int {fn}(int16_t key, int16_t v, kc_rbuf *r, kc_arena *a, kc_wbuf *reencode);",
+              ""]
+        c += [f"int {fn}(int16_t key, int16_t v, kc_rbuf *r, kc_arena *a, kc_wbuf *reencode)",
+              "{",
+              "    const kc_api_info *info = kc_api_find(key);",
+              "    if (!info || v < info->min_version || v > info->max_version)",
+              "        return -2;",
+              "    switch (key) {"]
+        for a in apis:
+            t = f"kc_{a.snake}_{suffix}"
+            c += [f"    case {a.key}: {{",
+                  f"        {t} *o = kc_arena_alloc(a, sizeof(*o));",
+                  f"        if ({t}_decode(r, v, o, a))",
+                  "            return -1;",
+                  "        if (reencode)",
+                  f"            {t}_encode(reencode, v, o);",
+                  "        return 0;",
+                  "    }"]
+        c += ["    default:", "        return -2;", "    }", "}", ""]
+
+
 def main():
     spec, out_h, out_c = sys.argv[1:4]
     apis = sorted(parse(spec), key=lambda a: a.key)  # kc_apis[] ascends by key (kc_api_find)
@@ -324,6 +388,10 @@ def main():
           "    int16_t min_version;",
           "    int16_t max_version;",
           "    int16_t flex_from; /* 32767 = never flexible */",
+          "    bool before_auth;  /* served before SASL authentication completes */",
+          "    int8_t cluster_op; /* Kafka AclOperation the dispatcher checks on the Cluster for the",
+          "                          whole request (0: none; the handler checks per resource) */",
+          "    const char *auth;  /* the auth rule as declared in apis.spec */",
           "} kc_api_info;",
           "",
           f"#define KC_API_COUNT {len(apis)}",
@@ -335,6 +403,15 @@ def main():
           "",
           "/** True when version @p v of @p key uses the flexible (KIP-482) encoding. */",
           "bool kc_api_is_flexible(int16_t key, int16_t v);",
+          "",
+          "/**",
+          " * Append to @p w the v@p v response body of @p key that refuses the whole request with",
+          " * @p error_code: its top-level error_code set, everything else empty (Kafka's",
+          " * AbstractRequest.getErrorResponse for these APIs). Only for an API with a cluster_op:",
+          " * the generator checks that each of them has a top-level error_code in every version.",
+          " * @return 0, or -1 (nothing written) for any other API.",
+          " */",
+          "int kc_api_encode_error_response(int16_t key, int16_t v, int16_t error_code, kc_wbuf *w);",
           ""]
     c = [
         "/* Generated by scripts/gen-proto.py from src/proto/apis.spec. Do not edit. */",
@@ -345,7 +422,8 @@ def main():
         "const kc_api_info kc_apis[KC_API_COUNT] = {",
     ]
     for a in sorted(apis, key=lambda a: a.key):
-        c.append(f'    {{{a.key}, "{a.name}", {a.vmin}, {a.vmax}, {a.flex}}},')
+        c.append(f'    {{{a.key}, "{a.name}", {a.vmin}, {a.vmax}, {a.flex}, '
+                 f'{"true" if a.auth == "none" else "false"}, {a.cluster_op}, "{a.auth}"}},')
     c += ["};", "",
           "const kc_api_info *kc_api_find(int16_t key)",
           "{",
@@ -358,6 +436,23 @@ def main():
           "    const kc_api_info *i = kc_api_find(key);",
           "    return i && v >= i->flex_from;",
           "}", ""]
+    c += ["int kc_api_encode_error_response(int16_t key, int16_t v, int16_t error_code, kc_wbuf *w)",
+          "{",
+          "    switch (key) {"]
+    for a in apis:
+        if not a.cluster_op:
+            continue
+        err = [f for f in a.msgs["response"].children if f.name == "error_code"]
+        assert err and err[0].vmin <= a.vmin and err[0].vmax >= a.vmax, \
+            f"{a.name}: a request auth rule needs a top-level error_code in every version"
+        resp = f"kc_{a.snake}_resp"
+        c += [f"    case {a.key}: {{",
+              f"        {resp} o = {{0}};",
+              "        o.error_code = error_code;",
+              f"        {resp}_encode(w, v, &o);",
+              "        return 0;",
+              "    }"]
+    c += ["    default:", "        return -1;", "    }", "}", ""]
     for a in apis:
         for kind in ("request", "response"):
             structs = collect_structs(a, kind, a.msgs[kind])
@@ -394,6 +489,7 @@ def main():
             c.append(f"    enc_{top}(w, v, v >= {a.flex}, in);")
             c.append("}")
             c.append("")
+    gen_decode_dispatch(apis, h, c)
     h += ["#endif", ""]
     open(out_h, "w").write("\n".join(h))
     open(out_c, "w").write("\n".join(c))

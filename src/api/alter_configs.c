@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/config_changes.h"
@@ -202,6 +203,17 @@ void kc_handle_alter_configs(kc_request *req)
                      "is %s",
                      kc_cfg_resource_type_name(res->resource_type));
             set_result(ctx, out, KC_ERR_INVALID_REQUEST, msg);
+            continue;
+        }
+        /* KafkaApis: Topic:ALTER_CONFIGS, or Cluster:ALTER_CONFIGS for a broker */
+        if (res->resource_type == KC_CFG_RESOURCE_TOPIC
+                ? !kc_authorized(req, KC_OP_ALTER_CONFIGS, KC_RES_TOPIC, res->resource_name)
+                : !kc_authorized_cluster(req, KC_OP_ALTER_CONFIGS)) {
+            set_result(ctx, out,
+                       res->resource_type == KC_CFG_RESOURCE_TOPIC
+                           ? KC_ERR_TOPIC_AUTHORIZATION_FAILED
+                           : KC_ERR_CLUSTER_AUTHORIZATION_FAILED,
+                       NULL);
             continue;
         }
         alter_slot *slot = kc_arena_alloc(&req->arena, sizeof(*slot));

@@ -1,7 +1,8 @@
 /*
  * AlterUserScramCredentials (51), v0 (flexible), as Kafka 2.8 answers it (KafkaApis and
  * ZkAdminManager.alterUserScramCredentials): only the active controller acts (others answer
- * NOT_CONTROLLER for every user). Per user, the first failure wins:
+ * NOT_CONTROLLER for every user), and only for a principal with Cluster:ALTER (else
+ * CLUSTER_AUTHORIZATION_FAILED for every user). Per user, the first failure wins:
  *  1. an empty name: UNACCEPTABLE_CREDENTIAL "Username must not be empty"; a mechanism other than
  *     SCRAM-SHA-256 (1) or SCRAM-SHA-512 (2): UNSUPPORTED_SASL_MECHANISM "Unknown SCRAM
  *     mechanism"; iterations outside [4096, 16384]: UNACCEPTABLE_CREDENTIAL "Too few iterations"
@@ -23,6 +24,7 @@
 
 #include <openssl/crypto.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/config_changes.h"
@@ -202,6 +204,12 @@ void kc_handle_alter_user_scram_credentials(kc_request *req)
         for (int i = 0; i < op->resp.results_count; i++)
             set_result(req, &op->resp.results[i], KC_ERR_NOT_CONTROLLER,
                        "This is not the correct controller for this cluster.");
+        finish(op);
+        return;
+    }
+    if (!kc_authorized_cluster(req, KC_OP_ALTER)) { /* after NOT_CONTROLLER, as KafkaApis */
+        for (int i = 0; i < op->resp.results_count; i++)
+            set_result(req, &op->resp.results[i], KC_ERR_CLUSTER_AUTHORIZATION_FAILED, NULL);
         finish(op);
         return;
     }

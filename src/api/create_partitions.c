@@ -12,11 +12,13 @@
  * rewritten (conditional on the version read) and the controller's data watch makes the new
  * partitions online; the result waits, at most timeout_ms, until they have leaders in the metadata
  * cache.
+ * After the controller check, Topic:ALTER, else TOPIC_AUTHORIZATION_FAILED (KafkaApis).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/metadata_wait.h"
@@ -236,6 +238,10 @@ void kc_handle_create_partitions(kc_request *req)
         s->count = in->count;
         if (!controller) {
             out->error_code = KC_ERR_NOT_CONTROLLER;
+            continue;
+        }
+        if (!kc_authorized(req, KC_OP_ALTER, KC_RES_TOPIC, in->name)) {
+            out->error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED; /* before existence: KafkaApis */
             continue;
         }
         if (!kc_topic_name_valid(in->name)) { /* no such znode can exist */

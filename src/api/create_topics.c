@@ -5,10 +5,12 @@
  * its result waits, at most timeout_ms, until every partition has a leader in the metadata
  * cache (Kafka's DelayedCreatePartitions); then REQUEST_TIMED_OUT. The response is sent when
  * every topic has its result. A name that appears twice in one request gets INVALID_REQUEST
- * for each occurrence, as Kafka answers.
+ * for each occurrence, as Kafka answers. After the controller check, Cluster:CREATE or
+ * Topic:CREATE, else TOPIC_AUTHORIZATION_FAILED (KafkaApis.handleCreateTopicsRequest).
  */
 #include <stdlib.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/metadata_wait.h"
@@ -88,6 +90,8 @@ void kc_handle_create_topics(kc_request *req)
     ctx->timeout_ms = r.timeout_ms;
     ctx->validate_only = r.validate_only;
     bool controller = kc_controller_is_active(b->controller);
+    /* KafkaApis: Cluster:CREATE covers every topic, else Topic:CREATE each */
+    bool create_all = controller && r.topics_count > 0 && kc_authorized_cluster(req, KC_OP_CREATE);
     for (int32_t i = 0; i < r.topics_count; i++) {
         const kc_creatable_topic *t = &r.topics[i];
         kc_creatable_topic_result *res = &ctx->resp.topics[i];
@@ -104,6 +108,11 @@ void kc_handle_create_topics(kc_request *req)
         if (!controller) {
             res->error_code = KC_ERR_NOT_CONTROLLER;
             res->error_message = kc_str_c("This is not the correct controller for this cluster.");
+            continue;
+        }
+        if (!create_all && !kc_authorized(req, KC_OP_CREATE, KC_RES_TOPIC, t->name)) {
+            res->error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED;
+            res->error_message = kc_str_c("Authorization failed.");
             continue;
         }
         kc_topic_create_spec spec = {

@@ -2,8 +2,10 @@
  * DeleteRecords (21), v0-1 (KIP-107): raise a partition's log start offset. offset -1 means the
  * high watermark; an offset above it (or below -1) gets OFFSET_OUT_OF_RANGE. The low watermark
  * answered is the new log start offset; whole segments below it are deleted by the retention
- * pass run right after, and a Fetch below it gets OFFSET_OUT_OF_RANGE from then on.
+ * pass run right after, and a Fetch below it gets OFFSET_OUT_OF_RANGE from then on. A topic the
+ * principal may not DELETE gets TOPIC_AUTHORIZATION_FAILED on every partition (KafkaApis).
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/log_manager.h"
@@ -46,8 +48,13 @@ void kc_handle_delete_records(kc_request *req)
         out->partitions_count = in->partitions_count;
         out->partitions = kc_arena_alloc(&req->arena, sizeof(*out->partitions) *
                                                           (size_t)(in->partitions_count + 1));
+        bool allowed = kc_authorized(req, KC_OP_DELETE, KC_RES_TOPIC, in->name);
         for (int32_t j = 0; j < in->partitions_count; j++)
-            delete_partition(b, in->name, &in->partitions[j], &out->partitions[j]);
+            if (allowed)
+                delete_partition(b, in->name, &in->partitions[j], &out->partitions[j]);
+            else
+                out->partitions[j] = (kc_delete_records_partition_result){
+                    in->partitions[j].partition_index, -1, KC_ERR_TOPIC_AUTHORIZATION_FAILED};
     }
     kc_delete_records_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);

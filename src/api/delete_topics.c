@@ -4,10 +4,12 @@
  * under way already) and the controller's watch does the deletion (StopReplica with delete on
  * every replica, then the znodes). Each topic's result waits, at most timeout_ms, until the
  * topic is gone from the metadata cache (Kafka's DelayedDeleteTopics), else
- * REQUEST_TIMED_OUT.
+ * REQUEST_TIMED_OUT. After the controller check, Topic:DELETE, else TOPIC_AUTHORIZATION_FAILED
+ * before existence is looked at (KafkaApis.handleDeleteTopicsRequest).
  */
 #include <stdio.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/metadata_wait.h"
@@ -87,6 +89,8 @@ void kc_handle_delete_topics(kc_request *req)
         out->name = r.topic_names[i];
         if (!controller)
             out->error_code = KC_ERR_NOT_CONTROLLER;
+        else if (!kc_authorized(req, KC_OP_DELETE, KC_RES_TOPIC, out->name))
+            out->error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED; /* before existence: KafkaApis */
         else if (!b->cfg->delete_topic_enable)
             out->error_code = KC_ERR_TOPIC_DELETION_DISABLED;
         else if (!kc_topic_name_valid(out->name) ||

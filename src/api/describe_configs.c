@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/config_changes.h"
@@ -204,7 +205,15 @@ void kc_handle_describe_configs(kc_request *req)
         slot->ctx = ctx;
         slot->res = res;
         slot->out = out;
-        if (res->resource_type == KC_CFG_RESOURCE_TOPIC) {
+        /* KafkaApis: Topic:DESCRIBE_CONFIGS, or Cluster:DESCRIBE_CONFIGS for a broker */
+        if (res->resource_type == KC_CFG_RESOURCE_TOPIC &&
+            !kc_authorized(req, KC_OP_DESCRIBE_CONFIGS, KC_RES_TOPIC, res->resource_name)) {
+            set_error(ctx, out, KC_ERR_TOPIC_AUTHORIZATION_FAILED, NULL);
+        } else if ((res->resource_type == KC_CFG_RESOURCE_BROKER ||
+                    res->resource_type == KC_CFG_RESOURCE_BROKER_LOGGER) &&
+                   !kc_authorized_cluster(req, KC_OP_DESCRIBE_CONFIGS)) {
+            set_error(ctx, out, KC_ERR_CLUSTER_AUTHORIZATION_FAILED, NULL);
+        } else if (res->resource_type == KC_CFG_RESOURCE_TOPIC) {
             describe_topic(ctx, slot);
         } else if (res->resource_type == KC_CFG_RESOURCE_BROKER) {
             describe_broker(ctx, slot);

@@ -3,7 +3,9 @@
 
 #include <stddef.h>
 
+#include "api/authz.h"
 #include "kc_apis.h"
+#include "proto/errors.h"
 
 static const struct {
     int16_t key;
@@ -44,6 +46,9 @@ static const struct {
     {KC_API_SASL_AUTHENTICATE, kc_handle_sasl_authenticate},
     {KC_API_DESCRIBE_USER_SCRAM_CREDENTIALS, kc_handle_describe_user_scram_credentials},
     {KC_API_ALTER_USER_SCRAM_CREDENTIALS, kc_handle_alter_user_scram_credentials},
+    {KC_API_DESCRIBE_ACLS, kc_handle_describe_acls},
+    {KC_API_CREATE_ACLS, kc_handle_create_acls},
+    {KC_API_DELETE_ACLS, kc_handle_delete_acls},
     /* clang-format on */
 };
 
@@ -53,4 +58,15 @@ kc_handler_fn kc_dispatch_find(int16_t api_key)
         if (handlers[i].key == api_key)
             return handlers[i].fn;
     return NULL;
+}
+
+void kc_dispatch_call(kc_request *req, const kc_api_info *api, kc_handler_fn fn)
+{
+    if (api->cluster_op && !kc_authorized_cluster(req, api->cluster_op)) {
+        kc_api_encode_error_response(req->hdr.api_key, req->hdr.api_version,
+                                     KC_ERR_CLUSTER_AUTHORIZATION_FAILED, &req->out);
+        kc_request_respond(req);
+        return;
+    }
+    fn(req);
 }

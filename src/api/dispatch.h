@@ -16,6 +16,17 @@ typedef void (*kc_handler_fn)(kc_request *req);
 /** The handler of @p api_key, or NULL when cafka does not serve that API. */
 kc_handler_fn kc_dispatch_find(int16_t api_key);
 
+struct kc_api_info;
+
+/**
+ * Run @p req (header parsed, version in range, response header written) through the
+ * authorization its API declares in apis.spec and then its handler @p fn: an API with a
+ * request-wide rule (api->cluster_op) whose principal lacks that operation on the Cluster is
+ * answered CLUSTER_AUTHORIZATION_FAILED here, in its response's top-level error_code, and never
+ * reaches the handler (Kafka's authorizeClusterOperation); the handler checks the rest.
+ */
+void kc_dispatch_call(kc_request *req, const struct kc_api_info *api, kc_handler_fn fn);
+
 void kc_handle_api_versions(kc_request *req);
 void kc_handle_metadata(kc_request *req);
 void kc_handle_produce(kc_request *req);
@@ -50,6 +61,9 @@ void kc_handle_sasl_handshake(kc_request *req);
 void kc_handle_sasl_authenticate(kc_request *req);
 void kc_handle_describe_user_scram_credentials(kc_request *req);
 void kc_handle_alter_user_scram_credentials(kc_request *req);
+void kc_handle_describe_acls(kc_request *req);
+void kc_handle_create_acls(kc_request *req);
+void kc_handle_delete_acls(kc_request *req);
 
 /**
  * Hand @p req to the controller thread (controller_call.c): @p body is where its body starts

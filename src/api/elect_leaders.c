@@ -4,7 +4,10 @@
  * every listed partition, as Kafka's KafkaApis does (top-level error NONE). The answer is sent
  * once the controller wrote the new states and queued LeaderAndIsr/UpdateMetadata; cafka does
  * not wait for the brokers' metadata caches (Kafka's DelayedElectLeader) before answering.
+ * Before all: Cluster:ALTER, else CLUSTER_AUTHORIZATION_FAILED at the top (v1+) and for every
+ * partition (KafkaApis.handleElectReplicaLeader).
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "controller/controller.h"
@@ -19,11 +22,13 @@ void kc_handle_elect_leaders(kc_request *req)
         kc_request_protocol_error(req, "malformed ElectLeaders request");
         return;
     }
-    if (kc_controller_is_active(req->broker->controller)) {
+    bool allowed = kc_authorized_cluster(req, KC_OP_ALTER);
+    if (allowed && kc_controller_is_active(req->broker->controller)) {
         kc_api_to_controller(req, body);
         return;
     }
-    kc_elect_leaders_resp resp = {0};
+    int16_t code = allowed ? KC_ERR_NOT_CONTROLLER : KC_ERR_CLUSTER_AUTHORIZATION_FAILED;
+    kc_elect_leaders_resp resp = {.error_code = allowed ? KC_ERR_NONE : code};
     int32_t n = r.topic_partitions_count > 0 ? r.topic_partitions_count : 0;
     resp.replica_election_results =
         kc_arena_alloc(&req->arena, sizeof(*resp.replica_election_results) * (size_t)(n + 1));
@@ -37,8 +42,7 @@ void kc_handle_elect_leaders(kc_request *req)
         res->partition_result =
             kc_arena_alloc(&req->arena, sizeof(*res->partition_result) * (size_t)(np + 1));
         for (int32_t j = 0; j < np; j++)
-            res->partition_result[j] =
-                (kc_partition_result){tp->partitions[j], KC_ERR_NOT_CONTROLLER, KC_STR_NULL};
+            res->partition_result[j] = (kc_partition_result){tp->partitions[j], code, KC_STR_NULL};
     }
     kc_elect_leaders_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);

@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/purgatory.h"
@@ -36,9 +37,12 @@
 #include "proto/legacy_records.h"
 #include "replica/replica.h"
 
+/* r.topics holds the authorized topics; the refused ones follow them in the same array (see
+ * split_denied), n_denied of them, answered TOPIC_AUTHORIZATION_FAILED. */
 typedef struct delayed_fetch {
     kc_request *req;
     kc_fetch_req r;
+    int32_t n_denied;
 } delayed_fetch;
 
 /*
@@ -188,15 +192,32 @@ static int down_convert(kc_request *req, const kc_plog_slice *sl, int64_t fetch_
     return rc;
 }
 
-static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r)
+static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, int32_t n_denied)
 {
     int16_t v = req->hdr.api_version;
     kc_fetch_resp resp = {0};
     int64_t budget = r->max_bytes < 0 ? 0 : r->max_bytes, used = 0;
     bool tail_reader = r->replica_id >= 0; /* an ISR member of every partition it reads */
-    resp.responses_count = r->topics_count;
+    resp.responses_count = r->topics_count + n_denied;
     resp.responses =
-        kc_arena_alloc(&req->arena, sizeof(*resp.responses) * (size_t)(r->topics_count + 1));
+        kc_arena_alloc(&req->arena, sizeof(*resp.responses) * (size_t)(resp.responses_count + 1));
+    for (int32_t i = r->topics_count; i < resp.responses_count; i++) {
+        const kc_fetch_topic *ft = &r->topics[i];
+        kc_fetch_topic_response *tr = &resp.responses[i];
+        tr->topic = ft->topic;
+        tr->partitions_count = ft->partitions_count;
+        tr->partitions = kc_arena_alloc(&req->arena, sizeof(*tr->partitions) *
+                                                         (size_t)(ft->partitions_count + 1));
+        for (int32_t j = 0; j < ft->partitions_count; j++)
+            tr->partitions[j] =
+                (kc_fetch_partition_data){.partition_index = ft->partitions[j].partition,
+                                          .error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                          .high_watermark = -1,
+                                          .last_stable_offset = -1,
+                                          .log_start_offset = -1,
+                                          .preferred_read_replica = -1,
+                                          .records = {NULL, 0, -1, 0}};
+    }
     for (int32_t i = 0; i < r->topics_count; i++) {
         const kc_fetch_topic *ft = &r->topics[i];
         kc_fetch_topic_response *tr = &resp.responses[i];
@@ -280,11 +301,38 @@ static void delayed_complete(kc_broker *b, void *arg, bool expired)
     delayed_fetch *d = arg;
     kc_request *req = d->req;
     kc_fetch_req r = d->r;
+    int32_t n_denied = d->n_denied;
     free(d);
-    fetch_respond(b, req, &r);
+    fetch_respond(b, req, &r, n_denied);
 }
 
 static const kc_delayed_ops delayed_fetch_ops = {delayed_ready, delayed_complete};
+
+/*
+ * KafkaApis.handleFetchRequest: a follower needs Cluster:CLUSTER_ACTION (refused: every
+ * partition TOPIC_AUTHORIZATION_FAILED), a consumer Topic:READ per topic, both before the
+ * partition is looked at. Moves the refused topics behind the others in r->topics (the order of
+ * the response's topics follows; clients match them by name) and leaves only the allowed ones
+ * counted. @return how many were refused.
+ */
+static int32_t split_denied(kc_request *req, kc_fetch_req *r)
+{
+    bool replica_ok = r->replica_id < 0 || kc_authorized_cluster(req, KC_OP_CLUSTER_ACTION);
+    int32_t n_ok = 0;
+    for (int32_t i = 0; i < r->topics_count; i++) {
+        bool ok = r->replica_id >= 0
+                      ? replica_ok
+                      : kc_authorized(req, KC_OP_READ, KC_RES_TOPIC, r->topics[i].topic);
+        if (!ok)
+            continue;
+        kc_fetch_topic t = r->topics[i]; /* stable: the refused keep their relative order */
+        memmove(&r->topics[n_ok + 1], &r->topics[n_ok], sizeof(t) * (size_t)(i - n_ok));
+        r->topics[n_ok++] = t;
+    }
+    int32_t n_denied = r->topics_count - n_ok;
+    r->topics_count = n_ok;
+    return n_denied;
+}
 
 void kc_handle_fetch(kc_request *req)
 {
@@ -294,10 +342,11 @@ void kc_handle_fetch(kc_request *req)
         kc_request_protocol_error(req, "malformed Fetch request");
         return;
     }
+    int32_t n_denied = r.topics_count > 0 ? split_denied(req, &r) : 0;
     int64_t avail = fetch_available(b, &r);
     if (r.max_wait_ms <= 0 || avail < 0 || avail >= r.min_bytes || b->shutting_down ||
         r.topics_count == 0) {
-        fetch_respond(b, req, &r); /* records a follower's position as it reads */
+        fetch_respond(b, req, &r, n_denied); /* records a follower's position as it reads */
         return;
     }
     delayed_fetch *d = calloc(1, sizeof(*d));
@@ -305,6 +354,7 @@ void kc_handle_fetch(kc_request *req)
         kc_fatal("fetch: out of memory");
     d->req = req;
     d->r = r;
+    d->n_denied = n_denied;
     int32_t n = 0;
     for (int32_t i = 0; i < r.topics_count; i++)
         n += r.topics[i].partitions_count;

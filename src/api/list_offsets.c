@@ -2,8 +2,10 @@
  * ListOffsets (2), v1-3. -1 (latest) answers the high watermark (also the last stable offset:
  * there are no transactions), -2 (earliest) the log start offset, a timestamp the first offset
  * whose timestamp is >= it, or -1/-1 when there is none. When the exact record cannot be
- * determined the partition gets an error rather than a guessed offset.
+ * determined the partition gets an error rather than a guessed offset. A topic the principal
+ * may not DESCRIBE gets TOPIC_AUTHORIZATION_FAILED on every partition (KafkaApis).
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "kc_apis.h"
@@ -52,8 +54,16 @@ void kc_handle_list_offsets(kc_request *req)
         out->partitions_count = in->partitions_count;
         out->partitions = kc_arena_alloc(&req->arena, sizeof(*out->partitions) *
                                                           (size_t)(in->partitions_count + 1));
+        bool allowed = kc_authorized(req, KC_OP_DESCRIBE, KC_RES_TOPIC, in->name);
         for (int32_t j = 0; j < in->partitions_count; j++) {
-            list_partition(b, in->name, &in->partitions[j], &out->partitions[j]);
+            if (allowed)
+                list_partition(b, in->name, &in->partitions[j], &out->partitions[j]);
+            else
+                out->partitions[j] = (kc_list_offsets_partition_response){
+                    .partition_index = in->partitions[j].partition_index,
+                    .error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED,
+                    .timestamp = -1,
+                    .offset = -1};
         }
     }
     kc_list_offsets_resp_encode(&req->out, v, &resp);

@@ -4,10 +4,15 @@
  * requested or all (v0 empty list = all; v1+ null = all, empty = none). An unknown topic is
  * auto-created when auto.create.topics.enable and (v < 4 or allow_auto_topic_creation), and
  * answered LEADER_NOT_AVAILABLE until it exists, as Kafka does.
+ * Authorization (KafkaApis.handleTopicMetadataRequest): a topic the principal may not DESCRIBE
+ * is left out of an all-topics answer, and answered TOPIC_AUTHORIZATION_FAILED (no partitions,
+ * existence not revealed) when named; auto-creation also needs CREATE on the Cluster or on the
+ * topic, else TOPIC_AUTHORIZATION_FAILED.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/topic_create.h"
@@ -84,11 +89,11 @@ void kc_handle_metadata(kc_request *req)
     const kc_metadata_cache *mc = &b->metadata;
     bool all = r.topics_count < 0 || (v == 0 && r.topics_count == 0);
     if (all) {
-        resp.topics_count = mc->n_topics;
         resp.topics =
             kc_arena_alloc(&req->arena, sizeof(kc_metadata_topic) * (size_t)(mc->n_topics + 1));
         for (int32_t i = 0; i < mc->n_topics; i++)
-            fill_topic(req, &resp.topics[i], mc->topics[i]);
+            if (kc_authorized(req, KC_OP_DESCRIBE, KC_RES_TOPIC, kc_str_c(mc->topics[i]->name)))
+                fill_topic(req, &resp.topics[resp.topics_count++], mc->topics[i]);
     } else {
         resp.topics_count = r.topics_count;
         resp.topics =
@@ -96,6 +101,11 @@ void kc_handle_metadata(kc_request *req)
         for (int32_t i = 0; i < r.topics_count; i++) {
             kc_str name = r.topics[i].name;
             kc_metadata_topic *mt = &resp.topics[i];
+            if (!kc_authorized(req, KC_OP_DESCRIBE, KC_RES_TOPIC, name)) {
+                *mt = (kc_metadata_topic){.error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                          .name = name};
+                continue;
+            }
             const kc_mc_topic *t = kc_metadata_cache_topic(mc, name);
             if (t) {
                 fill_topic(req, mt, t);
@@ -106,10 +116,13 @@ void kc_handle_metadata(kc_request *req)
                 mt->error_code = KC_ERR_INVALID_TOPIC_EXCEPTION;
             else if (kc_topic_create_in_flight(b, name))
                 mt->error_code = KC_ERR_LEADER_NOT_AVAILABLE;
-            else if (b->cfg->auto_create_topics_enable && (v < 4 || r.allow_auto_topic_creation))
-                mt->error_code = auto_create(b, name);
-            else
+            else if (!b->cfg->auto_create_topics_enable || (v >= 4 && !r.allow_auto_topic_creation))
                 mt->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            else if (!kc_authorized_cluster(req, KC_OP_CREATE) &&
+                     !kc_authorized(req, KC_OP_CREATE, KC_RES_TOPIC, name))
+                mt->error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED;
+            else
+                mt->error_code = auto_create(b, name);
         }
     }
     kc_metadata_resp_encode(&req->out, v, &resp);

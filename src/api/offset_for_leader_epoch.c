@@ -3,8 +3,11 @@
  * cache (Kafka's LeaderEpochFileCache.endOffsetFor). Followers truncate by the answer (KIP-101,
  * KIP-279); KIP-320 consumers detect log truncation with it. Errors in Kafka's order: not hosted
  * (UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER), current_leader_epoch older
- * (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours, not the leader.
+ * (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than ours, not the leader. Before all:
+ * Cluster:CLUSTER_ACTION (replicas), else Topic:DESCRIBE per topic, refused with
+ * TOPIC_AUTHORIZATION_FAILED on every partition (KafkaApis).
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "kc_apis.h"
@@ -43,15 +46,24 @@ void kc_handle_offset_for_leader_epoch(kc_request *req)
     resp.topics_count = r.topics_count > 0 ? r.topics_count : 0;
     resp.topics =
         kc_arena_alloc(&req->arena, sizeof(*resp.topics) * (size_t)(resp.topics_count + 1));
+    bool replica = resp.topics_count > 0 && kc_authorized_cluster(req, KC_OP_CLUSTER_ACTION);
     for (int32_t i = 0; i < resp.topics_count; i++) {
         const kc_offset_for_leader_topic *t = &r.topics[i];
+        bool allowed = replica || kc_authorized(req, KC_OP_DESCRIBE, KC_RES_TOPIC, t->topic);
         kc_offset_for_leader_topic_result *tr = &resp.topics[i];
         tr->topic = t->topic;
         tr->partitions_count = t->partitions_count > 0 ? t->partitions_count : 0;
         tr->partitions = kc_arena_alloc(&req->arena, sizeof(*tr->partitions) *
                                                          (size_t)(tr->partitions_count + 1));
         for (int32_t j = 0; j < tr->partitions_count; j++)
-            answer(b, t->topic, &t->partitions[j], &tr->partitions[j]);
+            if (allowed)
+                answer(b, t->topic, &t->partitions[j], &tr->partitions[j]);
+            else
+                tr->partitions[j] =
+                    (kc_epoch_end_offset){.error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                          .partition = t->partitions[j].partition,
+                                          .leader_epoch = KC_UNDEFINED_EPOCH,
+                                          .end_offset = KC_UNDEFINED_EPOCH_OFFSET};
     }
     kc_offset_for_leader_epoch_resp_encode(&req->out, v, &resp);
     kc_request_respond(req);

@@ -20,6 +20,7 @@
  * carry message format v0/v1: it is up-converted to one RecordBatch v2 first
  * (proto/legacy_records.h).
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/log_manager.h"
@@ -247,6 +248,10 @@ void kc_handle_produce(kc_request *req)
     }
     bool acks_ok = r.acks == -1 || r.acks == 0 || r.acks == 1;
     bool failed = false;
+    /* KafkaApis.handleProduceRequest: TransactionalId:WRITE when transactional, then
+     * Topic:WRITE per topic, before the topic's existence is looked at */
+    bool txn_ok = r.transactional_id.len < 0 ||
+                  kc_authorized(req, KC_OP_WRITE, KC_RES_TRANSACTIONAL_ID, r.transactional_id);
     produce_ctx *ctx = kc_arena_alloc(&req->arena, sizeof(*ctx));
     ctx->req = req;
     ctx->pending = 1;
@@ -265,11 +270,16 @@ void kc_handle_produce(kc_request *req)
         tr->partition_responses_count = td->partition_data_count;
         tr->partition_responses = kc_arena_alloc(
             &req->arena, sizeof(*tr->partition_responses) * (size_t)(td->partition_data_count + 1));
+        int16_t refused = !txn_ok ? KC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                          : !kc_authorized(req, KC_OP_WRITE, KC_RES_TOPIC, td->name)
+                              ? KC_ERR_TOPIC_AUTHORIZATION_FAILED
+                              : KC_ERR_NONE;
         for (int32_t j = 0; j < td->partition_data_count; j++) {
             kc_produce_partition_response *pr = &tr->partition_responses[j];
-            if (!acks_ok) {
-                *pr = (kc_produce_partition_response){td->partition_data[j].index,
-                                                      KC_ERR_INVALID_REQUIRED_ACKS, -1, -1, -1};
+            if (!acks_ok || refused) {
+                *pr = (kc_produce_partition_response){
+                    td->partition_data[j].index, refused ? refused : KC_ERR_INVALID_REQUIRED_ACKS,
+                    -1, -1, -1};
             } else {
                 pr->error_code = produce_partition(b, td->name, &td->partition_data[j], r.acks, v,
                                                    pr, r.acks == 0 ? NULL : ctx);

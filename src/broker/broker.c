@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "api/dispatch.h"
+#include "broker/acls.h"
 #include "broker/config_changes.h"
 #include "broker/controlled_shutdown.h"
 #include "broker/log_manager.h"
@@ -151,6 +152,7 @@ static void on_zk_watch(int type, const char *path, void *arg)
     if (b->shutting_down || type != ZOO_CHILD_EVENT)
         return;
     kc_config_changes_on_watch(b, type, path);
+    kc_acls_on_watch(b, type, path);
 }
 
 static zoo_op_t reg_ops[2];
@@ -486,7 +488,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         }
     }
     if (get_or_create_cluster_id(b) || check_log_dirs(b) || kc_log_manager_init(b) ||
-        load_topics(b) || load_users(b))
+        load_topics(b) || load_users(b) || kc_acls_load(b))
         return -1;
     kc_conns_start(b);
     if (kc_listeners_start(b) || register_broker(b))
@@ -504,6 +506,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     b->controller = kc_controller_new(cfg, b->zk);
     kc_controller_elect(b->controller, b->broker_epoch);
     kc_config_changes_start(b);
+    kc_acls_start(b);
     kc_log_manager_start_tasks(b);
     kc_replica_manager_start(b);
     kc_coordinator_start(b);
@@ -603,6 +606,7 @@ void kc_broker_destroy(kc_broker *b)
     kc_purgatory_free(b->purgatory);
     kc_scram_store_free(b->scram_store);
     b->scram_store = NULL;
+    kc_acls_free(b);
     kc_metadata_cache_free(&b->metadata);
     if (b->sig_term)
         event_free(b->sig_term);

@@ -56,6 +56,7 @@ typedef struct kc_broker {
 
     struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
     struct kc_scram_store *scram_store;   /* SCRAM credentials from /config/users */
+    struct kc_acls *acls;                 /* the authorizer; NULL without one (acls.h) */
     struct kc_replica_manager *replicas;  /* fetchers, ISR changes (replica/replica.h) */
     struct kc_coordinator *coordinator;   /* consumer groups (group/coordinator.h) */
     struct kc_producer_ids *producer_ids; /* idempotent producer ids (broker/producer_ids.h) */

@@ -4,10 +4,9 @@
  *  - the writer: AlterConfigs rewrites `/config/<type>/<entity>` whole, then creates the
  *    persistent-sequential notification `/config/changes/config_change_<seq>`
  *    {"version":2,"entity_path":"<type>/<entity>"};
- *  - the listener: every broker child-watches `/config/changes`. At start it processes every
- *    notification present (a restarted Kafka broker re-processes them all), afterwards those
- *    with a sequence number above the last one processed, one at a time and in order. Each one
- *    is only a trigger: the entity is re-read and applied live:
+ *  - the listener: every broker follows `/config/changes` with the change listener
+ *    (broker/change_listener.h: every notification, in order, re-processed after a restart).
+ *    Each one is only a trigger: the entity is re-read and applied live:
  *      topics/<t>              -> the topic's log config (broker defaults + overrides) and every
  *                                 open partition log of it (retention, roll, flush rules)
  *      brokers/<default>, <id> -> the dynamic broker layer (per-broker over cluster default over
@@ -15,12 +14,10 @@
  *                                 then every topic's config is re-derived (overrides still win)
  *      users/<sanitized user>  -> the user's SCRAM credentials in b->scram_store (broker.c reads
  *                                 every user under /config/users before the listeners start)
- *    Notifications older than 15 minutes are deleted once processed (Kafka's purge).
  *
  * Reactor thread only; every ZooKeeper call is asynchronous. The state is per process (one
  * broker per process, src/main.c): kc_broker has no slot for it, so it lives in this module,
- * bound to the broker passed to kc_config_changes_start(). A session expiry loses the child
- * watch: a 1 s timer notices the new session and lists (and watches) `/config/changes` again.
+ * bound to the broker passed to kc_config_changes_start().
  */
 #ifndef KC_CONFIG_CHANGES_H
 #define KC_CONFIG_CHANGES_H

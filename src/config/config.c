@@ -145,6 +145,11 @@ static const kc_config_key keys[] = {
     STR("sasl.enabled.mechanisms", sasl_enabled_mechanisms, "GSSAPI"),
     STR("sasl.mechanism.inter.broker.protocol", sasl_mechanism_inter_broker_protocol, "GSSAPI"),
     I32("sasl.server.max.receive.size", sasl_server_max_receive_size, "524288", 1, IMAX, RO),
+    /* the authorizer (KIP-504 names); its ACLs live in /kafka-acl* (security/acl.h) */
+    STR("authorizer.class.name", authorizer_class_name, ""),
+    STR("super.users", super_users, NULL),
+    BOOL("allow.everyone.if.no.acl.found", allow_everyone_if_no_acl_found, "false", RO),
+    STR("ssl.principal.mapping.rules", ssl_principal_mapping_rules, "DEFAULT"),
     /* Kafka broker defaults of topic configs cafka has no broker key for */
     DESCRIBED("log.cleanup.policy", "delete"),
     STR("compression.type", compression_type, "producer"),
@@ -667,9 +672,36 @@ static int derive_sasl(kc_config *c, char *err, size_t errlen)
     return 0;
 }
 
+/* Kafka 2.8's ZooKeeper-mode authorizer under its current and its pre-KIP-504 name. */
+static const char *const acl_authorizers[] = {"kafka.security.authorizer.AclAuthorizer",
+                                              "kafka.security.auth.SimpleAclAuthorizer"};
+
+static int derive_authorizer(kc_config *c, char *err, size_t errlen)
+{
+    const char *name = c->authorizer_class_name ? trim(c->authorizer_class_name) : "";
+    c->authorizer = false;
+    for (size_t i = 0; i < sizeof(acl_authorizers) / sizeof(acl_authorizers[0]); i++)
+        c->authorizer |= strcmp(name, acl_authorizers[i]) == 0;
+    if (*name && !c->authorizer) {
+        set_err(err, errlen,
+                "invalid value '%s' for 'authorizer.class.name': cafka's authorizer is "
+                "kafka.security.authorizer.AclAuthorizer (ACLs in ZooKeeper)",
+                name);
+        return -1;
+    }
+    if (c->ssl_principal_mapping_rules && strcmp(trim(c->ssl_principal_mapping_rules), "DEFAULT")) {
+        set_err(err, errlen,
+                "invalid value '%s' for 'ssl.principal.mapping.rules': only DEFAULT (the "
+                "certificate's distinguished name) is supported",
+                c->ssl_principal_mapping_rules);
+        return -1;
+    }
+    return 0;
+}
+
 static int derive(kc_config *c, char *err, size_t errlen)
 {
-    if (parse_ip_overrides(c, err, errlen))
+    if (parse_ip_overrides(c, err, errlen) || derive_authorizer(c, err, errlen))
         return -1;
     if (kc_compression_type_parse(c->compression_type) == -2) {
         set_err(err, errlen,

@@ -155,6 +155,10 @@ typedef struct kc_config {
     char *sasl_enabled_mechanisms;              /* comma-separated */
     char *sasl_mechanism_inter_broker_protocol; /* used when the inter-broker listener is SASL */
     int32_t sasl_server_max_receive_size;       /* frame bound before authentication */
+    char *authorizer_class_name;                /* "" = no authorizer: everything allowed */
+    char *super_users;                          /* "User:a;User:b" (checked by the broker) */
+    bool allow_everyone_if_no_acl_found;
+    char *ssl_principal_mapping_rules; /* DEFAULT only: the certificate's RFC 2253 DN */
 
     /* Derived by kc_config_load() from the raw strings above. */
     kc_listener_conf listeners[KC_MAX_LISTENERS];
@@ -168,6 +172,7 @@ typedef struct kc_config {
     int sasl_mechanisms; /* enum kc_sasl_mechanism_bit, from sasl.enabled.mechanisms */
     const char *sasl_mechanism_names[3]; /* the same, in sasl.enabled.mechanisms order */
     int n_sasl_mechanism_names;
+    bool authorizer;                /* authorizer.class.name names Kafka's AclAuthorizer */
     kc_jaas_conf jaas[KC_MAX_JAAS]; /* collected while loading, validated at derive */
     int n_jaas;
 } kc_config;

@@ -175,12 +175,10 @@ char *kc_cfg_kvs_summary(const kc_cfg_kvs *kvs)
 
 /* ================================================================== notifications */
 
-#define CHANGE_PREFIX "config_change_"
-
-int64_t kc_cfg_change_seq(const char *child)
+int64_t kc_cfg_change_seq(const char *child, const char *prefix)
 {
-    size_t pl = strlen(CHANGE_PREFIX);
-    if (strncmp(child, CHANGE_PREFIX, pl) != 0 || !child[pl])
+    size_t pl = strlen(prefix);
+    if (strncmp(child, prefix, pl) != 0 || !child[pl])
         return -1;
     for (const char *p = child + pl; *p; p++)
         if (!isdigit((unsigned char)*p))

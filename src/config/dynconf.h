@@ -108,10 +108,12 @@ char *kc_cfg_kvs_summary(const kc_cfg_kvs *kvs);
 /* ------------------------------------------------------------------ change notifications */
 
 /**
- * The sequence number of a `/config/changes` child named "config_change_<digits>".
+ * The sequence number of a change notification named @p prefix followed by digits, as
+ * ZooKeeper names persistent-sequential nodes ("config_change_0000000012" under
+ * `/config/changes`, "acl_changes_0000000003" under `/kafka-acl-changes`).
  * @return the number (>= 0), or -1 for any other name.
  */
-int64_t kc_cfg_change_seq(const char *child);
+int64_t kc_cfg_change_seq(const char *child, const char *prefix);
 
 /**
  * Parse a change notification (ConfigChangedNotificationHandler): v2

@@ -14,6 +14,8 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +249,11 @@ const char *kc_request_principal(const kc_request *req)
     return req->conn ? req->conn->principal : "User:ANONYMOUS";
 }
 
+const char *kc_request_host(const kc_request *req)
+{
+    return req->conn ? req->conn->ip : "";
+}
+
 void kc_request_close_after_response(kc_request *req)
 {
     kc_conn *c = req->conn;
@@ -320,8 +327,7 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
         kc_request_protocol_error(req, "unknown api key");
         return;
     }
-    if (c->auth != KC_AUTH_DONE && req->hdr.api_key != KC_API_API_VERSIONS &&
-        req->hdr.api_key != KC_API_SASL_HANDSHAKE && req->hdr.api_key != KC_API_SASL_AUTHENTICATE) {
+    if (c->auth != KC_AUTH_DONE && !api->before_auth) {
         kc_request_protocol_error(req, "request before SASL authentication completed");
         return;
     }
@@ -336,7 +342,7 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
     kc_wbuf_i32(&req->out, req->hdr.correlation_id);
     if (in_range && kc_resp_header_flexible(req->hdr.api_key, req->hdr.api_version))
         kc_wbuf_u8(&req->out, 0);
-    fn(req);
+    kc_dispatch_call(req, api, fn);
 }
 
 static void conn_on_read(struct bufferevent *bev, void *arg)
@@ -405,12 +411,35 @@ static void conn_on_write(struct bufferevent *bev, void *arg)
     conn_maybe_finish_drain(c);
 }
 
+/*
+ * ssl.principal.mapping.rules=DEFAULT: "User:" and the certificate subject as Java's
+ * X500Principal.getName() writes it (RFC 2253: most specific RDN first, UTF-8 kept), e.g.
+ * "User:CN=alice,O=cafka"; without a client certificate the session stays User:ANONYMOUS.
+ */
+static void set_tls_principal(kc_conn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+    BIO *bio = cert ? BIO_new(BIO_s_mem()) : NULL;
+    if (!bio)
+        return;
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+                           XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        char *dn;
+        long n = BIO_get_mem_data(bio, &dn);
+        snprintf(c->principal, sizeof(c->principal), "User:%.*s", (int)n, dn);
+    }
+    BIO_free(bio);
+}
+
 static void conn_on_event(struct bufferevent *bev, short what, void *arg)
 {
     kc_conn *c = arg;
     if (what & BEV_EVENT_CONNECTED) { /* the TLS handshake completed */
         c->handshaking = false;
         c->last_read_ms = kc_mono_ms();
+        if (c->auth == KC_AUTH_DONE) /* SSL: the principal is the client certificate's */
+            set_tls_principal(c);
         return;
     }
     if (what & BEV_EVENT_ERROR) {

@@ -123,7 +123,8 @@ void *kc_request_sasl_session(const kc_request *req);
 void kc_request_authenticated(kc_request *req, const char *principal);
 
 /**
- * The principal of @p req's connection: "User:<name>" after SASL, "User:ANONYMOUS" otherwise
+ * The principal of @p req's connection: "User:<name>" after SASL, "User:<subject DN>" on an SSL
+ * listener with a client certificate (RFC 2253), "User:ANONYMOUS" otherwise
  * (Kafka's principal for PLAINTEXT and for TLS without a client certificate). Borrowed.
  */
 const char *kc_request_principal(const kc_request *req);
@@ -133,6 +134,12 @@ const char *kc_request_principal(const kc_request *req);
  * read nothing more from it: a failed authentication (Kafka closes after the error response).
  */
 void kc_request_close_after_response(kc_request *req);
+
+/**
+ * The client's address as ACL host entries name it (inet_ntop text, "127.0.0.1"); "" once the
+ * connection is gone. Borrowed for the request's life.
+ */
+const char *kc_request_host(const kc_request *req);
 
 /** Start a graceful close of every connection: stop reading, flush queued responses, close. */
 void kc_conns_shutdown(struct kc_broker *b);

@@ -28,7 +28,9 @@ bool kc_str_same(kc_str a, kc_str b)
 void kc_rbuf_init(kc_rbuf *r, const void *data, size_t len)
 {
     r->p = data;
-    r->end = r->p + len;
+    /* an empty writer's data is NULL: NULL + 0 is undefined behaviour in C (UBSan's
+     * pointer-overflow check, found by tests/fuzz) */
+    r->end = len ? r->p + len : r->p;
     r->err = 0;
 }
 

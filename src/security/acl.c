@@ -141,6 +141,33 @@ static bool stored_pattern_type(int pt)
     return pt == KC_PAT_LITERAL || pt == KC_PAT_PREFIXED;
 }
 
+/* ---- request validation --------------------------------------------------------------------- */
+
+const char *kc_acl_binding_invalid(int resource_type, const char *name, int pattern_type,
+                                   const char *principal, int op, int perm)
+{
+    if (!concrete_type(resource_type) || !stored_pattern_type(pattern_type) || op <= KC_OP_ANY ||
+        op > KC_OP_IDEMPOTENT_WRITE || perm <= KC_PERM_ANY || perm > KC_PERM_ALLOW)
+        return "ACL binding contains unknown elements";
+    if (resource_type == KC_RES_CLUSTER && (!name || strcmp(name, KC_ACL_CLUSTER_NAME) != 0))
+        return "The only valid name for the CLUSTER resource is " KC_ACL_CLUSTER_NAME;
+    if (!name || !*name)
+        return "Invalid empty resource name";
+    if (!kc_acl_principal_valid(principal))
+        return "Invalid principal: expected Type:name";
+    return NULL;
+}
+
+const char *kc_acl_filter_invalid(const kc_acl_filter *f)
+{
+    if (f->resource_type <= KC_RES_UNKNOWN || f->resource_type > KC_RES_DELEGATION_TOKEN ||
+        f->pattern_type <= KC_PAT_UNKNOWN || f->pattern_type > KC_PAT_PREFIXED ||
+        f->op <= KC_OP_UNKNOWN || f->op > KC_OP_IDEMPOTENT_WRITE || f->perm <= KC_PERM_UNKNOWN ||
+        f->perm > KC_PERM_ALLOW)
+        return "Filter contain UNKNOWN elements";
+    return NULL;
+}
+
 /* ---- patterns, entries ---------------------------------------------------------------------- */
 
 void kc_acl_pattern_clear(kc_acl_pattern *p)

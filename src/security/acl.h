@@ -408,6 +408,24 @@ typedef struct kc_acl_binding {
 } kc_acl_binding;
 
 /**
+ * Why a CreateAcls creation cannot be stored, as Kafka's ResourcePattern, AccessControlEntry and
+ * KafkaApis.handleCreateAcls refuse it: a resource type that is not concrete, a pattern type
+ * other than LITERAL/PREFIXED, an operation or permission that is UNKNOWN, ANY or out of range
+ * ("ACL binding contains unknown elements"); a Cluster not named "kafka-cluster"; an empty name;
+ * a principal without ':'. (A name with '/' is refused later, by kc_acl_znode_path.)
+ * @return a static message (answered with INVALID_REQUEST), or NULL when the binding is valid.
+ */
+const char *kc_acl_binding_invalid(int resource_type, const char *name, int pattern_type,
+                                   const char *principal, int op, int perm);
+
+/**
+ * Why a DescribeAcls / DeleteAcls filter is refused: an UNKNOWN or out-of-range code in any of
+ * its four enums (AclBindingFilter.isUnknown; "Filter contain UNKNOWN elements", Kafka's text).
+ * @return a static message (answered with INVALID_REQUEST), or NULL when it is usable.
+ */
+const char *kc_acl_filter_invalid(const kc_acl_filter *f);
+
+/**
  * Every (pattern, entry) of @p s that @p f matches (AclAuthorizer.acls with
  * AclBindingFilter.matches), ordered as Kafka's ACL cache iterates: by resource type code, then
  * LITERAL before PREFIXED, then name descending by byte (Java compares UTF-16 units, which orders

@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 #include "api/dispatch.h"
-#include "kc_apis.h"
 #include "codec_check.h"
+#include "kc_apis.h"
+#include "proto/errors.h"
 #include "proto/header.h"
+#include "security/acl.h"
 
 /* ---- helpers ---- */
 
@@ -65,6 +67,9 @@ Test(apis, table_matches_spec)
         {21, "DeleteRecords", 0, 1, 32767},
         {22, "InitProducerId", 0, 4, 2},
         {23, "OffsetForLeaderEpoch", 0, 3, 32767},
+        {29, "DescribeAcls", 0, 2, 2},
+        {30, "CreateAcls", 0, 2, 2},
+        {31, "DeleteAcls", 0, 2, 2},
         {32, "DescribeConfigs", 0, 2, 32767},
         {33, "AlterConfigs", 0, 1, 32767},
         {36, "SaslAuthenticate", 0, 2, 2},
@@ -87,7 +92,6 @@ Test(apis, table_matches_spec)
         if (i > 0)
             cr_assert_gt(kc_apis[i].key, kc_apis[i - 1].key, "table must ascend");
     }
-    cr_assert_null(kc_api_find(29), "DescribeAcls is not served");
     cr_assert_null(kc_api_find(-1));
     cr_assert_null(kc_api_find(24), "AddPartitionsToTxn is not served");
 }
@@ -98,9 +102,62 @@ Test(apis, every_api_has_a_handler)
         cr_assert_not_null(kc_dispatch_find(kc_apis[i].key), "no handler for %s (%d)",
                            kc_apis[i].name, kc_apis[i].key);
     cr_assert_null(kc_dispatch_find(24), "AddPartitionsToTxn is not served");
-    cr_assert_null(kc_dispatch_find(29), "DescribeAcls is not served");
     cr_assert_null(kc_dispatch_find(-1));
     cr_assert_null(kc_dispatch_find(1000));
+}
+
+/* The authorization declared in apis.spec: only ApiVersions and the SASL exchange before
+ * authentication; the control-plane APIs refused for the whole request by the dispatcher. */
+Test(apis, auth_rules_match_kafka)
+{
+    for (int i = 0; i < KC_API_COUNT; i++) {
+        int16_t k = kc_apis[i].key;
+        bool pre =
+            k == KC_API_API_VERSIONS || k == KC_API_SASL_HANDSHAKE || k == KC_API_SASL_AUTHENTICATE;
+        cr_assert_eq(kc_apis[i].before_auth, pre, "%s before_auth", kc_apis[i].name);
+        cr_assert_not_null(kc_apis[i].auth);
+        int want = 0;
+        if (k == KC_API_LEADER_AND_ISR || k == KC_API_STOP_REPLICA || k == KC_API_UPDATE_METADATA ||
+            k == KC_API_CONTROLLED_SHUTDOWN || k == KC_API_ALTER_ISR)
+            want = KC_OP_CLUSTER_ACTION;
+        else if (k == KC_API_DESCRIBE_ACLS || k == KC_API_DESCRIBE_USER_SCRAM_CREDENTIALS)
+            want = KC_OP_DESCRIBE;
+        cr_assert_eq(kc_apis[i].cluster_op, want, "%s cluster_op", kc_apis[i].name);
+    }
+}
+
+/* The dispatcher's refusal: the response's top-level error_code, decodable by every version. */
+Test(apis, error_response_sets_the_top_level_error)
+{
+    for (int16_t v = 2; v <= 3; v++) {
+        kc_wbuf w = {0};
+        cr_assert_eq(kc_api_encode_error_response(KC_API_LEADER_AND_ISR, v,
+                                                  KC_ERR_CLUSTER_AUTHORIZATION_FAILED, &w),
+                     0);
+        kc_rbuf r;
+        kc_rbuf_init(&r, w.data, w.len);
+        kc_arena a = {0};
+        kc_leader_and_isr_resp out;
+        cr_assert_eq(kc_leader_and_isr_resp_decode(&r, v, &out, &a), 0);
+        cr_assert_eq(out.error_code, KC_ERR_CLUSTER_AUTHORIZATION_FAILED);
+        cr_assert_eq(r.p, r.end, "every byte read");
+        kc_arena_free(&a);
+        kc_wbuf_free(&w);
+    }
+    kc_wbuf w = {0};
+    cr_assert_eq(
+        kc_api_encode_error_response(KC_API_DESCRIBE_ACLS, 2, KC_ERR_SECURITY_DISABLED, &w), 0);
+    kc_rbuf r;
+    kc_rbuf_init(&r, w.data, w.len);
+    kc_arena a = {0};
+    kc_describe_acls_resp out;
+    cr_assert_eq(kc_describe_acls_resp_decode(&r, 2, &out, &a), 0);
+    cr_assert_eq(out.error_code, KC_ERR_SECURITY_DISABLED);
+    cr_assert_eq(out.resources_count, 0);
+    kc_arena_free(&a);
+    kc_wbuf_free(&w);
+    cr_assert_eq(kc_api_encode_error_response(KC_API_PRODUCE, 7, 31, &w), -1, "handler-checked");
+    cr_assert_eq(w.len, 0);
 }
 
 /* ======================================================================================== */

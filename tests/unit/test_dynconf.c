@@ -76,12 +76,13 @@ Test(dynconf, entity_parse_and_json)
 
 Test(dynconf, change_sequence_numbers)
 {
-    cr_assert_eq(kc_cfg_change_seq("config_change_0000000012"), 12);
-    cr_assert_eq(kc_cfg_change_seq("config_change_0000000000"), 0);
-    cr_assert_eq(kc_cfg_change_seq("config_change_2147483648"), 2147483648LL);
-    cr_assert_eq(kc_cfg_change_seq("config_change_"), -1);
-    cr_assert_eq(kc_cfg_change_seq("config_change_12a"), -1);
-    cr_assert_eq(kc_cfg_change_seq("acl_changes_0000000001"), -1);
+    cr_assert_eq(kc_cfg_change_seq("config_change_0000000012", "config_change_"), 12);
+    cr_assert_eq(kc_cfg_change_seq("config_change_0000000000", "config_change_"), 0);
+    cr_assert_eq(kc_cfg_change_seq("config_change_2147483648", "config_change_"), 2147483648LL);
+    cr_assert_eq(kc_cfg_change_seq("config_change_", "config_change_"), -1);
+    cr_assert_eq(kc_cfg_change_seq("config_change_12a", "config_change_"), -1);
+    cr_assert_eq(kc_cfg_change_seq("acl_changes_0000000001", "config_change_"), -1);
+    cr_assert_eq(kc_cfg_change_seq("acl_changes_0000000001", "acl_changes_"), 1);
 }
 
 static int parse(const char *json, char *type, char *name)

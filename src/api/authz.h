@@ -1,0 +1,38 @@
+/*
+ * The authorization checks handlers make, on the principal and client address of the request's
+ * connection, through the broker's authorizer (broker/acls.h; everything is allowed without
+ * one). Each API's rule is declared in src/proto/apis.spec: request-wide cluster rules are
+ * checked by the dispatcher (kc_dispatch_call), per-resource ones here by the handler, with
+ * Kafka's error codes for what is refused (KafkaApis of Kafka 2.8). A refusal is logged at INFO,
+ * rate-limited, as Kafka's kafka.authorizer.logger does for denied operations.
+ */
+#ifndef KC_API_AUTHZ_H
+#define KC_API_AUTHZ_H
+
+#include <stdbool.h>
+
+#include "net/conn.h"
+#include "proto/buf.h"
+#include "security/acl.h"
+
+/**
+ * Whether @p req's principal may perform @p op (enum kc_acl_op) on the resource
+ * (@p resource_type, @p name); @p name is the bytes the client sent (not NUL-terminated; a null
+ * string is the name ""). Reactor thread.
+ */
+bool kc_authorized(kc_request *req, int op, int resource_type, kc_str name);
+
+/** kc_authorized() on the one Cluster resource ("kafka-cluster"). */
+bool kc_authorized_cluster(kc_request *req, int op);
+
+/**
+ * Whether @p req's principal may perform @p op on some resource of @p resource_type
+ * (KIP-679's authorizeByResourceType; see kc_acls_authorize_any).
+ */
+bool kc_authorized_any(kc_request *req, int op, int resource_type);
+
+/** Whether the broker runs an authorizer (authorizer.class.name set): DescribeAcls, CreateAcls
+ *  and DeleteAcls answer SECURITY_DISABLED without one. */
+bool kc_authorizer_enabled(const kc_request *req);
+
+#endif
