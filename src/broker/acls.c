@@ -322,14 +322,17 @@ static void update_finish(update_op *u, int16_t err, const char *msg)
 
 static void update_read(update_op *u);
 
+/* The answer waits for the notification, as Kafka's updateResourceAcls creates it before
+ * returning: a client that saw its CreateAcls answered finds the change announced. */
 static void on_notified(const kc_zk_result *res, void *arg)
 {
-    (void)arg;
+    update_op *u = arg;
     if (res->rc != ZOK)
         kc_error("ACL",
-                 "creating an ACL change notification failed: %s; other brokers apply "
-                 "the change only when they restart",
-                 zerror(res->rc));
+                 "creating the change notification for %s failed: %s; other brokers apply the "
+                 "change only when they restart",
+                 u->path, zerror(res->rc));
+    update_finish(u, KC_ERR_NONE, NULL);
 }
 
 static void on_written(const kc_zk_result *res, void *arg)
@@ -350,15 +353,13 @@ static void on_written(const kc_zk_result *res, void *arg)
         return;
     }
     kc_acl_store_set(u->a->store, &u->pattern, u->next.v, u->next.n);
-    char *change = kc_acl_change_encode(&u->pattern);
-    if (change)
-        kc_zk_acreate(u->a->b->zk,
-                      u->pattern.pattern_type == KC_PAT_LITERAL
-                          ? "/kafka-acl-changes/" KC_ACL_CHANGE_PREFIX
-                          : "/kafka-acl-extended-changes/" KC_ACL_CHANGE_PREFIX,
-                      change, (int)strlen(change), ZOO_SEQUENCE, on_notified, NULL);
+    char *change = kc_acl_change_encode(&u->pattern); /* the path was valid: so is the change */
+    kc_zk_acreate(u->a->b->zk,
+                  u->pattern.pattern_type == KC_PAT_LITERAL
+                      ? "/kafka-acl-changes/" KC_ACL_CHANGE_PREFIX
+                      : "/kafka-acl-extended-changes/" KC_ACL_CHANGE_PREFIX,
+                  change, change ? (int)strlen(change) : 0, ZOO_SEQUENCE, on_notified, u);
     free(change);
-    update_finish(u, KC_ERR_NONE, NULL);
 }
 
 static bool same_set(const kc_acl_entries *x, const kc_acl_entry *y, int ny)

@@ -199,8 +199,8 @@ static void prepare_registration_ops(kc_broker *b)
     reg_json = kc_znode_broker_json(b->cfg, kc_now_ms());
     snprintf(reg_path, sizeof(reg_path), "/brokers/ids/%d", b->cfg->broker_id);
     /* Kafka (KAFKA-7165): create with no data, then setData at version 0 -> dataVersion 1 */
-    zoo_create_op_init(&reg_ops[0], reg_path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL,
-                       0);
+    zoo_create_op_init(&reg_ops[0], reg_path, NULL, -1, kc_zk_acl(b->zk, reg_path), ZOO_EPHEMERAL,
+                       NULL, 0);
     zoo_set_op_init(&reg_ops[1], reg_path, reg_json, (int)strlen(reg_json), 0, NULL);
 }
 
@@ -252,8 +252,8 @@ static int get_or_create_cluster_id(kc_broker *b)
         int64_t deadline = 0;
         if (rc == ZOK)
             do
-                rc = zoo_create(zh, "/cluster/id", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
-                                NULL, 0);
+                rc = zoo_create(zh, "/cluster/id", json, (int)strlen(json),
+                                kc_zk_acl(b->zk, "/cluster/id"), 0, NULL, 0);
             while (kc_zk_sync_retry(b->zk, rc, &deadline));
         free(json);
         if (rc == ZOK) {
@@ -475,6 +475,7 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     }
     b->zk = kc_zk_new(cfg->zookeeper_connect, cfg->zookeeper_session_timeout_ms, b->mb, on_zk_watch,
                       on_zk_session, b);
+    kc_zk_set_security(b->zk, cfg->zookeeper_auth_digest, cfg->zookeeper_set_acl);
     char err[512];
     if (kc_zk_connect(b->zk, cfg->zookeeper_connection_timeout_ms, err, sizeof(err))) {
         kc_error("ZK", "%s", err);

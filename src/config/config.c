@@ -52,6 +52,10 @@ static const kc_config_key keys[] = {
     STR("zookeeper.connect", zookeeper_connect, NULL),
     I32("zookeeper.session.timeout.ms", zookeeper_session_timeout_ms, "18000", 1, IMAX, RO),
     I32_UNSET("zookeeper.connection.timeout.ms", zookeeper_connection_timeout_ms, -1, -1, IMAX, RO),
+    BOOL("zookeeper.set.acl", zookeeper_set_acl, "false", RO),
+    /* cafka's own: the digest identity ("user:password") of every broker's ZooKeeper session,
+     * where Kafka reads a JAAS Client section */
+    SECRET("zookeeper.auth.digest", zookeeper_auth_digest),
     I32("num.partitions", num_partitions, "1", 1, IMAX, RO),
     I32("default.replication.factor", default_replication_factor, "1", 1, INT16_MAX, RO),
     I32("min.insync.replicas", min_insync_replicas, "1", 1, IMAX, CW),
@@ -701,6 +705,19 @@ static int derive_authorizer(kc_config *c, char *err, size_t errlen)
 
 static int derive(kc_config *c, char *err, size_t errlen)
 {
+    const char *digest = c->zookeeper_auth_digest;
+    if (digest && *digest && (!strchr(digest, ':') || *digest == ':')) {
+        set_err(err, errlen,
+                "invalid value for 'zookeeper.auth.digest': expected <user>:<password>");
+        return -1;
+    }
+    if (c->zookeeper_set_acl && !(digest && *digest)) {
+        /* Kafka refuses zookeeper.set.acl without a secure ZooKeeper client */
+        set_err(err, errlen,
+                "'zookeeper.set.acl' is true but 'zookeeper.auth.digest' is not set: znodes "
+                "created with creator-only ACLs need an authenticated session");
+        return -1;
+    }
     if (parse_ip_overrides(c, err, errlen) || derive_authorizer(c, err, errlen))
         return -1;
     if (kc_compression_type_parse(c->compression_type) == -2) {

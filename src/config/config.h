@@ -82,6 +82,8 @@ typedef struct kc_config {
     char *compression_type;  /* the broker default of the topic config; see proto/compression.h */
     char *zookeeper_connect; /* required */
     int32_t zookeeper_session_timeout_ms;
+    bool zookeeper_set_acl;      /* create znodes with Kafka's secure ACLs (zk/zk.h) */
+    char *zookeeper_auth_digest; /* "user:password" for ZooKeeper's digest scheme, or NULL */
     int32_t zookeeper_connection_timeout_ms; /* -1 = zookeeper.session.timeout.ms */
     int32_t num_partitions;
     int32_t default_replication_factor;

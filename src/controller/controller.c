@@ -146,7 +146,8 @@ static int read_epoch(kc_controller *c, int32_t *epoch, int32_t *version)
         if (rc != ZNONODE)
             return -1;
         zhandle_t *zh = kc_zk_acquire(c->zk);
-        rc = zh ? zoo_create(zh, "/controller_epoch", "0", 1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0)
+        rc = zh ? zoo_create(zh, "/controller_epoch", "0", 1, kc_zk_acl(c->zk, "/controller_epoch"),
+                             0, NULL, 0)
                 : ZINVALIDSTATE;
         kc_zk_release(c->zk);
         if (rc != ZOK && rc != ZNODEEXISTS)
@@ -176,8 +177,8 @@ static void elect(kc_controller *c)
     snprintf(epoch_s, sizeof(epoch_s), "%d", epoch + 1);
     zoo_op_t ops[2];
     struct Stat st;
-    zoo_create_op_init(&ops[0], "/controller", json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE,
-                       ZOO_EPHEMERAL, NULL, 0);
+    zoo_create_op_init(&ops[0], "/controller", json, (int)strlen(json),
+                       kc_zk_acl(c->zk, "/controller"), ZOO_EPHEMERAL, NULL, 0);
     zoo_set_op_init(&ops[1], "/controller_epoch", epoch_s, (int)strlen(epoch_s), version, &st);
     zoo_op_result_t res[2];
     zhandle_t *zh = kc_zk_acquire(c->zk);

@@ -320,13 +320,13 @@ int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32
     if (!part->has_state) {
         /* parents persistent and without data, as Kafka creates them: one multi for the
          * partition node and its state; the topic's `partitions` node only when missing */
-        zoo_create_op_init(&ops[0], pnpath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
-        zoo_create_op_init(&ops[1], spath, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0, NULL,
-                           0);
+        zoo_create_op_init(&ops[0], pnpath, NULL, -1, kc_zk_acl(c->zk, pnpath), 0, NULL, 0);
+        zoo_create_op_init(&ops[1], spath, json, (int)strlen(json), kc_zk_acl(c->zk, spath), 0,
+                           NULL, 0);
         rc = ctl_fenced(c, 2, ops, NULL);
         if (rc == ZNONODE && !c->moved) {
             zoo_op_t parent;
-            zoo_create_op_init(&parent, ppath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+            zoo_create_op_init(&parent, ppath, NULL, -1, kc_zk_acl(c->zk, ppath), 0, NULL, 0);
             ctl_fenced(c, 1, &parent, NULL);
             rc = ctl_fenced(c, 2, ops, NULL);
         }

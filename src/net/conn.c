@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ typedef struct kc_conn {
     int listener;
     char peer[128];
     char ip[64];       /* the peer's address, as counted by the connection quotas */
+    char host[64];     /* the same as ACL host entries name it (java_host_text) */
     bool inter_broker; /* on the inter-broker listener (exempt from max.connections) */
     bool handshaking;  /* TLS handshake not completed yet */
     enum kc_auth_state auth;
@@ -251,7 +253,26 @@ const char *kc_request_principal(const kc_request *req)
 
 const char *kc_request_host(const kc_request *req)
 {
-    return req->conn ? req->conn->ip : "";
+    return req->conn ? req->conn->host : "";
+}
+
+/* The address as Java's InetAddress.getHostAddress() writes it, the text Kafka's authorizer
+ * compares with an ACL's host: IPv4 dotted; IPv6 as eight hex groups without "::" compression
+ * ("0:0:0:0:0:0:0:1"); an IPv4-mapped IPv6 address as IPv4 (Java delivers those as v4). */
+static void java_host_text(const char *ip, char *out, size_t n)
+{
+    struct in6_addr a;
+    snprintf(out, n, "%s", ip);
+    if (!strchr(ip, ':') || inet_pton(AF_INET6, ip, &a) != 1)
+        return;
+    if (IN6_IS_ADDR_V4MAPPED(&a)) {
+        inet_ntop(AF_INET, &a.s6_addr[12], out, (socklen_t)n);
+        return;
+    }
+    size_t at = 0;
+    for (int i = 0; i < 8 && at < n; i++)
+        at += (size_t)snprintf(out + at, n - at, "%s%x", i ? ":" : "",
+                               (unsigned)(a.s6_addr[2 * i] << 8 | a.s6_addr[2 * i + 1]));
 }
 
 void kc_request_close_after_response(kc_request *req)
@@ -470,6 +491,7 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     c->listener = listener;
     snprintf(c->peer, sizeof(c->peer), "%s", peer);
     snprintf(c->ip, sizeof(c->ip), "%s", ip);
+    java_host_text(ip, c->host, sizeof(c->host));
     c->inter_broker = kc_config_listener_is_inter_broker(b->cfg, listener);
     c->handshaking = kc_sec_is_tls(b->cfg->listeners[listener].protocol);
     c->auth =

@@ -136,8 +136,9 @@ const char *kc_request_principal(const kc_request *req);
 void kc_request_close_after_response(kc_request *req);
 
 /**
- * The client's address as ACL host entries name it (inet_ntop text, "127.0.0.1"); "" once the
- * connection is gone. Borrowed for the request's life.
+ * The client's address as ACL host entries name it, Java's getHostAddress() text ("127.0.0.1",
+ * "0:0:0:0:0:0:0:1"; an IPv4-mapped address as IPv4); "" once the connection is gone. Borrowed
+ * for the request's life.
  */
 const char *kc_request_host(const kc_request *req);
 

@@ -28,6 +28,8 @@ struct kc_zk {
     /* Readers: the controller thread around each synchronous call. Writer: the reactor when
      * it replaces or closes the handle, so no call runs on a handle being closed. */
     pthread_rwlock_t handle_lock;
+    char *digest; /* "user:password" for zoo_add_auth, or NULL */
+    bool set_acl; /* zookeeper.set.acl: create znodes with Kafka's secure ACLs */
 };
 
 typedef struct op {
@@ -176,6 +178,53 @@ int kc_zk_sync_get_children(kc_zk *zk, const char *path, struct String_vector *o
     return rc;
 }
 
+/* Every new handle authenticates before its first request: the C client queues the auth packet
+ * ahead of them and sends it again after each reconnection of the session. */
+static zhandle_t *open_handle(kc_zk *zk, const char *hosts)
+{
+    zhandle_t *zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+    if (zh && zk->digest)
+        zoo_add_auth(zh, "digest", zk->digest, (int)strlen(zk->digest), NULL, NULL);
+    return zh;
+}
+
+void kc_zk_set_security(kc_zk *zk, const char *digest, bool set_acl)
+{
+    free(zk->digest);
+    zk->digest = digest && *digest ? strdup(digest) : NULL;
+    if (digest && *digest && !zk->digest)
+        kc_fatal("zk: out of memory");
+    zk->set_acl = set_acl;
+}
+
+/* Kafka's ZkData.defaultAcls: the creator (any session with the same digest identity) may do
+ * everything and the world may read, except under the sensitive roots (ZkData.SensitiveRootPaths:
+ * SCRAM credentials and dynamic broker configs, which may hold passwords), which the world may
+ * not even read. */
+#define PERM_READ 1 /* ZOO_PERM_READ, ZOO_PERM_ALL: extern ints in the C API, not constants */
+#define PERM_ALL  31
+static struct ACL creator_all[] = {{PERM_ALL, {"auth", ""}}};
+static struct ACL creator_all_world_read[] = {{PERM_ALL, {"auth", ""}},
+                                              {PERM_READ, {"world", "anyone"}}};
+static struct ACL_vector secure_sensitive = {1, creator_all};
+static struct ACL_vector secure_default = {2, creator_all_world_read};
+
+static bool under(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+struct ACL_vector *kc_zk_acl(const kc_zk *zk, const char *path)
+{
+    if (!zk->set_acl)
+        return &ZOO_OPEN_ACL_UNSAFE;
+    if (path && (under(path, "/config/users") || under(path, "/config/brokers") ||
+                 under(path, "/delegation_token")))
+        return &secure_sensitive;
+    return &secure_default;
+}
+
 int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
 {
     zk->connect_timeout_ms = timeout_ms;
@@ -184,7 +233,7 @@ int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
         /* The chroot must exist before a chrooted session is usable (Kafka creates it). */
         kc_mailbox *mb = zk->mb;
         zk->mb = NULL;
-        zk->zh = zookeeper_init(zk->hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+        zk->zh = open_handle(zk, zk->hosts);
         if (!zk->zh || wait_connected(zk, timeout_ms)) {
             snprintf(err, errlen, "cannot connect to ZooKeeper '%s' within %d ms", zk->hosts,
                      timeout_ms);
@@ -202,7 +251,7 @@ int kc_zk_connect(kc_zk *zk, int timeout_ms, char *err, size_t errlen)
         }
     }
     char *hosts = full_hosts(zk);
-    zk->zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+    zk->zh = open_handle(zk, hosts);
     free(hosts);
     if (!zk->zh || wait_connected(zk, timeout_ms)) {
         snprintf(err, errlen, "cannot connect to ZooKeeper '%s' within %d ms", zk->hosts,
@@ -219,7 +268,7 @@ int kc_zk_reconnect(kc_zk *zk)
         zookeeper_close(zk->zh);
     zk->connected = 0;
     char *hosts = full_hosts(zk);
-    zk->zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
+    zk->zh = open_handle(zk, hosts);
     free(hosts);
     pthread_rwlock_unlock(&zk->handle_lock);
     return zk->zh ? 0 : -1;
@@ -267,6 +316,7 @@ void kc_zk_free(kc_zk *zk)
     pthread_rwlock_destroy(&zk->handle_lock);
     free(zk->hosts);
     free(zk->chroot);
+    free(zk->digest);
     free(zk);
 }
 
@@ -281,7 +331,7 @@ int kc_zk_sync_mkdirs(kc_zk *zk, const char *path)
             int rc;
             int64_t deadline = 0;
             do
-                rc = zoo_create(zk->zh, buf, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+                rc = zoo_create(zk->zh, buf, NULL, -1, kc_zk_acl(zk, buf), 0, NULL, 0);
             while (kc_zk_sync_retry(zk, rc, &deadline));
             if (rc != ZOK && rc != ZNODEEXISTS)
                 return rc;
@@ -396,7 +446,7 @@ void kc_zk_acreate(kc_zk *zk, const char *path, const char *data, int len, int f
 {
     op *o = op_new(zk, cb, arg);
     check_submit(
-        o, zk->zh ? zoo_acreate(zk->zh, path, data, len, &ZOO_OPEN_ACL_UNSAFE, flags, on_string, o)
+        o, zk->zh ? zoo_acreate(zk->zh, path, data, len, kc_zk_acl(zk, path), flags, on_string, o)
                   : ZINVALIDSTATE);
 }
 

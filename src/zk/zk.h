@@ -45,6 +45,23 @@ kc_zk *kc_zk_new(const char *connect, int session_timeout_ms, kc_mailbox *mb,
                  kc_zk_watch_cb on_watch, kc_zk_session_cb on_session, void *arg);
 
 /**
+ * ZooKeeper security, before kc_zk_connect(): @p digest ("user:password", NULL or "" for none)
+ * is added to every session with zoo_add_auth's "digest" scheme (cafka's
+ * zookeeper.auth.digest, where Kafka reads a JAAS Client section); @p set_acl
+ * (zookeeper.set.acl) makes every znode created from then on carry kc_zk_acl()'s secure ACLs.
+ * Copies @p digest; aborts on OOM.
+ */
+void kc_zk_set_security(kc_zk *zk, const char *digest, bool set_acl);
+
+/**
+ * The ACL a znode at @p path (chroot-relative) is created with: open without zookeeper.set.acl;
+ * otherwise Kafka's ZkData.defaultAcls: all rights for the creator's authenticated identity
+ * ("auth" scheme) plus world READ, and no world access at all under the sensitive roots
+ * `/config/users`, `/config/brokers` and `/delegation_token`. Static storage; never NULL.
+ */
+struct ACL_vector *kc_zk_acl(const kc_zk *zk, const char *path);
+
+/**
  * Blocking: create the chroot if missing, then open the session and wait until it is connected,
  * at most @p timeout_ms (zookeeper.connection.timeout.ms).
  * @return 0, or -1 with @p err set (unreachable ensemble, timeout).
@@ -106,7 +123,7 @@ int kc_zk_sync_get_children(kc_zk *zk, const char *path, struct String_vector *o
 
 /* ---- asynchronous operations: @p cb runs on the reactor, exactly once ---- */
 
-/** zoo_acreate with open ACLs. @p flags: 0, ZOO_EPHEMERAL, ZOO_SEQUENCE. @p data copied. */
+/** zoo_acreate with kc_zk_acl(). @p flags: 0, ZOO_EPHEMERAL, ZOO_SEQUENCE. @p data copied. */
 void kc_zk_acreate(kc_zk *zk, const char *path, const char *data, int len, int flags, kc_zk_cb cb,
                    void *arg);
 /** zoo_aget; @p watch 1 sets a data watch delivered to on_watch. */

@@ -362,3 +362,57 @@ def test_bad_authorizer_config_stops_start_up(broker_factory, value, key):
         if b.running:
             b.kill()
     assert rc != 0 and key in b.log_text(), b.log_tail(20)
+
+
+def test_secured_zookeeper_tree(broker_factory, zk, chroot):
+    """zookeeper.set.acl with zookeeper.auth.digest: brokers authenticate with ZooKeeper's digest
+    scheme and create znodes that only their identity may change and the world may read (Kafka's
+    ZkData.defaultAcls), the SCRAM credentials not even readable; a broker with another identity
+    cannot join; the cluster works."""
+    from kazoo.client import KazooClient
+    from kazoo.exceptions import NoAuthError
+    from kazoo.security import make_digest_acl_credential
+
+    from helpers import ZK_HOSTS
+
+    secure = {"zookeeper.set.acl": "true", "zookeeper.auth.digest": "kafka:kafka-zk-secret"}
+    brokers = [broker_factory(i, overrides=secure) for i in (1, 2)]
+    admin = AdminClient({"bootstrap.servers": brokers[0].bootstrap})
+    admin.create_topics([NewTopic("zsec", 1, 2)], operation_timeout=10)["zsec"].result(timeout=scaled(30))
+    assert produce_errors({"bootstrap.servers": brokers[1].bootstrap}, "zsec", 5) == []
+    me = make_digest_acl_credential("kafka", "kafka-zk-secret")
+
+    # ZooKeeper shows a digest's hash only to a session holding ADMIN on the node
+    owner = KazooClient(hosts=ZK_HOSTS, auth_data=[("digest", "kafka:kafka-zk-secret")])
+    owner.start(timeout=scaled(15))
+
+    def acls(path):
+        return sorted((a.id.scheme, a.id.id, a.perms) for a in owner.get_acls(chroot + path)[0])
+
+    try:
+        opened = [("digest", me, 31), ("world", "anyone", 1)]
+        for path in ("", "/brokers/ids/1", "/brokers/topics/zsec", "/brokers/topics/zsec/partitions/0/state",
+                     "/controller", "/controller_epoch", "/cluster/id", "/config/topics/zsec"):
+            assert acls(path) == opened, path
+        assert acls("/config/users") == [("digest", me, 31)]
+        assert acls("/config/brokers") == [("digest", me, 31)]
+    finally:
+        owner.stop()
+        owner.close()
+    # the world reads the tree but changes nothing, and cannot read the sensitive roots' children
+    zk.get(chroot + "/brokers/topics/zsec")
+    with pytest.raises(NoAuthError):
+        zk.set(chroot + "/brokers/topics/zsec", b"{}")
+    with pytest.raises(NoAuthError):
+        zk.create(chroot + "/brokers/ids/9", b"{}", ephemeral=True)
+    with pytest.raises(NoAuthError):
+        zk.get_children(chroot + "/config/users")
+    # another identity cannot register
+    intruder = broker_factory(3, overrides={**secure, "zookeeper.auth.digest": "kafka:wrong"}, start=False)
+    intruder.start(wait=False)
+    try:
+        rc = intruder.wait_exit(timeout=scaled(40))
+    finally:
+        if intruder.running:
+            intruder.kill()
+    assert rc != 0, intruder.log_tail(20)
