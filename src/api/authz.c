@@ -7,6 +7,7 @@
 #include "broker/broker.h"
 #include "common/log.h"
 #include "kc_apis.h"
+#include "proto/errors.h"
 
 static void log_denied(kc_request *req, int op, int resource_type, const char *name)
 {
@@ -64,6 +65,43 @@ bool kc_authorized_any(kc_request *req, int op, int resource_type)
         return true;
     log_denied(req, op, resource_type, "*");
     return false;
+}
+
+static int16_t refusal(bool allowed, int resource_type)
+{
+    return allowed                         ? KC_ERR_NONE
+           : resource_type == KC_RES_TOPIC ? KC_ERR_TOPIC_AUTHORIZATION_FAILED
+                                           : KC_ERR_GROUP_AUTHORIZATION_FAILED;
+}
+
+int16_t kc_authz_topic_read(kc_request *req, kc_str topic)
+{
+    return refusal(kc_authorized(req, KC_OP_READ, KC_RES_TOPIC, topic), KC_RES_TOPIC);
+}
+
+int16_t kc_authz_topic_describe(kc_request *req, kc_str topic)
+{
+    return refusal(kc_authorized(req, KC_OP_DESCRIBE, KC_RES_TOPIC, topic), KC_RES_TOPIC);
+}
+
+int16_t kc_authz_group_describe(kc_request *req, kc_str group)
+{
+    return refusal(kc_authorized(req, KC_OP_DESCRIBE, KC_RES_GROUP, group), KC_RES_GROUP);
+}
+
+int16_t kc_authz_group_delete(kc_request *req, kc_str group)
+{
+    return refusal(kc_authorized(req, KC_OP_DELETE, KC_RES_GROUP, group), KC_RES_GROUP);
+}
+
+int32_t kc_authz_group_ops(kc_request *req, kc_str group)
+{
+    static const int ops[] = {KC_OP_READ, KC_OP_DESCRIBE, KC_OP_DELETE};
+    int32_t bits = 0;
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (kc_authorized(req, ops[i], KC_RES_GROUP, group))
+            bits |= (int32_t)1 << ops[i];
+    return bits;
 }
 
 bool kc_authorizer_enabled(const kc_request *req)

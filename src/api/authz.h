@@ -31,6 +31,20 @@ bool kc_authorized_cluster(kc_request *req, int op);
  */
 bool kc_authorized_any(kc_request *req, int op, int resource_type);
 
+/*
+ * The per-name checks the group coordinator applies while it builds an answer
+ * (group/coordinator.h's kc_coord_authz_fn): KC_ERR_NONE when allowed, else Kafka's error for
+ * the refused item (TOPIC_ or GROUP_AUTHORIZATION_FAILED).
+ */
+int16_t kc_authz_topic_read(kc_request *req, kc_str topic);
+int16_t kc_authz_topic_describe(kc_request *req, kc_str topic);
+int16_t kc_authz_group_describe(kc_request *req, kc_str group);
+int16_t kc_authz_group_delete(kc_request *req, kc_str group);
+
+/** DescribeGroups' authorized_operations of @p group: bit 1 << op for each of READ, DESCRIBE
+ *  and DELETE allowed (Kafka's authorizedOperations over AclEntry.supportedOperations(GROUP)). */
+int32_t kc_authz_group_ops(kc_request *req, kc_str group);
+
 /** Whether the broker runs an authorizer (authorizer.class.name set): DescribeAcls, CreateAcls
  *  and DeleteAcls answer SECURITY_DISABLED without one. */
 bool kc_authorizer_enabled(const kc_request *req);

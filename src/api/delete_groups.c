@@ -1,9 +1,12 @@
 /* DeleteGroups (42, v0-2; flexible from v2): decoded here, answered by the group coordinator
- * (group/coordinator.h).
+ * (group/coordinator.h). Authorization (KafkaApis.handleDeleteGroupsRequest): Group:DELETE per
+ * group, else GROUP_AUTHORIZATION_FAILED for it.
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"
+#include "proto/errors.h"
 
 void kc_handle_delete_groups(kc_request *req)
 {
@@ -12,5 +15,5 @@ void kc_handle_delete_groups(kc_request *req)
         kc_request_protocol_error(req, "malformed DeleteGroups request");
         return;
     }
-    kc_coord_delete_groups(req, &r);
+    kc_coord_delete_groups(req, &r, kc_authz_group_delete);
 }

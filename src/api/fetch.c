@@ -201,25 +201,8 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, 
     resp.responses_count = r->topics_count + n_denied;
     resp.responses =
         kc_arena_alloc(&req->arena, sizeof(*resp.responses) * (size_t)(resp.responses_count + 1));
-    for (int32_t i = r->topics_count; i < resp.responses_count; i++) {
-        const kc_fetch_topic *ft = &r->topics[i];
-        kc_fetch_topic_response *tr = &resp.responses[i];
-        tr->topic = ft->topic;
-        tr->partitions_count = ft->partitions_count;
-        tr->partitions = kc_arena_alloc(&req->arena, sizeof(*tr->partitions) *
-                                                         (size_t)(ft->partitions_count + 1));
-        for (int32_t j = 0; j < ft->partitions_count; j++)
-            tr->partitions[j] =
-                (kc_fetch_partition_data){.partition_index = ft->partitions[j].partition,
-                                          .error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED,
-                                          .high_watermark = -1,
-                                          .last_stable_offset = -1,
-                                          .log_start_offset = -1,
-                                          .preferred_read_replica = -1,
-                                          .records = {NULL, 0, -1, 0}};
-    }
-    for (int32_t i = 0; i < r->topics_count; i++) {
-        const kc_fetch_topic *ft = &r->topics[i];
+    for (int32_t i = 0; i < resp.responses_count; i++) {
+        const kc_fetch_topic *ft = &r->topics[i]; /* the refused ones follow r->topics_count */
         kc_fetch_topic_response *tr = &resp.responses[i];
         tr->topic = ft->topic;
         tr->partitions_count = ft->partitions_count;
@@ -233,6 +216,10 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, 
             pd->preferred_read_replica = -1;
             pd->aborted_transactions_count = 0;
             pd->records = (kc_records){NULL, 0, -1, 0};
+            if (i >= r->topics_count) {
+                pd->error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED;
+                continue;
+            }
             kc_partition *p = fetch_target(b, ft->topic, fp, &pd->error_code);
             if (!p)
                 continue;

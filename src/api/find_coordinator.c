@@ -7,15 +7,34 @@
  * GroupCoordinator.offsetsTopicConfigs); until it exists with a live leader, and while fewer
  * brokers are alive than its replication factor, the answer is COORDINATOR_NOT_AVAILABLE.
  * Transaction coordinators (key_type 1) do not exist yet: COORDINATOR_NOT_AVAILABLE.
+ * Authorization (KafkaApis.handleFindCoordinatorRequest), first: Group:DESCRIBE on the key
+ * (key_type 0), else GROUP_AUTHORIZATION_FAILED; TransactionalId:DESCRIBE (key_type 1), else
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  */
 #include <stdio.h>
 
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
 #include "broker/topic_create.h"
 #include "group/coordinator.h"
 #include "kc_apis.h"
 #include "proto/errors.h"
+
+/* Kafka's Errors messages for what this API answers */
+static const char *error_message(int16_t err)
+{
+    switch (err) {
+    case KC_ERR_INVALID_REQUEST:
+        return "unknown coordinator key type";
+    case KC_ERR_GROUP_AUTHORIZATION_FAILED:
+        return "Group authorization failed.";
+    case KC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        return "Transactional Id authorization failed.";
+    default:
+        return "The coordinator is not available.";
+    }
+}
 
 static void create_offsets_topic(kc_broker *b)
 {
@@ -52,7 +71,12 @@ void kc_handle_find_coordinator(kc_request *req)
                                      .host = kc_str_c(""),
                                      .port = -1};
     const kc_mc_topic *t = kc_metadata_cache_topic(&b->metadata, kc_str_c(KC_OFFSETS_TOPIC));
-    if (r.key_type != 0) {
+    if (r.key_type == 0 && !kc_authorized(req, KC_OP_DESCRIBE, KC_RES_GROUP, r.key)) {
+        resp.error_code = KC_ERR_GROUP_AUTHORIZATION_FAILED;
+    } else if (r.key_type == 1 &&
+               !kc_authorized(req, KC_OP_DESCRIBE, KC_RES_TRANSACTIONAL_ID, r.key)) {
+        resp.error_code = KC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    } else if (r.key_type != 0) {
         resp.error_code =
             r.key_type == 1 ? KC_ERR_COORDINATOR_NOT_AVAILABLE : KC_ERR_INVALID_REQUEST;
     } else if (!t) {
@@ -75,9 +99,7 @@ void kc_handle_find_coordinator(kc_request *req)
         }
     }
     if (resp.error_code)
-        resp.error_message = kc_str_c(resp.error_code == KC_ERR_INVALID_REQUEST
-                                          ? "unknown coordinator key type"
-                                          : "The coordinator is not available.");
+        resp.error_message = kc_str_c(error_message(resp.error_code));
     kc_find_coordinator_resp_encode(&req->out, v, &resp);
     kc_request_respond(req);
 }

@@ -5,7 +5,12 @@
  * ProducerEpoch are checked for shape, otherwise ignored). Transactional ids belong to a
  * transaction coordinator, which cafka does not have: NOT_COORDINATOR, as from a broker that is
  * not the id's coordinator (FindCoordinator for transactions answers COORDINATOR_NOT_AVAILABLE).
+ * Authorization (KafkaApis.handleInitProducerIdRequest), before the request's shape is checked: a
+ * transactional id needs TransactionalId:WRITE, else TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+ * without one, Cluster:IDEMPOTENT_WRITE or WRITE on some topic (KIP-679), else
+ * CLUSTER_AUTHORIZATION_FAILED.
  */
+#include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/producer_ids.h"
 #include "kc_apis.h"
@@ -32,6 +37,17 @@ void kc_handle_init_producer_id(kc_request *req)
     kc_init_producer_id_req r;
     if (kc_init_producer_id_req_decode(&req->body, req->hdr.api_version, &r, &req->arena)) {
         kc_request_protocol_error(req, "malformed InitProducerId request");
+        return;
+    }
+    bool transactional = r.transactional_id.len >= 0;
+    if (transactional &&
+        !kc_authorized(req, KC_OP_WRITE, KC_RES_TRANSACTIONAL_ID, r.transactional_id)) {
+        respond(req, KC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1);
+        return;
+    }
+    if (!transactional && !kc_authorized_cluster(req, KC_OP_IDEMPOTENT_WRITE) &&
+        !kc_authorized_any(req, KC_OP_WRITE, KC_RES_TOPIC)) {
+        respond(req, KC_ERR_CLUSTER_AUTHORIZATION_FAILED, -1);
         return;
     }
     if (r.transactional_id.len == 0 || (r.producer_id == -1) != (r.producer_epoch == -1)) {

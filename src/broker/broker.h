@@ -53,6 +53,9 @@ typedef struct kc_broker {
     struct kc_conn_quotas *conn_quotas; /* max.connections[.per.ip] (net/conn_quotas.h) */
     bool accept_paused;                 /* client listeners disabled at max.connections */
     struct event *conn_sweep;           /* idle connections and stalled handshakes/frames */
+    int64_t queued_requests;            /* read, neither answered nor delayed (net/conn.c) */
+    int64_t held_request_bytes;         /* frames of requests read and not yet answered */
+    int admit_waiters;                  /* connections waiting for those to fall */
 
     struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
     struct kc_scram_store *scram_store;   /* SCRAM credentials from /config/users */

@@ -173,6 +173,7 @@ kc_delayed *kc_purgatory_watch(kc_purgatory *pg, const void *const *keys, int n_
         d->req = req;
         req->pending = d;
         req->on_orphan = on_orphan;
+        kc_request_delayed(req); /* handled: no longer counts as queued */
     }
     pg->size++;
     return d;

@@ -479,3 +479,69 @@ int kc_usage_error(const char *usage_line, const char *fmt, ...)
     fputs(usage_line, stderr);
     return KC_EXIT_USAGE;
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors and versions of the wire-client commands */
+
+/* Kafka's exception class (org.apache.kafka.common.errors) and default message per error
+ * code, for the codes the wire-client commands meet; librdkafka's text for anything else. */
+static const struct {
+    int16_t code;
+    const char *cls, *msg;
+} kafka_errors[] = {
+    {31, "ClusterAuthorizationException", "Cluster authorization failed."},
+    {33, "UnsupportedSaslMechanismException",
+     "The broker does not support the requested SASL mechanism."},
+    {35, "UnsupportedVersionException", "The version of API is not supported."},
+    {41, "NotControllerException", "This is not the correct controller for this cluster."},
+    {42, "InvalidRequestException",
+     "This most likely occurs because of a request being malformed by the client library or "
+     "the message was sent to an incompatible broker. See the broker logs for more details."},
+    {54, "SecurityDisabledException", "Security features are disabled."},
+    {91, "ResourceNotFoundException",
+     "A request illegally referred to a resource that does not exist."},
+    {92, "DuplicateResourceException", "A request illegally referred to the same resource twice."},
+    {93, "UnacceptableCredentialException",
+     "Requested credential would not meet criteria for acceptability."},
+};
+
+const char *kc_kafka_error_class(int16_t code)
+{
+    for (size_t i = 0; i < sizeof(kafka_errors) / sizeof(kafka_errors[0]); i++)
+        if (kafka_errors[i].code == code)
+            return kafka_errors[i].cls;
+    return "UnknownServerException";
+}
+
+void kc_kafka_error_text(int16_t code, kc_str message, char *buf, size_t len)
+{
+    if (message.len > 0) {
+        snprintf(buf, len, "%.*s", (int)message.len, message.p);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(kafka_errors) / sizeof(kafka_errors[0]); i++)
+        if (kafka_errors[i].code == code) {
+            snprintf(buf, len, "%s", kafka_errors[i].msg);
+            return;
+        }
+    snprintf(buf, len, "%s", rd_kafka_err2str((rd_kafka_resp_err_t)code));
+}
+
+int kc_wire_pick_version(kc_wire *w, int16_t api_key, const char *name, int16_t lo, int16_t hi,
+                         int16_t *version, char *err, size_t errlen)
+{
+    int16_t min = 0, max = -1;
+    int rc = kc_wire_api_versions(w, api_key, &min, &max, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (rc > 0 || min > hi || max < lo) {
+        if (lo == 0)
+            snprintf(err, errlen, "The broker %s does not support %s", kc_wire_peer(w), name);
+        else
+            snprintf(err, errlen, "The broker %s does not support %s v%d or later", kc_wire_peer(w),
+                     name, (int)lo);
+        return -1;
+    }
+    *version = max < hi ? max : hi;
+    return 0;
+}

@@ -162,4 +162,32 @@ void kc_configs_free(kc_configs *c);
 const rd_kafka_ConfigEntry_t *kc_config_find(const rd_kafka_ConfigResource_t *res,
                                              const char *name);
 
+/* ---- the commands that talk through cli/wire_client.h ---- */
+
+/**
+ * Kafka's exception class (org.apache.kafka.common.errors) for error @p code, e.g.
+ * "ClusterAuthorizationException", for the codes the wire-client commands meet.
+ * @return a static string; "UnknownServerException" for a code not in the table.
+ */
+const char *kc_kafka_error_class(int16_t code);
+
+/**
+ * The text of error @p code: the broker's @p message when it is not empty, else Kafka's default
+ * message for the code ("Cluster authorization failed."), else librdkafka's text.
+ * @param buf receives the NUL-terminated text (truncated to @p len bytes)
+ */
+void kc_kafka_error_text(int16_t code, kc_str message, char *buf, size_t len);
+
+/**
+ * The highest version of @p api_key in [@p lo, @p hi] that @p w's broker serves (ApiVersions,
+ * cached by the connection).
+ * @param name     the API as Kafka's tools name it ("DESCRIBE_ACLS"), for the message
+ * @param version  set on success
+ * @return 0, or -1 with @p err set: the ApiVersions request failed (then @p w must not be used
+ *         again), or the broker serves no version in the range ("The broker H:P does not
+ *         support NAME", "... v1 or later" when @p lo > 0).
+ */
+int kc_wire_pick_version(kc_wire *w, int16_t api_key, const char *name, int16_t lo, int16_t hi,
+                         int16_t *version, char *err, size_t errlen);
+
 #endif

@@ -557,50 +557,6 @@ static bool is_quota_key(const char *k)
            strcmp(k, "request_percentage") == 0 || strcmp(k, "controller_mutation_rate") == 0;
 }
 
-/* Kafka's exception class (org.apache.kafka.common.errors) and default message per error
- * code, for the codes these two APIs answer; librdkafka's text for anything else. */
-static const struct {
-    int16_t code;
-    const char *cls, *msg;
-} kafka_errors[] = {
-    {31, "ClusterAuthorizationException", "Cluster authorization failed."},
-    {33, "UnsupportedSaslMechanismException",
-     "The broker does not support the requested SASL mechanism."},
-    {35, "UnsupportedVersionException", "The version of API is not supported."},
-    {41, "NotControllerException", "This is not the correct controller for this cluster."},
-    {42, "InvalidRequestException",
-     "This most likely occurs because of a request being malformed by the client library or "
-     "the message was sent to an incompatible broker. See the broker logs for more details."},
-    {91, "ResourceNotFoundException",
-     "A request illegally referred to a resource that does not exist."},
-    {92, "DuplicateResourceException", "A request illegally referred to the same resource twice."},
-    {93, "UnacceptableCredentialException",
-     "Requested credential would not meet criteria for acceptability."},
-};
-
-static const char *error_class(int16_t code)
-{
-    for (size_t i = 0; i < sizeof(kafka_errors) / sizeof(kafka_errors[0]); i++)
-        if (kafka_errors[i].code == code)
-            return kafka_errors[i].cls;
-    return "UnknownServerException";
-}
-
-/* The broker's message, or Kafka's default message for @p code. */
-static void error_text(int16_t code, kc_str message, char *buf, size_t len)
-{
-    if (message.len > 0) {
-        snprintf(buf, len, "%.*s", (int)message.len, message.p);
-        return;
-    }
-    for (size_t i = 0; i < sizeof(kafka_errors) / sizeof(kafka_errors[0]); i++)
-        if (kafka_errors[i].code == code) {
-            snprintf(buf, len, "%s", kafka_errors[i].msg);
-            return;
-        }
-    snprintf(buf, len, "%s", rd_kafka_err2str((rd_kafka_resp_err_t)code));
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -803,15 +759,9 @@ static int check_user_keys(const configs_opts *o)
 /* Fail unless @p w's broker serves version 0 of @p api_key. @return 0 or -1 (printed). */
 static int require_api(kc_wire *w, int16_t api_key, const char *name)
 {
-    int16_t min = 0, max = -1;
+    int16_t version;
     char why[512];
-    int rc = kc_wire_api_versions(w, api_key, &min, &max, why, sizeof(why));
-    if (rc < 0) {
-        kc_print_error(CONTEXT, why);
-        return -1;
-    }
-    if (rc > 0 || min > 0 || max < 0) {
-        snprintf(why, sizeof(why), "The broker %s does not support %s", kc_wire_peer(w), name);
+    if (kc_wire_pick_version(w, api_key, name, 0, 0, &version, why, sizeof(why)) < 0) {
         kc_print_error(CONTEXT, why);
         return -1;
     }
@@ -912,8 +862,8 @@ static int users_alter(const configs_opts *o, const kc_wire_security *sec)
                 for (int32_t i = 0; i < r.results_count && rc == 0; i++) {
                     if (r.results[i].error_code == 0)
                         continue;
-                    error_text(r.results[i].error_code, r.results[i].error_message, why,
-                               sizeof(why));
+                    kc_kafka_error_text(r.results[i].error_code, r.results[i].error_message, why,
+                                        sizeof(why));
                     kc_print_error(CONTEXT, why);
                     rc = -1;
                 }
@@ -971,19 +921,19 @@ static int users_describe(const configs_opts *o, const kc_wire_security *sec)
         kc_print_error(CONTEXT, "malformed DescribeUserScramCredentials response");
         rc = -1;
     } else if (r.error_code) {
-        error_text(r.error_code, r.error_message, why, sizeof(why));
+        kc_kafka_error_text(r.error_code, r.error_message, why, sizeof(why));
         kc_print_error(CONTEXT, why);
         rc = -1;
     } else {
         for (int32_t i = 0; i < r.results_count; i++) {
             const kc_describe_user_scram_credentials_result *u = &r.results[i];
             if (u->error_code) {
-                error_text(u->error_code, u->error_message, why, sizeof(why));
+                kc_kafka_error_text(u->error_code, u->error_message, why, sizeof(why));
                 fflush(stdout);
                 fprintf(stderr,
                         "Error retrieving SCRAM credential configs for user-principal '%.*s': "
                         "ExecutionException: org.apache.kafka.common.errors.%s: %s\n",
-                        (int)u->user.len, u->user.p, error_class(u->error_code), why);
+                        (int)u->user.len, u->user.p, kc_kafka_error_class(u->error_code), why);
                 rc = -1;
                 continue;
             }

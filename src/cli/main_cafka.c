@@ -5,8 +5,9 @@
  *   cafka configs --bootstrap-server H:P ...     kafka-configs.sh (cli/admin_configs.h)
  *   cafka leader-election --bootstrap-server ... kafka-leader-election.sh (cli/admin_election.h)
  *   cafka groups --bootstrap-server H:P ...      kafka-consumer-groups.sh (cli/admin_groups.h)
+ *   cafka acls --bootstrap-server H:P ...        kafka-acls.sh (cli/admin_acls.h)
  * Exit codes: 0 ok, 1 the operation failed (a file could not be dumped, a broker refused),
- * 2 bad usage.
+ * 2 bad usage (`cafka acls` exits 1 on bad usage too, as kafka-acls.sh does).
  * Every admin command takes --command-config FILE (kafka-leader-election.sh's name,
  * --admin.config, too): Kafka's client properties for TLS and SASL (cli/client_config.h).
  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/admin_acls.h"
 #include "cli/admin_configs.h"
 #include "cli/admin_election.h"
 #include "cli/admin_groups.h"
@@ -40,6 +42,9 @@ static int usage(FILE *out, int rc)
             "  cafka groups --bootstrap-server HOST:PORT (--list|--describe|--delete|\n"
             "               --reset-offsets|--delete-offsets) [--group G] ...\n"
             "               as kafka-consumer-groups.sh\n"
+            "  cafka acls --bootstrap-server HOST:PORT (--add|--remove|--list)\n"
+            "               [--topic T|--group G|--cluster|--transactional-id ID]...\n"
+            "               [--allow-principal P] [--operation OP] ...   as kafka-acls.sh\n"
             "The admin commands take --command-config FILE: client properties with Kafka's\n"
             "names (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location,\n"
             "...) or librdkafka's, for SSL and SASL listeners.\n"
@@ -92,6 +97,8 @@ int main(int argc, char **argv)
         return kc_cli_leader_election(argc - 2, argv + 2);
     if (strcmp(argv[1], "groups") == 0)
         return kc_cli_groups(argc - 2, argv + 2);
+    if (strcmp(argv[1], "acls") == 0)
+        return kc_cli_acls(argc - 2, argv + 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0)
         return usage(stdout, 0);

@@ -64,6 +64,9 @@ static const kc_config_key keys[] = {
     BOOL("unclean.leader.election.enable", unclean_leader_election_enable, "false", CW),
     I32("controller.socket.timeout.ms", controller_socket_timeout_ms, "30000", 1, IMAX, RO),
     I32("socket.request.max.bytes", socket_request_max_bytes, "104857600", 1, IMAX, RO),
+    /* Kafka's request queue and memory pool; cafka's admission (net/conn.c) */
+    I32("queued.max.requests", queued_max_requests, "500", 1, IMAX, RO),
+    I64("queued.max.request.bytes", queued_max_request_bytes, "-1", -1, LMAX, RO),
     I32("message.max.bytes", message_max_bytes, "1048588", 0, IMAX, CW),
     I32("log.segment.bytes", log_segment_bytes, "1073741824", 14, IMAX, CW),
     I64_UNSET("log.retention.ms", log_retention_ms, -2, -2, LMAX, CW),

@@ -400,7 +400,8 @@ static kc_str cstr(const char *s)
     return kc_str_c(s ? s : "");
 }
 
-void kc_coord_describe_groups(kc_request *req, const kc_describe_groups_req *r)
+void kc_coord_describe_groups(kc_request *req, const kc_describe_groups_req *r,
+                              kc_coord_authz_fn group_authz, kc_coord_ops_fn ops)
 {
     kc_coordinator *c = kc_coord(req->broker);
     int32_t n = r->groups_count > 0 ? r->groups_count : 0;
@@ -412,7 +413,11 @@ void kc_coord_describe_groups(kc_request *req, const kc_describe_groups_req *r)
         o->group_id = r->groups[i];
         o->authorized_operations = INT32_MIN;
         int32_t part;
-        o->error_code = kc_coord_check(c, r->groups[i], true, &part);
+        o->error_code = group_authz(req, r->groups[i]);
+        if (!o->error_code)
+            o->error_code = kc_coord_check(c, r->groups[i], true, &part);
+        if (!o->error_code && ops)
+            o->authorized_operations = ops(req, r->groups[i]);
         kc_group *g = o->error_code ? NULL : kc_coord_find(c, r->groups[i]);
         /* Kafka: an absent group is "Dead"; a group-level error answers NoState, "" */
         o->group_state = kc_str_c(g ? kc_group_state_name(g->state) : o->error_code ? "" : "Dead");
@@ -454,7 +459,8 @@ static bool state_wanted(const kc_list_groups_req *r, kc_group_state st)
     return false;
 }
 
-void kc_coord_list_groups(kc_request *req, const kc_list_groups_req *r)
+void kc_coord_list_groups(kc_request *req, const kc_list_groups_req *r,
+                          kc_coord_authz_fn group_authz)
 {
     kc_coordinator *c = kc_coord(req->broker);
     kc_list_groups_resp resp = {0};
@@ -466,7 +472,8 @@ void kc_coord_list_groups(kc_request *req, const kc_list_groups_req *r)
     resp.groups = kc_arena_alloc(&req->arena, sizeof(*resp.groups) * (size_t)(c->n_groups + 1));
     for (int i = 0; i < c->n_buckets && !c->shut; i++) {
         for (kc_group *g = c->buckets[i]; g; g = g->hash_next) {
-            if (!owned(c, g->partition) || !state_wanted(r, g->state))
+            if (!owned(c, g->partition) || !state_wanted(r, g->state) ||
+                (group_authz && group_authz(req, kc_str_c(g->group_id))))
                 continue;
             kc_listed_group *o = &resp.groups[resp.groups_count++];
             o->group_id = kc_str_c(g->group_id);
@@ -484,7 +491,8 @@ static void collect_all(kc_committed *o, void *arg)
     collect(x, o);
 }
 
-void kc_coord_delete_groups(kc_request *req, const kc_delete_groups_req *r)
+void kc_coord_delete_groups(kc_request *req, const kc_delete_groups_req *r,
+                            kc_coord_authz_fn group_authz)
 {
     kc_coordinator *c = kc_coord(req->broker);
     int32_t n = r->groups_names_count > 0 ? r->groups_names_count : 0;
@@ -495,7 +503,9 @@ void kc_coord_delete_groups(kc_request *req, const kc_delete_groups_req *r)
         kc_deletable_group_result *o = &resp.results[i];
         o->group_id = r->groups_names[i];
         int32_t part;
-        o->error_code = kc_coord_check(c, r->groups_names[i], true, &part);
+        o->error_code = group_authz(req, r->groups_names[i]);
+        if (!o->error_code)
+            o->error_code = kc_coord_check(c, r->groups_names[i], true, &part);
         if (o->error_code)
             continue;
         kc_group *g = kc_coord_find(c, r->groups_names[i]);

@@ -106,7 +106,8 @@ static bool partition_known(kc_broker *b, kc_str topic, int32_t partition)
            mt->partitions[partition].present;
 }
 
-void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
+void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r,
+                            kc_coord_authz_fn topic_authz)
 {
     kc_coordinator *c = kc_coord(req->broker);
     kc_broker *b = req->broker;
@@ -123,10 +124,13 @@ void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
         x->resp.topics[i].partitions_count = np;
         x->resp.topics[i].partitions =
             kc_arena_alloc(&req->arena, sizeof(*x->resp.topics[i].partitions) * (size_t)(np + 1));
+        int16_t refused = topic_authz(req, t->name);
         for (int32_t j = 0; j < np; j++) {
             kc_offset_commit_response_partition *o = &x->resp.topics[i].partitions[j];
             o->partition_index = t->partitions[j].partition_index;
-            if (partition_known(b, t->name, o->partition_index))
+            if (refused)
+                o->error_code = refused;
+            else if (partition_known(b, t->name, o->partition_index))
                 total++;
             else
                 o->error_code = KC_ERR_UNKNOWN_TOPIC_OR_PARTITION;
@@ -149,7 +153,7 @@ void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r)
             const kc_offset_commit_request_partition *p = &t->partitions[j];
             kc_offset_commit_response_partition *out = &x->resp.topics[i].partitions[j];
             if (out->error_code)
-                continue; /* unknown partition */
+                continue; /* refused or unknown partition */
             out->error_code = err;
             if (err)
                 continue;
@@ -210,6 +214,16 @@ typedef struct fetch_topics {
     int cap;
 } fetch_topics;
 
+/* Leaves out the topics of @p resp that @p authz refuses. */
+static void filter_topics(kc_request *req, kc_offset_fetch_resp *resp, kc_coord_authz_fn authz)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < resp->topics_count; i++)
+        if (!authz(req, resp->topics[i].name))
+            resp->topics[n++] = resp->topics[i];
+    resp->topics_count = n;
+}
+
 static void fill_partition(kc_offset_fetch_response_partition *o, int32_t index,
                            const kc_committed *e)
 {
@@ -255,7 +269,8 @@ static void add_cached(kc_committed *e, void *arg)
         &f->req->arena, e->metadata ? e->metadata : "", e->metadata ? strlen(e->metadata) : 0));
 }
 
-void kc_coord_offset_fetch(kc_request *req, const kc_offset_fetch_req *r)
+void kc_coord_offset_fetch(kc_request *req, const kc_offset_fetch_req *r,
+                           kc_coord_authz_fn topic_authz)
 {
     kc_coordinator *c = kc_coord(req->broker);
     int16_t v = req->hdr.api_version;
@@ -269,6 +284,7 @@ void kc_coord_offset_fetch(kc_request *req, const kc_offset_fetch_req *r)
         fetch_topics f = {req, &resp, 0};
         if (g)
             kc_group_offsets_each(g, add_cached, &f);
+        filter_topics(req, &resp, topic_authz);
     } else {
         resp.topics_count = r->topics_count;
         resp.topics =
@@ -282,11 +298,12 @@ void kc_coord_offset_fetch(kc_request *req, const kc_offset_fetch_req *r)
             o->partitions_count = t->partition_indexes_count > 0 ? t->partition_indexes_count : 0;
             o->partitions = kc_arena_alloc(&req->arena, sizeof(*o->partitions) *
                                                             (size_t)(o->partitions_count + 1));
+            int16_t refused = topic_authz(req, t->name);
             for (int32_t j = 0; j < o->partitions_count; j++) {
                 int32_t idx = t->partition_indexes[j];
-                const kc_committed *e = g ? kc_group_offset(g, name, idx) : NULL;
+                const kc_committed *e = g && !refused ? kc_group_offset(g, name, idx) : NULL;
                 fill_partition(&o->partitions[j], idx, e);
-                o->partitions[j].error_code = err; /* v1: errors per partition */
+                o->partitions[j].error_code = err ? err : refused; /* v1: errors per partition */
                 if (!err && r->require_stable && e && e->pending > 0) {
                     o->partitions[j].committed_offset = -1; /* v7 (KIP-447) */
                     o->partitions[j].error_code = KC_ERR_UNSTABLE_OFFSET_COMMIT;
@@ -300,7 +317,8 @@ void kc_coord_offset_fetch(kc_request *req, const kc_offset_fetch_req *r)
 
 /* ---------------------------------------------------------------- OffsetDelete */
 
-void kc_coord_offset_delete(kc_request *req, const kc_offset_delete_req *r)
+void kc_coord_offset_delete(kc_request *req, const kc_offset_delete_req *r,
+                            kc_coord_authz_fn topic_authz)
 {
     kc_coordinator *c = kc_coord(req->broker);
     kc_offset_delete_resp resp = {0};
@@ -333,6 +351,7 @@ void kc_coord_offset_delete(kc_request *req, const kc_offset_delete_req *r)
         char *name = kc_arena_strndup(&req->arena, t->name.p ? t->name.p : "",
                                       t->name.len > 0 ? (size_t)t->name.len : 0);
         bool subscribed = g->state != KC_GROUP_EMPTY && kc_group_subscribed_to(g, name);
+        int16_t refused = topic_authz(req, t->name);
         o->name = t->name;
         o->partitions_count = t->partitions_count > 0 ? t->partitions_count : 0;
         o->partitions =
@@ -340,8 +359,9 @@ void kc_coord_offset_delete(kc_request *req, const kc_offset_delete_req *r)
         for (int32_t j = 0; j < o->partitions_count; j++) {
             int32_t idx = t->partitions[j].partition_index;
             o->partitions[j].partition_index = idx;
-            bool known = partition_known(req->broker, t->name, idx);
-            o->partitions[j].error_code = !known       ? KC_ERR_UNKNOWN_TOPIC_OR_PARTITION
+            bool known = !refused && partition_known(req->broker, t->name, idx);
+            o->partitions[j].error_code = refused      ? refused
+                                          : !known     ? KC_ERR_UNKNOWN_TOPIC_OR_PARTITION
                                           : subscribed ? KC_ERR_GROUP_SUBSCRIBED_TO_TOPIC
                                                        : KC_ERR_NONE;
             const kc_committed *e = kc_group_offset(g, name, idx);

@@ -2,6 +2,12 @@
  * Connection state and framing. A connection stops reading while MAX_INFLIGHT requests wait for
  * their responses (Kafka mutes a channel with a request in flight; we allow a window so that
  * pipelining clients such as librdkafka stay fast) and resumes when the queue drains.
+ * Admission bounds what the broker holds for requests: at queued.max.requests requests read and
+ * neither answered nor delayed, or queued.max.request.bytes of frames read and not answered,
+ * every connection stops reading (Kafka mutes its channels the same way when the request queue or
+ * the memory pool is full; the inter-broker listener is exempt) until one is answered; and one
+ * connection stops reading while it holds socket.request.max.bytes of unanswered frames. The
+ * fast path pays two counters for it.
  * A sweep closes what a peer may leave hanging: a TLS handshake or a partial request frame that
  * sees no byte for socket.connection.setup.timeout.ms, and a connection idle (nothing read,
  * nothing queued either way) for connections.max.idle.ms, as Kafka's Selector does. The fast
@@ -54,16 +60,27 @@ typedef struct kc_conn {
     int64_t last_read_ms;
     kc_request *head, *tail; /* in-order queue */
     int inflight;
-    bool paused;     /* reading disabled because of MAX_INFLIGHT */
-    bool out_full;   /* reading disabled because OUTPUT_PAUSE_BYTES are waiting to be sent */
-    bool closed;     /* bev freed; struct freed when no callback is on the stack */
-    bool draining;   /* graceful shutdown: close once the queue and output are empty */
-    int in_callback; /* depth of our callbacks on the stack */
+    bool paused;        /* reading disabled because of MAX_INFLIGHT or held_bytes */
+    bool admit_wait;    /* reading disabled until the broker's admission opens (admission_closed) */
+    int64_t held_bytes; /* frames of this connection's unanswered requests */
+    bool out_full;      /* reading disabled because OUTPUT_PAUSE_BYTES are waiting to be sent */
+    bool closed;        /* bev freed; struct freed when no callback is on the stack */
+    bool draining;      /* graceful shutdown: close once the queue and output are empty */
+    int in_callback;    /* depth of our callbacks on the stack */
     struct kc_conn *prev, *next;
 } kc_conn;
 
+static void admission_release(kc_broker *b);
+
 static void request_free(kc_request *req)
 {
+    kc_broker *b = req->broker;
+    b->queued_requests -= req->queued;
+    b->held_request_bytes -= (int64_t)req->frame_len;
+    if (req->conn)
+        req->conn->held_bytes -= (int64_t)req->frame_len;
+    if (b->admit_waiters)
+        admission_release(b);
     kc_arena_free(&req->arena);
     kc_wbuf_free(&req->out);
     free(req->frame);
@@ -93,6 +110,9 @@ static void conn_close(kc_conn *c)
     c->bev = NULL;
     conn_unlink(c);
     kc_broker *b = c->broker;
+    if (c->admit_wait)
+        b->admit_waiters--;
+    c->admit_wait = false;
     if (c->sasl)
         c->sasl_free(c->sasl);
     c->sasl = NULL;
@@ -114,6 +134,45 @@ static void conn_close(kc_conn *c)
     c->head = c->tail = NULL;
     if (!c->in_callback)
         free(c);
+}
+
+/* Whether a connection may not take a request of @p frame_bytes now. The first frame is always
+ * admitted, however large (socket.request.max.bytes bounds it), so nothing starves. */
+static bool admission_closed(const kc_broker *b, int64_t frame_bytes)
+{
+    const kc_config *cfg = b->cfg;
+    if (b->queued_requests >= cfg->queued_max_requests)
+        return true;
+    return cfg->queued_max_request_bytes > 0 && b->held_request_bytes > 0 &&
+           b->held_request_bytes + frame_bytes > cfg->queued_max_request_bytes;
+}
+
+/* Something was answered or delayed: let the waiting connections read again (from the loop,
+ * never recursively) once admission is open. */
+static void admission_release(kc_broker *b)
+{
+    if (admission_closed(b, 0))
+        return;
+    for (kc_conn *c = b->conns; c && b->admit_waiters; c = c->next) {
+        if (!c->admit_wait)
+            continue;
+        c->admit_wait = false;
+        b->admit_waiters--;
+        if (!c->paused && !c->out_full && !c->draining) {
+            bufferevent_enable(c->bev, EV_READ);
+            bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+        }
+    }
+}
+
+void kc_request_delayed(kc_request *req)
+{
+    if (!req->queued)
+        return;
+    req->queued = false;
+    req->broker->queued_requests--;
+    if (req->broker->admit_waiters)
+        admission_release(req->broker);
 }
 
 static void conn_maybe_finish_drain(kc_conn *c)
@@ -175,7 +234,8 @@ static void conn_flush(kc_conn *c)
         c->inflight--;
         request_free(r);
     }
-    if (c->paused && c->inflight < MAX_INFLIGHT / 2 && !c->draining) {
+    if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
+        c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
         c->paused = false;
         if (c->out_full)
             return;
@@ -322,6 +382,10 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
     req->listener = c->listener;
     req->frame = frame;
     req->frame_len = len;
+    req->queued = true;
+    c->broker->queued_requests++;
+    c->broker->held_request_bytes += (int64_t)len;
+    c->held_bytes += (int64_t)len;
     kc_rbuf_init(&req->body, frame, len);
     /* queue first so that a protocol error frees it with the connection */
     if (c->tail)
@@ -373,7 +437,7 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
     const kc_config *cfg = c->broker->cfg;
     c->last_read_ms = kc_mono_ms();
     c->in_callback++;
-    while (!c->closed && !c->paused && !c->out_full && !c->draining) {
+    while (!c->closed && !c->paused && !c->out_full && !c->draining && !c->admit_wait) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) > OUTPUT_PAUSE_BYTES) {
             c->out_full = true;
             bufferevent_disable(bev, EV_READ);
@@ -396,6 +460,14 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
             conn_close(c);
             break;
         }
+        /* the inter-broker listener is exempt, as from max.connections: the controller's
+         * requests and the followers' fetches must never wait behind clients' */
+        if (!c->inter_broker && admission_closed(c->broker, size)) {
+            c->admit_wait = true;
+            c->broker->admit_waiters++;
+            bufferevent_disable(bev, EV_READ);
+            break;
+        }
         if (have < 4 + (size_t)size) {
             /* wake only when the whole frame is there */
             bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
@@ -408,7 +480,8 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, 4);
         evbuffer_remove(in, frame, (size_t)size);
         conn_handle_frame(c, frame, (size_t)size);
-        if (!c->closed && c->inflight >= MAX_INFLIGHT) {
+        if (!c->closed &&
+            (c->inflight >= MAX_INFLIGHT || c->held_bytes >= cfg->socket_request_max_bytes)) {
             c->paused = true;
             bufferevent_disable(bev, EV_READ);
         }
@@ -530,7 +603,7 @@ static enum overdue conn_overdue(const kc_conn *c, int64_t now_ms)
     if (c->auth != KC_AUTH_DONE && late)
         return SASL_STALLED;
     struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
-    if (evbuffer_get_length(in) > 0 && !c->paused && !c->out_full)
+    if (evbuffer_get_length(in) > 0 && !c->paused && !c->out_full && !c->admit_wait)
         return quiet > cfg->socket_connection_setup_timeout_ms ? FRAME_STALLED : NOT_OVERDUE;
     if (!c->head && evbuffer_get_length(out) == 0 && quiet > cfg->connections_max_idle_ms)
         return IDLE;

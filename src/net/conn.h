@@ -59,6 +59,7 @@ struct kc_request {
     bool done;
     bool no_response;
     bool raw_sasl; /* a bare SASL token (KC_AUTH_RAW_TOKENS): no header in, none out */
+    bool queued;   /* counted in the broker's queued_requests (see kc_request_delayed) */
     /* Set by a handler whose request waits (delayed fetch): called when the connection closes
      * before the request finished, so that the waiter is cancelled instead of lingering until
      * its timeout. It must finish the request (kc_request_respond() frees it). */
@@ -80,6 +81,13 @@ void kc_conn_accept(struct kc_broker *b, struct bufferevent *bev, int listener, 
  * (connections.max.idle.ms). Before the listeners start.
  */
 void kc_conns_start(struct kc_broker *b);
+
+/**
+ * @p req now waits in the purgatory: it stops counting against queued.max.requests (Kafka counts
+ * only requests waiting for a handler, and a delayed one has been handled), while its frame
+ * still counts against queued.max.request.bytes until it is answered.
+ */
+void kc_request_delayed(kc_request *req);
 
 /**
  * Finish @p req: its response body has been appended to req->out. Responses are written in

@@ -281,6 +281,16 @@ class Broker:
         self._reaped()
         return self.returncode
 
+    def start_expecting_exit(self, timeout):
+        """Starts a broker that should refuse to run (a bad config, a rejected identity) and
+        returns its exit code; one still running after @p timeout is killed (and raises)."""
+        self.start(wait=False)
+        try:
+            return self.wait_exit(timeout=timeout)
+        finally:
+            if self.running:
+                self.kill()
+
     def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
         """Sends sig and waits for exit; SIGKILL after timeout (then raises). Returns exit code
         (negative = killed by that signal, as subprocess reports it)."""

@@ -174,12 +174,7 @@ def test_corrupt_batch_rejected_valid_batch_accepted(broker):
 
 def test_bad_config_value_stops_startup(broker_factory):
     b = broker_factory(extra_args=["--override", "num.partitions=abc"], start=False)
-    b.start(wait=False)
-    try:
-        rc = b.wait_exit(timeout=scaled(20))
-    finally:
-        if b.running:
-            b.kill()
+    rc = b.start_expecting_exit(scaled(20))
     assert rc != 0, "broker accepted num.partitions=abc"
     assert "num.partitions" in b.log_text(), b.log_tail(40)
 
@@ -187,11 +182,6 @@ def test_bad_config_value_stops_startup(broker_factory):
 @pytest.mark.parametrize("key,value", [("broker.id", "x1"), ("listeners", "PLAINTEXT://127.0.0.1:notaport")])
 def test_bad_config_values_in_file(broker_factory, key, value):
     b = broker_factory(overrides={key: value}, start=False)
-    b.start(wait=False)
-    try:
-        rc = b.wait_exit(timeout=scaled(20))
-    finally:
-        if b.running:
-            b.kill()
+    rc = b.start_expecting_exit(scaled(20))
     assert rc != 0, f"broker accepted {key}={value}"
     assert key in b.log_text(), b.log_tail(40)

@@ -11,6 +11,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 
 import kafka_wire as kw
 from helpers import BIN_DIR, create_topic, rdkafka_conf, scaled, wait_for
@@ -165,3 +166,43 @@ def test_idle_connections_close_and_max_connections_pauses_accepting(broker_fact
     finally:
         for s in first:
             s.close()
+
+
+def test_admission_limits_keep_every_client_served(broker_factory):
+    """queued.max.requests=1 and queued.max.request.bytes=1: the broker takes one client request at
+    a time (the first frame is always admitted) and connections wait their turn; pipelined
+    requests from several connections, an acks=all producer and a consumer group all still get
+    every answer, in order."""
+    from confluent_kafka import Consumer
+
+    b = broker_factory(1, overrides={"queued.max.requests": 1, "queued.max.request.bytes": 1,
+                                     "offsets.topic.replication.factor": 1,
+                                     "group.initial.rebalance.delay.ms": 0})
+    create_topic(b, "admitted", partitions=3)
+    conns = [kw.Conn("127.0.0.1", b.plaintext_port, timeout=scaled(30)) for _ in range(5)]
+    try:
+        for c in conns:  # 40 requests in one write per connection
+            c.send(b"".join(kw.metadata_v1(i, topics=["admitted"]) for i in range(40)))
+        for c in conns:
+            for i in range(40):
+                payload = c.recv_response()
+                assert struct.unpack(">i", payload[:4])[0] == i, "answered in order"
+                assert "admitted" in kw.parse_metadata_v1_response(payload)["topics"]
+    finally:
+        for c in conns:
+            c.close()
+    prod = BackgroundProducer(b, "admitted")
+    try:
+        prod.progress("under the admission limits", n=2000)
+    finally:
+        prod.finish()
+    c = Consumer(rdkafka_conf(b, extra={"group.id": "admitted-g", "auto.offset.reset": "earliest"}))
+    c.subscribe(["admitted"])
+    got = 0
+    try:
+        deadline = time.monotonic() + scaled(60)
+        while got < prod.acked and time.monotonic() < deadline:
+            got += sum(1 for m in c.consume(1000, timeout=1) if m.error() is None)
+    finally:
+        c.close()
+    assert got == prod.acked

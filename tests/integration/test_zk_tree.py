@@ -10,12 +10,13 @@ its mode and payload schema; zk-schema/README.md is the same table for people. T
   znode must match exactly one pattern, with the right mode (E: an ephemeral owner; P and PS:
   none; PS: a 10-digit sequence suffix), no data where the table says "no data", and a payload
   that validates against its schema (/controller_epoch is a bare decimal string, parsed to an
-  integer first).
+  integer first; /kafka-acl-changes/acl_changes_<seq> is plain text, validated as a string).
 
 test_live_tree_is_described needs only what the broker writes today (skeleton, registration,
 cluster id, topic assignment and config). test_live_tree_with_control_plane also needs the
 controller: /controller, /controller_epoch, a state znode per partition and, after an
-AlterConfigs, a /config/changes/config_change_<seq> notification.
+AlterConfigs, a /config/changes/config_change_<seq> notification. The /kafka-acl* znodes (only with
+an authorizer) are checked on a hand-made tree here and on a live one in test_cli_acls.py.
 """
 
 import json
@@ -83,12 +84,15 @@ def classify(rel):
 
 
 def decode(entry, data):
-    """The payload as the schema sees it: JSON, or for decimal-text the parsed integer.
-    Raises ValueError when it cannot be decoded."""
-    if entry.get("format", "json") == "decimal-text":
+    """The payload as the schema sees it: JSON, for decimal-text the parsed integer, for text the
+    string. Raises ValueError when it cannot be decoded."""
+    fmt = entry.get("format", "json")
+    if fmt == "decimal-text":
         if not DECIMAL.fullmatch(data):
             raise ValueError(f"not a bare decimal string: {data!r}")
         return int(data)
+    if fmt == "text":
+        return data.decode("utf-8")
     return json.loads(data.decode("utf-8"))
 
 
@@ -178,7 +182,9 @@ def test_schema_and_its_examples(name):
     validator(name)  # check_schema
     example = SCHEMA_DIR / f"{name}.example.json"
     assert example.exists(), f"{name}.schema.json has no {name}.example.json"
-    assert errors(name, json.loads(example.read_text())) == []
+    text = example.read_text()
+    value = text.rstrip("\n") if schema.get("x-wire-format") == "text" else json.loads(text)
+    assert errors(name, value) == []
     for i, ex in enumerate(schema.get("examples", [])):
         assert errors(name, ex) == [], f"examples[{i}] of {name}"
     for i, bad in enumerate(schema.get("x-invalid-examples", [])):
@@ -193,11 +199,13 @@ def test_tree_json_examples_and_no_orphans():
     used_schemas, used_examples = set(), set()
     for e in ENTRIES:
         assert e["mode"] in ("P", "E", "PS"), e["path"]
-        assert set(e) <= {"path", "mode", "schema", "format", "empty_ok", "example", "regex"}, e["path"]
+        assert set(e) <= {"path", "mode", "schema", "format", "empty_ok", "example", "authorizer", "regex"}, e["path"]
         if e["schema"] is None:
             assert "example" not in e and "format" not in e and not e.get("empty_ok"), e["path"]
             continue
         used_schemas.add(e["schema"])
+        wire = load_json(f"{e['schema']}.schema.json").get("x-wire-format", "json")
+        assert e.get("format", "json") == wire, f"{e['path']}: format vs {e['schema']}'s x-wire-format"
         assert "example" in e, f"{e['path']}: no example"
         used_examples.add(e["example"])
         raw = (SCHEMA_DIR / f"{e['example']}.example.json").read_bytes().rstrip(b"\n")
@@ -243,14 +251,17 @@ def test_readme_table_matches_tree_json():
         named = re.search(r"`([^`]+)`", r["schema"])
         assert named and named.group(1) == e["schema"], f"{path}: README schema {r['schema']!r}, tree.json {e['schema']}"
         assert ("no data" in r["schema"]) == bool(e.get("empty_ok")), path
-        assert ("not JSON" in r["schema"]) == (e.get("format") == "decimal-text"), path
+        assert ("not JSON" in r["schema"]) == (e.get("format", "json") != "json"), path
         assert r["example"] == f"`{e['example']}.example.json`", f"{path}: README example {r['example']!r}"
 
 
 SAMPLES = [
-    {"<id>": "1", "<topic>": "my-topic.v2_x", "<partition>": "5", "<seq>": "0000000042", "<user>": "alice"},
-    {"<id>": "0", "<topic>": "partitions", "<partition>": "0", "<seq>": "0000000000", "<user>": "CN%3Dbob%2COU%3Dx"},
-    {"<id>": "1000", "<topic>": "state", "<partition>": "10", "<seq>": "2147483647", "<user>": "a.b-c_d"},
+    {"<id>": "1", "<topic>": "my-topic.v2_x", "<partition>": "5", "<seq>": "0000000042", "<user>": "alice",
+     "<ResourceType>": "Topic", "<name>": "orders"},
+    {"<id>": "0", "<topic>": "partitions", "<partition>": "0", "<seq>": "0000000000", "<user>": "CN%3Dbob%2COU%3Dx",
+     "<ResourceType>": "Cluster", "<name>": "kafka-cluster"},
+    {"<id>": "1000", "<topic>": "state", "<partition>": "10", "<seq>": "2147483647", "<user>": "a.b-c_d",
+     "<ResourceType>": "TransactionalId", "<name>": "tx 1:*"},
 ]
 
 NOT_OURS = [
@@ -273,13 +284,21 @@ NOT_OURS = [
     "/config/changes/config_change_",
     "/config/brokers/default",
     "/controller/x",
+    "/kafka-acl/User/alice",
+    "/kafka-acl/Topic/..",
+    "/kafka-acl/Topic/a/b",
+    "/kafka-acl/topic/a",
+    "/kafka-acl-extended/literal",
+    "/kafka-acl-extended/prefixed/Topic/",
+    "/kafka-acl-changes/acl_changes_1",
+    "/kafka-acl-extended-changes/acl_change_0000000001",
     "/zookeeperx",
     "",
 ]
 
 
 def test_patterns_classify_sample_paths():
-    assert len(PLACEHOLDERS) == 5 and all(k.startswith("<") for k in PLACEHOLDERS)
+    assert len(PLACEHOLDERS) == 7 and all(k.startswith("<") for k in PLACEHOLDERS)
     for sample in SAMPLES:
         for e in ENTRIES:
             path = e["path"]
@@ -307,6 +326,13 @@ def test_znode_checks_on_hand_made_znodes():
         ("/latest_producer_id_block", None, _stat()),
         ("/latest_producer_id_block", b'{"version":1,"broker":1,"block_start":"0","block_end":"999"}', _stat()),
         ("/config/brokers/<default>", b'{"version":1,"config":{}}', _stat()),
+        ("/kafka-acl/Cluster/kafka-cluster",
+         b'{"version":1,"acls":[{"principal":"User:a","permissionType":"Allow","operation":"ClusterAction","host":"*"}]}',
+         _stat()),
+        ("/kafka-acl-extended/prefixed/Topic", None, _stat()),
+        ("/kafka-acl-changes/acl_changes_0000000000", b"TOPIC:orders", _stat()),
+        ("/kafka-acl-extended-changes/acl_changes_0000000001",
+         b'{"version":1,"resourceType":"GROUP","name":"app-","patternType":"PREFIXED"}', _stat()),
     ]
     for rel, data, stat in ok:
         assert check_znode(rel, data, stat) == [], rel
@@ -322,6 +348,10 @@ def test_znode_checks_on_hand_made_znodes():
         ("/config/topics/t", b"not json", _stat()),
         ("/config/changes/config_change_0000000003", b'{"version":2,"entity_path":"topics/t"}', _stat(0x1)),
         ("/feature", b'{"version":1,"status":1,"features":{}}', _stat()),
+        ("/kafka-acl/Topic/t", b'{"version":1,"acls":[]}', _stat()),
+        ("/kafka-acl-changes/acl_changes_0000000000", b"Topic:orders", _stat()),
+        ("/kafka-acl-changes/acl_changes_0000000000", b"\xff\xfe", _stat()),
+        ("/kafka-acl-extended-changes/acl_changes_0000000001", b"TOPIC:pay-", _stat()),
     ]
     for rel, data, stat in bad:
         assert check_znode(rel, data, stat), f"{rel} {data!r} passed"
@@ -357,6 +387,14 @@ def test_walk_accepts_a_kafka_shaped_tree(zk, chroot):
         put("/config/users/alice", (SCHEMA_DIR / "user-config.example.json").read_bytes().strip())
         put("/config/changes/config_change_", b'{"version":2,"entity_path":"brokers/<default>"}', sequence=True)
         put("/admin/delete_topics/t")
+        # the authorizer's: makepath creates the folders (no data) as createAclPaths does
+        put("/kafka-acl/Topic/orders", (SCHEMA_DIR / "acl.example.json").read_bytes().strip())
+        put("/kafka-acl/Group")
+        put("/kafka-acl-extended/prefixed/Topic/pay-",
+            b'{"version":1,"acls":[{"principal":"User:*","permissionType":"Deny","operation":"Write","host":"10.0.0.7"}]}')
+        put("/kafka-acl-changes/acl_changes_", b"TOPIC:orders", sequence=True)
+        put("/kafka-acl-extended-changes/acl_changes_",
+            b'{"version":1,"resourceType":"TOPIC","name":"pay-","patternType":"PREFIXED"}', sequence=True)
         seen = check_tree(zk, chroot)
         assert covered(seen) == set(BY_PATH), f"not covered: {set(BY_PATH) - covered(seen)}"
 
@@ -393,7 +431,9 @@ def _cluster(broker_factory, zk):
     return brokers, root
 
 
-STARTUP_PATHS = {e["path"] for e in ENTRIES if "<" not in e["path"] and e["schema"] is None} | {
+# Without an authorizer (as in these clusters) the /kafka-acl* znodes are never written.
+AUTHORIZER_PATHS = {e["path"] for e in ENTRIES if e.get("authorizer")}
+STARTUP_PATHS = {e["path"] for e in ENTRIES if "<" not in e["path"] and e["schema"] is None} - AUTHORIZER_PATHS | {
     "/latest_producer_id_block",
     "/cluster/id",
     "/brokers/ids/<id>",
@@ -414,7 +454,7 @@ def test_live_tree_is_described(broker_factory, zk):
 
 
 # Patterns the control-plane scenario below does not produce.
-NOT_EXERCISED = {"/config/brokers/<id>", "/config/brokers/<default>", "/admin/delete_topics/<topic>"}
+NOT_EXERCISED = {"/config/brokers/<id>", "/config/brokers/<default>", "/admin/delete_topics/<topic>"} | AUTHORIZER_PATHS
 
 
 def test_live_tree_with_control_plane(broker_factory, zk):
