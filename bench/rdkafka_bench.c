@@ -3,6 +3,7 @@
  *   rdkafka_bench produce BROKERS TOPIC COUNT SIZE ACKS [RATE SECONDS]
  *   rdkafka_bench consume BROKERS TOPIC COUNT
  *   rdkafka_bench create  BROKERS TOPIC PARTITIONS RF [NAME=VALUE ...]
+ *   rdkafka_bench connect BROKERS COUNT
  * produce and consume print one line: records, bytes, seconds, msgs/s, MB/s. produce also prints
  * the per-record produce latency (rd_kafka_producev to its delivery report; the enqueue time
  * sits in an array indexed by the message opaque) as p50/p99/p99.9 in ms, and one
@@ -12,6 +13,16 @@
  * create makes a topic through the Admin API (CreateTopics, topic configs as NAME=VALUE), after
  * waiting until RF brokers are known, and returns once every partition has a leader and a full
  * ISR.
+ * connect opens COUNT connections one after another, each from a new client (rd_kafka_new, its
+ * only connection the one to the bootstrap broker: TCP, then the TLS handshake and SASL
+ * authentication when BENCH_CLIENT_CONF asks for them, ApiVersions, then a Metadata request
+ * without topics), and closes it (rd_kafka_destroy) once the Metadata response is in. It prints
+ * connections/s over the whole loop (close included) and the p50/p99/max set-up time (from
+ * rd_kafka_new to the Metadata response), and a "result:" line. A connection that fails (an
+ * authentication or TLS error ends it at once; otherwise BENCH_CONNECT_TIMEOUT_MS, default
+ * 10000) ends the run with exit status 1.
+ * BENCH_CLIENT_CONF adds librdkafka properties to every client (space-separated KEY=VALUE:
+ * security.protocol, ssl.ca.location, sasl.mechanism, sasl.username, sasl.password, ...).
  * Bounded by COUNT and a limit of BENCH_MAX_SECONDS (default 120) per run. The producer runs
  * with linger.ms=BENCH_LINGER_MS (default 5) and, when BENCH_QUEUE_KB is set, at most that
  * many KiB queued (queue.buffering.max.kbytes: Java's buffer.memory), so that latency at full
@@ -105,11 +116,34 @@ static double env_num(const char *name, double dflt)
     return v && *v ? atof(v) : dflt;
 }
 
-static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char *acks)
+/* A configuration with bootstrap.servers and the properties of BENCH_CLIENT_CONF. */
+static rd_kafka_conf_t *make_conf(const char *brokers)
 {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err, sizeof(err));
+    const char *cc = getenv("BENCH_CLIENT_CONF");
+    char *copy = strdup(cc ? cc : ""), *save = NULL;
+    for (char *kv = strtok_r(copy, " \t\n", &save); kv; kv = strtok_r(NULL, " \t\n", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            fprintf(stderr, "BENCH_CLIENT_CONF: %s is not KEY=VALUE\n", kv);
+            exit(2);
+        }
+        *eq = 0;
+        if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+            fprintf(stderr, "BENCH_CLIENT_CONF: %s\n", err);
+            exit(2);
+        }
+    }
+    free(copy);
+    return conf;
+}
+
+static rd_kafka_t *make(rd_kafka_type_t type, const char *brokers, const char *acks)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = make_conf(brokers);
     if (type == RD_KAFKA_PRODUCER) {
         rd_kafka_conf_set(conf, "acks", acks, err, sizeof(err));
         const char *linger = getenv("BENCH_LINGER_MS"), *qkb = getenv("BENCH_QUEUE_KB");
@@ -352,14 +386,93 @@ static int do_create(const char *brokers, const char *topic, int parts, int rf, 
     return rc;
 }
 
+/* The first error a connect-mode client reported (served by rd_kafka_poll). */
+static rd_kafka_resp_err_t conn_err;
+static char conn_reason[512];
+
+static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (conn_err && conn_err != RD_KAFKA_RESP_ERR__TRANSPORT)
+        return;
+    conn_err = (rd_kafka_resp_err_t)err;
+    snprintf(conn_reason, sizeof(conn_reason), "%s: %s", rd_kafka_err2name(conn_err), reason);
+}
+
+static int do_connect(const char *brokers, long count, double deadline)
+{
+    char err[512];
+    double tmo = env_num("BENCH_CONNECT_TIMEOUT_MS", 10000) / 1e3;
+    double *setup = calloc((size_t)count + 1, sizeof(double));
+    if (!setup)
+        return 1;
+    long n = 0;
+    const char *fail = NULL;
+    double t0 = now_s();
+    while (n < count && now_s() < deadline) {
+        rd_kafka_conf_t *conf = make_conf(brokers);
+        rd_kafka_conf_set_error_cb(conf, on_error);
+        conn_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        conn_reason[0] = 0;
+        double c0 = now_s();
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+        if (!rk) {
+            fprintf(stderr, "rd_kafka_new: %s\n", err);
+            return 2;
+        }
+        /* In slices of 100 ms, so that an authentication or TLS error ends the wait at once. */
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e;
+        for (;;) {
+            double left = c0 + tmo - now_s();
+            int ms = left > 0.1 ? 100 : (int)(left * 1e3);
+            if (ms <= 0) {
+                e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+                break;
+            }
+            e = rd_kafka_metadata(rk, 0, NULL, &md, ms);
+            if (!e)
+                break;
+            rd_kafka_poll(rk, 0);
+            if (conn_err == RD_KAFKA_RESP_ERR__AUTHENTICATION || conn_err == RD_KAFKA_RESP_ERR__SSL)
+                break;
+        }
+        double c1 = now_s();
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        rd_kafka_destroy(rk);
+        if (e) {
+            fail = conn_reason[0] ? conn_reason : rd_kafka_err2str(e);
+            break;
+        }
+        setup[n++] = c1 - c0;
+    }
+    double secs = now_s() - t0;
+    qsort(setup, (size_t)n, sizeof(double), cmp_double);
+    double p50 = pct_ms(setup, n, 0.50), p99 = pct_ms(setup, n, 0.99);
+    printf("connect: %ld connections, %.2f s, %.0f connections/s, set-up p50 %.2f ms, p99 %.2f ms,"
+           " max %.2f ms\n",
+           n, secs, (double)n / secs, p50, p99, n ? setup[n - 1] * 1e3 : -1);
+    if (fail)
+        printf("connect: connection %ld failed: %s\n", n + 1, fail);
+    printf("result: connections=%ld secs=%.3f conns_s=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
+           n, secs, (double)n / secs, p50, p99, n ? setup[n - 1] * 1e3 : -1);
+    free(setup);
+    return n == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "connect") == 0)
+        return do_connect(argv[2], atol(argv[3]), now_s() + env_num("BENCH_MAX_SECONDS", 120));
     if (argc < 5) {
         fprintf(stderr,
                 "usage: %s produce BROKERS TOPIC COUNT [SIZE ACKS [RATE SECONDS]]\n"
                 "       %s consume BROKERS TOPIC COUNT\n"
-                "       %s create BROKERS TOPIC PARTITIONS RF [NAME=VALUE ...]\n",
-                argv[0], argv[0], argv[0]);
+                "       %s create BROKERS TOPIC PARTITIONS RF [NAME=VALUE ...]\n"
+                "       %s connect BROKERS COUNT\n",
+                argv[0], argv[0], argv[0], argv[0]);
         return 2;
     }
     const char *brokers = argv[2], *topic = argv[3];

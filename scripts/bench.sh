@@ -36,20 +36,31 @@
 # with Kafka's topic-level codec), then zstd compressed by the producer (librdkafka compresses
 # only zstd for a broker without Produce v2), then an idempotent producer beside a plain one.
 # Prints MB/s of payload and the brokers' CPU seconds (user + system, /proc) per GB of payload.
+#
+# scripts/bench.sh security — listener security benchmark (not a test): the same ensemble and one
+# broker with three listeners, PLAINTEXT 49192, SSL 49193 and SASL_SSL 49194 (PLAIN and
+# SCRAM-SHA-512; PEM key store from scripts/gen-certs.sh in var/bench/certs; state in
+# var/bench/security/), and a SCRAM-SHA-512 user made with `cafka configs` once the broker is up.
+# Per listener, in one run: produce and consume throughput of BENCH_COUNT (default 200,000)
+# records of BENCH_SIZE (1024) bytes with acks=1 (a topic of 1 partition each; SASL_SSL with
+# SCRAM-SHA-512), then `rdkafka_bench connect`: BENCH_CONNS (500) connections one after another,
+# each from a new client, complete with TLS handshake, SASL authentication and a Metadata
+# response, then closed: connections/s and the p50/p99 set-up time. Each run is bounded by
+# BENCH_MAX_SECONDS (120). Prints one table; stops what it started and removes the broker's data.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 mode=${1:-broker}
-case $mode in broker | storage | replication | groups | codecs) ;; *)
-    echo "usage: $0 [broker|storage|replication|groups|codecs]" >&2
+case $mode in broker | storage | replication | groups | codecs | security) ;; *)
+    echo "usage: $0 [broker|storage|replication|groups|codecs|security]" >&2
     exit 2
     ;;
 esac
 if [ "$mode" = replication ]; then
     count=${BENCH_COUNT:-500000}
     size=${BENCH_SIZE:-1024}
-elif [ "$mode" = codecs ]; then
+elif [ "$mode" = codecs ] || [ "$mode" = security ]; then
     count=${BENCH_COUNT:-200000}
     size=${BENCH_SIZE:-1024}
 else
@@ -79,12 +90,13 @@ declare -A broker_pids=()
 
 # start_broker ID PORT DATA [KEY=VALUE ...] — writes $dir/broker-ID.properties and starts the
 # broker (log $dir/broker-ID.log), then waits (bounded, 10 s) until its port answers.
+# LISTENERS replaces the default listeners=PLAINTEXT://127.0.0.1:PORT.
 start_broker() {
     local id=$1 port=$2 data=$3 kv
     shift 3
     {
         echo "broker.id=$id"
-        echo "listeners=PLAINTEXT://127.0.0.1:$port"
+        echo "listeners=${LISTENERS:-PLAINTEXT://127.0.0.1:$port}"
         echo "log.dirs=$data"
         echo "zookeeper.connect=$ZK_CONNECT"
         for kv in "$@"; do echo "$kv"; done
@@ -139,6 +151,7 @@ cleanup() {
     if [ "$mode" = replication ] || [ "$mode" = groups ] || [ "$mode" = codecs ]; then
         rm -rf "$dir"/broker-[123] "$dir/ddfile"
     fi
+    if [ "$mode" = security ]; then rm -rf "$dir/security"; fi
 }
 trap cleanup EXIT
 
@@ -230,6 +243,114 @@ if [ "$mode" = codecs ]; then
     $BENCH create "$BROKERS" idem-rf3 3 3 >/dev/null 2>&1
     bench_row "RF 3, plain producer" idem-rf3
     BENCH_IDEMPOTENCE=true bench_row "RF 3, idempotent producer" idem-rf3
+    exit 0
+fi
+
+if [ "$mode" = security ]; then
+    export BENCH_MAX_SECONDS=${BENCH_MAX_SECONDS:-120}
+    conns=${BENCH_CONNS:-500}
+    certs=$dir/certs
+    scripts/gen-certs.sh "$certs" >/dev/null
+    declare -A PORT=([PLAINTEXT]=49192 [SSL]=49193 [SASL_SSL]=49194)
+    declare -A CONF=(
+        [PLAINTEXT]=""
+        [SSL]="security.protocol=ssl ssl.ca.location=$certs/ca.pem"
+        [SASL_SSL]="security.protocol=sasl_ssl ssl.ca.location=$certs/ca.pem
+            sasl.mechanism=SCRAM-SHA-512 sasl.username=bench sasl.password=bench-secret"
+    )
+    plain=127.0.0.1:${PORT[PLAINTEXT]}
+    for l in PLAINTEXT SSL SASL_SSL; do # never measure a broker this script did not start
+        if nc -z 127.0.0.1 "${PORT[$l]}" 2>/dev/null; then
+            echo "bench: 127.0.0.1:${PORT[$l]} is already in use" >&2
+            exit 1
+        fi
+    done
+    rm -rf "$dir/security" "$dir/broker-1.log"
+    LISTENERS="PLAINTEXT://$plain,SSL://127.0.0.1:${PORT[SSL]},SASL_SSL://127.0.0.1:${PORT[SASL_SSL]}" \
+        start_broker 1 "${PORT[PLAINTEXT]}" "$dir/security" \
+        listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL \
+        inter.broker.listener.name=PLAINTEXT auto.create.topics.enable=false \
+        sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512 \
+        'listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret";' \
+        ssl.keystore.type=PEM "ssl.keystore.location=$certs/broker-keystore.pem" \
+        ssl.truststore.type=PEM "ssl.truststore.location=$certs/ca.pem" ssl.client.auth=none
+    wait_port "${PORT[SSL]}"
+    wait_port "${PORT[SASL_SSL]}"
+
+    # The SCRAM user (AlterUserScramCredentials goes to the controller: retried until the broker
+    # is elected, 30 s at most), then wait until a SCRAM-SHA-512 client authenticates.
+    deadline=$((SECONDS + 30))
+    until build/release/bin/cafka configs --bootstrap-server "$plain" --entity-type users \
+        --entity-name bench --alter --add-config 'SCRAM-SHA-512=[password=bench-secret]' \
+        >"$dir/scram.out" 2>&1; do
+        if [ $SECONDS -ge $deadline ]; then
+            cat "$dir/scram.out" >&2
+            echo "bench: could not create the SCRAM user in 30 s" >&2
+            exit 1
+        fi
+        sleep 0.2
+    done
+    deadline=$((SECONDS + 30))
+    until BENCH_CLIENT_CONF=${CONF[SASL_SSL]} BENCH_CONNECT_TIMEOUT_MS=2000 \
+        $BENCH connect "127.0.0.1:${PORT[SASL_SSL]}" 1 >"$dir/scram.out" 2>&1; do
+        if [ $SECONDS -ge $deadline ]; then
+            cat "$dir/scram.out" >&2
+            echo "bench: no SCRAM-SHA-512 authentication on 127.0.0.1:${PORT[SASL_SSL]} in 30 s" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    rm -f "$dir/scram.out"
+
+    echo "cafka security bench: 1 broker, $count x $size B records, acks=1, $conns connections" \
+        "per listener, loopback, $(nproc) cores (progress on stderr)" >&2
+    # Per listener: "result:" fields of produce (P.*) and connect (C.*), consume's msgs/s, MB/s.
+    declare -A R=()
+    for l in PLAINTEXT SSL SASL_SSL; do
+        topic=sec-$(tr 'A-Z_' 'a-z-' <<<"$l")
+        boot=127.0.0.1:${PORT[$l]}
+        $BENCH create "$plain" "$topic" 1 1 >&2
+        export BENCH_CLIENT_CONF=${CONF[$l]}
+        out=$($BENCH produce "$boot" "$topic" "$count" "$size" 1) || echo "bench: $l produce failed" >&2
+        echo "$out" | grep -v '^result:' | sed "s/^/  [$l] /" >&2
+        for kv in $(echo "$out" | sed -n 's/^result: //p'); do R[$l.P.${kv%%=*}]=${kv#*=}; done
+        out=$($BENCH consume "$boot" "$topic" "${R[$l.P.records]:-$count}") ||
+            echo "bench: $l consume failed" >&2
+        echo "$out" | grep -v "^result:" | sed "s/^/  [$l] /" >&2
+        R[$l.cmsgs]=$(echo "$out" | sed -n 's/^consume: .* \([0-9.]*\) msgs\/s.*/\1/p')
+        R[$l.cmb]=$(echo "$out" | sed -n 's/^consume: .* \([0-9.]*\) MB\/s.*/\1/p')
+        out=$($BENCH connect "$boot" "$conns") || echo "bench: $l connect failed" >&2
+        echo "$out" | grep -v '^result:' | sed "s/^/  [$l] /" >&2
+        for kv in $(echo "$out" | sed -n 's/^result: //p'); do R[$l.C.${kv%%=*}]=${kv#*=}; done
+        unset BENCH_CLIENT_CONF
+    done
+
+    f() { # KEY FORMAT
+        local v=${R[$1]:-}
+        # shellcheck disable=SC2059 # the format is the caller's constant
+        if [ -n "$v" ]; then printf "$2" "$v"; else echo -; fi
+    }
+    echo
+    echo "cafka security bench — 1 broker on loopback, $count records x $size B, acks=1," \
+        "1 partition, $conns connections per listener, $(nproc) cores"
+    echo
+    fmt='| %-24s | %10s | %9s | %10s | %9s | %7s | %6s | %6s |\n'
+    # shellcheck disable=SC2059 # fmt is a constant
+    printf "$fmt" listener "prod msg/s" "prod MB/s" "cons msg/s" "cons MB/s" "conns/s" \
+        "p50 ms" "p99 ms"
+    printf '|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "------------" \
+        "-----------" "------------" "-----------" "---------" "--------" "--------"
+    for l in PLAINTEXT SSL SASL_SSL; do
+        name=$l
+        [ "$l" != SASL_SSL ] || name="SASL_SSL (SCRAM-SHA-512)"
+        # shellcheck disable=SC2059 # fmt is a constant
+        printf "$fmt" "$name" "$(f "$l.P.msgs_s" %.0f)" "$(f "$l.P.mb_s" %.1f)" \
+            "$(f "$l.cmsgs" %.0f)" "$(f "$l.cmb" %.1f)" "$(f "$l.C.conns_s" %.0f)" \
+            "$(f "$l.C.p50_ms" %.2f)" "$(f "$l.C.p99_ms" %.2f)"
+    done
+    echo
+    echo "conns/s: $conns connections one after another, each from a new librdkafka client," \
+        "closed after its Metadata response; p50/p99: set-up time, client start to Metadata response"
     exit 0
 fi
 
