@@ -9,6 +9,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 PKGS=(
     build-essential cmake pkg-config clang-format git
+    clang libclang-rt-14-dev
     libzookeeper-mt-dev libevent-dev libssl-dev openssl libjansson-dev libcriterion-dev
     zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
     zookeeper default-jre-headless

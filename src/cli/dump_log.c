@@ -259,8 +259,9 @@ static int dump_record(const kc_record *r, void *arg)
     bool log_append = h->attributes & KC_ATTR_LOG_APPEND_TIME;
     fprintf(d->out, "| offset: %" PRId64 " %s: %" PRId64 " keySize: %d valueSize: %d",
             h->base_offset + r->offset_delta, log_append ? "LogAppendTime" : "CreateTime",
-            log_append ? h->max_timestamp : h->base_timestamp + r->timestamp_delta, r->key_len,
-            r->value_len);
+            log_append ? h->max_timestamp
+                       : kc_record_timestamp(h->base_timestamp, r->timestamp_delta),
+            r->key_len, r->value_len);
     kc_rbuf hr; /* the parser checked every header length already */
     kc_rbuf_init(&hr, r->headers, r->headers_len);
     fputs(" headerKeys: [", d->out);

@@ -155,7 +155,9 @@ static int snappy_block(const uint8_t *in, size_t len, outbuf *o)
         return KC_CODEC_ERR_CORRUPT;
     if (n >= o->limit - o->len)
         return KC_CODEC_ERR_TOO_LARGE;
-    if (o->len + n > o->cap) {
+    /* a block of 0 bytes into an empty buffer still allocates: snappy_uncompress at NULL + 0
+     * is undefined behaviour (UBSan, found by tests/fuzz with a legacy snappy wrapper) */
+    if (!o->p || o->len + n > o->cap) {
         uint8_t *p = realloc(o->p, o->len + n + 1);
         if (!p)
             kc_fatal("compression: out of memory");

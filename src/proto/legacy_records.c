@@ -114,6 +114,11 @@ static int parse_set(const uint8_t *p, size_t len, bool inner, size_t max_inflat
             if (rc)
                 return rc == KC_CODEC_ERR_TOO_LARGE ? KC_ERR_MESSAGE_TOO_LARGE
                                                     : KC_ERR_CORRUPT_MESSAGE;
+            /* a wrapper inflating to nothing (body NULL) holds no entry: Kafka refuses it
+             * ("Found invalid compressed record set with no inner records"); parsing it would
+             * also compute NULL + 0 (undefined behaviour, found by tests/fuzz) */
+            if (body_len == 0)
+                return KC_ERR_INVALID_RECORD;
             s->inflated = realloc(s->inflated, sizeof(*s->inflated) * (size_t)(s->n_inflated + 1));
             if (!s->inflated)
                 kc_fatal("legacy records: out of memory");
@@ -184,8 +189,8 @@ static int down_record(const kc_record *r, void *arg)
     kc_wbuf_i8(w, d->magic);
     kc_wbuf_i8(w, (int8_t)(d->magic == 1 && append_time ? KC_ATTR_LOG_APPEND_TIME : 0));
     if (d->magic == 1)
-        kc_wbuf_i64(w,
-                    append_time ? d->h->max_timestamp : d->h->base_timestamp + r->timestamp_delta);
+        kc_wbuf_i64(w, append_time ? d->h->max_timestamp
+                                   : kc_record_timestamp(d->h->base_timestamp, r->timestamp_delta));
     put_legacy_field(w, r->key, r->key_len);
     put_legacy_field(w, r->value, r->value_len);
     size_t size = w->len - start - LEGACY_LOG_OVERHEAD;

@@ -31,7 +31,8 @@
  * @return KC_ERR_NONE, or CORRUPT_MESSAGE (bad CRC, lengths outside the entry, a magic above 1,
  *         a wrapper inside a wrapper or that does not inflate), MESSAGE_TOO_LARGE (a wrapper
  *         inflating beyond @p max_inflate), UNSUPPORTED_COMPRESSION_TYPE (zstd, which needs
- *         magic 2: KIP-110), INVALID_RECORD (no entry at all); nothing is allocated then.
+ *         magic 2: KIP-110), INVALID_RECORD (no entry at all, or a wrapper holding none);
+ *         nothing is allocated then.
  */
 int kc_legacy_up_convert(const uint8_t *in, size_t len, size_t max_inflate, uint8_t **out,
                          size_t *out_len);

@@ -143,9 +143,10 @@ struct ts_search {
 static int ts_visit(const kc_record *r, void *arg)
 {
     struct ts_search *s = arg;
-    if (r->offset_delta >= s->min_delta && s->base_timestamp + r->timestamp_delta >= s->target) {
+    int64_t ts = kc_record_timestamp(s->base_timestamp, r->timestamp_delta);
+    if (r->offset_delta >= s->min_delta && ts >= s->target) {
         s->found_delta = r->offset_delta;
-        s->found_ts = s->base_timestamp + r->timestamp_delta;
+        s->found_ts = ts;
         return 1;
     }
     return 0;
@@ -175,11 +176,18 @@ int64_t kc_batch_offset_for_timestamp(const uint8_t *p, size_t batch_bytes,
                                               timestamp_out);
 }
 
+struct max_ts {
+    int64_t base_timestamp, max;
+    bool any;
+};
+
 static int max_ts_visit(const kc_record *r, void *arg)
 {
-    int64_t *max = arg;
-    if (r->timestamp_delta > *max)
-        *max = r->timestamp_delta;
+    struct max_ts *m = arg;
+    int64_t ts = kc_record_timestamp(m->base_timestamp, r->timestamp_delta);
+    if (!m->any || ts > m->max)
+        m->max = ts;
+    m->any = true;
     return 0;
 }
 
@@ -187,15 +195,14 @@ int kc_batch_fix_max_timestamp(uint8_t *batch, size_t len, kc_batch_header *h)
 {
     if (h->attributes & KC_ATTR_LOG_APPEND_TIME)
         return 0;
-    int64_t max_delta = INT64_MIN;
-    if (kc_batch_for_each_record(batch, len, h, true, max_ts_visit, &max_delta) ||
-        max_delta == INT64_MIN)
+    /* the largest record timestamp, each computed as Kafka does (wrapping) */
+    struct max_ts m = {h->base_timestamp, INT64_MIN, false};
+    if (kc_batch_for_each_record(batch, len, h, true, max_ts_visit, &m) || !m.any)
         return 0;
-    int64_t max = h->base_timestamp + max_delta;
-    if (max == h->max_timestamp)
+    if (m.max == h->max_timestamp)
         return 0;
-    kc_put_be64(batch + 35, (uint64_t)max);
-    h->max_timestamp = max;
+    kc_put_be64(batch + 35, (uint64_t)m.max);
+    h->max_timestamp = m.max;
     h->crc = kc_batch_compute_crc(batch, len);
     kc_put_be32(batch + KC_BATCH_OFF_CRC, h->crc);
     return 1;
@@ -346,7 +353,9 @@ static void build(kc_wbuf *w, int16_t attributes, int64_t timestamp_ms,
     kc_wbuf_i32(w, n);
     for (int i = 0; i < n; i++) {
         /* attributes, timestamp delta, offset delta, key, value, header count 0 */
-        int64_t delta = timestamps_ms ? timestamps_ms[i] - base_ts : 0;
+        /* wrapped as in Java: kc_record_timestamp(base_ts, delta) gives timestamps_ms[i] back */
+        int64_t delta =
+            timestamps_ms ? (int64_t)((uint64_t)timestamps_ms[i] - (uint64_t)base_ts) : 0;
         size_t body = 1 + zigzag_size(delta) + zigzag_size(i) + field_size(recs[i].key) +
                       field_size(recs[i].value) + 1;
         kc_wbuf_varint(w, (int32_t)body);

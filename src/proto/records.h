@@ -103,6 +103,17 @@ typedef struct kc_record {
 /** The inflation bound of batches read back from the log (validated on produce already). */
 #define KC_BATCH_READ_INFLATE_MAX ((size_t)1 << 30)
 
+/**
+ * A record's timestamp: BaseTimestamp plus its delta, with Java's two's-complement wrap-around.
+ * Both come from the producer, so the sum may overflow int64 (signed overflow is undefined
+ * behaviour in C, found by tests/fuzz); Kafka computes it in Java longs, and a delta written as
+ * the wrapped difference of two timestamps gives the second one back this way.
+ */
+static inline int64_t kc_record_timestamp(int64_t base_timestamp, int64_t delta)
+{
+    return (int64_t)((uint64_t)base_timestamp + (uint64_t)delta);
+}
+
 /** Called per record; a non-zero return stops the walk (not an error). */
 typedef int (*kc_record_fn)(const kc_record *rec, void *arg);
 
