@@ -1,8 +1,14 @@
-/* mmap'd offset and time indexes; lookups are binary searches over the entries. */
+/*
+ * mmap'd offset and time indexes; lookups are binary searches over the entries. An index holds
+ * no file descriptor between calls (Kafka closes index files once mapped): a broker of 10,000
+ * partitions then needs one descriptor per segment, not three. The few operations that need
+ * the file (trim, fsync) reopen it by its path.
+ */
 #include "storage/index.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -10,7 +16,7 @@
 
 #include "proto/buf.h"
 
-static int map(kc_index *ix, size_t bytes)
+static int map(kc_index *ix, int fd, size_t bytes)
 {
     if (ix->map)
         munmap(ix->map, ix->max_entries * (size_t)ix->entry_size);
@@ -19,7 +25,7 @@ static int map(kc_index *ix, size_t bytes)
     if (ix->max_entries == 0)
         return 0;
     void *m = mmap(NULL, ix->max_entries * (size_t)ix->entry_size,
-                   PROT_READ | (ix->writable ? PROT_WRITE : 0), MAP_SHARED, ix->fd, 0);
+                   PROT_READ | (ix->writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) {
         ix->max_entries = 0;
         return -errno;
@@ -35,15 +41,14 @@ int kc_index_open(kc_index *ix, const char *path, int64_t base_offset, int entry
     ix->entry_size = entry_size;
     ix->base_offset = base_offset;
     ix->writable = writable;
-    ix->fd = open(path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
-    if (ix->fd < 0)
+    int fd = open(path, (writable ? O_RDWR | O_CREAT : O_RDONLY) | O_CLOEXEC, 0644);
+    if (fd < 0)
         return -errno;
+    int rc = 0;
     struct stat st;
-    if (fstat(ix->fd, &st)) {
-        int e = -errno;
-        close(ix->fd);
-        ix->fd = -1;
-        return e;
+    if (fstat(fd, &st)) {
+        rc = -errno;
+        goto out;
     }
     ix->entries = (size_t)st.st_size / (size_t)entry_size;
     ix->torn = (size_t)st.st_size % (size_t)entry_size != 0;
@@ -53,19 +58,19 @@ int kc_index_open(kc_index *ix, const char *path, int64_t base_offset, int entry
         want -= want % (size_t)entry_size;
         if (want < ix->entries * (size_t)entry_size)
             want = ix->entries * (size_t)entry_size;
-        if (ftruncate(ix->fd, (off_t)want)) {
-            int e = -errno;
-            close(ix->fd);
-            ix->fd = -1;
-            return e;
+        if (ftruncate(fd, (off_t)want)) {
+            rc = -errno;
+            goto out;
         }
         bytes = want;
     }
-    int rc = map(ix, bytes);
-    if (rc) {
-        close(ix->fd);
-        ix->fd = -1;
-    }
+    rc = map(ix, fd, bytes);
+    if (rc == 0 && !(ix->path = strdup(path)))
+        rc = -ENOMEM;
+out:
+    close(fd);
+    if (rc)
+        kc_index_close(ix);
     return rc;
 }
 
@@ -206,23 +211,45 @@ int kc_index_trim(kc_index *ix)
         munmap(ix->map, ix->max_entries * (size_t)ix->entry_size);
     ix->map = NULL;
     ix->max_entries = 0;
-    if (ix->writable && ftruncate(ix->fd, (off_t)bytes))
-        return -errno;
-    ix->writable = false;
-    int rc = map(ix, bytes);
+    int fd = ix->path ? open(ix->path, O_RDWR | O_CLOEXEC) : -1;
+    int rc = fd < 0 ? (ix->path ? -errno : -EBADF) : 0;
+    if (rc == 0 && ix->writable && ftruncate(fd, (off_t)bytes))
+        rc = -errno;
+    if (rc == 0) {
+        ix->writable = false;
+        rc = map(ix, fd, bytes);
+    }
+    if (fd >= 0)
+        close(fd);
     if (rc || (ix->entries && !ix->map)) {
-        /* no mapping (vm.max_map_count, ENOMEM): lookups fall back to walking the segment */
+        /* no mapping (vm.max_map_count, ENOMEM, EMFILE): lookups fall back to walking the
+         * segment */
         ix->entries = 0;
         ix->torn = true;
     }
     return rc;
 }
 
+int kc_index_open_for_sync(const kc_index *ix)
+{
+    if (!ix->path)
+        return -EBADF;
+    int fd = open(ix->path, O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
 int kc_index_flush(kc_index *ix)
 {
     if (ix->map && msync(ix->map, ix->max_entries * (size_t)ix->entry_size, MS_SYNC))
         return -errno;
-    return fsync(ix->fd) ? -errno : 0;
+    int fd = kc_index_open_for_sync(ix);
+    if (fd == -EBADF)
+        return 0;
+    if (fd < 0)
+        return fd;
+    int rc = fsync(fd) ? -errno : 0;
+    close(fd);
+    return rc;
 }
 
 void kc_index_close(kc_index *ix)
@@ -230,7 +257,7 @@ void kc_index_close(kc_index *ix)
     if (ix->map)
         munmap(ix->map, ix->max_entries * (size_t)ix->entry_size);
     ix->map = NULL;
-    if (ix->fd >= 0)
-        close(ix->fd);
-    ix->fd = -1;
+    ix->max_entries = 0;
+    free(ix->path);
+    ix->path = NULL;
 }

@@ -22,7 +22,7 @@
 #define KC_TIME_INDEX_ENTRY   12
 
 typedef struct kc_index {
-    int fd;
+    char *path;          /* owned; the file is open only inside trim and sync calls */
     uint8_t *map;        /* mapping of max_entries entries (NULL when max_entries is 0) */
     size_t entries;      /* valid entries */
     size_t max_entries;  /* capacity of the mapping */
@@ -87,7 +87,14 @@ int kc_index_trim(kc_index *ix);
 /** msync the mapping and fsync the file (worker threads only). @return 0 or -errno. */
 int kc_index_flush(kc_index *ix);
 
-/** Unmap and close. */
+/**
+ * A new read-only descriptor of the index file, for a flush job to fsync on a worker (the
+ * caller closes it). @return the descriptor, -EBADF for an index never opened, or -errno of
+ * open(2) (ENOENT when the segment was deleted, EMFILE).
+ */
+int kc_index_open_for_sync(const kc_index *ix);
+
+/** Unmap and free; holds no descriptor. Safe on a zeroed or already closed index. */
 void kc_index_close(kc_index *ix);
 
 /** Entry @p i of an offset index: absolute offset and position. */

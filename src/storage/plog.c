@@ -104,7 +104,6 @@ static segment *seg_new(kc_plog *l, int64_t base, bool create, int *rc)
     s->max_timestamp = -1;
     s->offset_of_max_timestamp = base;
     s->roll_base_ms = -1;
-    s->oidx.fd = s->tidx.fd = -1;
     char path[4096];
     seg_path(l, base, ".log", path, sizeof(path));
     s->fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
@@ -1204,10 +1203,12 @@ kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to)
         segment *s = l->segs[i];
         if (s->next_offset <= l->recovery_point || s->base_offset >= up_to)
             continue;
-        int fds[3] = {s->fd, s->oidx.fd, s->tidx.fd};
+        /* indexes hold no descriptor (index.h): open them by path for the worker's fsync */
+        int fds[3] = {dup(s->fd), kc_index_open_for_sync(&s->oidx),
+                      kc_index_open_for_sync(&s->tidx)};
         for (int k = 0; k < 3; k++)
-            if (fds[k] >= 0 && (j->fds[j->n] = dup(fds[k])) >= 0)
-                j->n++;
+            if (fds[k] >= 0)
+                j->fds[j->n++] = fds[k];
     }
     /* the folder too: rolled segments' directory entries must be as durable as their data */
     int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1246,10 +1247,17 @@ int kc_plog_flush(kc_plog *l)
         segment *s = l->segs[i];
         if (fsync(s->fd) && !rc)
             rc = -errno;
-        if (s->oidx.fd >= 0 && fsync(s->oidx.fd) && !rc)
-            rc = -errno;
-        if (s->tidx.fd >= 0 && fsync(s->tidx.fd) && !rc)
-            rc = -errno;
+        kc_index *ixs[2] = {&s->oidx, &s->tidx};
+        for (int k = 0; k < 2; k++) {
+            int fd = kc_index_open_for_sync(ixs[k]);
+            if (fd >= 0) {
+                if (fsync(fd) && !rc)
+                    rc = -errno;
+                close(fd);
+            } else if (fd != -EBADF && !rc) {
+                rc = fd;
+            }
+        }
     }
     if (rc == 0) {
         l->recovery_point = kc_plog_log_end_offset(l);

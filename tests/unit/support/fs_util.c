@@ -150,3 +150,17 @@ bool fu_fd_open(int fd)
 {
     return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
 }
+
+int fu_open_fd_count(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}

@@ -35,4 +35,7 @@ int fu_count_suffix(const char *dir, const char *suffix);
 /** True when @p fd is an open descriptor. */
 bool fu_fd_open(int fd);
 
+/** Number of descriptors this process holds (entries of /proc/self/fd), or -1. */
+int fu_open_fd_count(void);
+
 #endif
