@@ -10,7 +10,15 @@
  * fetch_offset outside [log start offset, log end offset] gets OFFSET_OUT_OF_RANGE. A follower's
  * fetch offset is its log end offset: the leader records it (replica.h), which moves the high
  * watermark and the ISR. Waiting fetches are operations of the broker's purgatory, keyed by
- * partition. No fetch sessions: session_id 0.
+ * partition.
+ *
+ * Fetch sessions (KIP-227, v7+; broker/fetch_session.h): the request's (session_id, epoch) is
+ * decided on arrival, once: a session error (70, 71) is answered at once with session_id 0 and
+ * no partitions; an incremental fetch applies its partitions and forgotten ones to the session,
+ * bumps its epoch, and fetches every cached partition. When the response is built (at once or
+ * when a delayed fetch completes) a full fetch (0, 0) / (ID, 0) creates a session caching all
+ * of its partitions, and an incremental one keeps only the partitions the inclusion rule
+ * selects, or answers 71 with the session id if the session's epoch moved meanwhile.
  *
  * Records are never copied here: the response carries file ranges that the connection sends
  * with sendfile (PLAINTEXT) or reads into its TLS buffer. When a range is not in the page cache
@@ -28,7 +36,9 @@
 #include "api/authz.h"
 #include "api/dispatch.h"
 #include "broker/broker.h"
+#include "broker/fetch_session.h"
 #include "broker/purgatory.h"
+#include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
@@ -39,10 +49,20 @@
 
 /* r.topics holds the authorized topics; the refused ones follow them in the same array (see
  * split_denied), n_denied of them, answered TOPIC_AUTHORIZATION_FAILED. */
+/* What the request's (session_id, epoch) decided (fetch_session.h), kept until the response
+ * is built. */
+typedef struct fetch_ctx {
+    kc_fs_mode mode;    /* KC_FS_SESSIONLESS, KC_FS_FULL or KC_FS_INCREMENTAL */
+    int32_t session_id; /* incremental: the session, told apart from a later one by serial */
+    uint64_t serial;
+    int32_t epoch; /* incremental: the session's epoch once this request was applied */
+} fetch_ctx;
+
 typedef struct delayed_fetch {
     kc_request *req;
     kc_fetch_req r;
     int32_t n_denied;
+    fetch_ctx fs;
 } delayed_fetch;
 
 /*
@@ -192,7 +212,68 @@ static int down_convert(kc_request *req, const kc_plog_slice *sl, int64_t fetch_
     return rc;
 }
 
-static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, int32_t n_denied)
+/* A full response (§4.4): every partition is answered; a new session caches them all, errors
+ * included. @return the session id to answer (0: no room). */
+static int32_t session_create(kc_broker *b, const kc_fetch_req *r, const kc_fetch_resp *resp)
+{
+    int32_t n = 0;
+    for (int32_t i = 0; i < resp->responses_count; i++)
+        n += resp->responses[i].partitions_count;
+    kc_fetch_session *s =
+        kc_fetch_session_create(b->fetch_sessions, r->replica_id >= 0, n, kc_mono_ms());
+    if (!s)
+        return 0;
+    for (int32_t i = 0; i < resp->responses_count; i++) {
+        const kc_fetch_topic *ft = &r->topics[i];
+        const kc_fetch_topic_response *tr = &resp->responses[i];
+        for (int32_t j = 0; j < tr->partitions_count; j++) {
+            const kc_fetch_partition *fp = &ft->partitions[j];
+            const kc_fetch_partition_data *pd = &tr->partitions[j];
+            kc_fs_fetch_data d = {fp->partition_max_bytes, fp->fetch_offset, fp->log_start_offset,
+                                  fp->current_leader_epoch};
+            kc_fs_partition *p = kc_fetch_session_update(s, ft->topic, fp->partition, &d);
+            kc_fetch_session_sent(s, p, pd->error_code, pd->high_watermark, pd->log_start_offset,
+                                  pd->records.len > 0, false);
+        }
+    }
+    return s->id;
+}
+
+/* An incremental response (§4.4): only the partitions the inclusion rule selects stay in
+ * @p resp; 71 when the session's epoch moved since the request was applied (a duplicate). A
+ * session evicted meanwhile answers everything it fetched (as Kafka does with the session
+ * object it holds); the next request then gets 70. */
+static void session_filter(kc_broker *b, const fetch_ctx *fs, kc_fetch_resp *resp)
+{
+    resp->session_id = fs->session_id;
+    kc_fetch_session *s = kc_fetch_session_get(b->fetch_sessions, fs->session_id);
+    if (!s || s->serial != fs->serial)
+        return;
+    if (s->epoch != fs->epoch) {
+        resp->error_code = KC_ERR_INVALID_FETCH_SESSION_EPOCH;
+        resp->responses_count = 0;
+        return;
+    }
+    int32_t nt = 0;
+    for (int32_t i = 0; i < resp->responses_count; i++) {
+        kc_fetch_topic_response tr = resp->responses[i];
+        int32_t np = 0;
+        for (int32_t j = 0; j < tr.partitions_count; j++) {
+            kc_fetch_partition_data *pd = &tr.partitions[j];
+            kc_fs_partition *p = kc_fetch_session_find(s, tr.topic, pd->partition_index);
+            if (!p || kc_fetch_session_sent(s, p, pd->error_code, pd->high_watermark,
+                                            pd->log_start_offset, pd->records.len > 0, true))
+                tr.partitions[np++] = *pd;
+        }
+        tr.partitions_count = np;
+        if (np > 0)
+            resp->responses[nt++] = tr;
+    }
+    resp->responses_count = nt;
+}
+
+static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, int32_t n_denied,
+                          const fetch_ctx *fs)
 {
     int16_t v = req->hdr.api_version;
     kc_fetch_resp resp = {0};
@@ -262,6 +343,10 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, 
             }
         }
     }
+    if (fs->mode == KC_FS_FULL)
+        resp.session_id = session_create(b, r, &resp);
+    else if (fs->mode == KC_FS_INCREMENTAL)
+        session_filter(b, fs, &resp);
     kc_fetch_resp_encode(&req->out, v, &resp);
     /* an in-sync follower reads what was appended a moment ago: its pages are cached, and the
      * check (mmap, mincore, munmap per range) cost brokers ~5 % of their CPU under acks=all */
@@ -289,8 +374,9 @@ static void delayed_complete(kc_broker *b, void *arg, bool expired)
     kc_request *req = d->req;
     kc_fetch_req r = d->r;
     int32_t n_denied = d->n_denied;
+    fetch_ctx fs = d->fs;
     free(d);
-    fetch_respond(b, req, &r, n_denied);
+    fetch_respond(b, req, &r, n_denied, &fs);
 }
 
 static const kc_delayed_ops delayed_fetch_ops = {delayed_ready, delayed_complete};
@@ -321,6 +407,84 @@ static int32_t split_denied(kc_request *req, kc_fetch_req *r)
     return n_denied;
 }
 
+/* A session error (70, 71): top-level, session_id 0, no partitions (§4.1). */
+static void session_error(kc_request *req, int16_t err)
+{
+    kc_fetch_resp resp = {0};
+    resp.error_code = err;
+    kc_fetch_resp_encode(&req->out, req->hdr.api_version, &resp);
+    kc_request_respond(req);
+}
+
+/*
+ * §4.1 and §4.3 for a Fetch v7+, once per request: decide what (session_id, epoch) asks for.
+ * An incremental fetch applies the request's partitions (added or updated) and then its
+ * forgotten ones to the session, bumps the epoch, and replaces r->topics with every cached
+ * partition, in session order (consecutive partitions of a topic grouped, copied into the
+ * request's arena since the session may go while the fetch waits). A session emptied is closed
+ * and the request served without one. @return false when the request was answered (an error).
+ */
+static bool session_begin(kc_broker *b, kc_request *req, kc_fetch_req *r, fetch_ctx *fs)
+{
+    kc_fetch_session *s;
+    int16_t err;
+    fs->mode = kc_fetch_session_begin(b->fetch_sessions, r->session_id, r->session_epoch, &s, &err);
+    if (fs->mode == KC_FS_ERROR) {
+        session_error(req, err);
+        return false;
+    }
+    if (fs->mode != KC_FS_INCREMENTAL)
+        return true;
+    for (int32_t i = 0; i < r->topics_count; i++)
+        for (int32_t j = 0; j < r->topics[i].partitions_count; j++) {
+            const kc_fetch_partition *fp = &r->topics[i].partitions[j];
+            kc_fs_fetch_data d = {fp->partition_max_bytes, fp->fetch_offset, fp->log_start_offset,
+                                  fp->current_leader_epoch};
+            kc_fetch_session_update(s, r->topics[i].topic, fp->partition, &d);
+        }
+    for (int32_t i = 0; i < r->forgotten_topics_data_count; i++) {
+        const kc_fetch_forgotten_topic *ft = &r->forgotten_topics_data[i];
+        for (int32_t j = 0; j < ft->partitions_count; j++)
+            kc_fetch_session_forget(s, ft->topic, ft->partitions[j]);
+    }
+    if (!kc_fetch_session_commit(b->fetch_sessions, s, kc_mono_ms())) {
+        fs->mode = KC_FS_SESSIONLESS; /* emptied: closed */
+        return true;
+    }
+    fs->session_id = s->id;
+    fs->serial = s->serial;
+    fs->epoch = s->epoch;
+    int32_t nt = 0;
+    for (const kc_fs_partition *p = s->head; p; p = p->next)
+        if (!p->prev || p->prev->topic_len != p->topic_len ||
+            memcmp(p->prev->topic, p->topic, (size_t)p->topic_len) != 0)
+            nt++;
+    r->topics = kc_arena_alloc(&req->arena, sizeof(*r->topics) * (size_t)(nt + 1));
+    r->topics_count = 0;
+    kc_fetch_topic *t = NULL;
+    for (const kc_fs_partition *p = s->head; p; p = p->next) {
+        if (!t || t->topic.len != p->topic_len ||
+            memcmp(t->topic.p, p->topic, (size_t)p->topic_len) != 0) {
+            t = &r->topics[r->topics_count++];
+            t->topic = (kc_str){kc_arena_strndup(&req->arena, p->topic, (size_t)p->topic_len),
+                                p->topic_len};
+            t->partitions_count = 0;
+            int32_t n = 1;
+            for (const kc_fs_partition *q = p->next;
+                 q && q->topic_len == p->topic_len &&
+                 memcmp(q->topic, p->topic, (size_t)p->topic_len) == 0;
+                 q = q->next)
+                n++;
+            t->partitions = kc_arena_alloc(&req->arena, sizeof(*t->partitions) * (size_t)n);
+        }
+        t->partitions[t->partitions_count++] =
+            (kc_fetch_partition){p->partition, p->current_leader_epoch, p->fetch_offset,
+                                 p->log_start_offset, p->max_bytes};
+    }
+    r->forgotten_topics_data_count = 0;
+    return true;
+}
+
 void kc_handle_fetch(kc_request *req)
 {
     kc_broker *b = req->broker;
@@ -329,11 +493,15 @@ void kc_handle_fetch(kc_request *req)
         kc_request_protocol_error(req, "malformed Fetch request");
         return;
     }
+    fetch_ctx fs = {KC_FS_SESSIONLESS, 0, 0, 0};
+    /* no cache (a broker of unit tests): no sessions, as with zero slots */
+    if (req->hdr.api_version >= 7 && b->fetch_sessions && !session_begin(b, req, &r, &fs))
+        return;
     int32_t n_denied = r.topics_count > 0 ? split_denied(req, &r) : 0;
     int64_t avail = fetch_available(b, &r);
     if (r.max_wait_ms <= 0 || avail < 0 || avail >= r.min_bytes || b->shutting_down ||
         r.topics_count == 0) {
-        fetch_respond(b, req, &r, n_denied); /* records a follower's position as it reads */
+        fetch_respond(b, req, &r, n_denied, &fs); /* records a follower's position as it reads */
         return;
     }
     delayed_fetch *d = calloc(1, sizeof(*d));
@@ -342,6 +510,7 @@ void kc_handle_fetch(kc_request *req)
     d->req = req;
     d->r = r;
     d->n_denied = n_denied;
+    d->fs = fs;
     int32_t n = 0;
     for (int32_t i = 0; i < r.topics_count; i++)
         n += r.topics[i].partitions_count;

@@ -28,11 +28,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api/dispatch.h"
 #include "broker/acls.h"
 #include "broker/config_changes.h"
 #include "broker/controlled_shutdown.h"
+#include "broker/fd_budget.h"
+#include "broker/fetch_session.h"
 #include "broker/log_manager.h"
 #include "broker/meta_props.h"
 #include "broker/purgatory.h"
@@ -455,6 +458,9 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
     b->mb = kc_mailbox_new(b->base);
     b->workers = kc_workers_new(2, b->mb);
     b->purgatory = kc_purgatory_new(b);
+    b->fetch_sessions = kc_fetch_session_cache_new(
+        cfg->max_incremental_fetch_session_cache_slots,
+        (uint64_t)kc_now_ms() * 1000003u ^ (uint64_t)getpid() ^ (uint64_t)cfg->broker_id << 32);
     b->scram_store = kc_scram_store_new();
     for (int i = 0; i < cfg->n_listeners; i++)
         if (kc_sec_is_tls(cfg->listeners[i].protocol) && !b->ssl_ctx) {
@@ -487,6 +493,11 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
             kc_error("ZK", "creating %s failed: %s", *p, zerror(rc));
             return -1;
         }
+    }
+    char budget_err[512];
+    if (kc_fd_budget_check(cfg, NULL, NULL, budget_err, sizeof(budget_err))) {
+        kc_error("STORAGE", "%s", budget_err);
+        return -1;
     }
     if (get_or_create_cluster_id(b) || check_log_dirs(b) || kc_log_manager_init(b) ||
         load_topics(b) || load_users(b) || kc_acls_load(b))
@@ -605,6 +616,8 @@ void kc_broker_destroy(kc_broker *b)
     kc_producer_ids_free(b);
     kc_topics_destroy(&b->topics);
     kc_purgatory_free(b->purgatory);
+    kc_fetch_session_cache_free(b->fetch_sessions); /* after the purgatory: no fetch waits */
+    b->fetch_sessions = NULL;
     kc_scram_store_free(b->scram_store);
     b->scram_store = NULL;
     kc_acls_free(b);

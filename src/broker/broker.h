@@ -23,6 +23,7 @@ struct event;
 struct evconnlistener;
 struct kc_conn;
 struct kc_controller;
+struct kc_fetch_session_cache;
 struct kc_purgatory;
 struct kc_scram_store;
 struct kc_replica_manager;
@@ -66,6 +67,8 @@ typedef struct kc_broker {
     struct kc_topic_create *creating;     /* topic creations in flight */
     struct kc_ibclient *ctl_client;       /* to the active controller (controller_client.h) */
     int32_t ctl_client_for;               /* the controller id ctl_client connects to */
+    /* KIP-227 incremental fetch sessions (fetch_session.h) */
+    struct kc_fetch_session_cache *fetch_sessions;
 
     struct event *sig_term, *sig_int, *shutdown_timer;
     bool cs_started;        /* controlled shutdown under way */

@@ -105,6 +105,8 @@ static const kc_config_key keys[] = {
     I32("transactional.id.expiration.ms", transactional_id_expiration_ms, "604800000", 1, IMAX, RO),
     I32("offset.metadata.max.bytes", offset_metadata_max_bytes, "4096", 0, IMAX, RO),
     I64("replica.lag.time.max.ms", replica_lag_time_max_ms, "30000", 1, LMAX, RO),
+    I32("max.incremental.fetch.session.cache.slots", max_incremental_fetch_session_cache_slots,
+        "1000", 0, IMAX, RO),
     I32("replica.fetch.max.bytes", replica_fetch_max_bytes, "1048576", 0, IMAX, RO),
     I32("replica.fetch.min.bytes", replica_fetch_min_bytes, "1", 1, IMAX, RO),
     I32("replica.fetch.wait.max.ms", replica_fetch_wait_max_ms, "500", 0, IMAX, RO),

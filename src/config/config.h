@@ -124,6 +124,8 @@ typedef struct kc_config {
     int32_t transactional_id_expiration_ms;
     int32_t offset_metadata_max_bytes;
     int64_t replica_lag_time_max_ms;
+    /* KIP-227 (broker/fetch_session.h) */
+    int32_t max_incremental_fetch_session_cache_slots;
     int32_t replica_fetch_max_bytes; /* per partition, as Kafka's */
     int32_t replica_fetch_min_bytes;
     int32_t replica_fetch_wait_max_ms;

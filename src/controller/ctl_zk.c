@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -188,6 +189,28 @@ int ctl_load_broker(kc_controller *c, int32_t id, ctl_broker *b)
 
 /* ---------------------------------------------------------------- topics */
 
+/* Takes a state znode's payload into @p part; rc is the read's. */
+static int take_state(ctl_partition *part, int rc, char *data, int len, const struct Stat *st)
+{
+    part->has_state = false;
+    if (rc != ZOK)
+        return rc;
+    int32_t *isr = NULL;
+    int n_isr = 0;
+    rc = data && len >= 0
+             ? kc_znode_partition_state_parse(data, (size_t)len, &part->leader, &part->leader_epoch,
+                                              &part->controller_epoch, &isr, &n_isr)
+             : -1;
+    if (rc)
+        return ZMARSHALLINGERROR;
+    free(part->isr);
+    part->isr = isr;
+    part->n_isr = n_isr;
+    part->has_state = true;
+    part->zk_version = st->version;
+    return ZOK;
+}
+
 static int read_state(kc_controller *c, const char *topic, int p, ctl_partition *part)
 {
     char path[PATH_MAX_LEN], *data;
@@ -195,24 +218,90 @@ static int read_state(kc_controller *c, const char *topic, int p, ctl_partition 
     struct Stat st;
     snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic, p);
     int rc = ctl_get(c, path, false, &data, &len, &st);
-    part->has_state = false;
-    if (rc != ZOK)
-        return rc;
-    int32_t *isr = NULL;
-    int n_isr = 0;
-    rc = data
-             ? kc_znode_partition_state_parse(data, (size_t)len, &part->leader, &part->leader_epoch,
-                                              &part->controller_epoch, &isr, &n_isr)
-             : -1;
+    rc = take_state(part, rc, data, len, &st);
     free(data);
-    if (rc)
-        return ZMARSHALLINGERROR;
-    free(part->isr);
-    part->isr = isr;
-    part->n_isr = n_isr;
-    part->has_state = true;
-    part->zk_version = st.version;
-    return ZOK;
+    return rc;
+}
+
+/* Pipelined reads of many state znodes (Kafka's ZooKeeperClient sends them all, then waits):
+ * one round trip each made a 10,000-partition topic take seconds to load at every controller
+ * election. Completions run on libzookeeper's completion thread; the controller thread waits. */
+typedef struct state_batch {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int pending;
+} state_batch;
+
+typedef struct state_read {
+    state_batch *batch;
+    int rc, len;
+    char *data;
+    struct Stat st;
+} state_read;
+
+static void on_state_read(int rc, const char *value, int value_len, const struct Stat *stat,
+                          const void *arg)
+{
+    state_read *r = (state_read *)arg;
+    r->rc = rc;
+    if (rc == ZOK && stat)
+        r->st = *stat;
+    if (rc == ZOK && value && value_len >= 0 && (r->data = malloc((size_t)value_len + 1))) {
+        memcpy(r->data, value, (size_t)value_len);
+        r->data[value_len] = '\0';
+        r->len = value_len;
+    }
+    pthread_mutex_lock(&r->batch->mu);
+    if (--r->batch->pending == 0)
+        pthread_cond_signal(&r->batch->cv);
+    pthread_mutex_unlock(&r->batch->mu);
+}
+
+/* Reads the states of partitions [from, to) of @p t; a read the pipeline could not do (lost
+ * connection, a payload over libzookeeper's buffer) is done again one by one with retries. */
+static void read_states(kc_controller *c, ctl_topic *t, int from, int to)
+{
+    enum { WINDOW = 2048 }; /* bounded: libzookeeper queues every request in memory */
+    for (int lo = from; lo < to; lo += WINDOW) {
+        int n = to - lo < WINDOW ? to - lo : WINDOW;
+        state_read *reads = calloc((size_t)n, sizeof(*reads));
+        if (!reads)
+            kc_fatal("controller: out of memory");
+        state_batch batch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n};
+        zhandle_t *zh = kc_zk_acquire(c->zk);
+        for (int i = 0; i < n; i++) {
+            char path[PATH_MAX_LEN];
+            snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", t->name, lo + i);
+            reads[i] = (state_read){.batch = &batch, .rc = ZSYSTEMERROR, .len = -1};
+            int rc = zh ? zoo_aget(zh, path, 0, on_state_read, &reads[i]) : ZINVALIDSTATE;
+            if (rc != ZOK) {
+                reads[i].rc = rc;
+                pthread_mutex_lock(&batch.mu);
+                batch.pending--;
+                pthread_mutex_unlock(&batch.mu);
+            }
+        }
+        kc_zk_release(c->zk);
+        pthread_mutex_lock(&batch.mu);
+        while (batch.pending > 0)
+            pthread_cond_wait(&batch.cv, &batch.mu);
+        pthread_mutex_unlock(&batch.mu);
+        for (int i = 0; i < n; i++) {
+            ctl_partition *part = &t->parts[lo + i];
+            bool whole =
+                reads[i].rc != ZOK || (reads[i].data && reads[i].st.dataLength == reads[i].len);
+            if (reads[i].rc == ZOK && whole)
+                take_state(part, ZOK, reads[i].data, reads[i].len, &reads[i].st);
+            else if (reads[i].rc == ZNONODE)
+                part->has_state = false;
+            else
+                read_state(c, t->name, lo + i, part);
+            free(reads[i].data);
+        }
+        pthread_mutex_destroy(&batch.mu);
+        pthread_cond_destroy(&batch.cv);
+        free(reads);
+    }
 }
 
 /* Reads the assignment of @p t (data watch) and appends its partitions beyond
@@ -250,8 +339,8 @@ static int read_assignment(kc_controller *c, ctl_topic *t, int *version, bool *h
                 kc_fatal("controller: out of memory");
             memcpy(part->replicas, replicas + (size_t)p * (size_t)rf, sizeof(int32_t) * (size_t)rf);
             part->leader = -1;
-            read_state(c, t->name, p, part);
         }
+        read_states(c, t, t->n_partitions, n);
         t->n_partitions = n;
     }
     free(replicas);

@@ -1,4 +1,5 @@
-/* Listener sockets and the accept path; TLS connections start in the accepting state. */
+/* Listener sockets and the accept path; TLS connections start in the accepting state. Accepting
+ * stops at max.connections (client listeners) and for a back-off after EMFILE (all of them). */
 #include "net/listeners.h"
 
 #include <arpa/inet.h>
@@ -10,6 +11,8 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <errno.h>
+#include <event2/event.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -129,6 +132,64 @@ typedef struct listener_ctx {
 
 static listener_ctx listener_ctxs[KC_MAX_LISTENERS];
 
+/* Out of descriptors (EMFILE/ENFILE) at accept: every listener stops accepting for
+ * ACCEPT_BACKOFF_MS while the connections already open keep being served; without this,
+ * libevent retries a level-triggered accept that fails at once, in a tight loop. */
+#define ACCEPT_BACKOFF_MS 1000
+static struct event *accept_backoff_timer;
+static bool accept_backing_off;
+
+/* Client listeners run unless max.connections or a descriptor back-off holds them; the
+ * inter-broker one only stops for the back-off. */
+static void apply_accepting(kc_broker *b)
+{
+    for (int i = 0; i < b->cfg->n_listeners; i++) {
+        if (!b->listeners[i])
+            continue;
+        bool on = !accept_backing_off &&
+                  (!b->accept_paused || kc_config_listener_is_inter_broker(b->cfg, i));
+        if (on)
+            evconnlistener_enable(b->listeners[i]);
+        else
+            evconnlistener_disable(b->listeners[i]);
+    }
+}
+
+static void on_accept_backoff_over(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    accept_backing_off = false;
+    apply_accepting(arg);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    (void)l;
+    kc_broker *b = ((listener_ctx *)arg)->b;
+    int err = EVUTIL_SOCKET_ERROR();
+    static kc_log_limit limit;
+    int dropped;
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+        if (kc_log_allow(&limit, 10000, &dropped))
+            kc_warn("NET", "accept failed: %s (%d more not logged)", strerror(err), dropped);
+        return; /* ECONNABORTED and kin concern one peer: keep accepting */
+    }
+    if (kc_log_allow(&limit, ACCEPT_BACKOFF_MS, &dropped))
+        kc_warn("NET",
+                "accept failed: %s: not accepting connections for %d ms; the open ones are "
+                "still served (%d more not logged)",
+                strerror(err), ACCEPT_BACKOFF_MS, dropped);
+    accept_backing_off = true;
+    apply_accepting(b);
+    if (!accept_backoff_timer)
+        accept_backoff_timer = evtimer_new(b->base, on_accept_backoff_over, b);
+    struct timeval tv = {ACCEPT_BACKOFF_MS / 1000, (ACCEPT_BACKOFF_MS % 1000) * 1000};
+    if (accept_backoff_timer)
+        evtimer_add(accept_backoff_timer, &tv);
+    else
+        on_accept_backoff_over(-1, 0, b); /* no timer: better a busy loop than a dead listener */
+}
+
 /* The inter-broker listener is exempt from max.connections, as in Kafka. */
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
@@ -186,13 +247,7 @@ void kc_listeners_set_accepting(kc_broker *b, bool on)
     if (!on)
         kc_info("NET", "max.connections (%d) reached: new client connections wait",
                 b->cfg->max_connections);
-    for (int i = 0; i < b->cfg->n_listeners; i++)
-        if (b->listeners[i] && !kc_config_listener_is_inter_broker(b->cfg, i)) {
-            if (on)
-                evconnlistener_enable(b->listeners[i]);
-            else
-                evconnlistener_disable(b->listeners[i]);
-        }
+    apply_accepting(b);
 }
 
 int kc_listeners_start(kc_broker *b)
@@ -217,6 +272,8 @@ int kc_listeners_start(kc_broker *b)
                                                       LEV_OPT_CLOSE_ON_EXEC,
                                                   128, res->ai_addr, (int)res->ai_addrlen);
         freeaddrinfo(res);
+        if (b->listeners[i])
+            evconnlistener_set_error_cb(b->listeners[i], on_accept_error);
         if (!b->listeners[i]) {
             kc_error("NET", "listener %s: cannot listen on %s:%d: %s", lc->name, lc->host, lc->port,
                      evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
@@ -229,6 +286,11 @@ int kc_listeners_start(kc_broker *b)
 
 void kc_listeners_stop(kc_broker *b)
 {
+    if (accept_backoff_timer) {
+        event_free(accept_backoff_timer);
+        accept_backoff_timer = NULL;
+    }
+    accept_backing_off = false;
     for (int i = 0; i < KC_MAX_LISTENERS; i++)
         if (b->listeners[i]) {
             evconnlistener_free(b->listeners[i]);
