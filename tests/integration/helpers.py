@@ -144,6 +144,7 @@ class Broker:
         self.zk_connect = ZK_HOSTS + chroot
         self.extra_args = list(extra_args)
         self.proc = None
+        self.preexec_fn = None  # run in the child before exec (resource limits)
         self.returncode = None
         self.exit_expected = False  # set once a test stopped the process or waited for its exit
         self._owner = None  # ephemeralOwner of the last registration seen
@@ -219,7 +220,12 @@ class Broker:
             log.write(f"=== {time.strftime('%H:%M:%S')} test start: {' '.join(args)}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                args, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+                args,
+                cwd=self.dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self.preexec_fn,
             )
         self.returncode = None
         self.exit_expected = False
