@@ -8,11 +8,16 @@
  * the per-record produce latency (rd_kafka_producev to its delivery report; the enqueue time
  * sits in an array indexed by the message opaque) as p50/p99/p99.9 in ms, and one
  * machine-readable "result:" line. With RATE > 0 the producer is held to RATE records/s by a
- * token bucket (10 ms of burst) for SECONDS (at most COUNT records). Records go to partitions at
- * random (no key); one warm-up record per partition (not counted) opens the connections first.
+ * token bucket (10 ms of burst) for SECONDS (at most COUNT records). Records have no key and no
+ * partition (RD_KAFKA_PARTITION_UA): librdkafka's sticky partitioner (2.x: partitioner
+ * consistent_random, sticky.partitioning.linger.ms 10) sends them to one random partition at a
+ * time, a new one every 10 ms; one warm-up record per partition (not counted) opens the
+ * connections first.
+ * consume reads from the beginning of every partition of TOPIC (assigned, no group rebalance)
+ * until COUNT records are in.
  * create makes a topic through the Admin API (CreateTopics, topic configs as NAME=VALUE), after
  * waiting until RF brokers are known, and returns once every partition has a leader and a full
- * ISR.
+ * ISR (bounded by BENCH_CREATE_SECONDS, default 60).
  * connect opens COUNT connections one after another, each from a new client (rd_kafka_new, its
  * only connection the one to the bootstrap broker: TCP, then the TLS handshake and SASL
  * authentication when BENCH_CLIENT_CONF asks for them, ApiVersions, then a Metadata request
@@ -482,7 +487,7 @@ int main(int argc, char **argv)
         if (argc < 6)
             return 2;
         return do_create(brokers, topic, (int)count, atoi(argv[5]), argv + 6, argc - 6,
-                         now_s() + 60);
+                         now_s() + env_num("BENCH_CREATE_SECONDS", 60));
     }
     if (strcmp(argv[1], "produce") == 0)
         return do_produce(brokers, topic, count, argc > 5 ? atoi(argv[5]) : 100,
@@ -490,8 +495,17 @@ int main(int argc, char **argv)
                           argc > 8 ? atof(argv[8]) : 10, deadline);
     rd_kafka_t *rk = make(RD_KAFKA_CONSUMER, brokers, NULL);
     rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    /* Every partition of the topic (partition 0 alone when Metadata does not answer). */
+    int nparts = 1;
+    const struct rd_kafka_metadata *md = metadata(rk);
+    const struct rd_kafka_metadata_topic *mt = md ? find_topic(md, topic) : NULL;
+    if (mt && mt->partition_cnt > 0)
+        nparts = mt->partition_cnt;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(nparts);
+    for (int p = 0; p < nparts; p++)
+        rd_kafka_topic_partition_list_add(parts, topic, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk, parts);
     rd_kafka_topic_partition_list_destroy(parts);
     long n = 0;

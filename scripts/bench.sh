@@ -47,20 +47,33 @@
 # each from a new client, complete with TLS handshake, SASL authentication and a Metadata
 # response, then closed: connections/s and the p50/p99 set-up time. Each run is bounded by
 # BENCH_MAX_SECONDS (120). Prints one table; stops what it started and removes the broker's data.
+#
+# scripts/bench.sh scale — partition-count benchmark (not a test): the same ensemble and one
+# broker (PLAINTEXT 49092, state in var/bench/scale/). Measures, in one run: the time to create a
+# topic of BENCH_PARTITIONS (default 10,000) partitions at RF 1 until every partition has a
+# leader in Metadata (kcat -L, bounded by BENCH_LEADER_SECONDS, 120); the broker's descriptors
+# and RSS before and after, and per 1,000 partitions; produce (acks=1) and consume throughput of
+# BENCH_COUNT (default 200,000) records of BENCH_SIZE (1024) bytes over that topic beside a topic
+# of 6 partitions (keyless records: librdkafka's sticky partitioner spreads them); the clean
+# restart (SIGTERM, exit bounded by BENCH_STOP_SECONDS, 120, then start to every partition led
+# again); and the recovery scan after a
+# SIGKILL that follows BENCH_RECOVERY_MIB (1024) MiB produced into 1 partition (1 GiB segments,
+# no flush), in GB/s from the broker's "recovered ... bytes checked" log line. Each client run is
+# bounded by BENCH_MAX_SECONDS (120). Prints one table; stops what it started and removes its data.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 mode=${1:-broker}
-case $mode in broker | storage | replication | groups | codecs | security) ;; *)
-    echo "usage: $0 [broker|storage|replication|groups|codecs|security]" >&2
+case $mode in broker | storage | replication | groups | codecs | security | scale) ;; *)
+    echo "usage: $0 [broker|storage|replication|groups|codecs|security|scale]" >&2
     exit 2
     ;;
 esac
 if [ "$mode" = replication ]; then
     count=${BENCH_COUNT:-500000}
     size=${BENCH_SIZE:-1024}
-elif [ "$mode" = codecs ] || [ "$mode" = security ]; then
+elif [ "$mode" = codecs ] || [ "$mode" = security ] || [ "$mode" = scale ]; then
     count=${BENCH_COUNT:-200000}
     size=${BENCH_SIZE:-1024}
 else
@@ -152,6 +165,7 @@ cleanup() {
         rm -rf "$dir"/broker-[123] "$dir/ddfile"
     fi
     if [ "$mode" = security ]; then rm -rf "$dir/security"; fi
+    if [ "$mode" = scale ]; then rm -rf "$dir/scale"; fi
 }
 trap cleanup EXIT
 
@@ -351,6 +365,169 @@ if [ "$mode" = security ]; then
     echo
     echo "conns/s: $conns connections one after another, each from a new librdkafka client," \
         "closed after its Metadata response; p50/p99: set-up time, client start to Metadata response"
+    exit 0
+fi
+
+if [ "$mode" = scale ]; then
+    export BENCH_MAX_SECONDS=${BENCH_MAX_SECONDS:-120}
+    parts=${BENCH_PARTITIONS:-10000}
+    rec_mib=${BENCH_RECOVERY_MIB:-1024}
+    lead_secs=${BENCH_LEADER_SECONDS:-120}
+    B=127.0.0.1:49092
+    if nc -z 127.0.0.1 49092 2>/dev/null; then # never measure a broker this script did not start
+        echo "bench: 127.0.0.1:49092 is already in use" >&2
+        exit 1
+    fi
+    rm -rf "$dir/scale" "$dir/broker-1.log"
+    # No flush by message count or time (the defaults): the recovery point moves only with the
+    # clean shutdown, so that the SIGKILL below leaves everything produced since to be scanned.
+    start_broker 1 49092 "$dir/scale" auto.create.topics.enable=false \
+        log.flush.interval.messages=9223372036854775807 log.flush.interval.ms=9223372036854775807
+    pid() { echo "${broker_pids[1]}"; }
+    fds() { find "/proc/$(pid)/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+    rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$(pid)/status"; }
+    now() { date +%s.%N; }
+    led() { # TOPIC — partitions of TOPIC whose leader is broker 1 in Metadata (0 if no answer)
+        timeout 30 kcat -b "$B" -L -t "$1" -m 10 2>/dev/null | grep -c 'leader 1,' || true
+    }
+    wait_led() { # TOPIC N — bounded (lead_secs) wait until N partitions of TOPIC have a leader
+        local n=0 deadline=$((SECONDS + lead_secs))
+        while [ $SECONDS -lt $deadline ]; do
+            n=$(led "$1")
+            [ "$n" -lt "$2" ] || return 0
+            sleep 0.2
+        done
+        echo "bench: $n of $2 partitions of $1 have a leader after $lead_secs s" >&2
+        return 1
+    }
+    declare -A R=()
+    # Settle: the broker answers Metadata (bounded, 30 s), then a second for its start-up work.
+    deadline=$((SECONDS + 30))
+    until timeout 10 kcat -b "$B" -L -m 5 >/dev/null 2>&1 || [ $SECONDS -ge $deadline ]; do
+        sleep 0.2
+    done
+    sleep 1
+    fds0=$(fds)
+    rss0=$(rss_kib)
+
+    echo "cafka scale bench: 1 broker, $parts partitions at RF 1, $count x $size B records," \
+        "$rec_mib MiB recovery, loopback, $(nproc) cores (progress on stderr)" >&2
+    t0=$(now)
+    BENCH_CREATE_SECONDS=$lead_secs timeout $((lead_secs + 30)) \
+        $BENCH create "$B" scale-big "$parts" 1 >&2 || echo "bench: create scale-big failed" >&2
+    if wait_led scale-big "$parts"; then R[create]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'); fi
+    sleep 1
+    fds1=$(fds)
+    rss1=$(rss_kib)
+    echo "  [create] ${R[create]:-n/a} s; fds $fds0 -> $fds1, RSS $rss0 -> $rss1 KiB" >&2
+
+    $BENCH create "$B" scale-six 6 1 >&2
+    for t in scale-big scale-six; do
+        out=$(timeout $((BENCH_MAX_SECONDS + 60)) $BENCH produce "$B" "$t" "$count" "$size" 1) ||
+            echo "bench: $t produce failed" >&2
+        echo "$out" | grep -v '^result:' | sed "s/^/  [$t] /" >&2
+        R[$t.pmb]=$(echo "$out" | sed -n 's/^result: .*mb_s=\([0-9.]*\).*/\1/p')
+        out=$(timeout $((BENCH_MAX_SECONDS + 60)) $BENCH consume "$B" "$t" "$count") ||
+            echo "bench: $t consume failed" >&2
+        echo "$out" | grep -v "^result:" | sed "s/^/  [$t] /" >&2
+        R[$t.cmb]=$(echo "$out" | sed -n 's/^consume: .* \([0-9.]*\) MB\/s.*/\1/p')
+    done
+
+    # Clean restart: SIGTERM, bounded wait for the exit (BENCH_STOP_SECONDS, 120; then SIGKILL and
+    # the restart is not clean), start with the same properties, time until every partition of
+    # scale-big has a leader again.
+    stop_secs=${BENCH_STOP_SECONDS:-120}
+    t0=$(now)
+    kill -TERM "$(pid)"
+    deadline=$((SECONDS + stop_secs))
+    while kill -0 "$(pid)" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    if kill -0 "$(pid)" 2>/dev/null; then
+        echo "bench: broker ignored SIGTERM for $stop_secs s; SIGKILL (the restart is not clean)" >&2
+        kill -KILL "$(pid)"
+        R[stop]=">$stop_secs (SIGKILL)"
+        R[unclean]=" (after SIGKILL)"
+    else
+        R[stop]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+    fi
+    wait "$(pid)" 2>/dev/null || true
+    t0=$(now)
+    build/release/bin/cafka-server "$dir/broker-1.properties" 2>>"$dir/broker-1.log" &
+    broker_pids[1]=$!
+    if wait_led scale-big "$parts"; then R[restart]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'); fi
+    echo "  [restart] SIGTERM to exit ${R[stop]} s, start to $parts leaders ${R[restart]:-n/a} s" >&2
+
+    # Recovery scan: BENCH_RECOVERY_MIB of 16 KiB records into 1 partition (1 GiB segments, no
+    # flush), SIGKILL at once, start again, read the broker's "recovered" line.
+    $BENCH create "$B" scale-recovery 1 1 segment.bytes=1073741824 >&2
+    out=$(timeout $((BENCH_MAX_SECONDS + 60)) $BENCH produce "$B" scale-recovery \
+        $((rec_mib * 64)) 16384 1) || echo "bench: scale-recovery produce failed" >&2
+    echo "$out" | grep -v '^result:' | sed "s/^/  [recovery] /" >&2
+    kill -KILL "$(pid)"
+    wait "$(pid)" 2>/dev/null || true
+    lines_before=$(wc -l <"$dir/broker-1.log")
+    build/release/bin/cafka-server "$dir/broker-1.properties" 2>>"$dir/broker-1.log" &
+    broker_pids[1]=$!
+    why="no 'recovered scale-recovery-0' line in the broker log within $lead_secs s"
+    deadline=$((SECONDS + lead_secs))
+    line=
+    while [ $SECONDS -lt $deadline ] && kill -0 "$(pid)" 2>/dev/null; do
+        line=$(tail -n +$((lines_before + 1)) "$dir/broker-1.log" |
+            grep -m1 'recovered scale-recovery-0 in' || true)
+        [ -z "$line" ] || break
+        if led scale-recovery | grep -q '^1$'; then
+            why="scale-recovery-0 came back without a recovery scan (recovery point at the log end?)"
+            break
+        fi
+        sleep 0.2
+    done
+    if [ -n "$line" ]; then
+        echo "  [recovery] ${line#*recovered }" >&2
+        ms=$(sed -n 's/.* in \([0-9]*\) ms:.*/\1/p' <<<"$line")
+        bytes=$(sed -n 's/.* \([0-9]*\) bytes checked.*/\1/p' <<<"$line")
+        R[rec_bytes]=$bytes
+        R[rec_ms]=$ms
+        if [ "${ms:-0}" -gt 0 ]; then
+            R[recovery]=$(awk -v b="$bytes" -v m="$ms" 'BEGIN { printf "%.2f", b / 1e9 / (m / 1e3) }')
+        else
+            why="$bytes bytes checked in 0 ms: too few to time"
+        fi
+    fi
+    [ -n "${R[recovery]:-}" ] || echo "  [recovery] n/a: $why" >&2
+
+    per1000() { # AFTER BEFORE DIVISOR
+        awk -v a="$1" -v b="$2" -v d="$3" -v p="$parts" 'BEGIN { printf "%.1f", (a - b) / d * 1000 / p }'
+    }
+    v() { echo "${R[$1]:-n/a}"; }
+    echo
+    echo "cafka scale bench — 1 broker on loopback, $parts partitions at RF 1, $count records x" \
+        "$size B (acks=1, keyless: librdkafka sticky partitioner), $(nproc) cores"
+    echo
+    fmt='| %-52s | %16s |\n'
+    # shellcheck disable=SC2059 # fmt is a constant
+    {
+        printf "$fmt" measure value
+        printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "------------------"
+        printf "$fmt" "create $parts partitions, until all led (s)" "$(v create)"
+        printf "$fmt" "descriptors before / after" "$fds0 / $fds1"
+        printf "$fmt" "descriptors per 1000 partitions" "$(per1000 "$fds1" "$fds0" 1)"
+        printf "$fmt" "RSS MiB before / after" \
+            "$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.1f / %.1f", a / 1024, b / 1024 }')"
+        printf "$fmt" "RSS MiB per 1000 partitions" "$(per1000 "$rss1" "$rss0" 1024)"
+        printf "$fmt" "produce MB/s, $parts partitions / 6 partitions" \
+            "$(v scale-big.pmb) / $(v scale-six.pmb)"
+        printf "$fmt" "consume MB/s, $parts partitions / 6 partitions" \
+            "$(v scale-big.cmb) / $(v scale-six.cmb)"
+        printf "$fmt" "clean restart: SIGTERM to exit (s)" "$(v stop)"
+        printf "$fmt" "clean restart: start to $parts partitions led (s)${R[unclean]:-}" "$(v restart)"
+        printf "$fmt" "recovery scan after SIGKILL (GB/s)" "$(v recovery)"
+    }
+    echo
+    if [ -n "${R[recovery]:-}" ]; then
+        echo "recovery: ${R[rec_bytes]} bytes checked in ${R[rec_ms]} ms (page cache warm: the" \
+            "data was just written)"
+    else
+        echo "recovery: n/a — $why"
+    fi
     exit 0
 fi
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -472,13 +473,14 @@ static checkpoint_ctx *checkpoint_snapshot(kc_broker *b)
     return c;
 }
 
-/* Writes every file of the snapshot, in order; returns the number that failed. */
-static int checkpoint_write(checkpoint_ctx *c)
+/* Writes every file of the snapshot, in order (each fsync'd when @p durable); returns the number
+ * that failed. */
+static int checkpoint_write(checkpoint_ctx *c, bool durable)
 {
     int failed = 0;
     for (int i = 0; i < c->n; i++) {
         checkpoint_file *f = &c->files[i];
-        int rc = kc_checkpoint_write_file(f->path, f->content);
+        int rc = kc_checkpoint_write_file(f->path, f->content, durable);
         if (rc) {
             kc_error("STORAGE", "cannot write '%s': %s", f->path, strerror(-rc));
             f->failed = true;
@@ -490,7 +492,7 @@ static int checkpoint_write(checkpoint_ctx *c)
 
 static void checkpoint_work(void *arg)
 {
-    checkpoint_write(arg);
+    checkpoint_write(arg, true);
 }
 
 /* Reactor: a leader-epoch-checkpoint that could not be written is written again next time. */
@@ -656,22 +658,47 @@ void kc_log_manager_start_tasks(kc_broker *b)
     m->producer_expiry_timer = periodic(b, PRODUCER_EXPIRATION_CHECK_MS, on_producer_expiry_timer);
 }
 
-void kc_log_manager_shutdown(kc_broker *b)
+/* syncfs of every log dir's file system; returns the number that failed. */
+static int sync_log_dirs(kc_broker *b)
 {
     int failed = 0;
-    for (size_t i = 0; i < b->topics.count; i++)
+    for (int d = 0; d < b->cfg->n_log_dirs; d++) {
+        int fd = open(b->cfg->log_dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || syncfs(fd)) {
+            kc_error("STORAGE", "flush of log dir '%s' failed: %s", b->cfg->log_dirs[d],
+                     strerror(errno));
+            failed++;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return failed;
+}
+
+void kc_log_manager_shutdown(kc_broker *b)
+{
+    /* One syncfs per log dir instead of an fsync per file: a broker of 10,000 partitions spent
+     * half a minute in fsyncs of segments, indexes and leader-epoch checkpoints before it could
+     * exit. First the logs (then their recovery points may say so), then the checkpoints,
+     * written without fsyncs and synced together. syncfs reports write-back errors since Linux
+     * 5.8; a failure leaves no clean-shutdown marker. */
+    int64_t t0 = kc_now_ms();
+    int failed = sync_log_dirs(b);
+    size_t logs = 0;
+    for (size_t i = 0; i < b->topics.count && !failed; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
             kc_plog *l = b->topics.all[i]->partitions[j]->log;
-            int rc = l ? kc_plog_flush(l) : 0;
-            if (rc) {
-                kc_error("STORAGE", "flush of %s-%d failed: %s", b->topics.all[i]->name, j,
-                         strerror(-rc));
-                failed++;
+            if (l) {
+                kc_plog_mark_flushed(l);
+                logs++;
             }
         }
     checkpoint_ctx *c = checkpoint_snapshot(b); /* leader epochs included */
-    failed += checkpoint_write(c);
+    failed += checkpoint_write(c, false);
     checkpoint_free(c);
+    failed += sync_log_dirs(b);
+    kc_info("STORAGE", "flushed %zu logs and their checkpoints in %" PRId64 " ms", logs,
+            kc_now_ms() - t0);
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
             kc_partition *p = b->topics.all[i]->partitions[j];

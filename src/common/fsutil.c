@@ -2,6 +2,7 @@
 #include "common/fsutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdint.h>
@@ -69,7 +70,7 @@ int kc_fsync_dir(const char *dir)
     return rc;
 }
 
-int kc_write_file_atomic(const char *path, const void *data, size_t len)
+static int write_and_rename(const char *path, const void *data, size_t len, bool durable)
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -77,15 +78,25 @@ int kc_write_file_atomic(const char *path, const void *data, size_t len)
     if (fd < 0)
         return -errno;
     int rc = kc_write_full(fd, data, len);
-    if (rc == 0 && fsync(fd))
+    if (rc == 0 && durable && fsync(fd))
         rc = -errno;
     close(fd);
     if (rc == 0 && rename(tmp, path))
         rc = -errno;
-    if (rc == 0) { /* make the rename itself durable */
+    if (rc == 0 && durable) { /* make the rename itself durable */
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s", path);
         kc_fsync_dir(dirname(dir));
     }
     return rc;
+}
+
+int kc_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    return write_and_rename(path, data, len, true);
+}
+
+int kc_write_file_replace(const char *path, const void *data, size_t len)
+{
+    return write_and_rename(path, data, len, false);
 }

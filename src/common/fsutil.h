@@ -32,4 +32,11 @@ int kc_fsync_dir(const char *dir);
  */
 int kc_write_file_atomic(const char *path, const void *data, size_t len);
 
+/**
+ * As kc_write_file_atomic (readers see the old or the new content, never a mix) without its
+ * two fsyncs: the caller makes the file durable later, with syncfs(2) of the file system
+ * (shutdown writes thousands of leader-epoch checkpoints that way). @return 0 or -errno.
+ */
+int kc_write_file_replace(const char *path, const void *data, size_t len);
+
 #endif

@@ -22,22 +22,46 @@ static int cmp_i32(const void *x, const void *y)
 
 /* ---------------------------------------------------------------- partitions */
 
-/* New -> Online: leader = first live replica in assignment order, ISR = live replicas,
- * leader epoch 0. A partition with no live replica stays New (no state znode). */
-static void elect_new(kc_controller *c, ctl_topic *t, int p)
+/* New -> Online for every partition of @p t without a state: leader = first live replica in
+ * assignment order, ISR = live replicas, leader epoch 0, written in batches. A partition with no
+ * live replica stays New (no state znode). */
+static void elect_new_all(kc_controller *c, ctl_topic *t)
 {
-    ctl_partition *part = &t->parts[p];
-    int32_t isr[part->n_replicas + 1];
+    int stride = 1;
+    for (int p = 0; p < t->n_partitions; p++)
+        if (t->parts[p].n_replicas > stride)
+            stride = t->parts[p].n_replicas;
+    int *ps = malloc(sizeof(int) * (size_t)(t->n_partitions + 1));
+    int *n_isrs = malloc(sizeof(int) * (size_t)(t->n_partitions + 1));
+    int32_t *isrs = malloc(sizeof(int32_t) * (size_t)stride * (size_t)(t->n_partitions + 1));
+    if (!ps || !n_isrs || !isrs)
+        kc_fatal("controller: out of memory");
     int n = 0;
-    for (int r = 0; r < part->n_replicas; r++)
-        if (ctl_broker_eligible(part->replicas[r], c))
-            isr[n++] = part->replicas[r];
-    if (n == 0)
-        return;
-    if (ctl_write_state(c, t, p, isr[0], 0, isr, n) == 0) {
-        part->is_new = true;
-        kc_info("CONTROLLER", "partition %s-%d: New -> Online, leader %d", t->name, p, isr[0]);
+    for (int p = 0; p < t->n_partitions; p++) {
+        ctl_partition *part = &t->parts[p];
+        if (part->has_state)
+            continue;
+        int32_t *isr = isrs + (size_t)n * (size_t)stride;
+        int k = 0;
+        for (int r = 0; r < part->n_replicas; r++)
+            if (ctl_broker_eligible(part->replicas[r], c))
+                isr[k++] = part->replicas[r];
+        if (k == 0)
+            continue;
+        ps[n] = p;
+        n_isrs[n++] = k;
     }
+    if (n > 0) {
+        ctl_create_states(c, t, ps, isrs, n_isrs, stride, n);
+        int online = 0;
+        for (int i = 0; i < n; i++)
+            online += t->parts[ps[i]].has_state;
+        kc_info("CONTROLLER", "topic %s: %d of %d new partitions New -> Online", t->name, online,
+                n);
+    }
+    free(ps);
+    free(n_isrs);
+    free(isrs);
 }
 
 /* unclean.leader.election.enable for topic @p t: its /config/topics/<t> override, else the
@@ -101,13 +125,11 @@ static void online_all(kc_controller *c)
     for (ctl_topic *t = c->topics; t && !c->moved; t = t->next) {
         if (t->deleting)
             continue;
-        for (int p = 0; p < t->n_partitions && !c->moved; p++) {
-            ctl_partition *part = &t->parts[p];
-            if (!part->has_state)
-                elect_new(c, t, p);
-            else
+        for (int p = 0; p < t->n_partitions && !c->moved; p++)
+            if (t->parts[p].has_state)
                 elect_offline(c, t, p);
-        }
+        if (!c->moved)
+            elect_new_all(c, t);
     }
 }
 

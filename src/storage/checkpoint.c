@@ -82,9 +82,10 @@ char *kc_checkpoint_format(const kc_checkpoint *cp)
     return s;
 }
 
-int kc_checkpoint_write_file(const char *path, const char *content)
+int kc_checkpoint_write_file(const char *path, const char *content, bool durable)
 {
-    return kc_write_file_atomic(path, content, strlen(content));
+    return durable ? kc_write_file_atomic(path, content, strlen(content))
+                   : kc_write_file_replace(path, content, strlen(content));
 }
 
 void kc_checkpoint_free(kc_checkpoint *cp)

@@ -8,6 +8,7 @@
 #ifndef KC_CHECKPOINT_H
 #define KC_CHECKPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,10 +45,11 @@ int64_t kc_checkpoint_get(const kc_checkpoint *cp, const char *topic, int32_t pa
 char *kc_checkpoint_format(const kc_checkpoint *cp);
 
 /**
- * Write @p content to @p path atomically (tmp file, fsync, rename, fsync of the folder).
- * Blocking: workers and shutdown only. @return 0 or -errno.
+ * Write @p content to @p path atomically (tmp file, rename); when @p durable, also fsync the
+ * file before the rename and the folder after it (otherwise the caller syncs the file system
+ * later). Blocking: workers and shutdown only. @return 0 or -errno.
  */
-int kc_checkpoint_write_file(const char *path, const char *content);
+int kc_checkpoint_write_file(const char *path, const char *content, bool durable);
 
 /** Free the entries; @p cp is empty afterwards. */
 void kc_checkpoint_free(kc_checkpoint *cp);

@@ -1240,11 +1240,21 @@ void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok)
     free(j);
 }
 
+void kc_plog_mark_flushed(kc_plog *l)
+{
+    l->recovery_point = kc_plog_log_end_offset(l);
+    l->unflushed = 0;
+}
+
 int kc_plog_flush(kc_plog *l)
 {
     int rc = kc_fsync_dir(l->dir);
     for (int i = 0; i < l->nsegs; i++) {
         segment *s = l->segs[i];
+        /* below the recovery point a flush job already made it durable (indexes included):
+         * a clean shutdown of 10,000 idle logs need not fsync 30,000 files again */
+        if (s->next_offset <= l->recovery_point)
+            continue;
         if (fsync(s->fd) && !rc)
             rc = -errno;
         kc_index *ixs[2] = {&s->oidx, &s->tidx};

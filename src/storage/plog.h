@@ -220,6 +220,12 @@ void kc_plog_flush_job_done(kc_plog *l, kc_plog_flush_job *j, bool ok);
 int kc_plog_flush(kc_plog *l);
 
 /**
+ * The caller made every file of the log durable another way (syncfs(2) of its file system at
+ * shutdown): the recovery point becomes the log end offset.
+ */
+void kc_plog_mark_flushed(kc_plog *l);
+
+/**
  * Write the `.index` and `.timeindex` of segment file `<dir>/<base>.log` (a standalone file, e.g.
  * one the log cleaner built in its staging folder), as recovery would rebuild them. Any thread;
  * touches no kc_plog. @return 0 or -errno (a segment with an invalid batch is -EBADMSG).

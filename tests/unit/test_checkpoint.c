@@ -85,7 +85,7 @@ Test(checkpoint, round_trip_through_file)
         kc_checkpoint_add(&cp, topic, i, (int64_t)i * 1000003);
     }
     char *s = kc_checkpoint_format(&cp);
-    cr_assert_eq(kc_checkpoint_write_file(path, s), 0);
+    cr_assert_eq(kc_checkpoint_write_file(path, s, true), 0);
     free(s);
 
     kc_checkpoint back = {0};
@@ -199,7 +199,7 @@ Test(checkpoint, unreadable_path_is_an_error)
 Test(checkpoint, atomic_write_replaces_and_leaves_no_tmp)
 {
     write_text("0\n1\nold 0 1\n");
-    cr_assert_eq(kc_checkpoint_write_file(path, "0\n1\nnew 0 2\n"), 0);
+    cr_assert_eq(kc_checkpoint_write_file(path, "0\n1\nnew 0 2\n", true), 0);
     size_t n;
     uint8_t *b = fu_read_file(path, &n);
     cr_assert_not_null(b);
@@ -211,7 +211,7 @@ Test(checkpoint, atomic_write_replaces_and_leaves_no_tmp)
     cr_assert_not(fu_exists(tmp), "%s left behind", tmp);
     cr_assert_eq(fu_count_suffix(dir, ""), 1, "only the checkpoint file in the folder");
     /* a shorter content fully replaces a longer one */
-    cr_assert_eq(kc_checkpoint_write_file(path, "0\n0\n"), 0);
+    cr_assert_eq(kc_checkpoint_write_file(path, "0\n0\n", true), 0);
     cr_assert_eq(fu_file_size(path), 4);
 }
 
@@ -219,6 +219,6 @@ Test(checkpoint, write_into_missing_folder_fails)
 {
     char bad[300];
     snprintf(bad, sizeof(bad), "%s/no-such-dir/%s", dir, KC_LOG_START_OFFSET_CHECKPOINT);
-    cr_assert_lt(kc_checkpoint_write_file(bad, "0\n0\n"), 0);
+    cr_assert_lt(kc_checkpoint_write_file(bad, "0\n0\n", true), 0);
     cr_assert_not(fu_exists(bad));
 }

@@ -158,7 +158,7 @@ static void save_epochs(kc_plog *l)
     char path[600];
     snprintf(path, sizeof(path), "%s/%s", logdir, KC_LEADER_EPOCH_CHECKPOINT);
     char *s = kc_epoch_cache_format(kc_plog_epoch_cache(l));
-    cr_assert_eq(kc_checkpoint_write_file(path, s), 0);
+    cr_assert_eq(kc_checkpoint_write_file(path, s, true), 0);
     free(s);
 }
 
