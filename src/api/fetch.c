@@ -47,8 +47,6 @@
 #include "proto/legacy_records.h"
 #include "replica/replica.h"
 
-/* r.topics holds the authorized topics; the refused ones follow them in the same array (see
- * split_denied), n_denied of them, answered TOPIC_AUTHORIZATION_FAILED. */
 /* What the request's (session_id, epoch) decided (fetch_session.h), kept until the response
  * is built. */
 typedef struct fetch_ctx {
@@ -58,6 +56,8 @@ typedef struct fetch_ctx {
     int32_t epoch; /* incremental: the session's epoch once this request was applied */
 } fetch_ctx;
 
+/* r.topics holds the authorized topics; the refused ones follow them in the same array (see
+ * split_denied), n_denied of them, answered TOPIC_AUTHORIZATION_FAILED. */
 typedef struct delayed_fetch {
     kc_request *req;
     kc_fetch_req r;
