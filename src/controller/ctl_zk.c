@@ -288,9 +288,8 @@ static void read_states(kc_controller *c, ctl_topic *t, int from, int to)
         pthread_mutex_unlock(&batch.mu);
         for (int i = 0; i < n; i++) {
             ctl_partition *part = &t->parts[lo + i];
-            bool whole =
-                reads[i].rc != ZOK || (reads[i].data && reads[i].st.dataLength == reads[i].len);
-            if (reads[i].rc == ZOK && whole)
+            /* no copy (an empty znode, out of memory): the one-by-one read says why */
+            if (reads[i].rc == ZOK && reads[i].data)
                 take_state(part, ZOK, reads[i].data, reads[i].len, &reads[i].st);
             else if (reads[i].rc == ZNONODE)
                 part->has_state = false;
