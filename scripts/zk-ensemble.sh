@@ -55,9 +55,11 @@ node_pid() {
 }
 
 # Mode reported by `srvr` on a client port (leader, follower, standalone), or nothing.
+# -N half-closes after the command and nc returns when ZooKeeper closes its side (~30 ms);
+# `-q 2` held every probe of a live node for 2 s, 8 s of every ensemble start.
 node_mode() {
     local out
-    out=$(echo srvr | nc -q 2 -w 2 127.0.0.1 "$1" 2>/dev/null) || true
+    out=$(echo srvr | nc -N -w 2 127.0.0.1 "$1" 2>/dev/null) || true
     sed -n 's/^Mode: //p' <<<"$out"
 }
 
