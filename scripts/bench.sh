@@ -56,10 +56,12 @@
 # BENCH_COUNT (default 200,000) records of BENCH_SIZE (1024) bytes over that topic beside a topic
 # of 6 partitions (keyless records: librdkafka's sticky partitioner spreads them); the clean
 # restart (SIGTERM, exit bounded by BENCH_STOP_SECONDS, 120, then start to every partition led
-# again); and the recovery scan after a
-# SIGKILL that follows BENCH_RECOVERY_MIB (1024) MiB produced into 1 partition (1 GiB segments,
-# no flush), in GB/s from the broker's "recovered ... bytes checked" log line. Each client run is
-# bounded by BENCH_MAX_SECONDS (120). Prints one table; stops what it started and removes its data.
+# again); the recovery scan after a SIGKILL that follows BENCH_RECOVERY_MIB (1024) MiB produced
+# into 1 partition (1 GiB segments, no flush), in GB/s from the broker's "recovered ... bytes
+# checked" log line; then (unless BENCH_RF3=0) two more brokers (49094, 49096; var/bench/scale-N/)
+# and a topic of BENCH_PARTITIONS partitions at RF 3, timed until all are led and until every ISR
+# holds three replicas. Each client run is bounded by BENCH_MAX_SECONDS (120). Prints one table;
+# stops what it started and removes its data.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -165,7 +167,7 @@ cleanup() {
         rm -rf "$dir"/broker-[123] "$dir/ddfile"
     fi
     if [ "$mode" = security ]; then rm -rf "$dir/security"; fi
-    if [ "$mode" = scale ]; then rm -rf "$dir/scale"; fi
+    if [ "$mode" = scale ]; then rm -rf "$dir/scale" "$dir/scale-2" "$dir/scale-3"; fi
 }
 trap cleanup EXIT
 
@@ -378,7 +380,7 @@ if [ "$mode" = scale ]; then
         echo "bench: 127.0.0.1:49092 is already in use" >&2
         exit 1
     fi
-    rm -rf "$dir/scale" "$dir/broker-1.log"
+    rm -rf "$dir/scale" "$dir/scale-2" "$dir/scale-3" "$dir"/broker-[123].log
     # No flush by message count or time (the defaults): the recovery point moves only with the
     # clean shutdown, so that the SIGKILL below leaves everything produced since to be scanned.
     start_broker 1 49092 "$dir/scale" auto.create.topics.enable=false \
@@ -494,6 +496,38 @@ if [ "$mode" = scale ]; then
     fi
     [ -n "${R[recovery]:-}" ] || echo "  [recovery] n/a: $why" >&2
 
+    # Creation at RF 3 (BENCH_RF3=0 skips it): brokers 2 and 3 join, a topic of $parts partitions
+    # at RF 3 is created and timed until every partition is led, then until every ISR holds all
+    # three replicas (kcat -L through broker 1).
+    if [ "${BENCH_RF3:-1}" = 1 ]; then
+        start_broker 2 49094 "$dir/scale-2" auto.create.topics.enable=false
+        start_broker 3 49096 "$dir/scale-3" auto.create.topics.enable=false
+        full_isr() { # TOPIC — partitions of TOPIC with three replicas in their ISR
+            timeout 30 kcat -b "$B" -L -t "$1" -m 10 2>/dev/null | grep -cE 'isrs: [0-9]+,[0-9]+,[0-9]+' || true
+        }
+        deadline=$((SECONDS + 30)) # both registered: broker 1 lists three brokers
+        until [ "$(timeout 10 kcat -b "$B" -L -m 5 2>/dev/null | grep -c 'broker [0-9]* at')" -ge 3 ] ||
+            [ $SECONDS -ge $deadline ]; do sleep 0.2; done
+        t0=$(now)
+        BENCH_CREATE_SECONDS=$lead_secs timeout $((lead_secs + 30)) \
+            $BENCH create "$B" scale-rf3 "$parts" 3 >&2 || echo "bench: create scale-rf3 failed" >&2
+        n=0
+        deadline=$((SECONDS + lead_secs))
+        while [ $SECONDS -lt $deadline ]; do
+            n=$(timeout 30 kcat -b "$B" -L -t scale-rf3 -m 10 2>/dev/null | grep -c 'leader [0-9]*,' || true)
+            [ "$n" -lt "$parts" ] || break
+            sleep 0.2
+        done
+        [ "$n" -lt "$parts" ] || R[rf3_led]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+        while [ $SECONDS -lt $deadline ]; do
+            n=$(full_isr scale-rf3)
+            [ "$n" -lt "$parts" ] || break
+            sleep 0.2
+        done
+        [ "$n" -lt "$parts" ] || R[rf3_isr]=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+        echo "  [rf3] all led ${R[rf3_led]:-n/a} s, all ISRs full ${R[rf3_isr]:-n/a} s ($n of $parts)" >&2
+    fi
+
     per1000() { # AFTER BEFORE DIVISOR
         awk -v a="$1" -v b="$2" -v d="$3" -v p="$parts" 'BEGIN { printf "%.1f", (a - b) / d * 1000 / p }'
     }
@@ -520,6 +554,8 @@ if [ "$mode" = scale ]; then
         printf "$fmt" "clean restart: SIGTERM to exit (s)" "$(v stop)"
         printf "$fmt" "clean restart: start to $parts partitions led (s)${R[unclean]:-}" "$(v restart)"
         printf "$fmt" "recovery scan after SIGKILL (GB/s)" "$(v recovery)"
+        printf "$fmt" "create $parts partitions at RF 3 on 3 brokers: all led (s)" "$(v rf3_led)"
+        printf "$fmt" "... and every ISR full (s)" "$(v rf3_isr)"
     }
     echo
     if [ -n "${R[recovery]:-}" ]; then

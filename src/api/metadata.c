@@ -3,7 +3,9 @@
  * Brokers: every live broker, with its endpoint on the listener the client came in on. Topics:
  * requested or all (v0 empty list = all; v1+ null = all, empty = none). An unknown topic is
  * auto-created when auto.create.topics.enable and (v < 4 or allow_auto_topic_creation), and
- * answered LEADER_NOT_AVAILABLE until it exists, as Kafka does.
+ * answered LEADER_NOT_AVAILABLE until it exists, as Kafka does; before the broker's first
+ * UpdateMetadata (just started) it knows neither the topics nor the live brokers to place a new
+ * one on, and answers LEADER_NOT_AVAILABLE without creating (the client retries).
  * Authorization (KafkaApis.handleTopicMetadataRequest): a topic the principal may not DESCRIBE
  * is left out of an all-topics answer, and answered TOPIC_AUTHORIZATION_FAILED (no partitions,
  * existence not revealed) when named; auto-creation also needs CREATE on the Cluster or on the
@@ -121,6 +123,8 @@ void kc_handle_metadata(kc_request *req)
             else if (!kc_authorized_cluster(req, KC_OP_CREATE) &&
                      !kc_authorized(req, KC_OP_CREATE, KC_RES_TOPIC, name))
                 mt->error_code = KC_ERR_TOPIC_AUTHORIZATION_FAILED;
+            else if (mc->controller_id < 0) /* no UpdateMetadata yet: the live brokers, and */
+                mt->error_code = KC_ERR_LEADER_NOT_AVAILABLE; /* the topics, are not known */
             else
                 mt->error_code = auto_create(b, name);
         }

@@ -57,6 +57,7 @@ typedef struct kc_broker {
     int64_t queued_requests;            /* read, neither answered nor delayed (net/conn.c) */
     int64_t held_request_bytes;         /* frames of requests read and not yet answered */
     int admit_waiters;                  /* connections waiting for those to fall */
+    int64_t queued_response_bytes;      /* response bytes queued in memory (not file ranges) */
 
     struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
     struct kc_scram_store *scram_store;   /* SCRAM credentials from /config/users */

@@ -237,6 +237,38 @@ static void ids_grow(kc_fetch_session_cache *c)
     free(old);
 }
 
+static void buckets_init(kc_fetch_session *s, int32_t n_partitions)
+{
+    s->n_buckets = 8;
+    while (s->n_buckets < (uint32_t)n_partitions && s->n_buckets < (1u << 30))
+        s->n_buckets *= 2;
+    s->buckets = xcalloc(s->n_buckets, sizeof(*s->buckets));
+}
+
+kc_fetch_session *kc_fetch_session_mirror_new(int32_t n_partitions_hint)
+{
+    kc_fetch_session *s = xcalloc(1, sizeof(*s));
+    buckets_init(s, n_partitions_hint);
+    return s;
+}
+
+void kc_fetch_session_mirror_clear(kc_fetch_session *s)
+{
+    for (kc_fs_partition *p = s->head, *next; p; p = next) {
+        next = p->next;
+        free(p);
+    }
+    s->head = s->tail = NULL;
+    s->size = 0;
+    memset(s->buckets, 0, sizeof(*s->buckets) * s->n_buckets);
+}
+
+void kc_fetch_session_mirror_free(kc_fetch_session *s)
+{
+    if (s)
+        session_free(s);
+}
+
 kc_fetch_session *kc_fetch_session_create(kc_fetch_session_cache *c, bool privileged,
                                           int32_t n_partitions, int64_t now_ms)
 {
@@ -254,10 +286,7 @@ kc_fetch_session *kc_fetch_session_create(kc_fetch_session_cache *c, bool privil
     s->privileged = privileged;
     s->created_ms = s->last_used_ms = now_ms;
     s->epoch = kc_fetch_session_next_epoch(KC_FETCH_SESSION_INITIAL_EPOCH);
-    s->n_buckets = 8;
-    while (s->n_buckets < (uint32_t)n_partitions && s->n_buckets < (1u << 30))
-        s->n_buckets *= 2;
-    s->buckets = xcalloc(s->n_buckets, sizeof(*s->buckets));
+    buckets_init(s, n_partitions);
     if ((uint32_t)c->count >= c->n_ids)
         ids_grow(c);
     uint32_t k = id_slot(c, id);

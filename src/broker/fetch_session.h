@@ -12,7 +12,8 @@
  * Invariants: session ids are unique, in [1, 2^31-1], drawn from a PRNG seeded at creation; the
  * cache holds at most max_slots sessions; a session's partitions are unique by (topic,
  * partition), kept in a doubly linked list (their order) and in a hash table (lookup), both
- * owned by the session; every session is on the cache's LRU list, least recently used first.
+ * owned by the session; every session is on the cache's LRU list, least recently used first
+ * (mirrors excepted: they belong to a fetcher, not to a cache).
  * A session's serial (a counter of the cache, never reused) tells it apart from a later session
  * that happens to draw the same id.
  */
@@ -132,6 +133,21 @@ int32_t kc_fetch_session_next_epoch(int32_t epoch);
  */
 kc_fetch_session *kc_fetch_session_create(kc_fetch_session_cache *c, bool privileged,
                                           int32_t n_partitions, int64_t now_ms);
+
+/**
+ * A session outside any cache: a fetcher's mirror of the partitions and request fields that its
+ * leader's session holds (Kafka's FetchSessionHandler.sessionPartitions), so that an incremental
+ * Fetch lists only what changed. Only the partition calls below apply to it (id 0, no epoch,
+ * no LRU). @p n_partitions_hint sizes its hash table. @return the mirror
+ * (kc_fetch_session_mirror_free()); aborts on OOM.
+ */
+kc_fetch_session *kc_fetch_session_mirror_new(int32_t n_partitions_hint);
+
+/** Remove every partition of mirror @p s (the leader's session was closed or replaced). */
+void kc_fetch_session_mirror_clear(kc_fetch_session *s);
+
+/** Free mirror @p s. NULL is accepted. */
+void kc_fetch_session_mirror_free(kc_fetch_session *s);
 
 /** The partition (@p topic, @p partition) of @p s, or NULL. O(1): by hash. */
 kc_fs_partition *kc_fetch_session_find(kc_fetch_session *s, kc_str topic, int32_t partition);

@@ -696,15 +696,17 @@ void kc_log_manager_shutdown(kc_broker *b)
     checkpoint_ctx *c = checkpoint_snapshot(b); /* leader epochs included */
     failed += checkpoint_write(c, false);
     checkpoint_free(c);
-    failed += sync_log_dirs(b);
-    kc_info("STORAGE", "flushed %zu logs and their checkpoints in %" PRId64 " ms", logs,
-            kc_now_ms() - t0);
+    /* closing writes producer snapshots and trims indexes, unsynced: the syncfs below covers
+     * them (an fsync each took 13-18 s for 10,000 logs) */
     for (size_t i = 0; i < b->topics.count; i++)
         for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
             kc_partition *p = b->topics.all[i]->partitions[j];
             kc_plog_close(p->log);
             p->log = NULL;
         }
+    failed += sync_log_dirs(b);
+    kc_info("STORAGE", "flushed and closed %zu logs with their checkpoints in %" PRId64 " ms", logs,
+            kc_now_ms() - t0);
     if (failed) { /* without the marker the next start recovers: never trust a failed flush */
         kc_error("STORAGE", "%d flushes or checkpoints failed: no clean-shutdown marker", failed);
         return;

@@ -1,5 +1,7 @@
-/* The metadata cache; see metadata_cache.h. Topics are found by a linear scan: the cache is
- * rebuilt rarely and clusters this broker targets have hundreds of topics, not millions. */
+/* The metadata cache; see metadata_cache.h. Topics are found through an open-addressing index
+ * of their names (an UpdateMetadata of 10,000 single-partition topics looked each one up by a
+ * linear scan: 50 million comparisons); the index is rebuilt when a topic leaves, which only
+ * deletions do. */
 #include "broker/metadata_cache.h"
 
 #include <stdlib.h>
@@ -68,11 +70,46 @@ static void free_topic(kc_mc_topic *t)
     free(t);
 }
 
+static uint32_t name_hash(const char *p, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)p[i]) * 16777619u;
+    return h;
+}
+
+static void index_put(kc_metadata_cache *mc, int32_t i)
+{
+    const char *name = mc->topics[i]->name;
+    uint32_t k = name_hash(name, strlen(name)) & (mc->index_cap - 1);
+    while (mc->index[k])
+        k = (k + 1) & (mc->index_cap - 1);
+    mc->index[k] = i + 1;
+}
+
+/* Sizes the index for @p n topics and enters topics [0, n_topics). */
+static void index_rebuild(kc_metadata_cache *mc, int32_t n)
+{
+    uint32_t cap = 16;
+    while (cap < 2u * (uint32_t)n)
+        cap *= 2;
+    free(mc->index);
+    mc->index = calloc(cap, sizeof(*mc->index));
+    if (!mc->index)
+        kc_fatal("metadata cache: out of memory");
+    mc->index_cap = cap;
+    for (int32_t i = 0; i < mc->n_topics; i++)
+        index_put(mc, i);
+}
+
 static int32_t topic_index(const kc_metadata_cache *mc, kc_str name)
 {
-    for (int32_t i = 0; i < mc->n_topics; i++)
-        if (kc_str_eq(name, mc->topics[i]->name))
-            return i;
+    if (mc->index_cap == 0 || name.len < 0)
+        return -1;
+    uint32_t k = name_hash(name.p, (size_t)name.len) & (mc->index_cap - 1);
+    for (; mc->index[k]; k = (k + 1) & (mc->index_cap - 1))
+        if (kc_str_eq(name, mc->topics[mc->index[k] - 1]->name))
+            return mc->index[k] - 1;
     return -1;
 }
 
@@ -82,6 +119,7 @@ static void remove_topic(kc_metadata_cache *mc, int32_t i)
     memmove(&mc->topics[i], &mc->topics[i + 1],
             sizeof(*mc->topics) * (size_t)(mc->n_topics - i - 1));
     mc->n_topics--;
+    index_rebuild(mc, mc->n_topics);
 }
 
 static kc_mc_topic *ensure_topic(kc_metadata_cache *mc, kc_str name)
@@ -100,6 +138,10 @@ static kc_mc_topic *ensure_topic(kc_metadata_cache *mc, kc_str name)
         kc_fatal("metadata cache: out of memory");
     t->name = dup_str(name);
     mc->topics[mc->n_topics++] = t;
+    if (2u * (uint32_t)mc->n_topics > mc->index_cap)
+        index_rebuild(mc, mc->n_topics);
+    else
+        index_put(mc, mc->n_topics - 1);
     return t;
 }
 
@@ -217,5 +259,6 @@ void kc_metadata_cache_free(kc_metadata_cache *mc)
     for (int32_t i = 0; i < mc->n_topics; i++)
         free_topic(mc->topics[i]);
     free(mc->topics);
+    free(mc->index);
     kc_metadata_cache_init(mc);
 }

@@ -54,6 +54,8 @@ typedef struct kc_metadata_cache {
     int32_t n_brokers;
     kc_mc_topic **topics; /* order of first appearance */
     int32_t n_topics, cap_topics;
+    int32_t *index;     /* open addressing by name hash: position in topics + 1, 0 = empty */
+    uint32_t index_cap; /* a power of two, at least twice n_topics (0 before the first topic) */
 } kc_metadata_cache;
 
 struct kc_update_metadata_req;

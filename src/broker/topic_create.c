@@ -272,11 +272,16 @@ static void on_auto_created(int16_t err, const char *msg, void *arg)
     auto_create_ctx *ctx = arg;
     if (ctx->sync_err)
         *ctx->sync_err = err;
-    if (err == KC_ERR_TOPIC_ALREADY_EXISTS) /* another request's creation won the race */
-        kc_info("TOPIC", "auto-creation of topic %s: it exists already", ctx->name);
-    else if (err)
-        kc_warn("TOPIC", "auto-creation of topic %s failed: error %d (%s)", ctx->name, err,
-                msg ? msg : "");
+    static kc_log_limit limit; /* clients trigger it, as often as they like */
+    int suppressed;
+    if (err && kc_log_allow(&limit, 10000, &suppressed)) {
+        if (err == KC_ERR_TOPIC_ALREADY_EXISTS) /* another request's creation won the race */
+            kc_info("TOPIC", "auto-creation of topic %s: it exists already (%d more suppressed)",
+                    ctx->name, suppressed);
+        else
+            kc_warn("TOPIC", "auto-creation of topic %s failed: error %d (%s) (%d more suppressed)",
+                    ctx->name, err, msg ? msg : "", suppressed);
+    }
     free(ctx->name);
     free(ctx);
 }

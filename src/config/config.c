@@ -67,6 +67,8 @@ static const kc_config_key keys[] = {
     /* Kafka's request queue and memory pool; cafka's admission (net/conn.c) */
     I32("queued.max.requests", queued_max_requests, "500", 1, IMAX, RO),
     I64("queued.max.request.bytes", queued_max_request_bytes, "-1", -1, LMAX, RO),
+    /* cafka's own: response bytes in memory for all connections together (net/conn.c) */
+    I64("queued.max.response.bytes", queued_max_response_bytes, "104857600", -1, LMAX, RO),
     I32("message.max.bytes", message_max_bytes, "1048588", 0, IMAX, CW),
     I32("log.segment.bytes", log_segment_bytes, "1073741824", 14, IMAX, CW),
     I64_UNSET("log.retention.ms", log_retention_ms, -2, -2, LMAX, CW),

@@ -95,6 +95,7 @@ typedef struct kc_config {
     int32_t socket_request_max_bytes;
     int32_t queued_max_requests;      /* requests read, neither answered nor delayed */
     int64_t queued_max_request_bytes; /* frames read and not answered; -1 = no bound */
+    int64_t queued_max_response_bytes; /* responses queued in memory, all connections; -1 = none */
     int32_t message_max_bytes;
     int32_t log_segment_bytes;
     int64_t log_retention_ms; /* -1 = unset, then minutes, then hours */

@@ -41,8 +41,11 @@ typedef struct ctl_partition {
     int32_t leader, leader_epoch, controller_epoch, zk_version;
     int32_t *isr;
     int n_isr;
-    bool dirty;  /* changed: LeaderAndIsr to its live replicas at the next flush */
-    bool is_new; /* created since the last flush (LeaderAndIsr IsNew) */
+    bool dirty;      /* changed: LeaderAndIsr to its live replicas at the next flush */
+    bool is_new;     /* created since the last flush (LeaderAndIsr IsNew) */
+    bool meta_dirty; /* state read, written, or a replica's broker came or went since the last
+                        UpdateMetadata: in the next one (the others only to brokers that get
+                        everything, as Kafka's addUpdateMetadataRequestForBrokers) */
 } ctl_partition;
 
 typedef struct ctl_topic {
@@ -161,12 +164,16 @@ int ctl_delete_marker(kc_controller *c, const char *name);
 /* ---- ctl_send.c: requests to brokers ---- */
 
 /** LeaderAndIsr to every live broker for its dirty partitions (all partitions for the brokers
- *  in @p full), then UpdateMetadata with every partition to every live broker. */
+ *  in @p full), then UpdateMetadata to every live broker: every partition to those in @p full,
+ *  the partitions marked meta_dirty (and those of topics being deleted) to the others. */
 void ctl_flush(kc_controller *c, const int32_t *full, int n_full);
 /** StopReplica(delete) of every partition of @p t to each live replica. */
 void ctl_send_stop_replica(kc_controller *c, ctl_topic *t);
-/** UpdateMetadata with every partition to every live broker (no LeaderAndIsr). */
+/** UpdateMetadata with the meta_dirty partitions to every live broker (no LeaderAndIsr). */
 void ctl_send_update_metadata_all(kc_controller *c);
+/** Marks meta_dirty every partition with a replica on one of the @p n brokers @p ids (they
+ *  came or went: the partitions' offline replicas changed). */
+void ctl_mark_replicas_of(kc_controller *c, const int32_t *ids, int n);
 /** StopReplica(delete=false) of the @p n partitions @p tps to @p dst (controlled shutdown:
  *  the broker stops following them); the answers are not awaited. */
 void ctl_send_stop_replica_keep(kc_controller *c, ctl_broker *dst, const ctl_tp *tps, int n);

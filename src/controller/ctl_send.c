@@ -126,7 +126,10 @@ static void send_leader_and_isr(kc_controller *c, ctl_broker *dst, bool full)
     send_body(dst, 4, LEADER_AND_ISR_VERSION, &w, on_leader_and_isr, NULL);
 }
 
-static void send_update_metadata(kc_controller *c, ctl_broker *dst)
+/* UpdateMetadata v5 to @p dst: the live brokers, and every partition (@p full) or only those
+ * that changed since the last one (Kafka sends the partitions a change touched; a broker keeps
+ * the others in its cache). */
+static void send_update_metadata(kc_controller *c, ctl_broker *dst, bool full)
 {
     kc_arena a = {0};
     kc_update_metadata_req req = {
@@ -140,7 +143,7 @@ static void send_update_metadata(kc_controller *c, ctl_broker *dst)
             kc_arena_alloc(&a, sizeof(*ts->partition_states) * (size_t)(t->n_partitions + 1));
         for (int p = 0; p < t->n_partitions; p++) {
             ctl_partition *part = &t->parts[p];
-            if (!part->has_state && !t->deleting)
+            if ((!part->has_state && !t->deleting) || !(full || part->meta_dirty || t->deleting))
                 continue;
             int32_t *offline = kc_arena_alloc(&a, sizeof(int32_t) * (size_t)(part->n_replicas + 1));
             int n_off = 0;
@@ -189,10 +192,10 @@ void ctl_flush(kc_controller *c, const int32_t *full, int n_full)
     for (int i = 0; i < c->n_brokers; i++)
         send_leader_and_isr(c, &c->brokers[i], kc_ids_contain(full, n_full, c->brokers[i].id));
     for (int i = 0; i < c->n_brokers; i++)
-        send_update_metadata(c, &c->brokers[i]);
+        send_update_metadata(c, &c->brokers[i], kc_ids_contain(full, n_full, c->brokers[i].id));
     for (ctl_topic *t = c->topics; t; t = t->next)
         for (int p = 0; p < t->n_partitions; p++)
-            t->parts[p].dirty = t->parts[p].is_new = false;
+            t->parts[p].dirty = t->parts[p].is_new = t->parts[p].meta_dirty = false;
 }
 
 typedef struct stop_ctx {
@@ -253,7 +256,21 @@ void ctl_send_stop_replica(kc_controller *c, ctl_topic *t)
 void ctl_send_update_metadata_all(kc_controller *c)
 {
     for (int i = 0; i < c->n_brokers; i++)
-        send_update_metadata(c, &c->brokers[i]);
+        send_update_metadata(c, &c->brokers[i], false);
+    for (ctl_topic *t = c->topics; t; t = t->next)
+        for (int p = 0; p < t->n_partitions; p++)
+            t->parts[p].meta_dirty = false;
+}
+
+void ctl_mark_replicas_of(kc_controller *c, const int32_t *ids, int n)
+{
+    if (n <= 0)
+        return;
+    for (ctl_topic *t = c->topics; t; t = t->next)
+        for (int p = 0; p < t->n_partitions; p++)
+            for (int r = 0; r < t->parts[p].n_replicas; r++)
+                if (kc_ids_contain(ids, n, t->parts[p].replicas[r]))
+                    t->parts[p].meta_dirty = true;
 }
 
 void ctl_send_stop_replica_keep(kc_controller *c, ctl_broker *dst, const ctl_tp *tps, int n)

@@ -188,7 +188,10 @@ static int refresh_brokers(kc_controller *c, int32_t **joined)
     *joined = calloc((size_t)n + 1, sizeof(int32_t));
     if (!*joined)
         kc_fatal("controller: out of memory");
-    int n_joined = 0;
+    int n_joined = 0, n_dead = 0;
+    int32_t *dead = calloc((size_t)c->n_brokers + 1, sizeof(int32_t));
+    if (!dead)
+        kc_fatal("controller: out of memory");
     for (int i = 0; i < c->n_brokers; i++) {
         ctl_broker *old = &c->brokers[i];
         bool alive = false;
@@ -199,8 +202,10 @@ static int refresh_brokers(kc_controller *c, int32_t **joined)
                 now[j].ch = old->ch; /* keep the channel */
                 old->ch = NULL;
             }
-        if (!alive)
+        if (!alive) {
             kc_info("CONTROLLER", "broker %d left (or re-registered)", old->id);
+            dead[n_dead++] = old->id;
+        }
         broker_free(old);
     }
     free(c->brokers);
@@ -213,6 +218,9 @@ static int refresh_brokers(kc_controller *c, int32_t **joined)
             open_channel(c, &now[j]);
             (*joined)[n_joined++] = now[j].id;
         }
+    ctl_mark_replicas_of(c, dead, n_dead);
+    ctl_mark_replicas_of(c, *joined, n_joined);
+    free(dead);
     return n_joined;
 }
 

@@ -193,6 +193,7 @@ int ctl_load_broker(kc_controller *c, int32_t id, ctl_broker *b)
 static int take_state(ctl_partition *part, int rc, char *data, int len, const struct Stat *st)
 {
     part->has_state = false;
+    part->meta_dirty = true;
     if (rc != ZOK)
         return rc;
     int32_t *isr = NULL;
@@ -409,7 +410,7 @@ static void took_state(ctl_partition *part, int32_t leader, int32_t leader_epoch
         memcpy(part->isr, isr, sizeof(int32_t) * (size_t)n_isr);
     }
     part->n_isr = n_isr;
-    part->dirty = true;
+    part->dirty = part->meta_dirty = true;
 }
 
 int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32_t leader_epoch,
@@ -461,7 +462,7 @@ int ctl_write_state(kc_controller *c, ctl_topic *t, int p, int32_t leader, int32
         free(want);
         if (ours) {
             kc_info("CONTROLLER", "%s already holds this write (a retried request)", spath);
-            part->dirty = true;
+            part->dirty = part->meta_dirty = true;
             return ZOK;
         }
         if (!c->moved)

@@ -8,6 +8,10 @@
  * the memory pool is full; the inter-broker listener is exempt) until one is answered; and one
  * connection stops reading while it holds socket.request.max.bytes of unanswered frames. The
  * fast path pays two counters for it.
+ * Responses: a connection stops being read while OUTPUT_PAUSE_BYTES wait to be sent to it, and,
+ * once the responses queued in memory for all connections together exceed
+ * queued.max.response.bytes, while more than OUTPUT_SHARE_BYTES of its own are in memory: the
+ * connections that do not read their answers stop taking requests, those that read stay served.
  * A sweep closes what a peer may leave hanging: a TLS handshake or a partial request frame that
  * sees no byte for socket.connection.setup.timeout.ms, and a connection idle (nothing read,
  * nothing queued either way) for connections.max.idle.ms, as Kafka's Selector does. The fast
@@ -45,6 +49,9 @@
  * here. Fetch responses queue file ranges, which count here but hold no memory. */
 #define OUTPUT_PAUSE_BYTES  (1u << 20)
 #define OUTPUT_RESUME_BYTES (256u << 10)
+/* Above queued.max.response.bytes in total, a connection holding more than this much response
+ * memory stops being read until its output drains to OUTPUT_RESUME_BYTES. */
+#define OUTPUT_SHARE_BYTES (64u << 10)
 
 typedef struct kc_conn {
     kc_broker *broker;
@@ -66,10 +73,13 @@ typedef struct kc_conn {
     bool paused;        /* reading disabled because of MAX_INFLIGHT or held_bytes */
     bool admit_wait;    /* reading disabled until the broker's admission opens (admission_closed) */
     int64_t held_bytes; /* frames of this connection's unanswered requests */
-    bool out_full;      /* reading disabled because OUTPUT_PAUSE_BYTES are waiting to be sent */
-    bool closed;        /* bev freed; struct freed when no callback is on the stack */
-    bool draining;      /* graceful shutdown: close once the queue and output are empty */
-    int in_callback;    /* depth of our callbacks on the stack */
+    bool out_full;      /* reading disabled: too much output waits to be sent (see above) */
+    int64_t out_mem;    /* of the output, bytes in memory (an upper bound: file ranges sent
+                           with sendfile take none); counted in broker->queued_response_bytes */
+    struct evbuffer_cb_entry *out_cb; /* keeps out_mem as the output drains */
+    bool closed;                      /* bev freed; struct freed when no callback is on the stack */
+    bool draining;   /* graceful shutdown: close once the queue and output are empty */
+    int in_callback; /* depth of our callbacks on the stack */
     struct kc_conn *prev, *next;
 } kc_conn;
 
@@ -109,6 +119,9 @@ static void conn_close(kc_conn *c)
     if (c->closed)
         return;
     c->closed = true;
+    evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
+    c->broker->queued_response_bytes -= c->out_mem;
+    c->out_mem = 0;
     bufferevent_free(c->bev);
     c->bev = NULL;
     conn_unlink(c);
@@ -207,20 +220,46 @@ static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
 {
     bool tls = kc_sec_is_tls(c->broker->cfg->listeners[c->listener].protocol);
     kc_wbuf_i32_at(w, 0, (int32_t)(kc_wbuf_total(w) - 4));
-    size_t pos = 0;
+    size_t pos = 0, mem = w->len;
     for (int i = 0; i < w->n_splices; i++) {
         kc_wbuf_splice *sp = &w->splices[i];
         evbuffer_add(out, w->data + pos, sp->at - pos);
         pos = sp->at;
-        if (tls) {
-            add_file_copy(out, sp->fd, sp->offset, sp->len);
-        } else if (evbuffer_add_file(out, sp->fd, sp->offset, (ev_off_t)sp->len) == 0) {
+        if (!tls && evbuffer_add_file(out, sp->fd, sp->offset, (ev_off_t)sp->len) == 0) {
             sp->fd = -1;
         } else {
             add_file_copy(out, sp->fd, sp->offset, sp->len);
+            mem += sp->len;
         }
     }
     evbuffer_add(out, w->data + pos, w->len - pos);
+    c->out_mem += (int64_t)mem;
+    c->broker->queued_response_bytes += (int64_t)mem;
+}
+
+/* The output drained: what stays queued bounds what of it is in memory. */
+static void on_output_change(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    (void)buf;
+    kc_conn *c = arg;
+    if (info->n_deleted == 0)
+        return;
+    int64_t left = (int64_t)(info->orig_size + info->n_added - info->n_deleted);
+    if (c->out_mem > left) {
+        c->broker->queued_response_bytes -= c->out_mem - left;
+        c->out_mem = left;
+    }
+}
+
+/* Whether @p c must stop reading until its output drains (see the header comment). */
+static bool output_full(const kc_conn *c)
+{
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUTPUT_PAUSE_BYTES)
+        return true;
+    const kc_broker *b = c->broker;
+    return !c->inter_broker && b->cfg->queued_max_response_bytes >= 0 &&
+           b->queued_response_bytes > b->cfg->queued_max_response_bytes &&
+           c->out_mem > (int64_t)OUTPUT_SHARE_BYTES;
 }
 
 /* Writes every finished response at the head of the queue, in order. */
@@ -441,7 +480,7 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
     c->last_read_ms = kc_mono_ms();
     c->in_callback++;
     while (!c->closed && !c->paused && !c->out_full && !c->draining && !c->admit_wait) {
-        if (evbuffer_get_length(bufferevent_get_output(bev)) > OUTPUT_PAUSE_BYTES) {
+        if (output_full(c)) {
             c->out_full = true;
             bufferevent_disable(bev, EV_READ);
             break;
@@ -580,6 +619,9 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     b->conns = c;
     b->n_conns++;
     bufferevent_setcb(bev, conn_on_read, conn_on_write, conn_on_event, c);
+    c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), on_output_change, c);
+    if (!c->out_cb)
+        kc_fatal("conn: out of memory");
     /* the write callback fires once the output drains to this level (resumes reading) */
     bufferevent_setwatermark(bev, EV_WRITE, OUTPUT_RESUME_BYTES, 0);
     bufferevent_enable(bev, EV_READ | EV_WRITE);

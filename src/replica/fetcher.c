@@ -10,14 +10,25 @@
  * broker) and appends what comes back byte for byte. Errors back a partition off for
  * replica.fetch.backoff.ms; a lost connection backs off all of them.
  *
+ * Fetches use an incremental fetch session (KIP-227; Kafka's FetchSessionHandler): the first
+ * Fetch is full (session 0 or the old one, epoch 0) and the leader answers with a session id;
+ * later ones (id, epoch N) list only the partitions whose fetch offset, log start offset or
+ * leader epoch changed since they were last sent, and forget those no longer fetched (backing
+ * off, truncating, moved away), so that a follower of thousands of idle partitions sends and
+ * receives a few bytes per round. The fetcher mirrors what the leader's session holds
+ * (kc_fetch_session_mirror_new); a session error or a failed request sends a full Fetch next
+ * (FETCH_SESSION_ID_NOT_FOUND: a new session; anything else: closing the old one).
+ *
  * Invariant: a response is applied to a partition only when it is still in this fetcher, with
- * the generation and log end offset the request was built with.
+ * the generation and log end offset the request was built with (rs->sent_*, tagged with the
+ * fetcher's request sequence number).
  */
 #include <event2/event.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "broker/fetch_session.h"
 #include "broker/log_manager.h"
 #include "common/clock.h"
 #include "common/java_hash.h"
@@ -33,12 +44,6 @@
     100 /* LeaderAndIsr can arrive just before the UpdateMetadata naming                           \
            the leader's endpoint */
 
-typedef struct sent {
-    kc_partition *p;
-    uint32_t gen;
-    int64_t fetch_offset;
-} sent;
-
 typedef struct kc_fetcher {
     kc_broker *b;
     int32_t source;
@@ -46,9 +51,12 @@ typedef struct kc_fetcher {
     kc_ibclient *client;
     kc_partition **parts;
     int n, cap;
-    sent *inflight; /* what the request in flight asked for */
-    int n_inflight;
+    uint64_t seq; /* the latest request: the partitions it carries have rs->sent_seq == seq */
     bool busy;
+    bool sent_full;           /* the Fetch in flight is a full one */
+    int32_t session_id;       /* the leader's session, 0 = none */
+    int32_t session_epoch;    /* of the next Fetch; 0 = full (closing session_id if any) */
+    kc_fetch_session *mirror; /* the partitions the leader's session holds, as last sent */
     struct event *timer;
 } kc_fetcher;
 
@@ -73,38 +81,53 @@ static void back_off(kc_partition *p, int64_t ms)
     p->rs->retry_at_ms = kc_mono_ms() + ms;
 }
 
-static bool still_ours(kc_fetcher *f, const sent *s)
+/* Whether @p p is in this fetcher's latest request, unchanged since it was built. */
+static bool in_request(const kc_fetcher *f, const kc_partition *p)
 {
-    const kc_partition *p = s->p;
-    return p->rs && p->rs->fetcher == f && p->rs->fetch_gen == s->gen && p->log;
+    const struct kc_replica_state *rs = p->rs;
+    return rs && rs->fetcher == f && rs->sent_seq == f->seq && rs->sent_gen == rs->fetch_gen &&
+           p->log;
 }
 
-/* The index of (topic, partition) in the request just answered, or -1. */
-static const sent *find_sent(kc_fetcher *f, kc_str topic, int32_t partition)
+static void mark_sent(kc_fetcher *f, kc_partition *p)
 {
-    for (int i = 0; i < f->n_inflight; i++) {
-        const sent *s = &f->inflight[i];
-        if (s->p->id == partition && kc_str_eq(topic, s->p->topic->name) && still_ours(f, s))
-            return s;
-    }
-    return NULL;
+    p->rs->sent_seq = f->seq;
+    p->rs->sent_gen = p->rs->fetch_gen;
+    p->rs->sent_offset = kc_plog_log_end_offset(p->log);
+}
+
+/* The partition (topic, partition) of an answer, if the request just answered carried it. */
+static kc_partition *find_sent(kc_fetcher *f, kc_str topic, int32_t partition)
+{
+    kc_partition *p = kc_topic_partition(kc_topics_find(&f->b->topics, topic), partition);
+    return p && in_request(f, p) ? p : NULL;
+}
+
+/* The next Fetch is full: a new session when @p keep_id is false, else one that closes the
+ * current session and opens another (FetchMetadata.INITIAL / nextCloseExisting). */
+static void session_reset(kc_fetcher *f, bool keep_id)
+{
+    if (!keep_id)
+        f->session_id = KC_FETCH_SESSION_INVALID_ID;
+    f->session_epoch = KC_FETCH_SESSION_INITIAL_EPOCH;
+    kc_fetch_session_mirror_clear(f->mirror);
 }
 
 static void request_done(kc_fetcher *f)
 {
     f->busy = false;
-    f->n_inflight = 0;
     schedule(f, 0);
 }
 
-/* A lost connection or an unreadable answer: everything asked backs off. */
+/* A lost connection or an unreadable answer: everything asked backs off, and the leader's
+ * session may have moved past what we believe: the next Fetch replaces it. */
 static void request_failed(kc_fetcher *f)
 {
-    for (int i = 0; i < f->n_inflight; i++)
-        if (still_ours(f, &f->inflight[i]))
-            back_off(f->inflight[i].p, f->b->cfg->replica_fetch_backoff_ms);
+    for (int i = 0; i < f->n; i++)
+        if (in_request(f, f->parts[i]))
+            back_off(f->parts[i], f->b->cfg->replica_fetch_backoff_ms);
+    session_reset(f, true);
     f->busy = false;
-    f->n_inflight = 0;
     schedule(f, f->b->cfg->replica_fetch_backoff_ms);
 }
 
@@ -140,10 +163,9 @@ static void on_epoch_response(void *arg, int16_t api_key, int16_t v, kc_rbuf *bo
     for (int32_t i = 0; i < resp.topics_count; i++)
         for (int32_t j = 0; j < resp.topics[i].partitions_count; j++) {
             const kc_epoch_end_offset *e = &resp.topics[i].partitions[j];
-            const sent *s = find_sent(f, resp.topics[i].topic, e->partition);
-            if (!s || !s->p->rs->truncating)
+            kc_partition *p = find_sent(f, resp.topics[i].topic, e->partition);
+            if (!p || !p->rs->truncating)
                 continue;
-            kc_partition *p = s->p;
             if (e->error_code != KC_ERR_NONE) {
                 back_off(p, f->b->cfg->replica_fetch_backoff_ms);
                 continue;
@@ -179,7 +201,7 @@ static bool send_epochs(kc_fetcher *f, int64_t now)
         t->partitions_count = 1;
         t->partitions = kc_arena_alloc(&a, sizeof(*t->partitions));
         t->partitions[0] = (kc_offset_for_leader_partition){p->id, p->leader_epoch, latest};
-        f->inflight[f->n_inflight++] = (sent){p, p->rs->fetch_gen, kc_plog_log_end_offset(p->log)};
+        mark_sent(f, p);
     }
     if (req.topics_count == 0) {
         kc_arena_free(&a);
@@ -245,6 +267,36 @@ static void apply_partition(kc_fetcher *f, kc_partition *p, const kc_fetch_parti
     kc_replica_follower_set_hw(b, p, d->high_watermark);
 }
 
+/* FetchSessionHandler.handleResponse: what the answer says of the session. False when it
+ * refused the session (a top-level error): no partition is answered. */
+static bool session_answered(kc_fetcher *f, const kc_fetch_resp *resp)
+{
+    if (resp->error_code != KC_ERR_NONE) {
+        static kc_log_limit limit;
+        int suppressed;
+        if (kc_log_allow(&limit, 10000, &suppressed))
+            kc_info("REPLICA",
+                    "fetch session %d with broker %d refused (error %d): sending a full "
+                    "fetch (%d more suppressed)",
+                    f->session_id, f->source, resp->error_code, suppressed);
+        session_reset(f, resp->error_code != KC_ERR_FETCH_SESSION_ID_NOT_FOUND);
+        return false;
+    }
+    if (f->sent_full) { /* a session was opened, or none (the leader's cache is full) */
+        f->session_id = resp->session_id;
+        f->session_epoch = resp->session_id != KC_FETCH_SESSION_INVALID_ID
+                               ? kc_fetch_session_next_epoch(KC_FETCH_SESSION_INITIAL_EPOCH)
+                               : KC_FETCH_SESSION_INITIAL_EPOCH;
+        if (resp->session_id == KC_FETCH_SESSION_INVALID_ID)
+            kc_fetch_session_mirror_clear(f->mirror);
+    } else if (resp->session_id == KC_FETCH_SESSION_INVALID_ID) {
+        session_reset(f, false); /* the leader closed it (we forgot every partition) */
+    } else {
+        f->session_epoch = kc_fetch_session_next_epoch(f->session_epoch);
+    }
+    return true;
+}
+
 static void on_fetch_response(void *arg, int16_t api_key, int16_t v, kc_rbuf *body)
 {
     (void)api_key;
@@ -256,50 +308,150 @@ static void on_fetch_response(void *arg, int16_t api_key, int16_t v, kc_rbuf *bo
         request_failed(f);
         return;
     }
+    if (!session_answered(f, &resp))
+        resp.responses_count = 0;
+    /* an incremental answer lists only the partitions with something new: the others need
+     * nothing done */
     for (int32_t i = 0; i < resp.responses_count; i++)
         for (int32_t j = 0; j < resp.responses[i].partitions_count; j++) {
             const kc_fetch_partition_data *d = &resp.responses[i].partitions[j];
-            const sent *s = find_sent(f, resp.responses[i].topic, d->partition_index);
-            if (!s || s->p->rs->truncating || s->fetch_offset != kc_plog_log_end_offset(s->p->log))
+            kc_partition *p = find_sent(f, resp.responses[i].topic, d->partition_index);
+            if (!p || p->rs->truncating || p->rs->sent_offset != kc_plog_log_end_offset(p->log))
                 continue;
-            apply_partition(f, s->p, d, s->fetch_offset);
+            apply_partition(f, p, d, p->rs->sent_offset);
         }
     kc_arena_free(&a);
     request_done(f);
 }
 
+/* Request entries grouped by topic: the entry of @p key (a kc_topic, or a topic name for the
+ * forgotten ones) in an open-addressing table of the request's arena. */
+typedef struct topic_groups {
+    const void **keys;
+    int32_t *slots;
+    uint32_t mask;
+} topic_groups;
+
+static void groups_init(topic_groups *g, kc_arena *a, int n)
+{
+    uint32_t cap = 16;
+    while (cap < 2u * (uint32_t)n)
+        cap *= 2;
+    g->keys = kc_arena_alloc(a, sizeof(*g->keys) * cap);
+    g->slots = kc_arena_alloc(a, sizeof(*g->slots) * cap);
+    memset(g->keys, 0, sizeof(*g->keys) * cap);
+    g->mask = cap - 1;
+}
+
+/* The slot of @p key, or -1 after reserving @p next for it. */
+static int32_t groups_slot(topic_groups *g, const void *key, int32_t next)
+{
+    uint32_t h = (uint32_t)(((uintptr_t)key >> 4) * 2654435761u) & g->mask;
+    for (; g->keys[h]; h = (h + 1) & g->mask)
+        if (g->keys[h] == key)
+            return g->slots[h];
+    g->keys[h] = key;
+    g->slots[h] = next;
+    return -1;
+}
+
+static int cmp_by_topic(const void *x, const void *y)
+{
+    const kc_fs_partition *a = *(kc_fs_partition *const *)x, *b = *(kc_fs_partition *const *)y;
+    int32_t n = a->topic_len < b->topic_len ? a->topic_len : b->topic_len;
+    int c = memcmp(a->topic, b->topic, (size_t)n);
+    if (c == 0)
+        c = (a->topic_len > b->topic_len) - (a->topic_len < b->topic_len);
+    return c ? c : (a->partition > b->partition) - (a->partition < b->partition);
+}
+
+/* The partitions of the leader's session that this request does not fetch: forgotten, grouped
+ * by topic, and dropped from the mirror. */
+static void add_forgotten(kc_fetcher *f, kc_arena *a, kc_fetch_req *req)
+{
+    int32_t n = 0;
+    kc_fs_partition **gone = NULL;
+    for (kc_fs_partition *q = f->mirror->head; q; q = q->next) {
+        if (find_sent(f, (kc_str){q->topic, q->topic_len}, q->partition))
+            continue;
+        if (!gone)
+            gone = kc_arena_alloc(a, sizeof(*gone) * (size_t)f->mirror->size);
+        gone[n++] = q;
+    }
+    if (n == 0)
+        return;
+    qsort(gone, (size_t)n, sizeof(*gone), cmp_by_topic);
+    int32_t *ids = kc_arena_alloc(a, sizeof(*ids) * (size_t)n);
+    req->forgotten_topics_data = kc_arena_alloc(a, sizeof(*req->forgotten_topics_data) * (size_t)n);
+    kc_fetch_forgotten_topic *t = NULL;
+    for (int32_t i = 0; i < n; i++) {
+        const kc_fs_partition *q = gone[i];
+        if (!t || t->topic.len != q->topic_len ||
+            memcmp(t->topic.p, q->topic, (size_t)q->topic_len) != 0) {
+            t = &req->forgotten_topics_data[req->forgotten_topics_data_count++];
+            t->topic = (kc_str){kc_arena_strndup(a, q->topic, (size_t)q->topic_len), q->topic_len};
+            t->partitions = &ids[i];
+            t->partitions_count = 0;
+        }
+        t->partitions[t->partitions_count++] = q->partition;
+    }
+    for (int32_t i = 0; i < n; i++)
+        kc_fetch_session_forget(f->mirror, (kc_str){gone[i]->topic, gone[i]->topic_len},
+                                gone[i]->partition);
+}
+
+static bool same_fetch_data(const kc_fs_partition *q, const kc_fs_fetch_data *d)
+{
+    return q->max_bytes == d->max_bytes && q->fetch_offset == d->fetch_offset &&
+           q->log_start_offset == d->log_start_offset &&
+           q->current_leader_epoch == d->current_leader_epoch;
+}
+
 static bool send_fetch(kc_fetcher *f, int64_t now)
 {
     const kc_config *c = f->b->cfg;
+    bool full = f->session_epoch == KC_FETCH_SESSION_INITIAL_EPOCH;
+    if (full)
+        kc_fetch_session_mirror_clear(f->mirror);
     kc_arena a = {0};
     kc_fetch_req req = {0};
     req.replica_id = c->broker_id;
     req.max_wait_ms = c->replica_fetch_wait_max_ms;
     req.min_bytes = c->replica_fetch_min_bytes;
     req.max_bytes = c->replica_fetch_response_max_bytes;
-    req.session_epoch = -1; /* no fetch session: a full fetch every time */
+    req.session_id = f->session_id;
+    req.session_epoch = f->session_epoch;
     req.rack_id = kc_str_c("");
     req.topics = kc_arena_alloc(&a, sizeof(*req.topics) * (size_t)f->n);
+    topic_groups groups;
+    groups_init(&groups, &a, f->n);
+    int n_ready = 0;
     for (int i = 0; i < f->n; i++) {
         kc_partition *p = f->parts[i];
         if (p->rs->truncating || p->rs->retry_at_ms > now)
             continue;
-        kc_fetch_topic *t = NULL;
-        for (int32_t k = 0; k < req.topics_count && !t; k++)
-            if (kc_str_eq(req.topics[k].topic, p->topic->name))
-                t = &req.topics[k];
-        if (!t) {
-            t = &req.topics[req.topics_count++];
-            t->topic = kc_str_c(p->topic->name);
+        n_ready++;
+        mark_sent(f, p);
+        kc_str name = kc_str_c(p->topic->name);
+        kc_fs_fetch_data d = {c->replica_fetch_max_bytes, p->rs->sent_offset,
+                              kc_plog_log_start_offset(p->log), p->leader_epoch};
+        kc_fs_partition *q = kc_fetch_session_find(f->mirror, name, p->id);
+        if (q && same_fetch_data(q, &d))
+            continue; /* the leader's session fetches it as it is */
+        kc_fetch_session_update(f->mirror, name, p->id, &d);
+        int32_t k = groups_slot(&groups, p->topic, req.topics_count);
+        kc_fetch_topic *t = k >= 0 ? &req.topics[k] : &req.topics[req.topics_count++];
+        if (k < 0) {
+            t->topic = name;
+            t->partitions_count = 0;
             t->partitions = kc_arena_alloc(&a, sizeof(*t->partitions) * (size_t)f->n);
         }
-        int64_t leo = kc_plog_log_end_offset(p->log);
-        t->partitions[t->partitions_count++] =
-            (kc_fetch_partition){p->id, p->leader_epoch, leo, kc_plog_log_start_offset(p->log),
-                                 c->replica_fetch_max_bytes};
-        f->inflight[f->n_inflight++] = (sent){p, p->rs->fetch_gen, leo};
+        t->partitions[t->partitions_count++] = (kc_fetch_partition){
+            p->id, d.current_leader_epoch, d.fetch_offset, d.log_start_offset, d.max_bytes};
     }
-    if (req.topics_count == 0) {
+    if (!full)
+        add_forgotten(f, &a, &req);
+    if (n_ready == 0 && req.forgotten_topics_data_count == 0) {
         kc_arena_free(&a);
         return false;
     }
@@ -307,6 +459,7 @@ static bool send_fetch(kc_fetcher *f, int64_t now)
     kc_fetch_req_encode(&w, FETCH_VERSION, &req);
     kc_arena_free(&a);
     f->busy = true;
+    f->sent_full = full;
     kc_ibclient_send(f->client, KC_API_FETCH, FETCH_VERSION, &w, on_fetch_response, f);
     kc_wbuf_free(&w);
     return true;
@@ -340,7 +493,7 @@ static void fetcher_round(kc_fetcher *f)
         return;
     }
     int64_t now = kc_mono_ms();
-    f->n_inflight = 0;
+    f->seq++;
     if (send_epochs(f, now) || send_fetch(f, now))
         return;
     /* everything is backing off (or truncating locally just now): come back when due */
@@ -378,6 +531,7 @@ static kc_fetcher *fetcher_for(kc_broker *b, int32_t source, int index)
     f->source = source;
     f->index = index;
     f->timer = evtimer_new(b->base, on_timer, f);
+    f->mirror = kc_fetch_session_mirror_new(64);
     m->fetchers[m->n_fetchers++] = f;
     return f;
 }
@@ -396,8 +550,7 @@ void kc_fetchers_add(kc_broker *b, kc_partition *p)
     if (f->n == f->cap) {
         f->cap = f->cap ? 2 * f->cap : 16;
         f->parts = realloc(f->parts, sizeof(*f->parts) * (size_t)f->cap);
-        f->inflight = realloc(f->inflight, sizeof(*f->inflight) * (size_t)f->cap);
-        if (!f->parts || !f->inflight)
+        if (!f->parts)
             kc_fatal("fetcher: out of memory");
     }
     f->parts[f->n++] = p;
@@ -437,7 +590,7 @@ void kc_fetchers_free_all(kc_broker *b)
         kc_ibclient_free(f->client);
         event_free(f->timer);
         free(f->parts);
-        free(f->inflight);
+        kc_fetch_session_mirror_free(f->mirror);
         free(f);
     }
     free(m->fetchers);

@@ -38,6 +38,11 @@ struct kc_replica_state {
     bool truncating;            /* must truncate by leader epoch before fetching (KIP-101) */
     int64_t retry_at_ms;        /* backing off (replica.fetch.backoff.ms) until then */
     uint32_t fetch_gen;         /* bumped at every add: answers to older requests are dropped */
+    /* what the fetcher's latest request asked of it: the request's sequence number, the
+     * generation and the log end offset it was built with */
+    uint64_t sent_seq;
+    uint32_t sent_gen;
+    int64_t sent_offset;
 };
 
 typedef struct kc_replica_manager {

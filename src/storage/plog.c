@@ -420,11 +420,11 @@ static int rebuild_producers(kc_plog *l)
 
 /* Kafka's takeSnapshot: the producers as of @p offset (no batch between the log end and it),
  * only past the newest snapshot. A failure costs a longer replay at the next open: logged. */
-static void take_snapshot(kc_plog *l, int64_t offset)
+static void take_snapshot(kc_plog *l, int64_t offset, bool durable)
 {
     if (offset <= l->snapshot_offset)
         return;
-    int rc = kc_producer_snapshot_write(l->dir, offset, &l->producers);
+    int rc = kc_producer_snapshot_write(l->dir, offset, &l->producers, durable);
     if (rc)
         kc_warn("STORAGE", "%s: cannot write the producer snapshot at %" PRId64 ": %s", l->dir,
                 offset, strerror(-rc));
@@ -709,7 +709,7 @@ void kc_plog_close(kc_plog *l)
     if (!l)
         return;
     if (l->nsegs) {
-        take_snapshot(l, kc_plog_log_end_offset(l));
+        take_snapshot(l, kc_plog_log_end_offset(l), false);
         seg_deactivate(active(l));
     }
     for (int i = 0; i < l->nsegs; i++)
@@ -750,7 +750,7 @@ static int roll_at(kc_plog *l, int64_t base)
     }
     push_seg(l, s);
     kc_debug("STORAGE", "%s: rolled segment %020" PRId64, l->dir, s->base_offset);
-    take_snapshot(l, base);
+    take_snapshot(l, base, true);
     return 0;
 }
 

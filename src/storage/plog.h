@@ -247,7 +247,11 @@ int kc_plog_closed_segment(const kc_plog *l, int i, int64_t *base, int64_t *max_
  */
 int kc_plog_replace_segment(kc_plog *l, int64_t base, const char *staging);
 
-/** Trim the active indexes, close the files and free the log. Does not fsync. */
+/**
+ * Write the producer snapshot at the log end offset, trim the active indexes, close the files and
+ * free the log. Does not fsync any of them: a caller that relies on them after a crash syncs the
+ * file system first (kc_log_manager_shutdown). NULL is accepted.
+ */
 void kc_plog_close(kc_plog *l);
 
 #endif

@@ -28,7 +28,8 @@ void kc_producer_snapshot_path(const char *dir, int64_t offset, char *out, size_
     snprintf(out, len, "%s/%020" PRId64 SUFFIX, dir, offset);
 }
 
-int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_producer_state *ps)
+int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_producer_state *ps,
+                               bool durable)
 {
     size_t n = HEADER_BYTES + (size_t)ps->n_entries * ENTRY_BYTES;
     uint8_t *buf = malloc(n), *p = buf + HEADER_BYTES;
@@ -55,7 +56,7 @@ int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_produce
     int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         rc = -errno;
-    else if ((rc = kc_write_full(fd, buf, n)) == 0 && fsync(fd))
+    else if ((rc = kc_write_full(fd, buf, n)) == 0 && durable && fsync(fd))
         rc = -errno;
     if (fd >= 0)
         close(fd);

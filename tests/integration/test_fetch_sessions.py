@@ -1,12 +1,16 @@
 """Incremental fetch sessions (KIP-227) on the wire, Fetch v7: a full fetch (0, 0) gets a session
 id; an incremental fetch (id, 1) answers only the partitions that changed; a wrong epoch is
 INVALID_FETCH_SESSION_EPOCH (71) and an unknown id FETCH_SESSION_ID_NOT_FOUND (70), both
-top-level with session_id 0 and no partitions; (id, -1) closes the session."""
+top-level with session_id 0 and no partitions; (id, -1) closes the session. Followers fetch
+through sessions too: idle, they send and receive a few bytes per round, not every partition."""
 
+import re
 import struct
+import subprocess
 
 import kafka_wire as kw
-from helpers import create_topic, scaled
+from helpers import create_topic, rdkafka_conf, scaled, wait_for
+from replica_tools import assignment, log_end, partition_dir, partition_states
 
 API_FETCH = 1
 FETCH_SESSION_ID_NOT_FOUND = 70
@@ -116,3 +120,81 @@ def test_legacy_fetch_gets_no_session(broker):
         res = parse_fetch_v7(c.roundtrip(fetch_v7(1, 0, -1, [("nosession", 0, 0)])))
         assert res["error_code"] == 0 and res["session_id"] == 0
         assert set(res["partitions"]) == {("nosession", 0)}
+
+
+def tcp_bytes(pid, port):
+    """(bytes_sent, bytes_received) summed over process pid's established TCP connections to
+    127.0.0.1:port (the kernel's tcp_info counters, read with ss)."""
+    out = subprocess.run(["ss", "-tinpH", "state", "established", f"( dport = :{port} )"],
+                         capture_output=True, text=True, timeout=10, check=True).stdout
+    sent = received = 0
+    mine = False
+    for line in out.splitlines():
+        if not line.startswith("\t") and not line.startswith(" "):
+            mine = f"pid={pid}," in line
+            continue
+        if mine:
+            m1, m2 = re.search(r"bytes_sent:(\d+)", line), re.search(r"bytes_received:(\d+)", line)
+            sent += int(m1.group(1)) if m1 else 0
+            received += int(m2.group(1)) if m2 else 0
+    return sent, received
+
+
+def test_followers_fetch_incrementally(broker_factory, zk, chroot):
+    """Two brokers follow each other's 300 partitions. Once caught up and idle, a follower's
+    fetch rounds (every replica.fetch.wait.max.ms) carry less, all of them together, than one
+    full Fetch of its partitions would; records produced afterwards still reach every replica."""
+    from confluent_kafka import Producer
+
+    over = {"replica.fetch.wait.max.ms": 100, "replica.lag.time.max.ms": 10000}
+    brokers = {i: broker_factory(i, overrides=over) for i in (1, 2)}
+    topic, n = "followed", 600
+    create_topic(brokers[1], topic, partitions=n, replication_factor=2)
+    wait_for(lambda: all(len(st["isr"]) == 2 for st in partition_states(zk, chroot, topic).values()),
+             scaled(60), "every partition's ISR to hold both brokers")
+
+    def produce_everywhere(tag):
+        p = Producer(rdkafka_conf(brokers[1], extra={"acks": "all", "linger.ms": 20}))
+        errors = []
+        for i in range(n):
+            p.produce(topic, f"{tag}-{i}".encode(), partition=i,
+                      on_delivery=lambda err, msg: err and errors.append(err))
+            p.poll(0)
+        assert p.flush(scaled(60)) == 0 and not errors, errors[:3]
+
+    reps = assignment(zk, chroot, topic)
+
+    def replicas_hold(count):
+        return all(log_end(partition_dir(brokers[b].data_dir, topic, p)) >= count
+                   for p in range(n) for b in reps[p])
+
+    produce_everywhere("a")
+    wait_for(lambda: replicas_hold(1), scaled(60), "every replica to hold the first record")
+
+    # one full Fetch v11 of 300 partitions: 300 x 28 bytes of partition fields alone
+    full_fetch_bytes = (n // 2) * 28
+    leaders = {p: st["leader"] for p, st in partition_states(zk, chroot, topic).items()}
+    for follower, leader in ((1, 2), (2, 1)):
+        followed = sum(1 for p in range(n) if leaders[p] == leader and follower in reps[p])
+        assert followed > n // 4, f"broker {follower} follows only {followed} partitions of broker {leader}"
+        pid, port = brokers[follower].proc.pid, brokers[leader].plaintext_port
+        wait_for(lambda: tcp_bytes(pid, port)[0] > 0, scaled(10), f"broker {follower}'s fetcher connection")
+        # ten rounds answered with nothing new (each observed as the bytes sent growing)
+        sent0, recv0 = tcp_bytes(pid, port)
+        seen = {"last": sent0, "rounds": 0}
+
+        def rounds_seen(k):
+            now = tcp_bytes(pid, port)[0]
+            if now > seen["last"]:
+                seen["last"], seen["rounds"] = now, seen["rounds"] + 1
+            return seen["rounds"] >= k
+
+        wait_for(lambda: rounds_seen(10), scaled(20), f"ten fetch rounds of broker {follower}", interval=0.05)
+        sent1, recv1 = tcp_bytes(pid, port)
+        assert sent1 - sent0 < full_fetch_bytes, (
+            f"broker {follower} sent {sent1 - sent0} bytes to broker {leader} in idle rounds: "
+            f"more than one full fetch of {followed} partitions (~{full_fetch_bytes})")
+        assert recv1 - recv0 < full_fetch_bytes, f"broker {follower} received {recv1 - recv0} bytes"
+
+    produce_everywhere("b")
+    wait_for(lambda: replicas_hold(2), scaled(60), "every replica to hold the second record")

@@ -206,3 +206,84 @@ def test_admission_limits_keep_every_client_served(broker_factory):
     finally:
         c.close()
     assert got == prod.acked
+
+
+def test_connections_that_never_read_stay_within_the_memory_bound(broker_factory):
+    """5,000 idle connections and 300 that pipeline Metadata requests of a 2,000-partition topic
+    (~50 KB answers) without ever reading, while a producer and a consumer keep working: once the
+    responses queued in memory exceed queued.max.response.bytes, a connection holding more than
+    64 KiB of them stops being read, so the broker's RSS grows by about the budget plus 300 x
+    (64 KiB + one answer), not 300 x 1 MiB (the per-connection cap alone); it returns near its
+    baseline when they close."""
+    from confluent_kafka import Consumer
+
+    budget = 16 << 20
+    b = broker_factory(1, overrides={"queued.max.response.bytes": budget})
+    create_topic(b, "wide", partitions=2000, timeout=scaled(60))
+    create_topic(b, "bounded")
+    with kw.Conn("127.0.0.1", b.plaintext_port) as c:
+        answer = len(c.roundtrip(kw.metadata_v1(1, topics=["wide"])))
+    assert answer > 40000
+    prod = BackgroundProducer(b, "bounded")
+    cons = Consumer(rdkafka_conf(b, extra={"group.id": "bounded-g", "auto.offset.reset": "earliest",
+                                           "enable.auto.commit": False}))
+    socks = []
+    try:
+        _pin_and_measure(b, budget, answer, prod, cons, socks)
+    finally:
+        for s in socks:
+            s.close()
+        cons.close()
+        prod.finish()
+
+
+def _pin_and_measure(b, budget, answer, prod, cons, socks):
+    cons.subscribe(["bounded"])
+    consumed = [0]
+
+    def consume_some(n):
+        mark = consumed[0] + n
+        deadline = time.monotonic() + scaled(30)
+        while consumed[0] < mark and time.monotonic() < deadline:
+            consumed[0] += sum(1 for m in cons.consume(500, timeout=0.5) if m.error() is None)
+        assert consumed[0] >= mark, f"the consumer stalled at {consumed[0]}"
+
+    slack_kib = (128 if "asan" in str(BIN_DIR) else 32) * 1024
+    prod.progress("before")
+    consume_some(10)
+    rss_baseline = rss_kib(b.proc.pid)
+    socks += [hostile_socket("127.0.0.2", b.plaintext_port) for _ in range(5000)]
+    pipeline = b"".join(kw.metadata_v1(i, topics=["wide"]) for i in range(100))
+    readers = []
+    for _ in range(300):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel absorbs little
+        s.bind(("127.0.0.3", 0))
+        s.connect(("127.0.0.1", b.plaintext_port))
+        s.sendall(pipeline)
+        readers.append(s)
+    socks += readers
+    seen = {"peak": 0, "stable": 0}
+
+    def settled():  # the broker took what it will take: RSS flat for two polls in a row
+        now = rss_kib(b.proc.pid)
+        seen["stable"] = seen["stable"] + 1 if now <= seen["peak"] + 1024 else 0
+        seen["peak"] = max(seen["peak"], now)
+        return seen["stable"] >= 2
+
+    wait_for(settled, scaled(60), "the broker's RSS to settle", interval=1.0)
+    prod.progress("while 300 connections never read")
+    consume_some(50)
+    grown_kib = rss_kib(b.proc.pid) - rss_baseline
+    # budget + 300 x (64 KiB + one answer) + 5,300 connections' state, plus allocator slack
+    # (ASan keeps freed memory in quarantine); the per-connection cap alone allows 300 MiB
+    bound_kib = budget // 1024 + 300 * (64 + answer // 1024) + 5300 * 4 + slack_kib
+    assert grown_kib <= bound_kib, f"RSS grew {grown_kib} KiB, bound {bound_kib} KiB"
+    assert not any(closed_by_broker(s) for s in readers[:10]), "non-readers are kept, not closed"
+    for s in socks:
+        s.close()
+    socks.clear()
+    wait_for(lambda: rss_kib(b.proc.pid) <= rss_baseline + slack_kib, scaled(30),
+             "the broker's RSS back near its baseline")
+    prod.progress("after they closed")
+    consume_some(50)

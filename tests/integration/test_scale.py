@@ -2,10 +2,14 @@
 consumed from on every partition with librdkafka, holds one descriptor per partition (indexes
 are mapped and closed), and comes back after a restart; a broker whose partitions cannot fit its
 open-file limit refuses to start and says why; when accept runs out of descriptors the broker
-backs off, logs once per interval and keeps serving the connections it has.
+backs off, logs once per interval and keeps serving the connections it has. Three brokers hold
+3,000 partitions each at replication factor 3: created, every partition produced to with acks=all
+and consumed, one descriptor per replica, and a broker restarted catches up and rejoins every
+ISR.
 
 The 10,000-partition test runs in the dev build; under ASan (CAFKA_TEST_TIMEOUT_SCALE > 1) it
-uses 2,000 partitions, so that the CI run stays within its budget: the mechanisms are the same."""
+uses 2,000 partitions, and the three-broker one 600, so that the CI run stays within its budget:
+the mechanisms are the same."""
 
 import os
 import re
@@ -19,6 +23,7 @@ from confluent_kafka.admin import NewTopic
 from helpers import SCALE, admin_client, rdkafka_conf, scaled, wait_for, wait_topic
 
 PARTITIONS = 10000 if SCALE <= 1 else 2000
+PARTITIONS_RF3 = 3000 if SCALE <= 1 else 600
 
 
 def fd_count(pid):
@@ -109,6 +114,44 @@ def test_many_partitions_one_descriptor_each_and_restart(broker_factory):
     assert rc != 0
     assert re.search(rf"open-file limit \(RLIMIT_NOFILE {limit}\) cannot hold the \d+ segments", b.log_text())
     b.preexec_fn = None
+
+
+def isr_complete(broker, topic, n, rf):
+    """Whether @broker's metadata shows n partitions of topic, each led, with a full ISR."""
+    md = kw.metadata(broker.plaintext_port, topics=[topic])["topics"].get(topic)
+    if not md or len(md[1]) != n:
+        return False
+    return all(p[0] == 0 and p[1] >= 0 and len(p[3]) == rf for p in md[1].values())
+
+
+def test_three_brokers_thousands_of_partitions_at_rf3(broker_factory):
+    n = PARTITIONS_RF3
+    over = {"replica.lag.time.max.ms": 10000, "zookeeper.session.timeout.ms": 10000}
+    brokers = {i: broker_factory(i, overrides=over) for i in (1, 2, 3)}
+    base = {i: fd_count(b.proc.pid) for i, b in brokers.items()}
+    admin = admin_client(brokers[1])
+    futures = admin.create_topics([NewTopic("scale3", num_partitions=n, replication_factor=3)],
+                                  operation_timeout=scaled(120), request_timeout=scaled(130))
+    futures["scale3"].result(timeout=scaled(140))
+    for b in brokers.values():  # every broker's metadata: led, and all three replicas in sync
+        wait_for(lambda: isr_complete(b, "scale3", n, 3), scaled(120), f"broker {b.id} to see every ISR full")
+    for i, b in brokers.items():
+        fds = fd_count(b.proc.pid) - base[i]
+        assert fds <= n + 150, f"broker {i}: {fds} descriptors for {n} replicas"
+    # acks=all: acknowledged once every ISR member has the record
+    produce_one_per_partition(brokers[1], "scale3", n)
+    consume_every_partition(brokers[2], "scale3", n)
+
+    # broker 3 restarts: it catches up through its fetchers and rejoins every ISR
+    brokers[3].stop(timeout=scaled(120))
+    wait_for(lambda: all(p[1] in (1, 2) for p in
+                         kw.metadata(brokers[1].plaintext_port, topics=["scale3"])["topics"]["scale3"][1].values()),
+             scaled(60), "leaderships moved off broker 3")
+    brokers[3].start()
+    for b in brokers.values():
+        wait_for(lambda: isr_complete(b, "scale3", n, 3), scaled(120), f"broker {b.id} to see broker 3 back in every ISR")
+    assert fd_count(brokers[3].proc.pid) - base[3] <= n + 150
+    consume_every_partition(brokers[3], "scale3", n)
 
 
 def test_accept_backs_off_when_out_of_descriptors(broker_factory):

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "broker/metadata_cache.h"
@@ -123,6 +124,47 @@ Test(metadata_cache, brokers_replaced_partitions_upserted_and_deleted)
     kc_metadata_cache_update(&mc, &r3);
     cr_assert_null(kc_metadata_cache_topic(&mc, kc_str_c("t")));
     cr_assert_not_null(kc_metadata_cache_topic(&mc, kc_str_c("u")));
+    kc_metadata_cache_free(&mc);
+}
+
+/* 5,000 topics through the name index: each found, unknown names not, deletions in the middle
+ * keep the rest findable (the index is rebuilt around the moved entries). */
+Test(metadata_cache, many_topics_by_name)
+{
+    enum { N = 5000 };
+    kc_metadata_cache mc;
+    kc_metadata_cache_init(&mc);
+    cr_assert_null(kc_metadata_cache_topic(&mc, kc_str_c("t0")), "empty cache");
+    static char names[N][16];
+    static kc_update_metadata_topic_state ts[N];
+    int32_t isr[] = {1};
+    kc_update_metadata_partition_state ps = pstate(0, 1, isr, 1);
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(names[i], sizeof(names[i]), "t%d", i);
+        ts[i] = (kc_update_metadata_topic_state){{names[i], n}, 1, &ps};
+    }
+    kc_update_metadata_req r = {1, 1, -1, N, ts, 0, NULL};
+    kc_metadata_cache_update(&mc, &r);
+    cr_assert_eq(mc.n_topics, N);
+    for (int i = 0; i < N; i++) {
+        const kc_mc_topic *t = kc_metadata_cache_topic(&mc, kc_str_c(names[i]));
+        cr_assert_not_null(t, "%s", names[i]);
+        cr_assert_str_eq(t->name, names[i]);
+    }
+    cr_assert_null(kc_metadata_cache_topic(&mc, kc_str_c("t5000")));
+    cr_assert_null(kc_metadata_cache_topic(&mc, kc_str_c("t1 ")));
+    /* every third topic deleted */
+    kc_update_metadata_partition_state del = pstate(0, KC_LEADER_DURING_DELETE, isr, 1);
+    int n_del = 0;
+    for (int i = 0; i < N; i += 3)
+        ts[n_del++] =
+            (kc_update_metadata_topic_state){{names[i], (int32_t)strlen(names[i])}, 1, &del};
+    kc_update_metadata_req rd = {1, 1, -1, n_del, ts, 0, NULL};
+    kc_metadata_cache_update(&mc, &rd);
+    cr_assert_eq(mc.n_topics, N - n_del);
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(kc_metadata_cache_topic(&mc, kc_str_c(names[i])) != NULL, i % 3 != 0, "%s",
+                     names[i]);
     kc_metadata_cache_free(&mc);
 }
 

@@ -2,7 +2,7 @@
  * The fetch session cache (src/broker/fetch_session.h, KIP-227): the (id, epoch) decision table,
  * incremental updates (add at the tail, update in place, forget, empty session closed), the
  * response inclusion rule and its rotation, epoch wrap, and eviction by slots (stale LRU first,
- * then the (privileged, size, id) key with the 120 s minimum age).
+ * then the (privileged, size, id) key with the 120 s minimum age), and a fetcher's mirror.
  */
 #include <criterion/criterion.h>
 
@@ -333,4 +333,30 @@ Test(fetch_session, evict_old_sessions_by_key)
     cr_assert_null(kc_fetch_session_create(c, true, 10, now + 1000));
     cr_assert_not_null(kc_fetch_session_create(c, true, 11, now + 1000));
     cr_assert_null(kc_fetch_session_get(c, idf));
+}
+
+/* A fetcher's mirror: no cache, no id; it grows from a small hint, clears to empty and is
+ * usable again (the follower's side of a session closed and reopened). */
+Test(fetch_session, mirror_clear_and_reuse)
+{
+    kc_fetch_session *m = kc_fetch_session_mirror_new(4);
+    cr_assert_eq(m->id, 0);
+    for (int i = 0; i < 3000; i++) {
+        kc_fs_fetch_data d = fd(i);
+        kc_fetch_session_update(m, S("t"), i, &d);
+    }
+    cr_assert_eq(m->size, 3000);
+    cr_assert_eq(kc_fetch_session_find(m, S("t"), 2999)->fetch_offset, 2999);
+    kc_fetch_session_mirror_clear(m);
+    cr_assert_eq(m->size, 0);
+    cr_assert_null(m->head);
+    cr_assert_null(m->tail);
+    cr_assert_null(kc_fetch_session_find(m, S("t"), 7));
+    kc_fs_fetch_data d = fd(42);
+    kc_fetch_session_update(m, S("t"), 7, &d);
+    cr_assert_eq(m->size, 1);
+    cr_assert_eq(kc_fetch_session_find(m, S("t"), 7)->fetch_offset, 42);
+    cr_assert_eq(m->head, m->tail);
+    kc_fetch_session_mirror_free(m);
+    kc_fetch_session_mirror_free(NULL);
 }

@@ -314,10 +314,10 @@ Test(producer_state, snapshot_bytes_are_kafkas)
     cr_assert_eq(fu_mkdtemp(root, sizeof(root), "psnap"), 0);
     kc_producer_state ps;
     kc_producer_state_init(&ps);
-    cr_assert_eq(kc_producer_snapshot_write(root, 0, &ps), 0);
+    cr_assert_eq(kc_producer_snapshot_write(root, 0, &ps, true), 0);
     kc_producer_append a = {1000, 0, 0, 4, 100, 104, 1700000000000LL};
     kc_producer_state_update(&ps, &a);
-    cr_assert_eq(kc_producer_snapshot_write(root, 105, &ps), 0);
+    cr_assert_eq(kc_producer_snapshot_write(root, 105, &ps, true), 0);
     char path[700];
     uint8_t got[64];
     kc_producer_snapshot_path(root, 0, path, sizeof(path));
