@@ -58,6 +58,7 @@ typedef struct kc_broker {
     int64_t held_request_bytes;         /* frames of requests read and not yet answered */
     int admit_waiters;                  /* connections waiting for those to fall */
     int64_t queued_response_bytes;      /* response bytes queued in memory (not file ranges) */
+    int64_t response_bytes_peak;        /* of queued_response_bytes since the last heap trim */
 
     struct kc_purgatory *purgatory;       /* every delayed operation (purgatory.h) */
     struct kc_scram_store *scram_store;   /* SCRAM credentials from /config/users */

@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,10 @@
 /* Above queued.max.response.bytes in total, a connection holding more than this much response
  * memory stops being read until its output drains to OUTPUT_RESUME_BYTES. */
 #define OUTPUT_SHARE_BYTES (64u << 10)
+/* After response memory peaked above this and fell below a sixteenth of it, the sweep gives
+ * the freed heap back (malloc_trim): glibc keeps it otherwise, and a burst of clients that did
+ * not read would leave the broker's RSS tens of MiB above its baseline for good. */
+#define TRIM_AFTER_BYTES (8 << 20)
 
 typedef struct kc_conn {
     kc_broker *broker;
@@ -234,7 +239,10 @@ static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
     }
     evbuffer_add(out, w->data + pos, w->len - pos);
     c->out_mem += (int64_t)mem;
-    c->broker->queued_response_bytes += (int64_t)mem;
+    kc_broker *b = c->broker;
+    b->queued_response_bytes += (int64_t)mem;
+    if (b->queued_response_bytes > b->response_bytes_peak)
+        b->response_bytes_peak = b->queued_response_bytes;
 }
 
 /* The output drained: what stays queued bounds what of it is in memory. */
@@ -256,8 +264,10 @@ static bool output_full(const kc_conn *c)
 {
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUTPUT_PAUSE_BYTES)
         return true;
+    /* the inter-broker listener is not exempt (clients often share it): a follower or the
+     * controller reads its answers at once, so the pause lasts until they are sent */
     const kc_broker *b = c->broker;
-    return !c->inter_broker && b->cfg->queued_max_response_bytes >= 0 &&
+    return b->cfg->queued_max_response_bytes >= 0 &&
            b->queued_response_bytes > b->cfg->queued_max_response_bytes &&
            c->out_mem > (int64_t)OUTPUT_SHARE_BYTES;
 }
@@ -672,6 +682,11 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
             kc_info("NET", "closing connection from %s: %s (%d more not logged)", c->peer,
                     overdue_why[why], dropped);
         conn_close(c); /* no callback of ours is on the stack: frees it */
+    }
+    if (b->response_bytes_peak > TRIM_AFTER_BYTES &&
+        b->queued_response_bytes < TRIM_AFTER_BYTES / 16) {
+        malloc_trim(0);
+        b->response_bytes_peak = b->queued_response_bytes;
     }
 }
 
