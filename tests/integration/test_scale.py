@@ -8,7 +8,7 @@ and consumed, one descriptor per replica, and a broker restarted catches up and 
 ISR.
 
 The 10,000-partition test runs in the dev build; under ASan (CAFKA_TEST_TIMEOUT_SCALE > 1) it
-uses 2,000 partitions, and the three-broker one 600, so that the CI run stays within its budget:
+uses 2,000 partitions, and the three-broker one 300, so that the CI run stays within its budget:
 the mechanisms are the same."""
 
 import os
@@ -23,7 +23,7 @@ from confluent_kafka.admin import NewTopic
 from helpers import SCALE, admin_client, rdkafka_conf, scaled, wait_for, wait_topic
 
 PARTITIONS = 10000 if SCALE <= 1 else 2000
-PARTITIONS_RF3 = 3000 if SCALE <= 1 else 600
+PARTITIONS_RF3 = 3000 if SCALE <= 1 else 300
 
 
 def fd_count(pid):
