@@ -58,9 +58,9 @@
 # restart (SIGTERM, exit bounded by BENCH_STOP_SECONDS, 120, then start to every partition led
 # again); the recovery scan after a SIGKILL that follows BENCH_RECOVERY_MIB (1024) MiB produced
 # into 1 partition (1 GiB segments, no flush), in GB/s from the broker's "recovered ... bytes
-# checked" log line; then (unless BENCH_RF3=0) two more brokers (49094, 49096; var/bench/scale-N/)
-# and a topic of BENCH_PARTITIONS partitions at RF 3, timed until all are led and until every ISR
-# holds three replicas. Each client run is bounded by BENCH_MAX_SECONDS (120). Prints one table;
+# checked" log line; then (unless BENCH_RF3=0) those topics are deleted, two more brokers join
+# (49094, 49096; var/bench/scale-N/) and a topic of BENCH_PARTITIONS partitions at RF 3 is timed
+# until all are led and until every ISR holds three replicas. Each client run is bounded by BENCH_MAX_SECONDS (120). Prints one table;
 # stops what it started and removes its data.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -500,6 +500,15 @@ if [ "$mode" = scale ]; then
     # at RF 3 is created and timed until every partition is led, then until every ISR holds all
     # three replicas (kcat -L through broker 1).
     if [ "${BENCH_RF3:-1}" = 1 ]; then
+        # broker 1 gives its partitions back first: 10,000 more replicas would not fit its
+        # open-file limit (one descriptor per segment)
+        for t in scale-big scale-six scale-recovery; do
+            build/release/bin/cafka topics --bootstrap-server "$B" --delete --topic "$t" >&2 ||
+                echo "bench: deleting $t failed" >&2
+        done
+        deadline=$((SECONDS + lead_secs))
+        while [ "$(fds)" -gt $((fds0 + 100)) ] && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+        echo "  [rf3] broker 1 holds $(fds) descriptors after the deletions" >&2
         start_broker 2 49094 "$dir/scale-2" auto.create.topics.enable=false
         start_broker 3 49096 "$dir/scale-3" auto.create.topics.enable=false
         full_isr() { # TOPIC — partitions of TOPIC with three replicas in their ISR

@@ -252,6 +252,19 @@ int kc_index_flush(kc_index *ix)
     return rc;
 }
 
+int kc_index_close_trimmed(kc_index *ix)
+{
+    bool cut = ix->writable && ix->path;
+    off_t bytes = (off_t)(ix->entries * (size_t)ix->entry_size);
+    char *path = ix->path;
+    ix->path = NULL; /* kept for the cut below */
+    kc_index_close(ix);
+    int rc = cut && truncate(path, bytes) ? -errno : 0;
+    ix->writable = false;
+    free(path);
+    return rc;
+}
+
 void kc_index_close(kc_index *ix)
 {
     if (ix->map)

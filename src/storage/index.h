@@ -97,6 +97,15 @@ int kc_index_open_for_sync(const kc_index *ix);
 /** Unmap and free; holds no descriptor. Safe on a zeroed or already closed index. */
 void kc_index_close(kc_index *ix);
 
+/**
+ * kc_index_trim() then kc_index_close() for an index that is not used again (the log closes):
+ * the file is cut to its entries by path (truncate(2)) after the unmap, without the reopen and
+ * remap of a trim: 2 system calls instead of 6, 10,000 logs closing at shutdown.
+ * @return 0, or -errno of truncate(2) (the index is closed either way; a file left longer, as
+ * after a failed trim, fails the next start's sanity check and is rebuilt).
+ */
+int kc_index_close_trimmed(kc_index *ix);
+
 /** Entry @p i of an offset index: absolute offset and position. */
 void kc_offset_index_entry(const kc_index *ix, size_t i, int64_t *offset, uint32_t *position);
 /** Entry @p i of a time index: timestamp and absolute offset. */

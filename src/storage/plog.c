@@ -710,7 +710,11 @@ void kc_plog_close(kc_plog *l)
         return;
     if (l->nsegs) {
         take_snapshot(l, kc_plog_log_end_offset(l), false);
-        seg_deactivate(active(l));
+        segment *s = active(l); /* seg_deactivate, without remapping what is closed next */
+        if (s->tidx.writable && s->max_timestamp >= 0 && !kc_index_full(&s->tidx))
+            kc_time_index_maybe_append(&s->tidx, s->max_timestamp, s->offset_of_max_timestamp);
+        kc_index_close_trimmed(&s->oidx);
+        kc_index_close_trimmed(&s->tidx);
     }
     for (int i = 0; i < l->nsegs; i++)
         seg_free(l->segs[i]);
