@@ -545,11 +545,11 @@ if [ "$mode" = scale ]; then
     echo "cafka scale bench — 1 broker on loopback, $parts partitions at RF 1, $count records x" \
         "$size B (acks=1, keyless: librdkafka sticky partitioner), $(nproc) cores"
     echo
-    fmt='| %-52s | %16s |\n'
+    fmt='| %-60s | %16s |\n'
     # shellcheck disable=SC2059 # fmt is a constant
     {
         printf "$fmt" measure value
-        printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..54})" "------------------"
+        printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..62})" "------------------"
         printf "$fmt" "create $parts partitions, until all led (s)" "$(v create)"
         printf "$fmt" "descriptors before / after" "$fds0 / $fds1"
         printf "$fmt" "descriptors per 1000 partitions" "$(per1000 "$fds1" "$fds0" 1)"
