@@ -93,8 +93,8 @@ typedef struct kc_config {
     bool unclean_leader_election_enable;
     int32_t controller_socket_timeout_ms; /* controller -> broker round trips */
     int32_t socket_request_max_bytes;
-    int32_t queued_max_requests;      /* requests read, neither answered nor delayed */
-    int64_t queued_max_request_bytes; /* frames read and not answered; -1 = no bound */
+    int32_t queued_max_requests;       /* requests read, neither answered nor delayed */
+    int64_t queued_max_request_bytes;  /* frames read and not answered; -1 = no bound */
     int64_t queued_max_response_bytes; /* responses queued in memory, all connections; -1 = none */
     int32_t message_max_bytes;
     int32_t log_segment_bytes;
