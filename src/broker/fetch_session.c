@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
+#include "common/xalloc.h"
 
 struct kc_fetch_session_cache {
     int32_t max_slots;
@@ -21,14 +21,6 @@ struct kc_fetch_session_cache {
     uint32_t n_ids;
     kc_fetch_session *lru_head, *lru_tail; /* least recently used first */
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (!p)
-        kc_fatal("fetch sessions: out of memory");
-    return p;
-}
 
 /* splitmix64 */
 static uint64_t rng_next(uint64_t *s)
@@ -58,12 +50,12 @@ static uint32_t part_hash(kc_str topic, int32_t partition)
 
 kc_fetch_session_cache *kc_fetch_session_cache_new(int32_t max_slots, uint64_t seed)
 {
-    kc_fetch_session_cache *c = xcalloc(1, sizeof(*c));
+    kc_fetch_session_cache *c = kc_xcalloc(1, sizeof(*c));
     c->max_slots = max_slots < 0 ? 0 : max_slots;
     c->rng = seed;
     c->next_serial = 1;
     c->n_ids = 16;
-    c->ids = xcalloc(c->n_ids, sizeof(*c->ids));
+    c->ids = kc_xcalloc(c->n_ids, sizeof(*c->ids));
     return c;
 }
 
@@ -226,7 +218,7 @@ static void ids_grow(kc_fetch_session_cache *c)
     uint32_t old_n = c->n_ids;
     kc_fetch_session **old = c->ids;
     c->n_ids = old_n * 2;
-    c->ids = xcalloc(c->n_ids, sizeof(*c->ids));
+    c->ids = kc_xcalloc(c->n_ids, sizeof(*c->ids));
     for (uint32_t i = 0; i < old_n; i++)
         for (kc_fetch_session *s = old[i], *next; s; s = next) {
             next = s->id_next;
@@ -242,12 +234,12 @@ static void buckets_init(kc_fetch_session *s, int32_t n_partitions)
     s->n_buckets = 8;
     while (s->n_buckets < (uint32_t)n_partitions && s->n_buckets < (1u << 30))
         s->n_buckets *= 2;
-    s->buckets = xcalloc(s->n_buckets, sizeof(*s->buckets));
+    s->buckets = kc_xcalloc(s->n_buckets, sizeof(*s->buckets));
 }
 
 kc_fetch_session *kc_fetch_session_mirror_new(int32_t n_partitions_hint)
 {
-    kc_fetch_session *s = xcalloc(1, sizeof(*s));
+    kc_fetch_session *s = kc_xcalloc(1, sizeof(*s));
     buckets_init(s, n_partitions_hint);
     return s;
 }
@@ -280,7 +272,7 @@ kc_fetch_session *kc_fetch_session_create(kc_fetch_session_cache *c, bool privil
     do
         id = (int32_t)(rng_next(&c->rng) >> 33); /* [0, 2^31-1] */
     while (id == 0 || kc_fetch_session_get(c, id));
-    kc_fetch_session *s = xcalloc(1, sizeof(*s));
+    kc_fetch_session *s = kc_xcalloc(1, sizeof(*s));
     s->id = id;
     s->serial = c->next_serial++;
     s->privileged = privileged;
@@ -354,7 +346,7 @@ static void order_append(kc_fetch_session *s, kc_fs_partition *p)
 static void buckets_grow(kc_fetch_session *s)
 {
     uint32_t n = s->n_buckets * 2;
-    kc_fs_partition **b = xcalloc(n, sizeof(*b));
+    kc_fs_partition **b = kc_xcalloc(n, sizeof(*b));
     for (kc_fs_partition *p = s->head; p; p = p->next) {
         p->hnext = b[p->hash & (n - 1)];
         b[p->hash & (n - 1)] = p;
@@ -373,7 +365,7 @@ kc_fs_partition *kc_fetch_session_update(kc_fetch_session *s, kc_str topic, int3
     if (!p) {
         if ((uint32_t)s->size >= s->n_buckets && s->n_buckets < (1u << 30))
             buckets_grow(s);
-        p = xcalloc(1, sizeof(*p) + (size_t)topic.len);
+        p = kc_xcalloc(1, sizeof(*p) + (size_t)topic.len);
         p->partition = partition;
         p->topic_len = topic.len;
         memcpy(p->topic, topic.p, (size_t)topic.len);

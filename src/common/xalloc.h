@@ -20,6 +20,15 @@ static inline void *kc_xrealloc(void *p, size_t n)
     return q;
 }
 
+/** calloc(@p n, @p size) (n 0 allocates one element); never NULL. */
+static inline void *kc_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        kc_fatal("out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
 /** strdup(@p s); never NULL. */
 static inline char *kc_xstrdup(const char *s)
 {

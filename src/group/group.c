@@ -7,14 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
-
-static void *xcalloc(size_t n, size_t sz)
-{
-    void *p = calloc(n ? n : 1, sz);
-    if (!p)
-        kc_fatal("group: out of memory");
-    return p;
-}
+#include "common/xalloc.h"
 
 static char *xstrndup(const char *s, size_t n)
 {
@@ -67,13 +60,13 @@ const char *kc_group_state_name(kc_group_state s)
 
 kc_group *kc_group_new(kc_str group_id, int32_t partition)
 {
-    kc_group *g = xcalloc(1, sizeof(*g));
+    kc_group *g = kc_xcalloc(1, sizeof(*g));
     g->group_id = str_dup(group_id.len < 0 ? kc_str_c("") : group_id);
     g->partition = partition;
     g->state = KC_GROUP_EMPTY;
     g->state_timestamp_ms = -1;
     g->n_buckets = 16;
-    g->offsets = xcalloc((size_t)g->n_buckets, sizeof(*g->offsets));
+    g->offsets = kc_xcalloc((size_t)g->n_buckets, sizeof(*g->offsets));
     return g;
 }
 
@@ -166,7 +159,7 @@ kc_member *kc_member_new(kc_group *g, const char *member_id, kc_str instance_id,
                          const char *client_host, int32_t session_timeout_ms,
                          int32_t rebalance_timeout_ms)
 {
-    kc_member *m = xcalloc(1, sizeof(*m));
+    kc_member *m = kc_xcalloc(1, sizeof(*m));
     m->group = g;
     m->member_id = xstrndup(member_id, strlen(member_id));
     m->group_instance_id = str_dup(instance_id);
@@ -191,11 +184,11 @@ static void protocols_free(kc_member *m)
 void kc_member_set_protocols(kc_member *m, const kc_str *names, const kc_bytes *metadata, int n)
 {
     protocols_free(m);
-    m->protocols = xcalloc((size_t)n, sizeof(*m->protocols));
+    m->protocols = kc_xcalloc((size_t)n, sizeof(*m->protocols));
     for (int i = 0; i < n; i++) {
         m->protocols[i].name = str_dup(names[i].len < 0 ? kc_str_c("") : names[i]);
         int32_t len = metadata[i].len > 0 ? metadata[i].len : 0;
-        m->protocols[i].metadata = xcalloc((size_t)len, 1);
+        m->protocols[i].metadata = kc_xcalloc((size_t)len, 1);
         if (len)
             memcpy(m->protocols[i].metadata, metadata[i].p, (size_t)len);
         m->protocols[i].metadata_len = len;
@@ -235,7 +228,7 @@ void kc_member_set_assignment(kc_member *m, const uint8_t *a, int32_t len)
     m->assignment = NULL;
     m->assignment_len = 0;
     if (a && len > 0) {
-        m->assignment = xcalloc((size_t)len, 1);
+        m->assignment = kc_xcalloc((size_t)len, 1);
         memcpy(m->assignment, a, (size_t)len);
         m->assignment_len = len;
     }
@@ -451,7 +444,7 @@ kc_committed *kc_group_offset(const kc_group *g, const char *topic, int32_t part
 static void grow_offsets(kc_group *g)
 {
     int nb = g->n_buckets * 2;
-    kc_committed **nt = xcalloc((size_t)nb, sizeof(*nt));
+    kc_committed **nt = kc_xcalloc((size_t)nb, sizeof(*nt));
     for (int i = 0; i < g->n_buckets; i++) {
         for (kc_committed *c = g->offsets[i], *n; c; c = n) {
             n = c->next;
@@ -472,7 +465,7 @@ kc_committed *kc_group_offset_ensure(kc_group *g, const char *topic, int32_t par
         return c;
     if (g->n_offsets >= g->n_buckets)
         grow_offsets(g);
-    c = xcalloc(1, sizeof(*c));
+    c = kc_xcalloc(1, sizeof(*c));
     c->topic = xstrndup(topic, strlen(topic));
     c->partition = partition;
     c->offset = -1;

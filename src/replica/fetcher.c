@@ -53,7 +53,6 @@ typedef struct kc_fetcher {
     int n, cap;
     uint64_t seq; /* the latest request: the partitions it carries have rs->sent_seq == seq */
     bool busy;
-    bool sent_full;           /* the Fetch in flight is a full one */
     int32_t session_id;       /* the leader's session, 0 = none */
     int32_t session_epoch;    /* of the next Fetch; 0 = full (closing session_id if any) */
     kc_fetch_session *mirror; /* the partitions the leader's session holds, as last sent */
@@ -282,7 +281,8 @@ static bool session_answered(kc_fetcher *f, const kc_fetch_resp *resp)
         session_reset(f, resp->error_code != KC_ERR_FETCH_SESSION_ID_NOT_FOUND);
         return false;
     }
-    if (f->sent_full) { /* a session was opened, or none (the leader's cache is full) */
+    /* the session is unchanged while its one Fetch is in flight: epoch 0 means it was full */
+    if (f->session_epoch == KC_FETCH_SESSION_INITIAL_EPOCH) { /* opened, or none (cache full) */
         f->session_id = resp->session_id;
         f->session_epoch = resp->session_id != KC_FETCH_SESSION_INVALID_ID
                                ? kc_fetch_session_next_epoch(KC_FETCH_SESSION_INITIAL_EPOCH)
@@ -463,7 +463,8 @@ static bool send_fetch(kc_fetcher *f, int64_t now)
         kc_fetch_topic *t = &req.topics[group[i]];
         t->partitions[t->partitions_count++] = sent[i];
     }
-    if (!full)
+    /* every ready partition is in the mirror now: only when it holds more is one to forget */
+    if (!full && f->mirror->size > n_ready)
         add_forgotten(f, &a, &req);
     if (n_ready == 0 && req.forgotten_topics_data_count == 0) {
         kc_arena_free(&a);
@@ -473,7 +474,6 @@ static bool send_fetch(kc_fetcher *f, int64_t now)
     kc_fetch_req_encode(&w, FETCH_VERSION, &req);
     kc_arena_free(&a);
     f->busy = true;
-    f->sent_full = full;
     kc_ibclient_send(f->client, KC_API_FETCH, FETCH_VERSION, &w, on_fetch_response, f);
     kc_wbuf_free(&w);
     return true;
