@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "broker/broker.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "net/conn.h"
 #include "net/conn_quotas.h"
@@ -183,7 +184,7 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
     apply_accepting(b);
     if (!accept_backoff_timer)
         accept_backoff_timer = evtimer_new(b->base, on_accept_backoff_over, b);
-    struct timeval tv = {ACCEPT_BACKOFF_MS / 1000, (ACCEPT_BACKOFF_MS % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(ACCEPT_BACKOFF_MS);
     if (accept_backoff_timer)
         evtimer_add(accept_backoff_timer, &tv);
     else
