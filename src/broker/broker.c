@@ -127,7 +127,7 @@ void kc_broker_on_partition_change(kc_broker *b, kc_partition *p)
 }
 
 /* Adds a topic read from `/brokers/topics/<name>` with its `/config/topics/<name>` payload
- * (NULL when none) and opens its local replicas. */
+ * (NULL when none); its local replicas are opened with every other topic's. */
 static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, int len,
                               const char *config, int config_len)
 {
@@ -142,9 +142,24 @@ static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, 
         return;
     kc_broker_apply_topic_config(b, t, config, config_len);
     t->config_loaded = true;
-    for (int32_t p = 0; p < n; p++)
-        kc_log_manager_open(b, t->partitions[p]);
-    kc_info("TOPIC", "loaded topic %s (%d partitions)", name, n);
+    kc_debug("TOPIC", "loaded topic %s (%d partitions)", name, n);
+}
+
+/* Opens the local replicas of every loaded topic, all together (in parallel). */
+static void open_logs(kc_broker *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->topics.count; i++)
+        n += (size_t)b->topics.all[i]->n_partitions;
+    kc_partition **parts = calloc(n + 1, sizeof(*parts));
+    if (!parts)
+        kc_fatal("broker: out of memory");
+    n = 0;
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t p = 0; p < b->topics.all[i]->n_partitions; p++)
+            parts[n++] = b->topics.all[i]->partitions[p];
+    kc_log_manager_open_all(b, parts, n);
+    free(parts);
 }
 
 /* ---------------------------------------------------------------- ZooKeeper, reactor side */
@@ -343,7 +358,9 @@ static int load_topics(kc_broker *b)
     }
     free(cbuf);
     free(buf);
+    kc_info("TOPIC", "loaded %d topics", names.count);
     deallocate_String_vector(&names);
+    open_logs(b);
     return 0;
 }
 

@@ -118,6 +118,7 @@ static const kc_config_key keys[] = {
     I32("replica.socket.timeout.ms", replica_socket_timeout_ms, "30000", 1, IMAX, RO),
     /* cluster-wide in Kafka (DynamicThreadPool); cafka sizes its fetcher set at start-up */
     I32("num.replica.fetchers", num_replica_fetchers, "1", 1, 64, RO),
+    I32("num.recovery.threads.per.data.dir", num_recovery_threads_per_data_dir, "1", 1, 64, RO),
     I64("replica.high.watermark.checkpoint.interval.ms",
         replica_high_watermark_checkpoint_interval_ms, "5000", 1, LMAX, RO),
     BOOL("controlled.shutdown.enable", controlled_shutdown_enable, "true", RO),
@@ -178,7 +179,6 @@ static const kc_config_key keys[] = {
      * them, so they are accepted silently to let stock server.properties files load. */
     IGNORED("num.network.threads"),
     IGNORED("num.io.threads"),
-    IGNORED("num.recovery.threads.per.data.dir"),
     IGNORED("socket.send.buffer.bytes"),
     IGNORED("socket.receive.buffer.bytes"),
     IGNORED("transaction.state.log.replication.factor"),

@@ -133,7 +133,8 @@ typedef struct kc_config {
     int32_t replica_fetch_backoff_ms;
     int32_t replica_fetch_response_max_bytes; /* per fetch request */
     int32_t replica_socket_timeout_ms;
-    int32_t num_replica_fetchers; /* fetcher connections per source broker */
+    int32_t num_replica_fetchers;              /* fetcher connections per source broker */
+    int32_t num_recovery_threads_per_data_dir; /* opening and closing logs, per log dir */
     int64_t replica_high_watermark_checkpoint_interval_ms;
     bool controlled_shutdown_enable;
     int32_t controlled_shutdown_max_retries;

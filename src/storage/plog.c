@@ -67,20 +67,13 @@ static segment *active(const kc_plog *l)
 
 /* ------------------------------------------------------------------ segment files */
 
-/* Opens both indexes, writable (preallocated, for appends or a rebuild) or read-only (a closed
- * segment's trimmed files, mapped as they are); @p missing (optional) tells whether either file
- * did not exist, in which case they are opened writable to be rebuilt. */
-static int seg_open_indexes(kc_plog *l, segment *s, bool writable, bool *missing)
+/* Opens both indexes, writable (preallocated, for appends or a rebuild) or read-only (trimmed
+ * files mapped as they are: a closed segment's, or an active one's until its first append);
+ * when either file is @p missing they are opened writable, to be rebuilt. */
+static int seg_open_indexes(kc_plog *l, segment *s, bool writable, bool missing)
 {
     char path[4096];
-    struct stat st;
-    if (missing) {
-        seg_path(l, s->base_offset, ".index", path, sizeof(path));
-        *missing = stat(path, &st) != 0;
-        seg_path(l, s->base_offset, ".timeindex", path, sizeof(path));
-        *missing |= stat(path, &st) != 0;
-        writable |= *missing;
-    }
+    writable |= missing;
     seg_path(l, s->base_offset, ".index", path, sizeof(path));
     int rc = kc_index_open(&s->oidx, path, s->base_offset, KC_OFFSET_INDEX_ENTRY,
                            l->cfg.segment_index_bytes, writable);
@@ -129,7 +122,7 @@ static void seg_free(segment *s)
 static segment *seg_create(kc_plog *l, int64_t base, int *rc)
 {
     segment *s = seg_new(l, base, true, rc);
-    if (s && (*rc = seg_open_indexes(l, s, true, NULL))) {
+    if (s && (*rc = seg_open_indexes(l, s, true, false))) {
         seg_free(s);
         s = NULL;
     }
@@ -273,11 +266,22 @@ static int seg_rebuild(kc_plog *l, segment *s, kc_plog_open_stats *st)
     if (!s->oidx.writable || !s->tidx.writable) {
         kc_index_close(&s->oidx);
         kc_index_close(&s->tidx);
-        int rc = seg_open_indexes(l, s, true, NULL);
+        int rc = seg_open_indexes(l, s, true, false);
         if (rc)
             return rc;
     }
     return seg_scan(l, s, 0, true, st);
+}
+
+/* Remaps the trimmed, read-only indexes of a segment that becomes (or is) the active one
+ * writable and preallocated, for appends or truncation. */
+static int seg_writable(kc_plog *l, segment *s)
+{
+    if (s->oidx.writable && s->tidx.writable)
+        return 0;
+    kc_index_close(&s->oidx);
+    kc_index_close(&s->tidx);
+    return seg_open_indexes(l, s, true, false);
 }
 
 /* Recomputes the end and largest timestamp of a segment whose indexes are trusted: from the
@@ -379,31 +383,29 @@ static bool is_segment_base(const kc_plog *l, int64_t offset)
  * above the log end (a truncated past), corrupt ones, and older ones that are not at a segment
  * base (a previous close) are deleted.
  */
-static int rebuild_producers(kc_plog *l)
+static int rebuild_producers_from(kc_plog *l, const int64_t *offs, int n)
 {
-    int64_t leo = kc_plog_log_end_offset(l), from = -1, *offs;
-    int n;
+    int64_t leo = kc_plog_log_end_offset(l), from = -1;
     kc_producer_state_clear(&l->producers);
-    if (kc_producer_snapshot_list(l->dir, &offs, &n) == 0) {
-        for (int i = n - 1; i >= 0; i--) {
-            char path[4096];
-            kc_producer_snapshot_path(l->dir, offs[i], path, sizeof(path));
-            if (offs[i] <= leo && from < 0) {
-                int rc = kc_producer_snapshot_read(path, &l->producers);
-                if (rc == 0) {
-                    from = offs[i];
-                    continue;
-                }
-                kc_warn("STORAGE", "%s: unreadable producer snapshot %s (%s): deleted", l->dir,
-                        path, strerror(-rc));
-            } else if (offs[i] <= leo && is_segment_base(l, offs[i])) {
+    for (int i = n - 1; i >= 0; i--) {
+        char path[4096];
+        kc_producer_snapshot_path(l->dir, offs[i], path, sizeof(path));
+        if (offs[i] <= leo && from < 0) {
+            int rc = kc_producer_snapshot_read(path, &l->producers);
+            if (rc == 0) {
+                from = offs[i];
                 continue;
             }
-            unlink(path);
+            kc_warn("STORAGE", "%s: unreadable producer snapshot %s (%s): deleted", l->dir, path,
+                    strerror(-rc));
+        } else if (offs[i] <= leo && is_segment_base(l, offs[i])) {
+            continue;
         }
-        free(offs);
+        unlink(path);
     }
     l->snapshot_offset = from;
+    if (from == leo) /* the snapshot of a clean close: no batch after it to replay */
+        return 0;
     int first = from < 0 ? 0 : seg_floor(l, from);
     for (int i = first < 0 ? 0 : first; i < l->nsegs; i++) {
         kc_batch_header h;
@@ -416,6 +418,17 @@ static int rebuild_producers(kc_plog *l)
             return rc;
     }
     return 0;
+}
+
+static int rebuild_producers(kc_plog *l)
+{
+    int64_t *offs;
+    int n;
+    if (kc_producer_snapshot_list(l->dir, &offs, &n))
+        return rebuild_producers_from(l, NULL, 0);
+    int rc = rebuild_producers_from(l, offs, n);
+    free(offs);
+    return rc;
 }
 
 /* Kafka's takeSnapshot: the producers as of @p offset (no batch between the log end and it),
@@ -469,53 +482,98 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Lists segment base offsets; removes leftovers of interrupted deletions and cleanings. */
-static int list_segments(const char *dir, int64_t **bases_out, size_t *n_out)
+/* The files of a partition folder that opening needs, each kind's offsets ascending: one
+ * listing per log at start-up instead of a listing and a stat per kind (10,000 logs). */
+enum { LS_LOG, LS_INDEX, LS_TIMEINDEX, LS_SNAPSHOT, LS_KINDS };
+static const char *const listing_suffix[LS_KINDS] = {".log", ".index", ".timeindex", ".snapshot"};
+
+typedef struct seg_listing {
+    int64_t *v[LS_KINDS];
+    size_t n[LS_KINDS], cap[LS_KINDS];
+} seg_listing;
+
+static void listing_free(seg_listing *ls)
+{
+    for (int k = 0; k < LS_KINDS; k++)
+        free(ls->v[k]);
+    memset(ls, 0, sizeof(*ls));
+}
+
+static bool listing_has(const seg_listing *ls, int kind, int64_t base)
+{
+    return ls->n[kind] &&
+           bsearch(&base, ls->v[kind], ls->n[kind], sizeof(int64_t), cmp_i64) != NULL;
+}
+
+/* "<20-digit offset><suffix>": the kind and offset, or -1. */
+static int listing_kind(const char *name, int64_t *offset)
+{
+    if (strlen(name) <= 20)
+        return -1;
+    for (int k = 0; k < LS_KINDS; k++)
+        if (strcmp(name + 20, listing_suffix[k]) == 0) {
+            char *end;
+            long long v = strtoll(name, &end, 10);
+            if (end != name + 20 || v < 0)
+                return -1;
+            *offset = v;
+            return k;
+        }
+    return -1;
+}
+
+/* An interrupted cleaning: its staged files are incomplete. */
+static void remove_staging(const char *dir)
 {
     char staging[4096];
     snprintf(staging, sizeof(staging), "%s/%s", dir, KC_CLEANER_STAGING);
-    DIR *sd = opendir(staging); /* an interrupted cleaning: its files are incomplete */
-    if (sd) {
-        struct dirent *e;
-        while ((e = readdir(sd))) {
-            char path[4096 + 260];
-            snprintf(path, sizeof(path), "%s/%s", staging, e->d_name);
-            if (e->d_name[0] != '.')
-                unlink(path);
-        }
-        closedir(sd);
+    DIR *sd = opendir(staging);
+    if (!sd)
+        return;
+    struct dirent *e;
+    while ((e = readdir(sd))) {
+        char path[4096 + 260];
+        snprintf(path, sizeof(path), "%s/%s", staging, e->d_name);
+        if (e->d_name[0] != '.')
+            unlink(path);
     }
+    closedir(sd);
+}
+
+/* Lists the folder's segment, index and snapshot files into @p ls (zeroed by the caller);
+ * removes leftovers of interrupted deletions and cleanings. @return 0 or -errno. */
+static int list_segments(const char *dir, seg_listing *ls)
+{
     DIR *d = opendir(dir);
     if (!d)
         return -errno;
-    int64_t *bases = NULL;
-    size_t n = 0, cap = 0;
+    bool staging = false;
     struct dirent *e;
     while ((e = readdir(d))) {
-        char path[4096];
         if (ends_with(e->d_name, ".deleted") || ends_with(e->d_name, ".cleaned")) {
+            char path[4096 + 260];
             snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
             unlink(path);
             continue;
         }
-        if (strlen(e->d_name) != 24 || !ends_with(e->d_name, ".log"))
+        staging |= strcmp(e->d_name, KC_CLEANER_STAGING) == 0;
+        int64_t off;
+        int k = listing_kind(e->d_name, &off);
+        if (k < 0)
             continue;
-        char *end;
-        long long base = strtoll(e->d_name, &end, 10);
-        if (end != e->d_name + 20 || base < 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            if (!(bases = realloc(bases, cap * sizeof(*bases))))
+        if (ls->n[k] == ls->cap[k]) {
+            ls->cap[k] = ls->cap[k] ? ls->cap[k] * 2 : 4;
+            if (!(ls->v[k] = realloc(ls->v[k], ls->cap[k] * sizeof(int64_t))))
                 kc_fatal("plog: out of memory");
         }
-        bases[n++] = base;
+        ls->v[k][ls->n[k]++] = off;
     }
     closedir(d);
-    if (n)
-        qsort(bases, n, sizeof(*bases), cmp_i64);
-    *bases_out = bases;
-    *n_out = n;
+    if (staging)
+        remove_staging(dir);
+    for (int k = 0; k < LS_KINDS; k++)
+        if (ls->n[k] > 1)
+            qsort(ls->v[k], ls->n[k], sizeof(int64_t), cmp_i64);
     return 0;
 }
 
@@ -535,15 +593,21 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     kc_plog_open_stats local = {0};
     kc_plog_open_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof(*st));
-    int rc = kc_mkdirs(dir);
-    int64_t *bases = NULL;
-    size_t nb = 0;
-    if (rc == 0)
-        rc = list_segments(dir, &bases, &nb);
+    seg_listing ls = {0};
+    bool clean = o->clean_shutdown;
+    int rc = list_segments(dir, &ls);
+    if (rc == -ENOENT && (rc = kc_mkdirs(dir)) == 0) { /* a new log: nothing to recover */
+        clean = true;
+        rc = list_segments(dir, &ls);
+    }
     if (rc) {
         snprintf(err, errlen, "cannot open '%s': %s", dir, strerror(-rc));
+        listing_free(&ls);
         return -1;
     }
+    const int64_t *bases = ls.v[LS_LOG];
+    bool listed_stale = false; /* files removed since the listing: list again */
+    size_t nb = ls.n[LS_LOG];
     kc_plog *l = calloc(1, sizeof(*l));
     if (!l || !(l->dir = strdup(dir)))
         kc_fatal("plog: out of memory");
@@ -551,29 +615,31 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     l->snapshot_offset = INT64_MAX; /* none is written before the state is rebuilt */
     if (kc_epoch_cache_load(&l->epochs, dir))
         l->epochs.dirty = true; /* malformed: replaced by what the scans below assign */
-    int64_t recover_from =
-        o->clean_shutdown ? INT64_MAX : (o->recovery_point < 0 ? 0 : o->recovery_point);
+    int64_t recover_from = clean ? INT64_MAX : (o->recovery_point < 0 ? 0 : o->recovery_point);
     bool truncated = false;
     for (size_t i = 0; i < nb; i++) {
         if (truncated) { /* nothing after damage may be served */
             kc_warn("STORAGE", "%s: removing segment %020" PRId64 " after a truncated one", dir,
                     bases[i]);
             remove_segment_files(l, bases[i]);
+            listed_stale = true;
             continue;
         }
         bool last = i + 1 == nb;
-        bool index_missing = false;
+        bool index_missing =
+            !listing_has(&ls, LS_INDEX, bases[i]) || !listing_has(&ls, LS_TIMEINDEX, bases[i]);
         int64_t next_base = last ? INT64_MAX : bases[i + 1];
         bool recover = next_base > recover_from;
-        /* closed segments that need no recovery keep their trimmed indexes as they are: no
-         * preallocation and trim again on every start */
+        /* segments that need no recovery keep their trimmed indexes as they are: no
+         * preallocation and trim again on every start; the active one's become writable at its
+         * first append (seg_writable), so a restart of 10,000 idle logs resizes no file */
         segment *s = seg_new(l, bases[i], false, &rc);
-        if (s && (rc = seg_open_indexes(l, s, last || recover, &index_missing)))
+        if (s && (rc = seg_open_indexes(l, s, recover, index_missing)))
             seg_free(s);
         if (rc) {
             snprintf(err, errlen, "cannot open segment %020" PRId64 " in '%s': %s", bases[i], dir,
                      strerror(-rc));
-            free(bases);
+            listing_free(&ls);
             kc_plog_close(l);
             return -1;
         }
@@ -583,6 +649,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
                     bases[i]);
             seg_free(s);
             remove_segment_files(l, bases[i]);
+            listed_stale = true;
             truncated = true;
             continue;
         }
@@ -599,7 +666,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             snprintf(err, errlen, "cannot read segment %020" PRId64 " in '%s': %s", bases[i], dir,
                      strerror(-rc));
             seg_free(s);
-            free(bases);
+            listing_free(&ls);
             kc_plog_close(l);
             return -1;
         }
@@ -614,7 +681,6 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             s->roll_base_ms = o->now_ms;
         }
     }
-    free(bases);
     if (l->nsegs == 0) {
         int64_t base = o->log_start_offset > 0 ? o->log_start_offset : 0;
         segment *s = seg_create(l, base, &rc);
@@ -634,7 +700,7 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
         l->log_start_offset = o->log_start_offset < leo ? o->log_start_offset : leo;
     /* as Kafka's LogLoader: only a clean shutdown vouches for the whole log; after recovery the
      * scanned tail came from the page cache and counts as flushed only after a real fsync */
-    if (o->clean_shutdown)
+    if (clean)
         l->recovery_point = leo;
     else
         l->recovery_point =
@@ -642,7 +708,10 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     /* as Kafka's Log at load: no epoch past the end, none before the start */
     kc_epoch_cache_truncate_from_end(&l->epochs, leo);
     kc_epoch_cache_truncate_from_start(&l->epochs, l->log_start_offset);
-    if ((rc = rebuild_producers(l)) < 0) {
+    rc = listed_stale ? rebuild_producers(l)
+                      : rebuild_producers_from(l, ls.v[LS_SNAPSHOT], (int)ls.n[LS_SNAPSHOT]);
+    listing_free(&ls);
+    if (rc < 0) {
         snprintf(err, errlen, "cannot read the batches of '%s': %s", dir, strerror(-rc));
         kc_plog_close(l);
         return -1;
@@ -819,8 +888,11 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
         *rolled = false;
     if (kc_batch_header_parse(batch, len, &h) || len > UINT32_MAX)
         return -EINVAL;
+    int rc = seg_writable(l, active(l));
+    if (rc)
+        return rc;
     if (should_roll(l, active(l), len, &h, active(l)->next_offset, now_ms)) {
-        int rc = kc_plog_roll(l, now_ms);
+        rc = kc_plog_roll(l, now_ms);
         if (rc)
             return rc;
         if (rolled)
@@ -832,7 +904,7 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
     kc_put_be32(batch + KC_BATCH_OFF_EPOCH, (uint32_t)leader_epoch);
     h.base_offset = base;
     h.partition_leader_epoch = leader_epoch;
-    int rc = seg_write_batch(l, s, batch, len, &h, now_ms);
+    rc = seg_write_batch(l, s, batch, len, &h, now_ms);
     if (rc)
         return rc;
     *base_offset_out = base;
@@ -866,16 +938,19 @@ int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64
         segment *s = active(l);
         if (h.base_offset < s->next_offset)
             return -ERANGE;
+        int rc = seg_writable(l, s);
+        if (rc)
+            return rc;
         bool fits = h.base_offset + h.last_offset_delta - s->base_offset <= INT32_MAX;
         if (s->size == 0 ? !fits : should_roll(l, s, size, &h, h.base_offset, now_ms)) {
-            int rc = roll_at(l, h.base_offset);
+            rc = roll_at(l, h.base_offset);
             if (rc)
                 return rc;
             if (rolled && s->size > 0) /* not when an empty segment was only replaced */
                 *rolled = true;
             s = active(l);
         }
-        int rc = seg_write_batch(l, s, b, (size_t)size, &h, now_ms);
+        rc = seg_write_batch(l, s, b, (size_t)size, &h, now_ms);
         if (rc)
             return rc;
         pos += size;
@@ -1088,13 +1163,8 @@ int kc_plog_truncate_to(kc_plog *l, int64_t offset)
         pos = s->size;
     if (cut < l->log_start_offset) /* the batch holding the log start offset goes: nothing stays */
         return kc_plog_truncate_fully_and_start_at(l, offset);
-    if (!s->oidx.writable || !s->tidx.writable) {
-        /* a closed segment becomes the active one: its indexes must take appends again */
-        kc_index_close(&s->oidx);
-        kc_index_close(&s->tidx);
-        if ((rc = seg_open_indexes(l, s, true, NULL)))
-            return rc;
-    }
+    if ((rc = seg_writable(l, s))) /* a closed segment may become the active one */
+        return rc;
     if (ftruncate(s->fd, (off_t)pos))
         return -errno;
     s->size = pos;
@@ -1291,7 +1361,7 @@ int kc_segment_build_indexes(const char *dir, int64_t base, const kc_log_config 
     segment *s = seg_new(&tmp, base, false, &rc);
     if (!s)
         return rc;
-    if ((rc = seg_open_indexes(&tmp, s, true, NULL))) {
+    if ((rc = seg_open_indexes(&tmp, s, true, false))) {
         seg_free(s);
         return rc;
     }
@@ -1339,7 +1409,7 @@ int kc_plog_replace_segment(kc_plog *l, int64_t base, const char *staging)
     segment *old = l->segs[idx];
     int rc;
     segment *s = seg_new(l, base, false, &rc);
-    if (s && (rc = seg_open_indexes(l, s, false, NULL))) {
+    if (s && (rc = seg_open_indexes(l, s, false, false))) {
         seg_free(s);
         s = NULL;
     }

@@ -141,7 +141,8 @@ Test(catalogue, describe_default_equals_startup_default)
 }
 
 /* Kafka 2.8's update modes for the replication keys (DynamicBrokerConfig); the ones Kafka can
- * update (num.replica.fetchers) are read-only while cafka only reads them at start-up. */
+ * update (num.replica.fetchers, num.recovery.threads.per.data.dir) are read-only while cafka only
+ * reads them at start-up. */
 Test(catalogue, replication_keys_update_modes)
 {
     static const char *const read_only[] = {
@@ -154,6 +155,7 @@ Test(catalogue, replication_keys_update_modes)
         "replica.socket.timeout.ms",
         "replica.high.watermark.checkpoint.interval.ms",
         "num.replica.fetchers",
+        "num.recovery.threads.per.data.dir",
         "controlled.shutdown.enable",
         "controlled.shutdown.max.retries",
         "controlled.shutdown.retry.backoff.ms",

@@ -1122,6 +1122,42 @@ Test(plog, clean_reopen_continues_like_an_uninterrupted_log)
     free_sent(b, N);
 }
 
+/* A clean restart of many idle logs must not resize their files: the active segment's indexes
+ * stay as trimmed at close until its first append preallocates them (and close trims them
+ * again), as a restart of 10,000 partitions otherwise rewrites 20,000 index files twice. */
+Test(plog, clean_reopen_preallocates_the_active_indexes_only_at_the_first_append)
+{
+    kc_log_config cfg = multi_cfg();
+    enum { N = 60 };
+    sent s[N + 1];
+    kc_plog *l = build_multi(&cfg, s, N);
+    int64_t active = kc_plog_segment_base(l, kc_plog_segment_count(l) - 1);
+    kc_plog_close(l);
+    long long idx = seg_file_size(active, ".index"), tidx = seg_file_size(active, ".timeindex");
+    cr_assert_lt(idx, cfg.segment_index_bytes, "trimmed at close");
+
+    l = open_opts(&cfg, &CLEAN, NULL);
+    cr_assert_eq(seg_file_size(active, ".index"), idx, "not preallocated by the open");
+    cr_assert_eq(seg_file_size(active, ".timeindex"), tidx);
+    all_readable(l, s, N);
+    kc_plog_close(l);
+    cr_assert_eq(seg_file_size(active, ".index"), idx, "nothing to trim after no append");
+
+    l = open_opts(&cfg, &CLEAN, NULL);
+    append_batch(l, &s[N], 3, 5000);
+    cr_assert_eq(s[N].base, last_offset(&s[N - 1]) + 1);
+    cr_assert_eq(kc_plog_segment_base(l, kc_plog_segment_count(l) - 1), active, "no roll");
+    long long want = cfg.segment_index_bytes - cfg.segment_index_bytes % 8;
+    cr_assert_eq(seg_file_size(active, ".index"), want, "preallocated at the first append");
+    all_readable(l, s, N + 1);
+    kc_plog_close(l);
+    cr_assert_lt(seg_file_size(active, ".index"), cfg.segment_index_bytes, "trimmed again");
+    l = open_opts(&cfg, &CLEAN, NULL);
+    all_readable(l, s, N + 1);
+    kc_plog_close(l);
+    free_sent(s, N + 1);
+}
+
 static bool snaps_equal(const snap *a, const snap *b)
 {
     if (a->n != b->n)
