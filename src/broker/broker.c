@@ -504,12 +504,11 @@ int kc_broker_start(kc_broker *b, kc_config *cfg)
         kc_error("ZK", "%s", err);
         return -1;
     }
-    for (const char *const *p = kc_znode_skeleton_paths; *p; p++) {
-        int rc = kc_zk_sync_mkdirs(b->zk, *p);
-        if (rc != ZOK) {
-            kc_error("ZK", "creating %s failed: %s", *p, zerror(rc));
-            return -1;
-        }
+    int zrc = kc_zk_sync_mkdirs_all(b->zk, kc_znode_skeleton_paths);
+    if (zrc != ZOK) {
+        kc_error("ZK", "creating the znode skeleton (/brokers, /config, ...) failed: %s",
+                 zerror(zrc));
+        return -1;
     }
     char budget_err[512];
     if (kc_fd_budget_check(cfg, NULL, NULL, budget_err, sizeof(budget_err))) {

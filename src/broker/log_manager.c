@@ -196,6 +196,13 @@ static void open_one(kc_broker *b, kc_partition *p)
     kc_log_manager_open(b, p);
 }
 
+static void close_one(kc_broker *b, kc_partition *p)
+{
+    (void)b;
+    kc_plog_close(p->log);
+    p->log = NULL;
+}
+
 void kc_log_manager_open_all(kc_broker *b, kc_partition **parts, size_t n)
 {
     int64_t t0 = kc_now_ms();
@@ -743,27 +750,26 @@ void kc_log_manager_shutdown(kc_broker *b)
      * written without fsyncs and synced together. syncfs reports write-back errors since Linux
      * 5.8; a failure leaves no clean-shutdown marker. */
     int64_t t0 = kc_now_ms();
+    size_t logs = 0, cap = 0;
+    for (size_t i = 0; i < b->topics.count; i++)
+        cap += (size_t)b->topics.all[i]->n_partitions;
+    kc_partition **parts = calloc(cap + 1, sizeof(*parts));
+    if (!parts)
+        kc_fatal("logs: out of memory");
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++)
+            if (b->topics.all[i]->partitions[j]->log)
+                parts[logs++] = b->topics.all[i]->partitions[j];
     int failed = sync_log_dirs(b);
-    size_t logs = 0;
-    for (size_t i = 0; i < b->topics.count && !failed; i++)
-        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
-            kc_plog *l = b->topics.all[i]->partitions[j]->log;
-            if (l) {
-                kc_plog_mark_flushed(l);
-                logs++;
-            }
-        }
+    for (size_t i = 0; i < logs && !failed; i++)
+        kc_plog_mark_flushed(parts[i]->log);
     checkpoint_ctx *c = checkpoint_snapshot(b); /* leader epochs included */
     failed += checkpoint_write(c, false);
     checkpoint_free(c);
     /* closing writes producer snapshots and trims indexes, unsynced: the syncfs below covers
      * them (an fsync each took 13-18 s for 10,000 logs) */
-    for (size_t i = 0; i < b->topics.count; i++)
-        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++) {
-            kc_partition *p = b->topics.all[i]->partitions[j];
-            kc_plog_close(p->log);
-            p->log = NULL;
-        }
+    each_log_parallel(b, parts, logs, close_one);
+    free(parts);
     failed += sync_log_dirs(b);
     kc_info("STORAGE", "flushed and closed %zu logs with their checkpoints in %" PRId64 " ms", logs,
             kc_now_ms() - t0);

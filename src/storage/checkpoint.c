@@ -10,8 +10,22 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 
+static int cmp_key(const char *topic, int32_t partition, const kc_checkpoint_entry *e)
+{
+    int c = strcmp(topic, e->topic);
+    return c ? c : (partition > e->partition) - (partition < e->partition);
+}
+
+static int cmp_entries(const void *a, const void *b)
+{
+    const kc_checkpoint_entry *x = *(kc_checkpoint_entry *const *)a;
+    return cmp_key(x->topic, x->partition, *(kc_checkpoint_entry *const *)b);
+}
+
 void kc_checkpoint_add(kc_checkpoint *cp, const char *topic, int32_t partition, int64_t offset)
 {
+    free(cp->by_key); /* its pointers may move with the entries */
+    cp->by_key = NULL;
     if (cp->n == cp->cap) {
         cp->cap = cp->cap ? cp->cap * 2 : 16;
         cp->entries = realloc(cp->entries, (size_t)cp->cap * sizeof(*cp->entries));
@@ -54,13 +68,35 @@ int kc_checkpoint_read(const char *path, kc_checkpoint *cp)
         if (strspn(line, " \r\n") != strlen(line))
             rc = -1;
     fclose(f);
-    if (rc)
+    if (rc) {
         kc_checkpoint_free(cp);
-    return rc;
+        return rc;
+    }
+    if (cp->n > 0) {
+        if (!(cp->by_key = malloc((size_t)cp->n * sizeof(*cp->by_key))))
+            kc_fatal("checkpoint: out of memory");
+        for (int i = 0; i < cp->n; i++)
+            cp->by_key[i] = &cp->entries[i];
+        qsort(cp->by_key, (size_t)cp->n, sizeof(*cp->by_key), cmp_entries);
+    }
+    return 0;
 }
 
 int64_t kc_checkpoint_get(const kc_checkpoint *cp, const char *topic, int32_t partition)
 {
+    if (cp->by_key) {
+        int lo = 0, hi = cp->n - 1;
+        while (lo <= hi) {
+            int mid = lo + (hi - lo) / 2, c = cmp_key(topic, partition, cp->by_key[mid]);
+            if (c == 0)
+                return cp->by_key[mid]->offset;
+            if (c < 0)
+                hi = mid - 1;
+            else
+                lo = mid + 1;
+        }
+        return -1;
+    }
     for (int i = 0; i < cp->n; i++)
         if (cp->entries[i].partition == partition && strcmp(cp->entries[i].topic, topic) == 0)
             return cp->entries[i].offset;
@@ -93,5 +129,6 @@ void kc_checkpoint_free(kc_checkpoint *cp)
     for (int i = 0; i < cp->n; i++)
         free(cp->entries[i].topic);
     free(cp->entries);
+    free(cp->by_key);
     memset(cp, 0, sizeof(*cp));
 }

@@ -24,8 +24,10 @@ typedef struct kc_checkpoint_entry {
 } kc_checkpoint_entry;
 
 typedef struct kc_checkpoint {
-    kc_checkpoint_entry *entries;
+    kc_checkpoint_entry *entries; /* in file (or kc_checkpoint_add()) order */
     int n, cap;
+    kc_checkpoint_entry **by_key; /* entries sorted by (topic, partition) after a read, for
+                                   * kc_checkpoint_get(); NULL after an add */
 } kc_checkpoint;
 
 /**
@@ -38,7 +40,8 @@ int kc_checkpoint_read(const char *path, kc_checkpoint *cp);
 /** Add an entry (@p topic copied). */
 void kc_checkpoint_add(kc_checkpoint *cp, const char *topic, int32_t partition, int64_t offset);
 
-/** The offset recorded for (@p topic, @p partition), or -1. */
+/** The offset recorded for (@p topic, @p partition), or -1. A binary search in a checkpoint
+ *  read from a file (a start-up looks up three per log, 10,000 logs), a scan otherwise. */
 int64_t kc_checkpoint_get(const kc_checkpoint *cp, const char *topic, int32_t partition);
 
 /** Render @p cp in the file format; returns a malloc'd string. */

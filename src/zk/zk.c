@@ -350,6 +350,29 @@ int kc_zk_sync_mkdirs(kc_zk *zk, const char *path)
     }
 }
 
+int kc_zk_sync_mkdirs_all(kc_zk *zk, const char *const *paths)
+{
+    /* a restart finds them all: one multi of existence checks instead of a create per level */
+    int n = 0;
+    while (paths[n])
+        n++;
+    zoo_op_t *ops = calloc((size_t)n + 1, sizeof(*ops));
+    zoo_op_result_t *res = calloc((size_t)n + 1, sizeof(*res));
+    if (!ops || !res)
+        kc_fatal("zk: out of memory");
+    for (int i = 0; i < n; i++)
+        zoo_check_op_init(&ops[i], paths[i], -1); /* version -1: any, the znode must exist */
+    int rc = n ? zoo_multi(zk->zh, n, ops, res) : ZOK;
+    free(ops);
+    free(res);
+    for (int i = 0; i < n && rc != ZOK; i++) {
+        int e = kc_zk_sync_mkdirs(zk, paths[i]);
+        if (e != ZOK)
+            return e;
+    }
+    return ZOK;
+}
+
 /* ---- asynchronous operations ---- */
 
 static op *op_new(kc_zk *zk, kc_zk_cb cb, void *arg)

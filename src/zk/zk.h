@@ -105,6 +105,11 @@ void kc_zk_free(kc_zk *zk);
  *  @return ZOK or the ZooKeeper error of the first failing create. */
 int kc_zk_sync_mkdirs(kc_zk *zk, const char *path);
 
+/** kc_zk_sync_mkdirs() of each path of the NULL-terminated @p paths, after one multi-op that
+ *  checks whether they all exist already (then nothing is created: one round trip).
+ *  @return ZOK or the ZooKeeper error of the first failing create. */
+int kc_zk_sync_mkdirs_all(kc_zk *zk, const char *const *paths);
+
 /**
  * Retry policy for the blocking start-up calls: true, after a 200 ms pause, when @p rc is a
  * transient connection error (ZCONNECTIONLOSS, ZOPERATIONTIMEOUT: the client is moving to
