@@ -258,49 +258,79 @@ static void on_state_read(int rc, const char *value, int value_len, const struct
     pthread_mutex_unlock(&r->batch->mu);
 }
 
+/* One window of pipelined reads: partitions [lo, lo + n). */
+typedef struct state_window {
+    state_batch batch;
+    int lo, n;
+    state_read reads[];
+} state_window;
+
+static state_window *issue_window(kc_controller *c, ctl_topic *t, int lo, int n)
+{
+    state_window *w = calloc(1, sizeof(*w) + (size_t)n * sizeof(state_read));
+    if (!w)
+        kc_fatal("controller: out of memory");
+    pthread_mutex_init(&w->batch.mu, NULL);
+    pthread_cond_init(&w->batch.cv, NULL);
+    w->batch.pending = n;
+    w->lo = lo;
+    w->n = n;
+    zhandle_t *zh = kc_zk_acquire(c->zk);
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX_LEN];
+        snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", t->name, lo + i);
+        w->reads[i] = (state_read){.batch = &w->batch, .rc = ZSYSTEMERROR, .len = -1};
+        int rc = zh ? zoo_aget(zh, path, 0, on_state_read, &w->reads[i]) : ZINVALIDSTATE;
+        if (rc != ZOK) {
+            w->reads[i].rc = rc;
+            pthread_mutex_lock(&w->batch.mu);
+            w->batch.pending--;
+            pthread_mutex_unlock(&w->batch.mu);
+        }
+    }
+    kc_zk_release(c->zk);
+    return w;
+}
+
+/* Waits for the window's reads, takes their states and frees it. */
+static void take_window(kc_controller *c, ctl_topic *t, state_window *w)
+{
+    pthread_mutex_lock(&w->batch.mu);
+    while (w->batch.pending > 0)
+        pthread_cond_wait(&w->batch.cv, &w->batch.mu);
+    pthread_mutex_unlock(&w->batch.mu);
+    for (int i = 0; i < w->n; i++) {
+        ctl_partition *part = &t->parts[w->lo + i];
+        state_read *r = &w->reads[i];
+        /* no copy (an empty znode, out of memory): the one-by-one read says why */
+        if (r->rc == ZOK && r->data)
+            take_state(part, ZOK, r->data, r->len, &r->st);
+        else if (r->rc == ZNONODE)
+            part->has_state = false;
+        else
+            read_state(c, t->name, w->lo + i, part);
+        free(r->data);
+    }
+    pthread_mutex_destroy(&w->batch.mu);
+    pthread_cond_destroy(&w->batch.cv);
+    free(w);
+}
+
 /* Reads the states of partitions [from, to) of @p t; a read the pipeline could not do (lost
- * connection, a payload over libzookeeper's buffer) is done again one by one with retries. */
+ * connection, a payload over libzookeeper's buffer) is done again one by one with retries.
+ * Two windows are in flight: the next one's reads keep ZooKeeper busy while this thread parses
+ * the states of the one before (a window at a time left ZooKeeper idle for each parse). */
 static void read_states(kc_controller *c, ctl_topic *t, int from, int to)
 {
     enum { WINDOW = 2048 }; /* bounded: libzookeeper queues every request in memory */
-    for (int lo = from; lo < to; lo += WINDOW) {
-        int n = to - lo < WINDOW ? to - lo : WINDOW;
-        state_read *reads = calloc((size_t)n, sizeof(*reads));
-        if (!reads)
-            kc_fatal("controller: out of memory");
-        state_batch batch = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, n};
-        zhandle_t *zh = kc_zk_acquire(c->zk);
-        for (int i = 0; i < n; i++) {
-            char path[PATH_MAX_LEN];
-            snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", t->name, lo + i);
-            reads[i] = (state_read){.batch = &batch, .rc = ZSYSTEMERROR, .len = -1};
-            int rc = zh ? zoo_aget(zh, path, 0, on_state_read, &reads[i]) : ZINVALIDSTATE;
-            if (rc != ZOK) {
-                reads[i].rc = rc;
-                pthread_mutex_lock(&batch.mu);
-                batch.pending--;
-                pthread_mutex_unlock(&batch.mu);
-            }
-        }
-        kc_zk_release(c->zk);
-        pthread_mutex_lock(&batch.mu);
-        while (batch.pending > 0)
-            pthread_cond_wait(&batch.cv, &batch.mu);
-        pthread_mutex_unlock(&batch.mu);
-        for (int i = 0; i < n; i++) {
-            ctl_partition *part = &t->parts[lo + i];
-            /* no copy (an empty znode, out of memory): the one-by-one read says why */
-            if (reads[i].rc == ZOK && reads[i].data)
-                take_state(part, ZOK, reads[i].data, reads[i].len, &reads[i].st);
-            else if (reads[i].rc == ZNONODE)
-                part->has_state = false;
-            else
-                read_state(c, t->name, lo + i, part);
-            free(reads[i].data);
-        }
-        pthread_mutex_destroy(&batch.mu);
-        pthread_cond_destroy(&batch.cv);
-        free(reads);
+    state_window *w =
+        from < to ? issue_window(c, t, from, to - from < WINDOW ? to - from : WINDOW) : NULL;
+    while (w) {
+        int lo = w->lo + w->n;
+        state_window *next =
+            lo < to ? issue_window(c, t, lo, to - lo < WINDOW ? to - lo : WINDOW) : NULL;
+        take_window(c, t, w);
+        w = next;
     }
 }
 
