@@ -67,8 +67,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 mode=${1:-broker}
-case $mode in broker | storage | replication | groups | codecs | security | scale) ;; *)
-    echo "usage: $0 [broker|storage|replication|groups|codecs|security|scale]" >&2
+case $mode in broker | storage | replication | groups | codecs | security | scale | cpu) ;; *)
+    echo "usage: $0 [broker|storage|replication|groups|codecs|security|scale|cpu]" >&2
     exit 2
     ;;
 esac
@@ -77,6 +77,9 @@ if [ "$mode" = replication ]; then
     size=${BENCH_SIZE:-1024}
 elif [ "$mode" = codecs ] || [ "$mode" = security ] || [ "$mode" = scale ]; then
     count=${BENCH_COUNT:-200000}
+    size=${BENCH_SIZE:-1024}
+elif [ "$mode" = cpu ]; then
+    count=${BENCH_COUNT:-1000000}
     size=${BENCH_SIZE:-1024}
 else
     count=${BENCH_COUNT:-1000000}
@@ -168,6 +171,15 @@ stop_brokers() {
     done
 }
 
+cpu_ticks() { # user + system clock ticks of the brokers this script started
+    local t=0 pid
+    for pid in "${broker_pids[@]}"; do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
 cleanup() {
     stop_brokers
     scripts/zk-ensemble.sh stop "$dir/zk" "${ZK_PORTS[@]}" >/dev/null || true
@@ -176,6 +188,7 @@ cleanup() {
     fi
     if [ "$mode" = security ]; then rm -rf "$dir/security"; fi
     if [ "$mode" = scale ]; then rm -rf "$dir/scale" "$dir/scale-2" "$dir/scale-3"; fi
+    if [ "$mode" = cpu ]; then rm -rf "$dir/cpu" "$dir/ddfile"; fi
 }
 trap cleanup EXIT
 
@@ -221,6 +234,55 @@ if [ "$mode" = groups ]; then
     exit 0
 fi
 
+if [ "$mode" = cpu ]; then
+    export BENCH_MAX_SECONDS=${BENCH_MAX_SECONDS:-120}
+    B=127.0.0.1:49092
+    rm -rf "$dir/cpu" "$dir/broker-1.log"
+    start_broker 1 49092 "$dir/cpu" auto.create.topics.enable=false
+    $BENCH create "$B" cpu 6 1 >/dev/null
+    bytes=$((count * size))
+    mib=$(((bytes + 1048575) / 1048576))
+    # Raw page-cache I/O of the same disk and the same bytes, best of 2: a write without fsync
+    # into a fresh file, then reads of that (cached) file.
+    dd_mbs() { # dd ARGS... — MB/s from dd's summary line
+        LC_ALL=C dd "$@" 2>&1 | grep 'bytes.*copied' |
+            awk '{for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) secs = $(i - 1); print $1 / 1e6 / secs}'
+    }
+    best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
+    pw=0 pr=0
+    for _ in 1 2; do
+        rm -f "$dir/ddfile"
+        pw=$(best "$pw" "$(dd_mbs if=/dev/zero of="$dir/ddfile" bs=1M count="$mib")")
+    done
+    for _ in 1 2; do pr=$(best "$pr" "$(dd_mbs if="$dir/ddfile" of=/dev/null bs=1M)"); done
+    rm -f "$dir/ddfile"
+    t0=$(cpu_ticks)
+    out=$($BENCH produce "$B" cpu "$count" "$size" all) || echo "bench: produce failed" >&2
+    pticks=$(($(cpu_ticks) - t0))
+    echo "$out" | grep -v '^result:' >&2
+    pmbs=$(echo "$out" | sed -n 's/^result: .*mb_s=\([0-9.]*\).*/\1/p')
+    t0=$(cpu_ticks)
+    out=$($BENCH consume "$B" cpu "$count") || echo "bench: consume failed" >&2
+    cticks=$(($(cpu_ticks) - t0))
+    echo "$out" | grep -v '^result:' >&2
+    cmbs=$(echo "$out" | sed -n 's/^consume: .* \([0-9.]*\) MB\/s.*/\1/p')
+    echo "cafka CPU-per-byte bench: 1 broker, topic of 6 partitions at RF 1, $count x $size B," \
+        "acks=all, loopback, $(nproc) cores"
+    printf '| %-34s | %8s | %15s | %15s |\n' run "MB/s" "x page cache" "broker CPU s/GB"
+    printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..36})" "$(printf -- '-%.0s' {1..10})" \
+        "$(printf -- '-%.0s' {1..17})" "$(printf -- '-%.0s' {1..17})"
+    awk -v pw="$pw" -v pr="$pr" -v p="${pmbs:-0}" -v c="${cmbs:-0}" -v pt="$pticks" \
+        -v ct="$cticks" -v hz="$hz" -v gb="$(awk -v b="$bytes" 'BEGIN { print b / 1e9 }')" 'BEGIN {
+        printf "| %-34s | %8.1f | %15s | %15s |\n", "page-cache write (dd, no fsync)", pw, "1.00", "-"
+        printf "| %-34s | %8.1f | %15s | %15s |\n", "page-cache read (dd, cached)", pr, "1.00", "-"
+        printf "| %-34s | %8.1f | %15.2f | %15.2f |\n", "produce, acks=all", p, p / pw, pt / hz / gb
+        printf "| %-34s | %8.1f | %15.2f | %15.2f |\n", "consume", c, c / pr, ct / hz / gb
+        printf "target: produce >= 0.9 x page-cache write: %s; consume >= 0.8 x page-cache read: %s\n",
+            (p >= 0.9 * pw ? "met" : "not met"), (c >= 0.8 * pr ? "met" : "not met")
+    }'
+    exit 0
+fi
+
 if [ "$mode" = codecs ]; then
     export BENCH_MAX_SECONDS=${BENCH_MAX_SECONDS:-60}
     BROKERS=127.0.0.1:49092,127.0.0.1:49094,127.0.0.1:49096
@@ -230,14 +292,6 @@ if [ "$mode" = codecs ]; then
             controlled.shutdown.max.retries=1 controlled.shutdown.retry.backoff.ms=200 \
             auto.create.topics.enable=false
     done
-    cpu_ticks() { # user + system clock ticks of the three brokers
-        local t=0 pid
-        for pid in "${broker_pids[@]}"; do
-            t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-        done
-        echo "$t"
-    }
-    hz=$(getconf CLK_TCK)
     echo "cafka codecs bench: 3 brokers, 3 partitions, $count x $size B log-like text, acks=all," \
         "$(nproc) cores"
     printf '| %-42s | %8s | %16s |\n' run "MB/s" "broker CPU s/GB"
