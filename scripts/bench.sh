@@ -62,6 +62,12 @@
 # (49094, 49096; var/bench/scale-N/) and a topic of BENCH_PARTITIONS partitions at RF 3 is timed
 # until all are led and until every ISR holds three replicas. Each client run is bounded by BENCH_MAX_SECONDS (120). Prints one table;
 # stops what it started and removes its data.
+#
+# scripts/bench.sh cpu — CPU per byte (not a test): the same ensemble and one broker (PLAINTEXT
+# 49092, state in var/bench/cpu/). In one run: BENCH_COUNT (1,000,000) records of BENCH_SIZE
+# (1024) bytes produced with acks=all into 6 partitions at RF 1, then consumed, beside a
+# page-cache write (dd, no fsync) and a cached read of as many bytes; MB/s, the ratio to the
+# page cache and the broker's CPU seconds per GB of each. Prints one table and the targets.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"

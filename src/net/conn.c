@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "api/dispatch.h"
@@ -68,7 +67,6 @@ typedef struct kc_conn {
     char host[64];     /* the same as ACL host entries name it (java_host_text) */
     bool inter_broker; /* on the inter-broker listener (exempt from max.connections) */
     bool handshaking;  /* TLS handshake not completed yet */
-    bool plain;        /* a PLAINTEXT or SASL_PLAINTEXT socket: frames may be read directly */
     enum kc_auth_state auth;
     void *sasl; /* the SASL exchange in progress (api/sasl_*.c) */
     void (*sasl_free)(void *);
@@ -484,40 +482,6 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
     kc_dispatch_call(req, api, fn);
 }
 
-/*
- * libevent 2.1 reads a socket at most 4 KiB at a time (EVBUFFER_MAX_READ; 2.2 makes it
- * settable), each read after a FIONREAD ioctl and an epoll wake-up: a 1 MiB Produce cost 256 of
- * each. Once a frame's size is known, the rest of it is read here in one readv into the input
- * buffer. Plaintext sockets only (TLS records go through OpenSSL); EOF and errors are left to
- * libevent's next read, which reports them as before.
- */
-static void read_frame_rest(struct bufferevent *bev, struct evbuffer *in, size_t want)
-{
-    struct evbuffer_iovec v[2];
-    evbuffer_unfreeze(in, 0); /* a bufferevent's input only takes data while it reads itself */
-    int n = evbuffer_reserve_space(in, (ev_ssize_t)want, v, 2);
-    if (n <= 0) {
-        evbuffer_freeze(in, 0);
-        return;
-    }
-    size_t left = want;
-    for (int i = 0; i < n; i++) {
-        if (v[i].iov_len > left)
-            v[i].iov_len = left;
-        left -= v[i].iov_len;
-    }
-    ssize_t r = readv(bufferevent_getfd(bev), (struct iovec *)v, n);
-    size_t got = r > 0 ? (size_t)r : 0;
-    int used = 0;
-    for (; used < n && got > 0; used++) {
-        if (v[used].iov_len > got)
-            v[used].iov_len = got;
-        got -= v[used].iov_len;
-    }
-    evbuffer_commit_space(in, v, used);
-    evbuffer_freeze(in, 0);
-}
-
 static void conn_on_read(struct bufferevent *bev, void *arg)
 {
     kc_conn *c = arg;
@@ -556,14 +520,9 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
             bufferevent_disable(bev, EV_READ);
             break;
         }
-        if (have < 4 + (size_t)size && c->plain) {
-            read_frame_rest(bev, in, 4 + (size_t)size - have);
-            have = evbuffer_get_length(in);
-        }
         if (have < 4 + (size_t)size) {
-            /* wake only when the whole frame is there; a plain socket at every read, to take
-             * all that arrived in one readv */
-            bufferevent_setwatermark(bev, EV_READ, c->plain ? 0 : 4 + (size_t)size, 0);
+            /* wake only when the whole frame is there */
+            bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
             break;
         }
         bufferevent_setwatermark(bev, EV_READ, 0, 0);
@@ -660,7 +619,6 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     java_host_text(ip, c->host, sizeof(c->host));
     c->inter_broker = kc_config_listener_is_inter_broker(b->cfg, listener);
     c->handshaking = kc_sec_is_tls(b->cfg->listeners[listener].protocol);
-    c->plain = !c->handshaking;
     c->auth =
         kc_sec_is_sasl(b->cfg->listeners[listener].protocol) ? KC_AUTH_HANDSHAKE : KC_AUTH_DONE;
     snprintf(c->principal, sizeof(c->principal), "User:ANONYMOUS");
