@@ -255,24 +255,6 @@ static int seg_scan(kc_plog *l, segment *s, uint64_t from, bool verify, kc_plog_
     return 0;
 }
 
-/* Loads a segment whose data is trusted (before the recovery point or after a clean shutdown):
- * sane indexes are kept and only the batches from the last offset-index entry on are walked;
- * missing or insane ones are rebuilt by a full scan. */
-/* Rebuilds both indexes by a full scan, reopening them writable when they were mapped
- * read-only. */
-static int seg_rebuild(kc_plog *l, segment *s, kc_plog_open_stats *st)
-{
-    st->indexes_rebuilt++;
-    if (!s->oidx.writable || !s->tidx.writable) {
-        kc_index_close(&s->oidx);
-        kc_index_close(&s->tidx);
-        int rc = seg_open_indexes(l, s, true, false);
-        if (rc)
-            return rc;
-    }
-    return seg_scan(l, s, 0, true, st);
-}
-
 /* Remaps the trimmed, read-only indexes of a segment that becomes (or is) the active one
  * writable and preallocated, for appends or truncation. */
 static int seg_writable(kc_plog *l, segment *s)
@@ -282,6 +264,15 @@ static int seg_writable(kc_plog *l, segment *s)
     kc_index_close(&s->oidx);
     kc_index_close(&s->tidx);
     return seg_open_indexes(l, s, true, false);
+}
+
+/* Rebuilds both indexes by a full scan, reopening them writable when they were mapped
+ * read-only. */
+static int seg_rebuild(kc_plog *l, segment *s, kc_plog_open_stats *st)
+{
+    st->indexes_rebuilt++;
+    int rc = seg_writable(l, s);
+    return rc ? rc : seg_scan(l, s, 0, true, st);
 }
 
 /* Recomputes the end and largest timestamp of a segment whose indexes are trusted: from the
@@ -308,6 +299,9 @@ static int seg_resume(kc_plog *l, segment *s, kc_plog_open_stats *st)
     return seg_scan(l, s, pos, false, st);
 }
 
+/* Loads a segment whose data is trusted (before the recovery point or after a clean shutdown):
+ * sane indexes are kept and only the batches from the last offset-index entry on are walked;
+ * missing or insane ones are rebuilt by a full scan. */
 static int seg_load_trusted(kc_plog *l, segment *s, bool index_missing, kc_plog_open_stats *st)
 {
     struct stat stt;
@@ -579,10 +573,9 @@ static int list_segments(const char *dir, seg_listing *ls)
 
 static void remove_segment_files(kc_plog *l, int64_t base)
 {
-    static const char *const exts[] = {".log", ".index", ".timeindex", ".snapshot"};
-    for (size_t i = 0; i < 4; i++) {
+    for (int k = 0; k < LS_KINDS; k++) {
         char path[4096];
-        seg_path(l, base, exts[i], path, sizeof(path));
+        seg_path(l, base, listing_suffix[k], path, sizeof(path));
         unlink(path);
     }
 }
