@@ -187,7 +187,7 @@ static zhandle_t *open_handle(kc_zk *zk, const char *hosts)
     zhandle_t *zh = zookeeper_init(hosts, global_watcher, zk->session_timeout_ms, NULL, zk, 0);
     /* By default the client resolves every host name (getaddrinfo: a netlink socket and a read
      * of /dev/urandom) on each turn of its I/O loop, that is for nearly every request: a
-     * controller reading 10,000 partition states spent a third of its time there. Resolve at
+     * controller reading 10,000 partition states spent a fifth of its time there. Resolve at
      * most every RESOLVE_WINDOW_MS, and always after a connection loss (as the Java client). */
     if (zh)
         zoo_set_servers_resolution_delay(zh, RESOLVE_WINDOW_MS);
