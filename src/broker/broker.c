@@ -145,23 +145,6 @@ static void add_topic_from_zk(kc_broker *b, const char *name, const char *data, 
     kc_debug("TOPIC", "loaded topic %s (%d partitions)", name, n);
 }
 
-/* Opens the local replicas of every loaded topic, all together (in parallel). */
-static void open_logs(kc_broker *b)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < b->topics.count; i++)
-        n += (size_t)b->topics.all[i]->n_partitions;
-    kc_partition **parts = calloc(n + 1, sizeof(*parts));
-    if (!parts)
-        kc_fatal("broker: out of memory");
-    n = 0;
-    for (size_t i = 0; i < b->topics.count; i++)
-        for (int32_t p = 0; p < b->topics.all[i]->n_partitions; p++)
-            parts[n++] = b->topics.all[i]->partitions[p];
-    kc_log_manager_open_all(b, parts, n);
-    free(parts);
-}
-
 /* ---------------------------------------------------------------- ZooKeeper, reactor side */
 
 static void on_zk_watch(int type, const char *path, void *arg)
@@ -360,7 +343,7 @@ static int load_topics(kc_broker *b)
     free(buf);
     kc_info("TOPIC", "loaded %d topics", names.count);
     deallocate_String_vector(&names);
-    open_logs(b);
+    kc_log_manager_open_all(b);
     return 0;
 }
 

@@ -203,13 +203,33 @@ static void close_one(kc_broker *b, kc_partition *p)
     p->log = NULL;
 }
 
-void kc_log_manager_open_all(kc_broker *b, kc_partition **parts, size_t n)
+/* Every topic's partitions (only those with an open log when @p with_log), *@p n of them, in
+ * a malloc'd array. */
+static kc_partition **collect_partitions(kc_broker *b, bool with_log, size_t *n)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < b->topics.count; i++)
+        cap += (size_t)b->topics.all[i]->n_partitions;
+    kc_partition **parts = calloc(cap + 1, sizeof(*parts));
+    if (!parts)
+        kc_fatal("logs: out of memory");
+    *n = 0;
+    for (size_t i = 0; i < b->topics.count; i++)
+        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++)
+            if (!with_log || b->topics.all[i]->partitions[j]->log)
+                parts[(*n)++] = b->topics.all[i]->partitions[j];
+    return parts;
+}
+
+void kc_log_manager_open_all(kc_broker *b)
 {
     int64_t t0 = kc_now_ms();
+    size_t n, open = 0;
+    kc_partition **parts = collect_partitions(b, false, &n);
     each_log_parallel(b, parts, n, open_one);
-    size_t open = 0;
     for (size_t i = 0; i < n; i++)
         open += parts[i]->log != NULL;
+    free(parts);
     kc_info("STORAGE", "opened %zu logs in %" PRId64 " ms (%d threads per log dir)", open,
             kc_now_ms() - t0, b->cfg->num_recovery_threads_per_data_dir);
 }
@@ -750,16 +770,8 @@ void kc_log_manager_shutdown(kc_broker *b)
      * written without fsyncs and synced together. syncfs reports write-back errors since Linux
      * 5.8; a failure leaves no clean-shutdown marker. */
     int64_t t0 = kc_now_ms();
-    size_t logs = 0, cap = 0;
-    for (size_t i = 0; i < b->topics.count; i++)
-        cap += (size_t)b->topics.all[i]->n_partitions;
-    kc_partition **parts = calloc(cap + 1, sizeof(*parts));
-    if (!parts)
-        kc_fatal("logs: out of memory");
-    for (size_t i = 0; i < b->topics.count; i++)
-        for (int32_t j = 0; j < b->topics.all[i]->n_partitions; j++)
-            if (b->topics.all[i]->partitions[j]->log)
-                parts[logs++] = b->topics.all[i]->partitions[j];
+    size_t logs;
+    kc_partition **parts = collect_partitions(b, true, &logs);
     int failed = sync_log_dirs(b);
     for (size_t i = 0; i < logs && !failed; i++)
         kc_plog_mark_flushed(parts[i]->log);

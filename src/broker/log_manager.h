@@ -29,12 +29,12 @@ void kc_log_manager_start_tasks(kc_broker *b);
 int kc_log_manager_open(kc_broker *b, kc_partition *p);
 
 /**
- * kc_log_manager_open() for each of the @p n partitions of @p parts (the array stays the
- * caller's), on num.recovery.threads.per.data.dir threads per log dir, and log how many logs
- * opened in how long. Blocking: start-up only, before the reactor runs; a log that fails to
- * open is logged and left closed, as by kc_log_manager_open().
+ * kc_log_manager_open() for every partition of every loaded topic, on
+ * num.recovery.threads.per.data.dir threads per log dir, and log how many logs opened in how
+ * long. Blocking: start-up only, before the reactor runs; a log that fails to open is logged
+ * and left closed, as by kc_log_manager_open().
  */
-void kc_log_manager_open_all(kc_broker *b, kc_partition **parts, size_t n);
+void kc_log_manager_open_all(kc_broker *b);
 
 /**
  * Remove the local log of @p p (StopReplica with delete): close it, rename its folder to
