@@ -323,13 +323,12 @@ static void take_window(kc_controller *c, ctl_topic *t, state_window *w)
 static void read_states(kc_controller *c, ctl_topic *t, int from, int to)
 {
     enum { WINDOW = 2048 }; /* bounded: libzookeeper queues every request in memory */
-    state_window *w =
-        from < to ? issue_window(c, t, from, to - from < WINDOW ? to - from : WINDOW) : NULL;
-    while (w) {
-        int lo = w->lo + w->n;
+    state_window *w = NULL;
+    for (int lo = from; lo < to || w; lo += WINDOW) {
         state_window *next =
             lo < to ? issue_window(c, t, lo, to - lo < WINDOW ? to - lo : WINDOW) : NULL;
-        take_window(c, t, w);
+        if (w)
+            take_window(c, t, w);
         w = next;
     }
 }

@@ -599,7 +599,6 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
         return -1;
     }
     const int64_t *bases = ls.v[LS_LOG];
-    bool listed_stale = false; /* files removed since the listing: list again */
     size_t nb = ls.n[LS_LOG];
     kc_plog *l = calloc(1, sizeof(*l));
     if (!l || !(l->dir = strdup(dir)))
@@ -615,7 +614,6 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
             kc_warn("STORAGE", "%s: removing segment %020" PRId64 " after a truncated one", dir,
                     bases[i]);
             remove_segment_files(l, bases[i]);
-            listed_stale = true;
             continue;
         }
         bool last = i + 1 == nb;
@@ -642,7 +640,6 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
                     bases[i]);
             seg_free(s);
             remove_segment_files(l, bases[i]);
-            listed_stale = true;
             truncated = true;
             continue;
         }
@@ -701,8 +698,9 @@ int kc_plog_open(const char *dir, const kc_log_config *cfg, const kc_plog_open_o
     /* as Kafka's Log at load: no epoch past the end, none before the start */
     kc_epoch_cache_truncate_from_end(&l->epochs, leo);
     kc_epoch_cache_truncate_from_start(&l->epochs, l->log_start_offset);
-    rc = listed_stale ? rebuild_producers(l)
-                      : rebuild_producers_from(l, ls.v[LS_SNAPSHOT], (int)ls.n[LS_SNAPSHOT]);
+    /* after damage segment files (snapshots among them) were removed: list again */
+    rc = truncated ? rebuild_producers(l)
+                   : rebuild_producers_from(l, ls.v[LS_SNAPSHOT], (int)ls.n[LS_SNAPSHOT]);
     listing_free(&ls);
     if (rc < 0) {
         snprintf(err, errlen, "cannot read the batches of '%s': %s", dir, strerror(-rc));
