@@ -186,6 +186,12 @@ cpu_ticks() { # user + system clock ticks of the brokers this script started
 }
 hz=$(getconf CLK_TCK)
 
+dd_mbs() { # dd ARGS... — MB/s from dd's summary line
+    LC_ALL=C dd "$@" 2>&1 | grep 'bytes.*copied' |
+        awk '{for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) secs = $(i - 1); print $1 / 1e6 / secs}'
+}
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; } # the larger of two numbers
+
 cleanup() {
     stop_brokers
     scripts/zk-ensemble.sh stop "$dir/zk" "${ZK_PORTS[@]}" >/dev/null || true
@@ -250,11 +256,6 @@ if [ "$mode" = cpu ]; then
     mib=$(((bytes + 1048575) / 1048576))
     # Raw page-cache I/O of the same disk and the same bytes, best of 2: a write without fsync
     # into a fresh file, then reads of that (cached) file.
-    dd_mbs() { # dd ARGS... — MB/s from dd's summary line
-        LC_ALL=C dd "$@" 2>&1 | grep 'bytes.*copied' |
-            awk '{for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) secs = $(i - 1); print $1 / 1e6 / secs}'
-    }
-    best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
     pw=0 pr=0
     for _ in 1 2; do
         rm -f "$dir/ddfile"
@@ -694,10 +695,7 @@ BENCH_LINGER_MS=$linger run rf1-all bench-rf1 all
 dd_best=0
 for _ in 1 2; do
     rm -f "$dir/ddfile"
-    line=$(LC_ALL=C dd if=/dev/zero of="$dir/ddfile" bs=1M count="$dd_mib" conv=notrunc 2>&1 |
-        grep 'bytes.*copied')
-    mbs=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^s,?$/) secs = $(i - 1); print $1 / 1e6 / secs}' <<<"$line")
-    dd_best=$(awk -v a="$dd_best" -v b="$mbs" 'BEGIN { print (b > a ? b : a) }')
+    dd_best=$(best "$dd_best" "$(dd_mbs if=/dev/zero of="$dir/ddfile" bs=1M count="$dd_mib" conv=notrunc)")
 done
 rm -f "$dir/ddfile"
 
