@@ -82,6 +82,7 @@ typedef struct kc_conn {
     int64_t out_mem;    /* of the output, bytes in memory (an upper bound: file ranges sent
                            with sendfile take none); counted in broker->queued_response_bytes */
     struct evbuffer_cb_entry *out_cb; /* keeps out_mem as the output drains */
+    bool out_tail_file; /* the output's last chain may be a file range (see out_add) */
     bool closed;                      /* bev freed; struct freed when no callback is on the stack */
     bool draining;   /* graceful shutdown: close once the queue and output are empty */
     int in_callback; /* depth of our callbacks on the stack */
@@ -219,6 +220,28 @@ static void add_file_copy(struct evbuffer *out, int fd, int64_t off, size_t len)
     evbuffer_commit_space(out, &v, 1);
 }
 
+/* Appends @p len bytes of memory to @p c's output. libevent 2.1's evbuffer_add sizes the chain it
+ * appends after a file range by where that range ends in its file (a file chain's buffer_len is
+ * offset + length), so each fetch response that followed one ending in sendfile data allocated
+ * (mmap) and freed (munmap) a chain as large as the segment's read position, up to
+ * log.segment.bytes: 256 MiB per follower fetch round was seen. Such bytes get a chain of their
+ * own, linked after the file range. */
+static void out_add(kc_conn *c, struct evbuffer *out, const uint8_t *data, size_t len)
+{
+    if (!len)
+        return;
+    if (!c->out_tail_file) {
+        if (evbuffer_add(out, data, len))
+            kc_fatal("conn: out of memory");
+        return;
+    }
+    struct evbuffer *part = evbuffer_new();
+    if (!part || evbuffer_add(part, data, len) || evbuffer_add_buffer(out, part))
+        kc_fatal("conn: out of memory");
+    evbuffer_free(part);
+    c->out_tail_file = false;
+}
+
 /* Queues one response frame: size prefix patched, memory parts copied, file ranges spliced
  * with sendfile on PLAINTEXT (evbuffer_add_file owns the dup'd descriptor from then on). */
 static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
@@ -228,16 +251,17 @@ static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
     size_t pos = 0, mem = w->len;
     for (int i = 0; i < w->n_splices; i++) {
         kc_wbuf_splice *sp = &w->splices[i];
-        evbuffer_add(out, w->data + pos, sp->at - pos);
+        out_add(c, out, w->data + pos, sp->at - pos);
         pos = sp->at;
         if (!tls && evbuffer_add_file(out, sp->fd, sp->offset, (ev_off_t)sp->len) == 0) {
             sp->fd = -1;
+            c->out_tail_file = true;
         } else {
             add_file_copy(out, sp->fd, sp->offset, sp->len);
             mem += sp->len;
         }
     }
-    evbuffer_add(out, w->data + pos, w->len - pos);
+    out_add(c, out, w->data + pos, w->len - pos);
     c->out_mem += (int64_t)mem;
     kc_broker *b = c->broker;
     b->queued_response_bytes += (int64_t)mem;
