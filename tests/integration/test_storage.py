@@ -2,7 +2,7 @@
 by retention.bytes while a consumer keeps up; a broker killed with SIGKILL during a produce
 restarts with a clean prefix of valid batches that contains every acknowledged record;
 DeleteRecords moves the log start offset; checkpoints, the clean-shutdown marker and
-`cafka dump-log`."""
+`cafka dump-log`; fetches deep into a segment cost no memory sized by their position."""
 
 import os
 import re
@@ -324,3 +324,61 @@ def test_flush_messages_forces_fsyncs(broker_factory):
 
     wait_for(lambda: points().get("flushed") == 50, scaled(20), "recovery point of 'flushed' at 50")
     assert points().get("lazy") == 0  # never forced: Kafka relies on replication and the page cache
+
+
+def vm_peak_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmPeak:"))
+
+
+def test_fetches_deep_in_a_segment_map_no_memory_sized_by_the_position(broker_factory):
+    """A fetch response that follows one ending in a file range sent with sendfile: libevent 2.1
+    sized the chain for its first bytes by where that range ended in the segment, so a consumer
+    reading 64 MB into a segment made the broker map (and unmap) 64 MiB per response. The
+    broker's peak virtual size stays where reading near the segment's start left it."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    b = broker_factory(1)
+    create_topic(b, "deep", partitions=1)
+    batch = kw.record_batch([(None, b"v" * 1000, ())] * 1000)  # ~1 MB
+    conn = kw.Conn("127.0.0.1", b.plaintext_port, timeout=scaled(30))
+    sent = [0]
+
+    def produce(n_batches, one=batch):
+        for _ in range(n_batches):
+            answer = conn.roundtrip(kw.produce_v3(sent[0], "deep", 0, one))
+            _, res, _ = kw.parse_produce_v3_response(answer)
+            assert res[("deep", 0)]["error_code"] == 0
+            sent[0] += 1
+
+    c = Consumer(rdkafka_conf(b, extra={"group.id": "deep-g", "enable.auto.commit": False}))
+
+    def read_to_end_and_one_more(start):
+        """Reads from @start to the log end, then one record produced afterwards: the response
+        carrying it follows one that ended in a file range."""
+        end = c.get_watermark_offsets(TopicPartition("deep", 0), timeout=scaled(10))[1]
+        c.assign([TopicPartition("deep", 0, start)])
+        want, got = end + 1 - start, 0
+        deadline = time.monotonic() + scaled(60)
+        while got < want and time.monotonic() < deadline:
+            if got == end - start:
+                produce(1, kw.record_batch([(None, b"last", ())]))
+                want = got + 1
+            msgs = c.consume(1000, timeout=1)
+            got += sum(1 for m in msgs if m.error() is None)
+        assert got == want
+
+    try:
+        produce(4)
+        read_to_end_and_one_more(0)
+        read_to_end_and_one_more(3000)  # twice: every path (and thread arena) is warm
+        base = vm_peak_kib(b.proc.pid)
+        produce(64)
+        end = c.get_watermark_offsets(TopicPartition("deep", 0), timeout=scaled(10))[1]
+        read_to_end_and_one_more(end - 1000)
+        read_to_end_and_one_more(end - 500)
+        grown_mib = (vm_peak_kib(b.proc.pid) - base) / 1024
+        assert grown_mib < 32, f"peak virtual size grew {grown_mib:.0f} MiB reading at 64 MB"
+    finally:
+        c.close()
+        conn.sock.close()
