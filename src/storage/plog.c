@@ -35,6 +35,23 @@ typedef struct segment {
     uint32_t bytes_since_index;
 } segment;
 
+/* The newest batches appended to the active segment, a ring: fetches near the log end (every
+ * follower's, every caught-up consumer's) find their position here instead of reading batch
+ * headers from the file, as the offset index has an entry only per index.interval.bytes.
+ * Invariant: the entries are consecutive batches of `seg`, the newest ending where the next
+ * append goes; emptied when a segment becomes active and when the log is truncated. Allocated
+ * at the first append, so that idle partitions do not pay for it. */
+#define TAIL_BATCHES 16
+typedef struct tail_batches {
+    const segment *seg;
+    struct {
+        int64_t base_offset, last_offset;
+        uint64_t pos;
+        uint32_t size;
+    } e[TAIL_BATCHES];
+    int first, n;
+} tail_batches;
+
 struct kc_plog {
     char *dir;
     kc_log_config cfg;
@@ -47,6 +64,7 @@ struct kc_plog {
     kc_producer_state producers; /* idempotent producers: kept by every append, rebuilt at open
                                   * and after truncation from a snapshot and the headers after it */
     int64_t snapshot_offset;     /* the newest `.snapshot` file's offset, -1 = none */
+    tail_batches *tail;          /* NULL until the first append */
 };
 
 struct kc_plog_flush_job {
@@ -138,6 +156,51 @@ static void push_seg(kc_plog *l, segment *s)
             kc_fatal("plog: out of memory");
     }
     l->segs[l->nsegs++] = s;
+    if (l->tail)
+        l->tail->n = 0;
+}
+
+static void tail_note(kc_plog *l, const segment *s, const kc_batch_header *h, uint64_t pos,
+                      uint32_t size)
+{
+    if (!l->tail && !(l->tail = calloc(1, sizeof(*l->tail))))
+        kc_fatal("plog: out of memory");
+    tail_batches *t = l->tail;
+    if (t->n > 0) {
+        int newest = (t->first + t->n - 1) % TAIL_BATCHES;
+        if (t->seg != s || t->e[newest].pos + t->e[newest].size != pos)
+            t->n = 0; /* not the continuation of what the ring holds */
+    }
+    if (t->n == 0)
+        t->first = 0;
+    t->seg = s;
+    int at = (t->first + t->n) % TAIL_BATCHES;
+    if (t->n == TAIL_BATCHES)
+        t->first = (t->first + 1) % TAIL_BATCHES;
+    else
+        t->n++;
+    t->e[at].base_offset = h->base_offset;
+    t->e[at].last_offset = h->base_offset + h->last_offset_delta;
+    t->e[at].pos = pos;
+    t->e[at].size = size;
+}
+
+/* The batch of @p s holding @p target from the ring, as seg_translate() finds it in the file.
+ * @return whether the ring covers @p target. */
+static bool tail_find(const tail_batches *t, const segment *s, int64_t target, uint64_t *pos,
+                      uint32_t *size)
+{
+    if (!t || t->n == 0 || t->seg != s || target < t->e[t->first].base_offset)
+        return false;
+    for (int i = 0; i < t->n; i++) {
+        int k = (t->first + i) % TAIL_BATCHES;
+        if (t->e[k].last_offset >= target) {
+            *pos = t->e[k].pos;
+            *size = t->e[k].size;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Closes the indexes of a segment that stops being active: a final time-index entry for the
@@ -779,6 +842,7 @@ void kc_plog_close(kc_plog *l)
     for (int i = 0; i < l->nsegs; i++)
         seg_free(l->segs[i]);
     free(l->segs);
+    free(l->tail);
     free(l->dir);
     kc_epoch_cache_free(&l->epochs);
     kc_producer_state_clear(&l->producers);
@@ -863,6 +927,7 @@ static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
     }
     if (s->roll_base_ms < 0)
         s->roll_base_ms = now_ms;
+    tail_note(l, s, h, s->size, (uint32_t)len);
     seg_account(s, h, s->size, (uint32_t)len, l->cfg.index_interval_bytes, true);
     s->size += len;
     l->unflushed += h->record_count;
@@ -994,7 +1059,9 @@ int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t m
         segment *s = l->segs[i];
         uint64_t pos = 0; /* set whenever seg_translate returns 1; zeroed for the optimiser */
         uint32_t first = 0;
-        int rc = seg_translate(s, offset, &pos, &first, NULL);
+        int rc = tail_find(l->tail, s, offset, &pos, &first)
+                     ? 1
+                     : seg_translate(s, offset, &pos, &first, NULL);
         if (rc < 0)
             return rc;
         if (rc == 0)
@@ -1003,7 +1070,9 @@ int kc_plog_read_slice(kc_plog *l, int64_t offset, int64_t max_offset, int32_t m
         if (max_offset < s->next_offset) {
             uint64_t hw_pos = 0;
             uint32_t hw_size = 0;
-            rc = seg_translate(s, max_offset, &hw_pos, &hw_size, NULL);
+            rc = tail_find(l->tail, s, max_offset, &hw_pos, &hw_size)
+                     ? 1
+                     : seg_translate(s, max_offset, &hw_pos, &hw_size, NULL);
             if (rc < 0)
                 return rc;
             if (rc == 1)
@@ -1159,6 +1228,8 @@ int kc_plog_truncate_to(kc_plog *l, int64_t offset)
     if (ftruncate(s->fd, (off_t)pos))
         return -errno;
     s->size = pos;
+    if (l->tail)
+        l->tail->n = 0;
     drop_segments_from(l, i + 1);
     kc_index_truncate_to(&s->oidx, cut);
     kc_index_truncate_to(&s->tidx, cut);

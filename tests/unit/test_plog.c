@@ -721,6 +721,57 @@ Test(plog, index_lookup_and_scan_across_segments)
     free_sent(s, N);
 }
 
+/* Positions of batches s[0..n) appended to one segment. */
+static void positions(const sent *s, int n, int64_t *pos)
+{
+    int64_t at = 0;
+    for (int i = 0; i < n; i++) {
+        pos[i] = at;
+        at += (int64_t)s[i].len;
+    }
+}
+
+/* Fetches near the log end are answered from the ring of the newest batches: every offset, with
+ * the high watermark at every batch, gets the position and length the file holds, also after a
+ * truncation into the ring and appends of batches of other sizes where the cut ones were. */
+Test(plog, tail_lookups_match_the_file_after_truncation_and_appends)
+{
+    kc_log_config cfg = plog_test_cfg();
+    cfg.index_interval_bytes = 512;
+    kc_plog *l = open_log(&cfg);
+    enum { N = 30, CUT = 26, M = 31 }; /* fewer new batches than the ring holds */
+    sent s[M];
+    int64_t pos[M];
+    for (int i = 0; i < N; i++)
+        append_batch(l, &s[i], 1 + (i * 3) % 4, 1000 + i);
+    for (int round = 0; round < 2; round++) {
+        int n = round == 0 ? N : M;
+        positions(s, n, pos);
+        int64_t leo = kc_plog_log_end_offset(l);
+        for (int i = 0; i < n; i++)
+            for (int h = i; h < n; h++)
+                for (int64_t o = s[i].base; o <= last_offset(&s[i]); o++) {
+                    kc_plog_slice sl;
+                    int64_t hw = h == n - 1 ? leo : s[h + 1].base;
+                    cr_assert_eq(kc_plog_read_slice(l, o, hw, 1 << 20, true, &sl), 0);
+                    cr_assert_eq(sl.position, pos[i],
+                                 "round %d offset %lld: position %lld, want %lld", round,
+                                 (long long)o, (long long)sl.position, (long long)pos[i]);
+                    int64_t end = h == n - 1 ? pos[h] + (int64_t)s[h].len : pos[h + 1];
+                    cr_assert_eq(sl.bytes, end - pos[i], "round %d offset %lld hw %lld: %d bytes",
+                                 round, (long long)o, (long long)hw, sl.bytes);
+                }
+        if (round == 0) {
+            cr_assert_eq(kc_plog_truncate_to(l, s[CUT].base), 0);
+            free_sent(s + CUT, N - CUT);
+            for (int i = CUT; i < M; i++)
+                append_batch(l, &s[i], 1 + (i * 5) % 7, 2000 + i);
+        }
+    }
+    kc_plog_close(l);
+    free_sent(s, M);
+}
+
 /* ------------------------------------------------------------------ retention */
 
 /* Four segments of @p per batches each, explicit rolls; batch timestamps ts[k] for segment k.
