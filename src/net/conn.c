@@ -41,6 +41,7 @@
 #include "kc_apis.h"
 #include "net/conn_quotas.h"
 #include "net/listeners.h"
+#include "net/sock_read.h"
 
 #define MAX_INFLIGHT 64
 /* A client that does not read its responses stops being read from (Kafka mutes such a
@@ -67,6 +68,8 @@ typedef struct kc_conn {
     char host[64];     /* the same as ACL host entries name it (java_host_text) */
     bool inter_broker; /* on the inter-broker listener (exempt from max.connections) */
     bool handshaking;  /* TLS handshake not completed yet */
+    bool plain;        /* no TLS: kc_sock_read_more may read the socket itself */
+    size_t in_seen;    /* input bytes when the read callback last returned */
     enum kc_auth_state auth;
     void *sasl; /* the SASL exchange in progress (api/sasl_*.c) */
     void (*sasl_free)(void *);
@@ -83,9 +86,9 @@ typedef struct kc_conn {
                            with sendfile take none); counted in broker->queued_response_bytes */
     struct evbuffer_cb_entry *out_cb; /* keeps out_mem as the output drains */
     bool out_tail_file; /* the output's last chain may be a file range (see out_add) */
-    bool closed;                      /* bev freed; struct freed when no callback is on the stack */
-    bool draining;   /* graceful shutdown: close once the queue and output are empty */
-    int in_callback; /* depth of our callbacks on the stack */
+    bool closed;        /* bev freed; struct freed when no callback is on the stack */
+    bool draining;      /* graceful shutdown: close once the queue and output are empty */
+    int in_callback;    /* depth of our callbacks on the stack */
     struct kc_conn *prev, *next;
 } kc_conn;
 
@@ -513,6 +516,8 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
     const kc_config *cfg = c->broker->cfg;
     c->last_read_ms = kc_mono_ms();
     c->in_callback++;
+    size_t have0 = evbuffer_get_length(in);
+    bool more = c->plain && kc_sock_more_waiting(have0, c->in_seen);
     while (!c->closed && !c->paused && !c->out_full && !c->draining && !c->admit_wait) {
         if (output_full(c)) {
             c->out_full = true;
@@ -521,8 +526,11 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
         }
         size_t have = evbuffer_get_length(in);
         uint8_t szb[4];
-        if (have < 4)
+        if (have < 4) {
+            if (more && kc_sock_read_more(in, bufferevent_getfd(bev), 4 - have, &more))
+                continue;
             break;
+        }
         evbuffer_copyout(in, szb, 4);
         int32_t size = (int32_t)kc_be32(szb);
         /* before authentication a peer gets far less (CVE-2022-34917) */
@@ -545,6 +553,9 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
             break;
         }
         if (have < 4 + (size_t)size) {
+            if (more &&
+                kc_sock_read_more(in, bufferevent_getfd(bev), 4 + (size_t)size - have, &more))
+                continue;
             /* wake only when the whole frame is there */
             bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
             break;
@@ -562,6 +573,8 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
             bufferevent_disable(bev, EV_READ);
         }
     }
+    if (!c->closed)
+        c->in_seen = evbuffer_get_length(in);
     c->in_callback--;
     if (c->closed && !c->in_callback)
         free(c);
@@ -643,6 +656,7 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     java_host_text(ip, c->host, sizeof(c->host));
     c->inter_broker = kc_config_listener_is_inter_broker(b->cfg, listener);
     c->handshaking = kc_sec_is_tls(b->cfg->listeners[listener].protocol);
+    c->plain = !c->handshaking;
     c->auth =
         kc_sec_is_sasl(b->cfg->listeners[listener].protocol) ? KC_AUTH_HANDSHAKE : KC_AUTH_DONE;
     snprintf(c->principal, sizeof(c->principal), "User:ANONYMOUS");

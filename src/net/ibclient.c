@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "kc_apis.h"
+#include "net/sock_read.h"
 #include "proto/header.h"
 
 /* Largest response accepted: a fetch response is bounded by replica.fetch.response.max.bytes
@@ -46,6 +47,7 @@ struct kc_ibclient {
     char client_id[64];
     int timeout_ms;
     struct bufferevent *bev; /* NULL while disconnected */
+    size_t in_seen;          /* input bytes when read_frames last returned */
     inflight *head, *tail;   /* written to the connection, answered in this order */
     int n_inflight;          /* both lists */
     /* SASL: until the exchange on this connection succeeded, requests wait here, their bytes in
@@ -147,19 +149,27 @@ static void fail_all(kc_ibclient *c, const char *why)
 static void read_frames(kc_ibclient *c, struct bufferevent *bev)
 {
     struct evbuffer *in = bufferevent_get_input(bev);
+    bool more = !c->sec.ssl_ctx && kc_sock_more_waiting(evbuffer_get_length(in), c->in_seen);
     while (c->bev == bev && !c->dead) {
         size_t avail = evbuffer_get_length(in);
         uint8_t head[8];
-        if (avail < sizeof(head))
-            return;
-        evbuffer_copyout(in, head, sizeof(head));
-        uint32_t n = kc_be32(head);
-        if (n < 4 || n > MAX_RESPONSE_BYTES) {
-            fail_all(c, "bad response size");
+        size_t need = sizeof(head);
+        if (avail >= sizeof(head)) {
+            evbuffer_copyout(in, head, sizeof(head));
+            uint32_t n = kc_be32(head);
+            if (n < 4 || n > MAX_RESPONSE_BYTES) {
+                fail_all(c, "bad response size");
+                return;
+            }
+            need = 4 + (size_t)n;
+        }
+        if (avail < need) {
+            if (more && kc_sock_read_more(in, bufferevent_getfd(bev), need - avail, &more))
+                continue;
+            c->in_seen = avail;
             return;
         }
-        if (avail < 4 + (size_t)n)
-            return;
+        uint32_t n = (uint32_t)(need - 4);
         inflight *f = c->head;
         if (!f || (int32_t)kc_be32(head + 4) != f->correlation) {
             fail_all(c, "response to no request in flight");
@@ -232,6 +242,7 @@ static int do_connect(kc_ibclient *c)
         freeaddrinfo(ai);
         return -1;
     }
+    c->in_seen = 0;
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     int rc = bufferevent_socket_connect(c->bev, ai->ai_addr, (int)ai->ai_addrlen);

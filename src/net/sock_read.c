@@ -1,0 +1,47 @@
+/*
+ * Large reads from plaintext sockets into a bufferevent's input (see sock_read.h). Invariant:
+ * bytes are only ever appended, in the socket's order, so that the bufferevent's own reads and
+ * these interleave correctly on the one reactor thread.
+ */
+#include "net/sock_read.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define CHUNK_BYTES (32u << 10)
+#define MIN_BYTES   (64u << 10)
+#define MAX_BYTES   (1u << 20)
+
+bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *more)
+{
+    size_t max = missing_bytes < MIN_BYTES   ? MIN_BYTES
+                 : missing_bytes > MAX_BYTES ? MAX_BYTES
+                                             : missing_bytes;
+    size_t total = 0;
+    evbuffer_unfreeze(in, 0);
+    while (total < max) {
+        size_t want = max - total < CHUNK_BYTES ? max - total : CHUNK_BYTES;
+        struct evbuffer_iovec v;
+        if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) < 1)
+            kc_fatal("sock_read: out of memory");
+        if (v.iov_len > want)
+            v.iov_len = want;
+        ssize_t n;
+        do
+            n = read(fd, v.iov_base, v.iov_len);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+            break; /* EAGAIN, end of stream or an error: the bufferevent's next read reports */
+        v.iov_len = (size_t)n;
+        evbuffer_commit_space(in, &v, 1);
+        total += (size_t)n;
+        if ((size_t)n < want)
+            break;
+    }
+    evbuffer_freeze(in, 0);
+    *more = total == max;
+    return total > 0;
+}

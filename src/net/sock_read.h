@@ -1,0 +1,38 @@
+/*
+ * Reading a plaintext socket in large pieces. libevent 2.1's socket bufferevents read at most
+ * 4 KiB per wake-up of the loop (EVBUFFER_MAX_READ), each after a FIONREAD ioctl, so 64 KiB of
+ * pipelined requests or of one fetch response cost 16 turns of the loop, 16 ioctls and 16
+ * reads. The connection code (client connections and the inter-broker client) reads the rest
+ * itself when the bufferevent's last read was a full one and a frame is still incomplete.
+ */
+#ifndef KC_SOCK_READ_H
+#define KC_SOCK_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct evbuffer;
+
+/**
+ * Whether more bytes probably wait on the socket: the input grew from @p seen_bytes (its length
+ * when the read callback last returned) to @p have_bytes by at least what a bufferevent reads at
+ * most per wake-up (libevent 2.1's EVBUFFER_MAX_READ, 4 KiB).
+ */
+static inline bool kc_sock_more_waiting(size_t have_bytes, size_t seen_bytes)
+{
+    return have_bytes >= seen_bytes + 4096;
+}
+
+/**
+ * Reads from the non-blocking socket @p fd onto the end of @p in (a bufferevent's input: its
+ * end is unfrozen for the read and frozen again): at least 64 KiB, or @p missing_bytes (what
+ * the incomplete frame lacks) up to 1 MiB, so that one busy connection does not hold the loop.
+ * It reads in pieces of up to 32 KiB, each in a chain below glibc's mmap threshold, until a
+ * read comes back short.
+ * @return whether any byte came. *@p more is set to whether yet more may wait (everything asked
+ * for came). End of stream and errors are not reported: the bufferevent's own next read meets
+ * the same condition and reports it through its event callback. Aborts when memory runs out.
+ */
+bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *more);
+
+#endif
