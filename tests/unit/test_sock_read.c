@@ -1,0 +1,164 @@
+/*
+ * Large reads from a plaintext socket into an evbuffer (net/sock_read.h): how much one call
+ * takes, that the bytes arrive whole and in order after what the buffer held, and that an empty
+ * socket or a closed peer reads nothing and is left to the bufferevent to report. A writer
+ * thread feeds the socket: a fresh machine's socket buffers hold only ~200 KiB.
+ */
+#include <criterion/criterion.h>
+#include <event2/buffer.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "net/sock_read.h"
+
+#define KIB   1024u
+#define TOTAL (3u << 20)
+
+static int fds[2];
+static uint8_t *pattern;
+static size_t written;
+static pthread_t writer;
+static bool writing;
+
+static void *write_all(void *arg)
+{
+    size_t end = written + *(size_t *)arg;
+    free(arg);
+    while (written < end) {
+        ssize_t w = write(fds[1], pattern + written, end - written);
+        if (w <= 0)
+            break;
+        written += (size_t)w;
+    }
+    return NULL;
+}
+
+/* Starts writing the next @p n pattern bytes into the peer end. */
+static void peer_write(size_t n)
+{
+    size_t *arg = malloc(sizeof(*arg));
+    *arg = n;
+    cr_assert_eq(pthread_create(&writer, NULL, write_all, arg), 0);
+    writing = true;
+}
+
+static void peer_wait(void)
+{
+    if (writing)
+        pthread_join(writer, NULL);
+    writing = false;
+}
+
+/* Waits (bounded) until at least @p n bytes are queued for reading. */
+static void queued_at_least(size_t n)
+{
+    for (int i = 0; i < 10000; i++) {
+        int q = 0;
+        cr_assert_eq(ioctl(fds[0], FIONREAD, &q), 0);
+        if ((size_t)q >= n)
+            return;
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        poll(&p, 1, 1);
+    }
+    cr_assert_fail("fewer than %zu bytes queued after 10 s", n);
+}
+
+static void setup(void)
+{
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+    cr_assert_eq(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+    pattern = malloc(TOTAL);
+    for (size_t i = 0; i < TOTAL; i++)
+        pattern[i] = (uint8_t)(i * 131 + (i >> 12));
+    written = 0;
+}
+
+static void teardown(void)
+{
+    close(fds[0]); /* ends a writer still blocked (EPIPE) */
+    peer_wait();
+    if (fds[1] >= 0)
+        close(fds[1]);
+    free(pattern);
+}
+
+static void expect_content(struct evbuffer *in, size_t len)
+{
+    cr_assert_eq(evbuffer_get_length(in), len);
+    uint8_t *got = evbuffer_pullup(in, (ssize_t)len);
+    cr_assert_eq(memcmp(got, pattern, len), 0, "bytes differ");
+}
+
+Test(sock_read, takes_at_least_64_KiB_and_says_more_may_wait, .init = setup, .fini = teardown)
+{
+    peer_write(150 * KIB);
+    queued_at_least(100 * KIB);
+    struct evbuffer *in = evbuffer_new();
+    bool more = false;
+    cr_assert(kc_sock_read_more(in, fds[0], 10, &more));
+    cr_assert(more, "everything asked for came");
+    expect_content(in, 64 * KIB);
+    evbuffer_free(in);
+}
+
+Test(sock_read, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teardown)
+{
+    peer_write(TOTAL);
+    queued_at_least(100 * KIB);
+    struct evbuffer *in = evbuffer_new();
+    bool more = false;
+    cr_assert(kc_sock_read_more(in, fds[0], 100 * KIB, &more));
+    cr_assert(more);
+    expect_content(in, 100 * KIB);
+    size_t have = 100 * KIB;
+    while (have < TOTAL) {
+        if (kc_sock_read_more(in, fds[0], 8u << 20, &more)) {
+            size_t now = evbuffer_get_length(in);
+            cr_assert_leq(now - have, 1u << 20, "one call read %zu bytes", now - have);
+            have = now;
+        } else {
+            struct pollfd p = {.fd = fds[0], .events = POLLIN};
+            poll(&p, 1, 1000);
+        }
+    }
+    peer_wait();
+    expect_content(in, TOTAL);
+    evbuffer_free(in);
+}
+
+Test(sock_read, stops_at_a_short_read_and_appends_after_what_was_held, .init = setup,
+     .fini = teardown)
+{
+    struct evbuffer *in = evbuffer_new();
+    peer_write(5000 + 70 * KIB);
+    peer_wait();
+    cr_assert_eq(evbuffer_read(in, fds[0], 4096), 4096); /* as the bufferevent reads */
+    evbuffer_freeze(in, 0);                              /* as a bufferevent leaves its input */
+    bool more = true;
+    cr_assert(kc_sock_read_more(in, fds[0], 100 * KIB, &more));
+    cr_assert_not(more, "the socket ran dry before 100 KiB");
+    expect_content(in, 5000 + 70 * KIB);
+    cr_assert_eq(evbuffer_add(in, "x", 1), -1, "the input's end is frozen again");
+    evbuffer_free(in);
+}
+
+Test(sock_read, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .fini = teardown)
+{
+    struct evbuffer *in = evbuffer_new();
+    bool more = true;
+    cr_assert_not(kc_sock_read_more(in, fds[0], 100, &more));
+    cr_assert_not(more);
+    close(fds[1]);
+    fds[1] = -1;
+    cr_assert_not(kc_sock_read_more(in, fds[0], 100, &more));
+    cr_assert_eq(evbuffer_get_length(in), 0);
+    cr_assert_eq(read(fds[0], pattern, 1), 0, "end of stream still there for the bufferevent");
+    evbuffer_free(in);
+}
