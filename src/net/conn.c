@@ -64,12 +64,13 @@ typedef struct kc_conn {
     struct bufferevent *bev;
     int listener;
     char peer[128];
-    char ip[64];       /* the peer's address, as counted by the connection quotas */
-    char host[64];     /* the same as ACL host entries name it (java_host_text) */
-    bool inter_broker; /* on the inter-broker listener (exempt from max.connections) */
-    bool handshaking;  /* TLS handshake not completed yet */
-    bool plain;        /* no TLS: kc_sock_read_more may read the socket itself */
-    size_t in_seen;    /* input bytes when the read callback last returned */
+    char ip[64];        /* the peer's address, as counted by the connection quotas */
+    char host[64];      /* the same as ACL host entries name it (java_host_text) */
+    bool inter_broker;  /* on the inter-broker listener (exempt from max.connections) */
+    bool handshaking;   /* TLS handshake not completed yet */
+    bool plain;         /* no TLS: kc_sock_read_more may read the socket itself */
+    size_t in_seen;     /* input bytes when the read callback last returned */
+    kc_frame_fill fill; /* a large request frame being read straight into its buffer */
     enum kc_auth_state auth;
     void *sasl; /* the SASL exchange in progress (api/sasl_*.c) */
     void (*sasl_free)(void *);
@@ -141,6 +142,7 @@ static void conn_close(kc_conn *c)
     if (c->sasl)
         c->sasl_free(c->sasl);
     c->sasl = NULL;
+    kc_frame_fill_free(&c->fill);
     kc_conn_quotas_remove(b->conn_quotas, c->ip, c->inter_broker);
     if (b->accept_paused && !kc_conn_quotas_full(b->conn_quotas))
         kc_listeners_set_accepting(b, true);
@@ -509,27 +511,30 @@ static void conn_handle_frame(kc_conn *c, uint8_t *frame, size_t len)
     kc_dispatch_call(req, api, fn);
 }
 
-static void conn_on_read(struct bufferevent *bev, void *arg)
+/* The next complete request frame of @p c: from a large frame being read straight into its
+ * buffer, or from the input. @return whether *@p frame (owned by the caller, *@p len bytes after
+ * the size prefix) is set; false when reading must stop for now (the frame is incomplete, the
+ * connection waits for admission or was closed). */
+static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in, bool *more,
+                       uint8_t **frame, size_t *len)
 {
-    kc_conn *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
     const kc_config *cfg = c->broker->cfg;
-    c->last_read_ms = kc_mono_ms();
-    c->in_callback++;
-    size_t have0 = evbuffer_get_length(in);
-    bool more = c->plain && kc_sock_more_waiting(have0, c->in_seen);
-    while (!c->closed && !c->paused && !c->out_full && !c->draining && !c->admit_wait) {
-        if (output_full(c)) {
-            c->out_full = true;
-            bufferevent_disable(bev, EV_READ);
-            break;
+    int fd = bufferevent_getfd(bev);
+    for (;;) {
+        if (c->fill.buf) {
+            if (!kc_frame_fill_step(&c->fill, in, fd))
+                return false;
+            *frame = c->fill.buf;
+            *len = c->fill.len;
+            c->fill = (kc_frame_fill){0};
+            return true;
         }
         size_t have = evbuffer_get_length(in);
         uint8_t szb[4];
         if (have < 4) {
-            if (more && kc_sock_read_more(in, bufferevent_getfd(bev), 4 - have, &more))
+            if (*more && kc_sock_read_more(in, fd, 4 - have, more))
                 continue;
-            break;
+            return false;
         }
         evbuffer_copyout(in, szb, 4);
         int32_t size = (int32_t)kc_be32(szb);
@@ -542,7 +547,7 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
                     c->peer, size, max,
                     pre_auth ? "sasl.server.max.receive.size" : "socket.request.max.bytes");
             conn_close(c);
-            break;
+            return false;
         }
         /* the inter-broker listener is exempt, as from max.connections: the controller's
          * requests and the followers' fetches must never wait behind clients' */
@@ -550,23 +555,51 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
             c->admit_wait = true;
             c->broker->admit_waiters++;
             bufferevent_disable(bev, EV_READ);
-            break;
+            return false;
         }
         if (have < 4 + (size_t)size) {
-            if (more &&
-                kc_sock_read_more(in, bufferevent_getfd(bev), 4 + (size_t)size - have, &more))
+            if (c->plain && (size_t)size >= KC_FRAME_FILL_MIN_BYTES) {
+                evbuffer_drain(in, 4);
+                kc_frame_fill_start(&c->fill, (size_t)size);
+                bufferevent_setwatermark(bev, EV_READ, 0, 0);
+                continue;
+            }
+            if (*more && kc_sock_read_more(in, fd, 4 + (size_t)size - have, more))
                 continue;
             /* wake only when the whole frame is there */
             bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
-            break;
+            return false;
         }
         bufferevent_setwatermark(bev, EV_READ, 0, 0);
-        uint8_t *frame = malloc(size ? (size_t)size : 1);
-        if (!frame)
+        *len = (size_t)size;
+        *frame = malloc(size ? (size_t)size : 1);
+        if (!*frame)
             kc_fatal("conn: out of memory");
         evbuffer_drain(in, 4);
-        evbuffer_remove(in, frame, (size_t)size);
-        conn_handle_frame(c, frame, (size_t)size);
+        evbuffer_remove(in, *frame, (size_t)size);
+        return true;
+    }
+}
+
+static void conn_on_read(struct bufferevent *bev, void *arg)
+{
+    kc_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    const kc_config *cfg = c->broker->cfg;
+    c->last_read_ms = kc_mono_ms();
+    c->in_callback++;
+    bool more = c->plain && kc_sock_more_waiting(evbuffer_get_length(in), c->in_seen);
+    uint8_t *frame;
+    size_t len;
+    while (!c->closed && !c->paused && !c->out_full && !c->draining && !c->admit_wait) {
+        if (output_full(c)) {
+            c->out_full = true;
+            bufferevent_disable(bev, EV_READ);
+            break;
+        }
+        if (!next_frame(c, bev, in, &more, &frame, &len))
+            break;
+        conn_handle_frame(c, frame, len);
         if (!c->closed &&
             (c->inflight >= MAX_INFLIGHT || c->held_bytes >= cfg->socket_request_max_bytes)) {
             c->paused = true;
@@ -696,7 +729,8 @@ static enum overdue conn_overdue(const kc_conn *c, int64_t now_ms)
     if (c->auth != KC_AUTH_DONE && late)
         return SASL_STALLED;
     struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
-    if (evbuffer_get_length(in) > 0 && !c->paused && !c->out_full && !c->admit_wait)
+    if ((evbuffer_get_length(in) > 0 || c->fill.buf) && !c->paused && !c->out_full &&
+        !c->admit_wait)
         return quiet > cfg->socket_connection_setup_timeout_ms ? FRAME_STALLED : NOT_OVERDUE;
     if (!c->head && evbuffer_get_length(out) == 0 && quiet > cfg->connections_max_idle_ms)
         return IDLE;

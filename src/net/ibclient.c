@@ -48,6 +48,7 @@ struct kc_ibclient {
     int timeout_ms;
     struct bufferevent *bev; /* NULL while disconnected */
     size_t in_seen;          /* input bytes when read_frames last returned */
+    kc_frame_fill fill;      /* a large response being read straight into its buffer */
     inflight *head, *tail;   /* written to the connection, answered in this order */
     int n_inflight;          /* both lists */
     /* SASL: until the exchange on this connection succeeded, requests wait here, their bytes in
@@ -85,6 +86,7 @@ static void destroy(kc_ibclient *c)
 {
     if (c->bev)
         bufferevent_free(c->bev);
+    kc_frame_fill_free(&c->fill);
     free_list(c->head);
     free_list(c->held_head);
     reset_sasl(c);
@@ -129,6 +131,7 @@ static void fail_all(kc_ibclient *c, const char *why)
         bufferevent_free(c->bev);
         c->bev = NULL;
     }
+    kc_frame_fill_free(&c->fill);
     inflight *f = c->head;
     if (c->tail)
         c->tail->next = c->held_head; /* the waiting ones fail after those sent */
@@ -146,32 +149,62 @@ static void fail_all(kc_ibclient *c, const char *why)
     }
 }
 
+/* The next complete response frame on @p bev: from a large one being read straight into its
+ * buffer (*@p owned set: the caller frees it), or from the input (left there: the caller drains
+ * 4 + *@p n bytes after use). *@p frame points after the size prefix, at the correlation id.
+ * @return false when the frame is incomplete or the connection failed. */
+static bool next_frame(kc_ibclient *c, struct bufferevent *bev, bool *more, const uint8_t **frame,
+                       size_t *n, uint8_t **owned)
+{
+    struct evbuffer *in = bufferevent_get_input(bev);
+    int fd = bufferevent_getfd(bev);
+    *owned = NULL;
+    for (;;) {
+        if (c->fill.buf) {
+            if (!kc_frame_fill_step(&c->fill, in, fd))
+                return false;
+            *frame = *owned = c->fill.buf;
+            *n = c->fill.len;
+            c->fill = (kc_frame_fill){0};
+            return true;
+        }
+        size_t avail = evbuffer_get_length(in), need = 8;
+        uint8_t head[8];
+        if (avail >= sizeof(head)) {
+            evbuffer_copyout(in, head, sizeof(head));
+            *n = kc_be32(head);
+            if (*n < 4 || *n > MAX_RESPONSE_BYTES) {
+                fail_all(c, "bad response size");
+                return false;
+            }
+            need = 4 + *n;
+            if (avail < need && !c->sec.ssl_ctx && *n >= KC_FRAME_FILL_MIN_BYTES) {
+                evbuffer_drain(in, 4);
+                kc_frame_fill_start(&c->fill, *n);
+                continue;
+            }
+        }
+        if (avail < need) {
+            if (*more && kc_sock_read_more(in, fd, need - avail, more))
+                continue;
+            return false;
+        }
+        *frame = evbuffer_pullup(in, (ev_ssize_t)need) + 4;
+        return true;
+    }
+}
+
 static void read_frames(kc_ibclient *c, struct bufferevent *bev)
 {
     struct evbuffer *in = bufferevent_get_input(bev);
     bool more = !c->sec.ssl_ctx && kc_sock_more_waiting(evbuffer_get_length(in), c->in_seen);
-    while (c->bev == bev && !c->dead) {
-        size_t avail = evbuffer_get_length(in);
-        uint8_t head[8];
-        size_t need = sizeof(head);
-        if (avail >= sizeof(head)) {
-            evbuffer_copyout(in, head, sizeof(head));
-            uint32_t n = kc_be32(head);
-            if (n < 4 || n > MAX_RESPONSE_BYTES) {
-                fail_all(c, "bad response size");
-                return;
-            }
-            need = 4 + (size_t)n;
-        }
-        if (avail < need) {
-            if (more && kc_sock_read_more(in, bufferevent_getfd(bev), need - avail, &more))
-                continue;
-            c->in_seen = avail;
-            return;
-        }
-        uint32_t n = (uint32_t)(need - 4);
+    const uint8_t *frame;
+    size_t n;
+    uint8_t *owned;
+    while (c->bev == bev && !c->dead && next_frame(c, bev, &more, &frame, &n, &owned)) {
         inflight *f = c->head;
-        if (!f || (int32_t)kc_be32(head + 4) != f->correlation) {
+        if (!f || (int32_t)kc_be32(frame) != f->correlation) {
+            free(owned);
             fail_all(c, "response to no request in flight");
             return;
         }
@@ -180,17 +213,19 @@ static void read_frames(kc_ibclient *c, struct bufferevent *bev)
             c->tail = NULL;
         c->n_inflight--;
         c->warned = false;
-        const uint8_t *frame = evbuffer_pullup(in, 4 + (ssize_t)n);
         kc_rbuf r;
-        kc_rbuf_init(&r, frame + 8, n - 4);
+        kc_rbuf_init(&r, frame + 4, n - 4);
         if (kc_resp_header_flexible(f->api_key, f->api_version))
             kc_rbuf_skip_tags(&r);
         set_read_timeout(c);
         f->cb(f->arg, f->api_key, f->api_version, r.err ? NULL : &r);
         free(f);
-        if (c->bev == bev && !c->dead) /* the callback did not lose the connection */
-            evbuffer_drain(in, 4 + (size_t)n);
+        free(owned);
+        if (!owned && c->bev == bev && !c->dead) /* the callback did not lose the connection */
+            evbuffer_drain(in, 4 + n);
     }
+    if (c->bev == bev && !c->dead)
+        c->in_seen = evbuffer_get_length(in);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)

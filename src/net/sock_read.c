@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -44,4 +45,46 @@ bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *
     evbuffer_freeze(in, 0);
     *more = total == max;
     return total > 0;
+}
+
+void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes)
+{
+    f->buf = malloc(len_bytes ? len_bytes : 1);
+    if (!f->buf)
+        kc_fatal("sock_read: out of memory");
+    f->len = len_bytes;
+    f->have = 0;
+}
+
+bool kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd)
+{
+    size_t held = evbuffer_get_length(in), missing = f->len - f->have;
+    size_t take = held < missing ? held : missing;
+    if (take > 0) {
+        evbuffer_remove(in, f->buf + f->have, take);
+        f->have += take;
+        missing -= take;
+    }
+    size_t budget = MAX_BYTES;
+    while (missing > 0 && budget > 0) {
+        size_t want = missing < budget ? missing : budget;
+        ssize_t n = read(fd, f->buf + f->have, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* EAGAIN, end of stream or an error: the bufferevent's next read reports */
+        f->have += (size_t)n;
+        missing -= (size_t)n;
+        budget -= (size_t)n;
+        if ((size_t)n < want)
+            break;
+    }
+    return missing == 0;
+}
+
+void kc_frame_fill_free(kc_frame_fill *f)
+{
+    free(f->buf);
+    f->buf = NULL;
+    f->len = f->have = 0;
 }

@@ -3,13 +3,16 @@
  * 4 KiB per wake-up of the loop (EVBUFFER_MAX_READ), each after a FIONREAD ioctl, so 64 KiB of
  * pipelined requests or of one fetch response cost 16 turns of the loop, 16 ioctls and 16
  * reads. The connection code (client connections and the inter-broker client) reads the rest
- * itself when the bufferevent's last read was a full one and a frame is still incomplete.
+ * itself when the bufferevent's last read was a full one and a frame is still incomplete, and
+ * reads a large frame (a Produce request, a fetch response) straight into the buffer that will
+ * hold it, which also spares a copy out of the input's chains.
  */
 #ifndef KC_SOCK_READ_H
 #define KC_SOCK_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct evbuffer;
 
@@ -34,5 +37,30 @@ static inline bool kc_sock_more_waiting(size_t have_bytes, size_t seen_bytes)
  * the same condition and reports it through its event callback. Aborts when memory runs out.
  */
 bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *more);
+
+/** Frames this large or larger are read with a kc_frame_fill. */
+#define KC_FRAME_FILL_MIN_BYTES (64u << 10)
+
+/** A frame being read straight into its own buffer. Zeroed = none. */
+typedef struct kc_frame_fill {
+    uint8_t *buf; /* malloc'd, len bytes; handed to the caller when complete */
+    size_t len, have;
+} kc_frame_fill;
+
+/** Starts reading a frame of @p len_bytes (after its size prefix, already drained from the
+ * input) into a new buffer. Aborts when memory runs out. */
+void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes);
+
+/**
+ * Continues @p f: first from what @p in holds (bytes that came before any still in the socket),
+ * then from the plaintext socket @p fd directly, at most 1 MiB per call, until a read comes back
+ * short. End of stream and errors are left to the bufferevent (see kc_sock_read_more).
+ * @return whether the frame is complete: f->buf then holds it and the caller takes it (and
+ * zeroes @p f).
+ */
+bool kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd);
+
+/** Frees a frame still being read (the connection closed). */
+void kc_frame_fill_free(kc_frame_fill *f);
 
 #endif

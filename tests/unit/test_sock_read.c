@@ -162,3 +162,48 @@ Test(sock_read, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .
     cr_assert_eq(read(fds[0], pattern, 1), 0, "end of stream still there for the bufferevent");
     evbuffer_free(in);
 }
+
+Test(sock_read, a_frame_fills_from_the_input_first_then_from_the_socket, .init = setup,
+     .fini = teardown)
+{
+    struct evbuffer *in = evbuffer_new();
+    peer_write(4096 + 60 * KIB);
+    peer_wait();
+    cr_assert_eq(evbuffer_read(in, fds[0], 4096), 4096); /* the bufferevent's read */
+    evbuffer_freeze(in, 0);
+    kc_frame_fill f = {0};
+    kc_frame_fill_start(&f, 200 * KIB);
+    cr_assert_not(kc_frame_fill_step(&f, in, fds[0]), "60 KiB of 200 came");
+    cr_assert_eq(f.have, 4096 + 60 * KIB);
+    cr_assert_eq(evbuffer_get_length(in), 0);
+    peer_write(TOTAL - written);
+    while (!kc_frame_fill_step(&f, in, fds[0])) {
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        poll(&p, 1, 1000);
+    }
+    cr_assert_eq(f.have, 200 * KIB);
+    cr_assert_eq(memcmp(f.buf, pattern, 200 * KIB), 0, "bytes differ");
+    kc_frame_fill_free(&f);
+    cr_assert_null(f.buf);
+    /* what follows the frame stays in the socket, in order */
+    uint8_t next[16];
+    while (read(fds[0], next, sizeof(next)) < 0) {
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        poll(&p, 1, 1000);
+    }
+    cr_assert_eq(memcmp(next, pattern + 200 * KIB, sizeof(next)), 0);
+    evbuffer_free(in);
+}
+
+Test(sock_read, a_frame_takes_at_most_what_it_lacks_from_the_input, .init = setup, .fini = teardown)
+{
+    struct evbuffer *in = evbuffer_new();
+    evbuffer_add(in, pattern, 100 * KIB);
+    kc_frame_fill f = {0};
+    kc_frame_fill_start(&f, 70 * KIB);
+    cr_assert(kc_frame_fill_step(&f, in, fds[0]));
+    cr_assert_eq(memcmp(f.buf, pattern, 70 * KIB), 0);
+    cr_assert_eq(evbuffer_get_length(in), 30 * KIB, "the next frame's bytes stay");
+    kc_frame_fill_free(&f);
+    evbuffer_free(in);
+}
