@@ -41,7 +41,7 @@
 #include "kc_apis.h"
 #include "net/conn_quotas.h"
 #include "net/listeners.h"
-#include "net/sock_read.h"
+#include "net/sock_io.h"
 
 #define MAX_INFLIGHT 64
 /* A client that does not read its responses stops being read from (Kafka mutes such a
@@ -68,7 +68,7 @@ typedef struct kc_conn {
     char host[64];      /* the same as ACL host entries name it (java_host_text) */
     bool inter_broker;  /* on the inter-broker listener (exempt from max.connections) */
     bool handshaking;   /* TLS handshake not completed yet */
-    bool plain;         /* no TLS: kc_sock_read_more may read the socket itself */
+    bool plain;         /* no TLS: read and written beside the bufferevent (sock_io.h) */
     size_t in_seen;     /* input bytes when the read callback last returned */
     kc_frame_fill fill; /* a large request frame being read straight into its buffer */
     enum kc_auth_state auth;
@@ -301,6 +301,29 @@ static bool output_full(const kc_conn *c)
            c->out_mem > (int64_t)OUTPUT_SHARE_BYTES;
 }
 
+/* The output drained, in part or whole: reading resumes once it is at OUTPUT_RESUME_BYTES. */
+static void conn_output_drained(kc_conn *c)
+{
+    if (c->out_full && evbuffer_get_length(bufferevent_get_output(c->bev)) <= OUTPUT_RESUME_BYTES &&
+        !c->draining) {
+        c->out_full = false;
+        if (!c->paused) {
+            bufferevent_enable(c->bev, EV_READ);
+            bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+        }
+    }
+}
+
+/* Plaintext: the responses go out now, from the turn of the loop that finished them (see
+ * sock_io.h). TLS connections write through their bufferevent. */
+static void conn_send(kc_conn *c)
+{
+    if (!c->plain)
+        return;
+    kc_sock_write_now(c->bev);
+    conn_output_drained(c);
+}
+
 /* Writes every finished response at the head of the queue, in order. */
 static void conn_flush(kc_conn *c)
 {
@@ -315,6 +338,7 @@ static void conn_flush(kc_conn *c)
         c->inflight--;
         request_free(r);
     }
+    conn_send(c);
     if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
         c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
         c->paused = false;
@@ -616,14 +640,9 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
 static void conn_on_write(struct bufferevent *bev, void *arg)
 {
     kc_conn *c = arg;
-    if (c->out_full && evbuffer_get_length(bufferevent_get_output(bev)) <= OUTPUT_RESUME_BYTES &&
-        !c->draining) {
-        c->out_full = false;
-        if (!c->paused) {
-            bufferevent_enable(bev, EV_READ);
-            bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
-        }
-    }
+    if (c->plain)
+        kc_sock_write_done(bev);
+    conn_output_drained(c);
     conn_maybe_finish_drain(c);
 }
 
@@ -705,7 +724,7 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
         kc_fatal("conn: out of memory");
     /* the write callback fires once the output drains to this level (resumes reading) */
     bufferevent_setwatermark(bev, EV_WRITE, OUTPUT_RESUME_BYTES, 0);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    bufferevent_enable(bev, c->plain ? EV_READ : EV_READ | EV_WRITE); /* see conn_send */
     kc_debug("NET", "accepted connection from %s", peer);
 }
 

@@ -22,7 +22,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "kc_apis.h"
-#include "net/sock_read.h"
+#include "net/sock_io.h"
 #include "proto/header.h"
 
 /* Largest response accepted: a fetch response is bounded by replica.fetch.response.max.bytes
@@ -48,6 +48,8 @@ struct kc_ibclient {
     int timeout_ms;
     struct bufferevent *bev; /* NULL while disconnected */
     size_t in_seen;          /* input bytes when read_frames last returned */
+    bool connected;          /* plaintext and connected: requests are written at once and
+                                EV_WRITE stays disabled while the socket takes them (sock_io.h) */
     kc_frame_fill fill;      /* a large response being read straight into its buffer */
     inflight *head, *tail;   /* written to the connection, answered in this order */
     int n_inflight;          /* both lists */
@@ -236,12 +238,24 @@ static void on_read(struct bufferevent *bev, void *arg)
     leave(c);
 }
 
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    kc_ibclient *c = arg;
+    if (c->connected)
+        kc_sock_write_done(bev);
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     kc_ibclient *c = arg;
-    (void)bev;
-    if (what & BEV_EVENT_CONNECTED)
+    if (what & BEV_EVENT_CONNECTED) {
+        /* what was queued while connecting is being written by the bufferevent; on_write
+         * disables EV_WRITE once it is out */
+        c->connected = !c->sec.ssl_ctx;
+        if (c->connected)
+            kc_sock_write_done(bev);
         return;
+    }
     char why[128];
     if (what & BEV_EVENT_TIMEOUT)
         snprintf(why, sizeof(why), "no response within %d ms", c->timeout_ms);
@@ -278,7 +292,8 @@ static int do_connect(kc_ibclient *c)
         return -1;
     }
     c->in_seen = 0;
-    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+    c->connected = false;
+    bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     int rc = bufferevent_socket_connect(c->bev, ai->ai_addr, (int)ai->ai_addrlen);
     freeaddrinfo(ai);
@@ -343,6 +358,8 @@ static void send_request(kc_ibclient *c, int16_t api_key, int16_t api_version, c
         tail = &c->held_tail;
     } else {
         bufferevent_write(c->bev, w.data, w.len);
+        if (c->connected)
+            kc_sock_write_now(c->bev);
     }
     kc_wbuf_free(&w);
     if (*tail)
@@ -408,6 +425,8 @@ static void sasl_next(kc_ibclient *c, const uint8_t *in, size_t in_len)
             c->held_head = c->held_tail = NULL;
         }
         bufferevent_write_buffer(c->bev, c->held_bytes);
+        if (c->connected)
+            kc_sock_write_now(c->bev);
         return;
     }
     kc_sasl_authenticate_req req = {.auth_bytes = {out, (int32_t)out_len}};

@@ -1,12 +1,15 @@
 /*
- * Large reads from plaintext sockets into a bufferevent's input (see sock_read.h). Invariant:
- * bytes are only ever appended, in the socket's order, so that the bufferevent's own reads and
- * these interleave correctly on the one reactor thread.
+ * Plaintext socket I/O beside libevent's bufferevents (see sock_io.h). Invariants: bytes are
+ * only ever appended to an input, and taken from an output's front, in the socket's order, so
+ * that the bufferevent's own reads and writes and these interleave correctly on the one reactor
+ * thread; a direct write happens only while the bufferevent's own write event is disabled.
  */
-#include "net/sock_read.h"
+#include "net/sock_io.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -27,7 +30,7 @@ bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *
         size_t want = max - total < CHUNK_BYTES ? max - total : CHUNK_BYTES;
         struct evbuffer_iovec v;
         if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) < 1)
-            kc_fatal("sock_read: out of memory");
+            kc_fatal("sock_io: out of memory");
         if (v.iov_len > want)
             v.iov_len = want;
         ssize_t n;
@@ -51,7 +54,7 @@ void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes)
 {
     f->buf = malloc(len_bytes ? len_bytes : 1);
     if (!f->buf)
-        kc_fatal("sock_read: out of memory");
+        kc_fatal("sock_io: out of memory");
     f->len = len_bytes;
     f->have = 0;
 }
@@ -87,4 +90,24 @@ void kc_frame_fill_free(kc_frame_fill *f)
     free(f->buf);
     f->buf = NULL;
     f->len = f->have = 0;
+}
+
+void kc_sock_write_now(struct bufferevent *bev)
+{
+    struct evbuffer *out = bufferevent_get_output(bev);
+    if ((bufferevent_get_enabled(bev) & EV_WRITE) || evbuffer_get_length(out) == 0)
+        return;
+    int fd = bufferevent_getfd(bev);
+    evbuffer_unfreeze(out, 1); /* a bufferevent keeps its output's start frozen between writes */
+    while (evbuffer_get_length(out) > 0 && evbuffer_write(out, fd) > 0)
+        ;
+    evbuffer_freeze(out, 1);
+    if (evbuffer_get_length(out) > 0)
+        bufferevent_enable(bev, EV_WRITE);
+}
+
+void kc_sock_write_done(struct bufferevent *bev)
+{
+    if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+        bufferevent_disable(bev, EV_WRITE);
 }

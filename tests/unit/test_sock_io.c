@@ -1,5 +1,5 @@
 /*
- * Large reads from a plaintext socket into an evbuffer (net/sock_read.h): how much one call
+ * Large reads from a plaintext socket into an evbuffer (net/sock_io.h): how much one call
  * takes, that the bytes arrive whole and in order after what the buffer held, and that an empty
  * socket or a closed peer reads nothing and is left to the bufferevent to report. A writer
  * thread feeds the socket: a fresh machine's socket buffers hold only ~200 KiB.
@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net/sock_read.h"
+#include "net/sock_io.h"
 
 #define KIB   1024u
 #define TOTAL (3u << 20)
@@ -96,7 +96,7 @@ static void expect_content(struct evbuffer *in, size_t len)
     cr_assert_eq(memcmp(got, pattern, len), 0, "bytes differ");
 }
 
-Test(sock_read, takes_at_least_64_KiB_and_says_more_may_wait, .init = setup, .fini = teardown)
+Test(sock_io, takes_at_least_64_KiB_and_says_more_may_wait, .init = setup, .fini = teardown)
 {
     peer_write(150 * KIB);
     queued_at_least(100 * KIB);
@@ -108,7 +108,7 @@ Test(sock_read, takes_at_least_64_KiB_and_says_more_may_wait, .init = setup, .fi
     evbuffer_free(in);
 }
 
-Test(sock_read, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teardown)
+Test(sock_io, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teardown)
 {
     peer_write(TOTAL);
     queued_at_least(100 * KIB);
@@ -133,7 +133,7 @@ Test(sock_read, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = tea
     evbuffer_free(in);
 }
 
-Test(sock_read, stops_at_a_short_read_and_appends_after_what_was_held, .init = setup,
+Test(sock_io, stops_at_a_short_read_and_appends_after_what_was_held, .init = setup,
      .fini = teardown)
 {
     struct evbuffer *in = evbuffer_new();
@@ -149,7 +149,7 @@ Test(sock_read, stops_at_a_short_read_and_appends_after_what_was_held, .init = s
     evbuffer_free(in);
 }
 
-Test(sock_read, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .fini = teardown)
+Test(sock_io, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .fini = teardown)
 {
     struct evbuffer *in = evbuffer_new();
     bool more = true;
@@ -163,7 +163,7 @@ Test(sock_read, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .
     evbuffer_free(in);
 }
 
-Test(sock_read, a_frame_fills_from_the_input_first_then_from_the_socket, .init = setup,
+Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = setup,
      .fini = teardown)
 {
     struct evbuffer *in = evbuffer_new();
@@ -195,7 +195,7 @@ Test(sock_read, a_frame_fills_from_the_input_first_then_from_the_socket, .init =
     evbuffer_free(in);
 }
 
-Test(sock_read, a_frame_takes_at_most_what_it_lacks_from_the_input, .init = setup, .fini = teardown)
+Test(sock_io, a_frame_takes_at_most_what_it_lacks_from_the_input, .init = setup, .fini = teardown)
 {
     struct evbuffer *in = evbuffer_new();
     evbuffer_add(in, pattern, 100 * KIB);

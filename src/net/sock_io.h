@@ -1,4 +1,12 @@
 /*
+ * Plaintext socket I/O around libevent 2.1's socket bufferevents, where they cost system calls a
+ * broker cannot afford per message.
+ *
+ * Writing: a bufferevent arms its write event for every write to its output and drops it once
+ * the output is empty: two epoll_ctl calls and a turn of the loop per response or request, a
+ * fifth of a replicating broker's system calls. Its owner keeps EV_WRITE disabled instead and
+ * writes at once (kc_sock_write_now); only what the socket does not take waits for the event.
+ *
  * Reading a plaintext socket in large pieces. libevent 2.1's socket bufferevents read at most
  * 4 KiB per wake-up of the loop (EVBUFFER_MAX_READ), each after a FIONREAD ioctl, so 64 KiB of
  * pipelined requests or of one fetch response cost 16 turns of the loop, 16 ioctls and 16
@@ -7,14 +15,29 @@
  * reads a large frame (a Produce request, a fetch response) straight into the buffer that will
  * hold it, which also spares a copy out of the input's chains.
  */
-#ifndef KC_SOCK_READ_H
-#define KC_SOCK_READ_H
+#ifndef KC_SOCK_IO_H
+#define KC_SOCK_IO_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct bufferevent;
 struct evbuffer;
+
+/**
+ * Writes what @p bev's output holds to its plaintext, connected socket now, unless EV_WRITE is
+ * enabled on @p bev (the bufferevent is writing already: order is kept by leaving it to it). What
+ * the socket does not take (full, or an error) is left to the bufferevent: EV_WRITE is enabled,
+ * and its write or error is reported through the owner's callbacks as usual.
+ */
+void kc_sock_write_now(struct bufferevent *bev);
+
+/**
+ * For the owner's write callback: disables EV_WRITE once @p bev's output is empty, so that the
+ * next kc_sock_write_now() writes at once again.
+ */
+void kc_sock_write_done(struct bufferevent *bev);
 
 /**
  * Whether more bytes probably wait on the socket: the input grew from @p seen_bytes (its length
