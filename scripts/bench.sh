@@ -669,10 +669,8 @@ $BENCH create "$BROKERS" bench-rf3 3 3 min.insync.replicas=2 >&2
 $BENCH create "$BROKERS" bench-rf1 3 1 >&2
 
 # run LABEL TOPIC ACKS [RATE SECONDS] — one producer run; its "result:" fields land in R[LABEL.*].
-# Each run starts with the previous runs' dirty pages written back: otherwise a run pays for the
-# writeback of the one before (balance_dirty_pages throttles the brokers' writes) and the order
-# of the runs decides their figures (RF3 acks=all measured 132 MB/s right after the RF3 acks=1
-# run, 344-459 MB/s after a sync).
+# Each run starts with the previous runs' dirty pages written back, so that no run pays for the
+# writeback of the one before (balance_dirty_pages throttles the brokers' writes).
 declare -A R=()
 run() {
     local label=$1 out kv
