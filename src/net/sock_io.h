@@ -7,13 +7,13 @@
  * fifth of a replicating broker's system calls. Its owner keeps EV_WRITE disabled instead and
  * writes at once (kc_sock_write_now); only what the socket does not take waits for the event.
  *
- * Reading a plaintext socket in large pieces. libevent 2.1's socket bufferevents read at most
- * 4 KiB per wake-up of the loop (EVBUFFER_MAX_READ), each after a FIONREAD ioctl, so 64 KiB of
- * pipelined requests or of one fetch response cost 16 turns of the loop, 16 ioctls and 16
- * reads. The connection code (client connections and the inter-broker client) reads the rest
- * itself when the bufferevent's last read was a full one and a frame is still incomplete, and
- * reads a large frame (a Produce request, a fetch response) straight into the buffer that will
- * hold it, which also spares a copy out of the input's chains.
+ * Reading: a bufferevent reads at most 4 KiB per wake-up of the loop (EVBUFFER_MAX_READ), each
+ * after a FIONREAD ioctl, so 64 KiB of pipelined requests or of one fetch response cost 16 turns
+ * of the loop, 16 ioctls and 16 reads. The connection code (client connections and the
+ * inter-broker client) reads the rest itself when the bufferevent's last read was a full one and
+ * a frame is still incomplete, and reads a large frame (a Produce request, a fetch response)
+ * straight into the buffer that will hold it, which also spares a copy out of the input's
+ * chains.
  */
 #ifndef KC_SOCK_IO_H
 #define KC_SOCK_IO_H
