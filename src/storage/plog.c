@@ -889,27 +889,30 @@ int kc_plog_roll(kc_plog *l, int64_t now_ms)
     return old->size == 0 ? 0 : roll_at(l, old->next_offset);
 }
 
-/* @p first_offset: the offset the batch will get (the log end offset on the leader, the batch's
- * own on a follower). */
-static bool should_roll(const kc_plog *l, const segment *s, size_t len, const kc_batch_header *h,
-                        int64_t first_offset, int64_t now_ms)
+/* Whether the batch @p h of @p len bytes must start a new segment, were @p pending batches of
+ * @p pending_bytes appended to @p s before it (a follower's run, written at once; 0 and 0
+ * otherwise). @p first_offset: the offset the batch will get (the log end offset on the leader,
+ * the batch's own on a follower). */
+static bool should_roll(const kc_plog *l, const segment *s, uint64_t pending_bytes, size_t pending,
+                        size_t len, const kc_batch_header *h, int64_t first_offset, int64_t now_ms)
 {
-    if (s->size == 0)
+    uint64_t size = s->size + pending_bytes;
+    if (size == 0)
         return false;
-    if (s->size + len > (uint64_t)l->cfg.segment_bytes)
+    if (size + len > (uint64_t)l->cfg.segment_bytes)
         return true;
     if (s->roll_base_ms >= 0 && now_ms - s->roll_base_ms > l->cfg.segment_ms)
         return true;
-    if (kc_index_full(&s->oidx) || kc_index_full(&s->tidx))
+    /* each pending batch may take an entry of each index */
+    if (s->oidx.entries + pending >= s->oidx.max_entries ||
+        s->tidx.entries + pending >= s->tidx.max_entries)
         return true;
     /* relative offsets in the indexes are int32 */
     return first_offset + h->last_offset_delta - s->base_offset > INT32_MAX;
 }
 
-/* Writes the batch @p p (header @p h, already stamped) at the end of the active segment @p s and
- * accounts for it; a failed write is undone. Assigns its epoch to the cache. */
-static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
-                           const kc_batch_header *h, int64_t now_ms)
+/* Writes @p len bytes at the end of the active segment @p s; a failed write is undone. */
+static int seg_write(kc_plog *l, segment *s, const uint8_t *p, size_t len)
 {
     size_t done = 0;
     while (done < len) {
@@ -925,6 +928,14 @@ static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
         }
         done += (size_t)w;
     }
+    return 0;
+}
+
+/* Accounts for the batch (header @p h, @p len bytes) just written at the end of @p s: indexes,
+ * size, the epoch cache, producer state. */
+static void seg_note_batch(kc_plog *l, segment *s, const kc_batch_header *h, size_t len,
+                           int64_t now_ms)
+{
     if (s->roll_base_ms < 0)
         s->roll_base_ms = now_ms;
     tail_note(l, s, h, s->size, (uint32_t)len);
@@ -933,7 +944,17 @@ static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
     l->unflushed += h->record_count;
     kc_epoch_cache_assign(&l->epochs, h->partition_leader_epoch, h->base_offset);
     note_producer(l, h);
-    return 0;
+}
+
+/* Writes the batch @p p (header @p h, already stamped) at the end of the active segment @p s and
+ * accounts for it; a failed write is undone. */
+static int seg_write_batch(kc_plog *l, segment *s, const uint8_t *p, size_t len,
+                           const kc_batch_header *h, int64_t now_ms)
+{
+    int rc = seg_write(l, s, p, len);
+    if (rc == 0)
+        seg_note_batch(l, s, h, len, now_ms);
+    return rc;
 }
 
 int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch, int64_t now_ms,
@@ -947,7 +968,7 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
     int rc = seg_writable(l, active(l));
     if (rc)
         return rc;
-    if (should_roll(l, active(l), len, &h, active(l)->next_offset, now_ms)) {
+    if (should_roll(l, active(l), 0, 0, len, &h, active(l)->next_offset, now_ms)) {
         rc = kc_plog_roll(l, now_ms);
         if (rc)
             return rc;
@@ -967,6 +988,28 @@ int kc_plog_append(kc_plog *l, uint8_t *batch, size_t len, int32_t leader_epoch,
     return 0;
 }
 
+/* Writes the run @p p of @p len bytes (whole batches, checked) at the end of the active segment
+ * @p s in one write, then accounts for each batch. */
+static int seg_write_run(kc_plog *l, segment *s, const uint8_t *p, size_t len, int64_t now_ms)
+{
+    int rc = seg_write(l, s, p, len);
+    for (size_t pos = 0; rc == 0 && pos < len;) {
+        kc_batch_header h;
+        kc_batch_header_parse(p + pos, len - pos, &h);
+        size_t size = (size_t)(uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+        seg_note_batch(l, s, &h, size, now_ms);
+        pos += size;
+    }
+    return rc;
+}
+
+/*
+ * A follower's fetched batches are appended in runs: as many batches as go into the active
+ * segment as it stands are checked first and written with one pwrite (one per batch cost a
+ * system call per batch of a fetch response). A run ends where the segment must roll (should_roll
+ * counting the run's own bytes and index entries), at a partial batch, or before a batch that is
+ * corrupt or not past the log end; what comes before such a batch is appended, as before.
+ */
 int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64_t now_ms,
                            size_t *appended, bool *rolled)
 {
@@ -975,45 +1018,66 @@ int kc_plog_append_replica(kc_plog *l, const uint8_t *batches, size_t len, int64
     if (rolled)
         *rolled = false;
     size_t pos = 0;
-    while (len - pos >= KC_BATCH_HEADER_BYTES) {
-        const uint8_t *b = batches + pos;
-        kc_batch_header h;
-        kc_batch_header_parse(b, len - pos, &h);
-        uint64_t size = (uint64_t)(uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
-        if (h.length >= KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD && size > len - pos &&
-            h.magic == 2)
-            break; /* a partial batch at the end of the fetched range */
-        if (h.magic != 2 || h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
-            size > UINT32_MAX || h.last_offset_delta < 0 || h.base_offset < 0 ||
-            h.base_offset > INT64_MAX - h.last_offset_delta ||
-            kc_batch_compute_crc(b, size) != h.crc) {
-            kc_warn("STORAGE", "%s: corrupt batch from the leader at offset %" PRId64, l->dir,
-                    h.base_offset);
-            return -EBADMSG;
-        }
+    int err = 0;
+    while (!err && len - pos >= KC_BATCH_HEADER_BYTES) {
         segment *s = active(l);
-        if (h.base_offset < s->next_offset)
-            return -ERANGE;
         int rc = seg_writable(l, s);
         if (rc)
             return rc;
-        bool fits = h.base_offset + h.last_offset_delta - s->base_offset <= INT32_MAX;
-        if (s->size == 0 ? !fits : should_roll(l, s, size, &h, h.base_offset, now_ms)) {
-            rc = roll_at(l, h.base_offset);
-            if (rc)
-                return rc;
-            if (rolled && s->size > 0) /* not when an empty segment was only replaced */
-                *rolled = true;
-            s = active(l);
+        size_t end = pos, n = 0; /* the run: batches [pos, end), n of them */
+        int64_t next = s->next_offset;
+        bool roll = false;
+        while (len - end >= KC_BATCH_HEADER_BYTES) {
+            const uint8_t *b = batches + end;
+            kc_batch_header h;
+            kc_batch_header_parse(b, len - end, &h);
+            uint64_t size = (uint64_t)(uint32_t)h.length + KC_BATCH_LOG_OVERHEAD;
+            if (h.length >= KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD && size > len - end &&
+                h.magic == 2) {
+                err = 1; /* a partial batch at the end of the fetched range: done */
+                break;
+            }
+            if (h.magic != 2 || h.length < KC_BATCH_HEADER_BYTES - KC_BATCH_LOG_OVERHEAD ||
+                size > UINT32_MAX || h.last_offset_delta < 0 || h.base_offset < 0 ||
+                h.base_offset > INT64_MAX - h.last_offset_delta ||
+                kc_batch_compute_crc(b, size) != h.crc) {
+                kc_warn("STORAGE", "%s: corrupt batch from the leader at offset %" PRId64, l->dir,
+                        h.base_offset);
+                err = -EBADMSG;
+                break;
+            }
+            if (h.base_offset < next) {
+                err = -ERANGE;
+                break;
+            }
+            bool fits = h.base_offset + h.last_offset_delta - s->base_offset <= INT32_MAX;
+            if (s->size == 0 && n == 0
+                    ? !fits
+                    : should_roll(l, s, end - pos, n, size, &h, h.base_offset, now_ms)) {
+                roll = n == 0; /* else the run ends here and the next one rolls first */
+                if (roll)
+                    next = h.base_offset;
+                break;
+            }
+            next = h.base_offset + h.last_offset_delta + 1;
+            end += size;
+            n++;
         }
-        rc = seg_write_batch(l, s, b, (size_t)size, &h, now_ms);
-        if (rc)
+        if (roll) {
+            bool had_data = s->size > 0; /* roll_at frees an empty segment it replaces */
+            if ((rc = roll_at(l, next)))
+                return rc;
+            if (rolled && had_data) /* not when an empty segment was only replaced */
+                *rolled = true;
+            continue;
+        }
+        if (n > 0 && (rc = seg_write_run(l, s, batches + pos, end - pos, now_ms)))
             return rc;
-        pos += size;
+        pos = end;
         if (appended)
             *appended = pos;
     }
-    return 0;
+    return err < 0 ? err : 0;
 }
 
 /* ------------------------------------------------------------------ lookup and read */

@@ -333,6 +333,52 @@ Test(plog_replica, rolls_like_the_leader)
     kc_plog_close(l);
 }
 
+/* A fetched range is written in runs (one write per run); the segments must still roll exactly
+ * where appending its batches one at a time rolls them: where an index is full (every batch is
+ * indexed here, so the time index fills every five batches) and at segment.bytes. */
+Test(plog_replica, a_fetched_range_rolls_where_batch_by_batch_appends_roll)
+{
+    kc_log_config cfg = plog_test_cfg();
+    cfg.segment_index_bytes = 48; /* 6 offset entries, 4 time entries */
+    cfg.index_interval_bytes = 1;
+    enum { N = 40 };
+    lbatch b[N];
+    int64_t at = 0;
+    for (int i = 0; i < N; i++) {
+        b[i] = mk(at, 1 + (i * 5) % 4, 1);
+        at = b[i].last + 1;
+    }
+    int32_t sizes[2] = {1 << 30, (int32_t)(b[0].len * 9)}; /* indexes, then size decide */
+    for (int c = 0; c < 2; c++) {
+        cfg.segment_bytes = sizes[c];
+        int64_t bases[2][N];
+        int nsegs[2];
+        for (int way = 0; way < 2; way++) {
+            snprintf(logdir, sizeof(logdir), "%s/topic-%d-%d", root, c, way);
+            kc_plog *l = open_with(&cfg, false, -1);
+            if (way == 0) {
+                append_ok(l, b, N);
+            } else {
+                for (int i = 0; i < N; i++)
+                    append_ok(l, b + i, 1);
+            }
+            nsegs[way] = kc_plog_segment_count(l);
+            for (int i = 0; i < nsegs[way]; i++)
+                bases[way][i] = kc_plog_segment_base(l, i);
+            for (int i = 0; i < N; i++)
+                expect_served(l, &b[i]);
+            kc_plog_close(l);
+        }
+        cr_assert_gt(nsegs[1], 4, "the test rolls segments");
+        cr_assert_eq(nsegs[0], nsegs[1], "segments: %d in runs, %d batch by batch", nsegs[0],
+                     nsegs[1]);
+        for (int i = 0; i < nsegs[0]; i++)
+            cr_expect_eq(bases[0][i], bases[1][i], "case %d: segment %d starts at %lld, not %lld",
+                         c, i, (long long)bases[0][i], (long long)bases[1][i]);
+    }
+    free_batches(b, N);
+}
+
 /* ------------------------------------------------------------------ leader epochs */
 
 Test(plog_replica, leader_append_assigns_epochs)
