@@ -545,14 +545,8 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
     const kc_config *cfg = c->broker->cfg;
     int fd = bufferevent_getfd(bev);
     for (;;) {
-        if (c->fill.buf) {
-            if (!kc_frame_fill_step(&c->fill, in, fd))
-                return false;
-            *frame = c->fill.buf;
-            *len = c->fill.len;
-            c->fill = (kc_frame_fill){0};
-            return true;
-        }
+        if (c->fill.buf)
+            return (*frame = kc_frame_fill_step(&c->fill, in, fd, len)) != NULL;
         size_t have = evbuffer_get_length(in);
         uint8_t szb[4];
         if (have < 4) {

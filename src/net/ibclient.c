@@ -162,14 +162,8 @@ static bool next_frame(kc_ibclient *c, struct bufferevent *bev, bool *more, cons
     int fd = bufferevent_getfd(bev);
     *owned = NULL;
     for (;;) {
-        if (c->fill.buf) {
-            if (!kc_frame_fill_step(&c->fill, in, fd))
-                return false;
-            *frame = *owned = c->fill.buf;
-            *n = c->fill.len;
-            c->fill = (kc_frame_fill){0};
-            return true;
-        }
+        if (c->fill.buf)
+            return (*frame = *owned = kc_frame_fill_step(&c->fill, in, fd, n)) != NULL;
         size_t avail = evbuffer_get_length(in), need = 8;
         uint8_t head[8];
         if (avail >= sizeof(head)) {

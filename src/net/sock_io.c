@@ -59,7 +59,7 @@ void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes)
     f->have = 0;
 }
 
-bool kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd)
+uint8_t *kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd, size_t *len_bytes)
 {
     size_t held = evbuffer_get_length(in), missing = f->len - f->have;
     size_t take = held < missing ? held : missing;
@@ -82,7 +82,12 @@ bool kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd)
         if ((size_t)n < want)
             break;
     }
-    return missing == 0;
+    if (missing > 0)
+        return NULL;
+    uint8_t *frame = f->buf;
+    *len_bytes = f->len;
+    *f = (kc_frame_fill){0};
+    return frame;
 }
 
 void kc_frame_fill_free(kc_frame_fill *f)

@@ -78,10 +78,10 @@ void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes);
  * Continues @p f: first from what @p in holds (bytes that came before any still in the socket),
  * then from the plaintext socket @p fd directly, at most 1 MiB per call, until a read comes back
  * short. End of stream and errors are left to the bufferevent (see kc_sock_read_more).
- * @return whether the frame is complete: f->buf then holds it and the caller takes it (and
- * zeroes @p f).
+ * @return the complete frame (malloc'd, *@p len_bytes long; the caller owns it and @p f is empty
+ * again), or NULL while it is incomplete.
  */
-bool kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd);
+uint8_t *kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd, size_t *len_bytes);
 
 /** Frees a frame still being read (the connection closed). */
 void kc_frame_fill_free(kc_frame_fill *f);
