@@ -56,6 +56,13 @@ static void peer_wait(void)
     writing = false;
 }
 
+/* Waits until the socket has something to read; fails after 10 s (the writer is gone). */
+static void await_readable(void)
+{
+    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    cr_assert_eq(poll(&p, 1, 10000), 1, "nothing to read after 10 s");
+}
+
 /* Waits (bounded) until at least @p n bytes are queued for reading. */
 static void queued_at_least(size_t n)
 {
@@ -87,6 +94,18 @@ static void teardown(void)
     if (fds[1] >= 0)
         close(fds[1]);
     free(pattern);
+}
+
+/* Writes @p n bytes into the peer end and returns an input as a bufferevent leaves it after
+ * one read of them: 4 KiB taken, its end frozen. */
+static struct evbuffer *after_a_bufferevent_read(size_t n)
+{
+    struct evbuffer *in = evbuffer_new();
+    peer_write(n);
+    peer_wait();
+    cr_assert_eq(evbuffer_read(in, fds[0], 4096), 4096);
+    evbuffer_freeze(in, 0);
+    return in;
 }
 
 static void expect_content(struct evbuffer *in, size_t len)
@@ -124,8 +143,7 @@ Test(sock_io, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teard
             cr_assert_leq(now - have, 1u << 20, "one call read %zu bytes", now - have);
             have = now;
         } else {
-            struct pollfd p = {.fd = fds[0], .events = POLLIN};
-            poll(&p, 1, 1000);
+            await_readable();
         }
     }
     peer_wait();
@@ -136,11 +154,7 @@ Test(sock_io, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teard
 Test(sock_io, stops_at_a_short_read_and_appends_after_what_was_held, .init = setup,
      .fini = teardown)
 {
-    struct evbuffer *in = evbuffer_new();
-    peer_write(5000 + 70 * KIB);
-    peer_wait();
-    cr_assert_eq(evbuffer_read(in, fds[0], 4096), 4096); /* as the bufferevent reads */
-    evbuffer_freeze(in, 0);                              /* as a bufferevent leaves its input */
+    struct evbuffer *in = after_a_bufferevent_read(5000 + 70 * KIB);
     bool more = true;
     cr_assert(kc_sock_read_more(in, fds[0], 100 * KIB, &more));
     cr_assert_not(more, "the socket ran dry before 100 KiB");
@@ -166,11 +180,7 @@ Test(sock_io, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .fi
 Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = setup,
      .fini = teardown)
 {
-    struct evbuffer *in = evbuffer_new();
-    peer_write(4096 + 60 * KIB);
-    peer_wait();
-    cr_assert_eq(evbuffer_read(in, fds[0], 4096), 4096); /* the bufferevent's read */
-    evbuffer_freeze(in, 0);
+    struct evbuffer *in = after_a_bufferevent_read(4096 + 60 * KIB);
     kc_frame_fill f = {0};
     kc_frame_fill_start(&f, 200 * KIB);
     size_t len = 0;
@@ -180,8 +190,7 @@ Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = s
     peer_write(TOTAL - written);
     uint8_t *frame;
     while (!(frame = kc_frame_fill_step(&f, in, fds[0], &len))) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        poll(&p, 1, 1000);
+        await_readable();
     }
     cr_assert_eq(len, 200 * KIB);
     cr_assert_eq(memcmp(frame, pattern, 200 * KIB), 0, "bytes differ");
@@ -190,8 +199,7 @@ Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = s
     /* what follows the frame stays in the socket, in order */
     uint8_t next[16];
     while (read(fds[0], next, sizeof(next)) < 0) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        poll(&p, 1, 1000);
+        await_readable();
     }
     cr_assert_eq(memcmp(next, pattern + 200 * KIB, sizeof(next)), 0);
     evbuffer_free(in);
