@@ -68,8 +68,8 @@ typedef struct kc_conn {
     char host[64];      /* the same as ACL host entries name it (java_host_text) */
     bool inter_broker;  /* on the inter-broker listener (exempt from max.connections) */
     bool handshaking;   /* TLS handshake not completed yet */
-    bool plain;         /* no TLS: read and written beside the bufferevent (sock_io.h) */
-    size_t in_seen;     /* input bytes when the read callback last returned */
+    bool plain;         /* no TLS: read by rd, written beside the bufferevent (sock_io.h) */
+    kc_sock_reader rd;  /* plain: the reading half (the bufferevent never reads) */
     kc_frame_fill fill; /* a large request frame being read straight into its buffer */
     enum kc_auth_state auth;
     void *sasl; /* the SASL exchange in progress (api/sasl_*.c) */
@@ -122,6 +122,34 @@ static void conn_unlink(kc_conn *c)
     b->n_conns--;
 }
 
+/* Where requests arrive: the reader's input (plaintext) or the bufferevent's (TLS). */
+static struct evbuffer *conn_input(const kc_conn *c)
+{
+    return c->plain ? c->rd.in : bufferevent_get_input(c->bev);
+}
+
+static void conn_read_disable(kc_conn *c)
+{
+    if (c->plain)
+        kc_sock_reader_disable(&c->rd);
+    else
+        bufferevent_disable(c->bev, EV_READ);
+}
+
+/* Reading may go on: frames already buffered will not cause another read event, so one is
+ * asked for from the loop, never recursively, so that no caller sees its connection vanish
+ * under it. */
+static void conn_read_resume(kc_conn *c)
+{
+    if (c->plain) {
+        kc_sock_reader_enable(&c->rd);
+        kc_sock_reader_wake(&c->rd);
+    } else {
+        bufferevent_enable(c->bev, EV_READ);
+        bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+    }
+}
+
 /* Closes the socket now. Finished requests are freed; unfinished ones are orphaned and freed by
  * whoever finishes them. The struct itself goes when no callback of ours is running. */
 static void conn_close(kc_conn *c)
@@ -132,6 +160,7 @@ static void conn_close(kc_conn *c)
     evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
     c->broker->queued_response_bytes -= c->out_mem;
     c->out_mem = 0;
+    kc_sock_reader_free(&c->rd); /* before the bufferevent closes the descriptor */
     bufferevent_free(c->bev);
     c->bev = NULL;
     conn_unlink(c);
@@ -185,10 +214,8 @@ static void admission_release(kc_broker *b)
             continue;
         c->admit_wait = false;
         b->admit_waiters--;
-        if (!c->paused && !c->out_full && !c->draining) {
-            bufferevent_enable(c->bev, EV_READ);
-            bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
-        }
+        if (!c->paused && !c->out_full && !c->draining)
+            conn_read_resume(c);
     }
 }
 
@@ -307,10 +334,8 @@ static void conn_output_drained(kc_conn *c)
     if (c->out_full && evbuffer_get_length(bufferevent_get_output(c->bev)) <= OUTPUT_RESUME_BYTES &&
         !c->draining) {
         c->out_full = false;
-        if (!c->paused) {
-            bufferevent_enable(c->bev, EV_READ);
-            bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
-        }
+        if (!c->paused)
+            conn_read_resume(c);
     }
 }
 
@@ -342,12 +367,8 @@ static void conn_flush(kc_conn *c)
     if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
         c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
         c->paused = false;
-        if (c->out_full)
-            return;
-        bufferevent_enable(c->bev, EV_READ);
-        /* Frames already buffered will not cause another read event: ask for one from the
-         * loop, never recursively, so that no caller sees its connection vanish under it. */
-        bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+        if (!c->out_full)
+            conn_read_resume(c);
     }
 }
 
@@ -446,7 +467,7 @@ void kc_request_close_after_response(kc_request *req)
     if (!c || c->draining)
         return;
     c->draining = true; /* conn_maybe_finish_drain closes once the response is out */
-    bufferevent_disable(c->bev, EV_READ);
+    conn_read_disable(c);
 }
 
 void kc_request_finish_silently(kc_request *req)
@@ -543,14 +564,13 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
                        uint8_t **frame, size_t *len)
 {
     const kc_config *cfg = c->broker->cfg;
-    int fd = bufferevent_getfd(bev);
     for (;;) {
         if (c->fill.buf)
-            return (*frame = kc_frame_fill_step(&c->fill, in, fd, len)) != NULL;
+            return (*frame = kc_frame_fill_step(&c->fill, &c->rd, len)) != NULL;
         size_t have = evbuffer_get_length(in);
         uint8_t szb[4];
         if (have < 4) {
-            if (*more && kc_sock_read_more(in, fd, 4 - have, more))
+            if (*more && kc_sock_reader_fill(&c->rd, 4 - have, more))
                 continue;
             return false;
         }
@@ -572,23 +592,23 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
         if (!c->inter_broker && admission_closed(c->broker, size)) {
             c->admit_wait = true;
             c->broker->admit_waiters++;
-            bufferevent_disable(bev, EV_READ);
+            conn_read_disable(c);
             return false;
         }
         if (have < 4 + (size_t)size) {
             if (c->plain && (size_t)size >= KC_FRAME_FILL_MIN_BYTES) {
                 evbuffer_drain(in, 4);
                 kc_frame_fill_start(&c->fill, (size_t)size);
-                bufferevent_setwatermark(bev, EV_READ, 0, 0);
                 continue;
             }
-            if (*more && kc_sock_read_more(in, fd, 4 + (size_t)size - have, more))
+            if (*more && kc_sock_reader_fill(&c->rd, 4 + (size_t)size - have, more))
                 continue;
-            /* wake only when the whole frame is there */
-            bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
+            if (!c->plain) /* wake only when the whole frame is there */
+                bufferevent_setwatermark(bev, EV_READ, 4 + (size_t)size, 0);
             return false;
         }
-        bufferevent_setwatermark(bev, EV_READ, 0, 0);
+        if (!c->plain)
+            bufferevent_setwatermark(bev, EV_READ, 0, 0);
         *len = (size_t)size;
         *frame = malloc(size ? (size_t)size : 1);
         if (!*frame)
@@ -599,20 +619,21 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
     }
 }
 
-static void conn_on_read(struct bufferevent *bev, void *arg)
+/* Takes every complete frame that may be taken now. @p more: whether to read the socket when
+ * frames run out (the plaintext reader's wake-up; a TLS bufferevent has read already). */
+static void conn_read_frames(kc_conn *c, bool more)
 {
-    kc_conn *c = arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
+    struct bufferevent *bev = c->bev;
+    struct evbuffer *in = conn_input(c);
     const kc_config *cfg = c->broker->cfg;
     c->last_read_ms = kc_mono_ms();
     c->in_callback++;
-    bool more = c->plain && kc_sock_more_waiting(evbuffer_get_length(in), c->in_seen);
     uint8_t *frame;
     size_t len;
     while (!c->closed && !c->paused && !c->out_full && !c->draining && !c->admit_wait) {
         if (output_full(c)) {
             c->out_full = true;
-            bufferevent_disable(bev, EV_READ);
+            conn_read_disable(c);
             break;
         }
         if (!next_frame(c, bev, in, &more, &frame, &len))
@@ -621,14 +642,27 @@ static void conn_on_read(struct bufferevent *bev, void *arg)
         if (!c->closed &&
             (c->inflight >= MAX_INFLIGHT || c->held_bytes >= cfg->socket_request_max_bytes)) {
             c->paused = true;
-            bufferevent_disable(bev, EV_READ);
+            conn_read_disable(c);
         }
     }
-    if (!c->closed)
-        c->in_seen = evbuffer_get_length(in);
+    if (!c->closed && c->plain && c->rd.error) /* end of stream or a failed read */
+        conn_close(c);
     c->in_callback--;
     if (c->closed && !c->in_callback)
         free(c);
+}
+
+static void conn_on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_read_frames(arg, false);
+}
+
+static void conn_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_read_frames(arg, true);
 }
 
 static void conn_on_write(struct bufferevent *bev, void *arg)
@@ -718,7 +752,12 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
         kc_fatal("conn: out of memory");
     /* the write callback fires once the output drains to this level (resumes reading) */
     bufferevent_setwatermark(bev, EV_WRITE, OUTPUT_RESUME_BYTES, 0);
-    bufferevent_enable(bev, c->plain ? EV_READ : EV_READ | EV_WRITE); /* see conn_send */
+    if (c->plain) { /* the reader reads; writes go out at once (see conn_send) */
+        kc_sock_reader_init(&c->rd, b->base, bufferevent_getfd(bev), conn_on_readable, c);
+        kc_sock_reader_enable(&c->rd);
+    } else {
+        bufferevent_enable(bev, EV_READ | EV_WRITE);
+    }
     kc_debug("NET", "accepted connection from %s", peer);
 }
 
@@ -741,7 +780,7 @@ static enum overdue conn_overdue(const kc_conn *c, int64_t now_ms)
         return late ? HANDSHAKE_STALLED : NOT_OVERDUE;
     if (c->auth != KC_AUTH_DONE && late)
         return SASL_STALLED;
-    struct evbuffer *in = bufferevent_get_input(c->bev), *out = bufferevent_get_output(c->bev);
+    struct evbuffer *in = conn_input(c), *out = bufferevent_get_output(c->bev);
     if ((evbuffer_get_length(in) > 0 || c->fill.buf) && !c->paused && !c->out_full &&
         !c->admit_wait)
         return quiet > cfg->socket_connection_setup_timeout_ms ? FRAME_STALLED : NOT_OVERDUE;
@@ -793,7 +832,7 @@ void kc_conns_shutdown(kc_broker *b)
     while (c) {
         kc_conn *n = c->next;
         c->draining = true;
-        bufferevent_disable(c->bev, EV_READ);
+        conn_read_disable(c);
         conn_maybe_finish_drain(c);
         c = n;
     }

@@ -47,7 +47,7 @@ struct kc_ibclient {
     char client_id[64];
     int timeout_ms;
     struct bufferevent *bev; /* NULL while disconnected */
-    size_t in_seen;          /* input bytes when read_frames last returned */
+    kc_sock_reader rd;       /* plaintext: the reading half (the bufferevent only writes) */
     bool connected;          /* plaintext and connected: requests are written at once and
                                 EV_WRITE stays disabled while the socket takes them (sock_io.h) */
     kc_frame_fill fill;      /* a large response being read straight into its buffer */
@@ -86,6 +86,7 @@ static void reset_sasl(kc_ibclient *c)
 
 static void destroy(kc_ibclient *c)
 {
+    kc_sock_reader_free(&c->rd); /* before the bufferevent closes the descriptor */
     if (c->bev)
         bufferevent_free(c->bev);
     kc_frame_fill_free(&c->fill);
@@ -118,6 +119,10 @@ static bool leave(kc_ibclient *c)
 
 static void set_read_timeout(kc_ibclient *c)
 {
+    if (!c->sec.ssl_ctx) {
+        kc_sock_reader_set_timeout(&c->rd, c->n_inflight > 0 ? c->timeout_ms : -1);
+        return;
+    }
     struct timeval tv = kc_timeval_ms(c->timeout_ms);
     bufferevent_set_timeouts(c->bev, c->n_inflight > 0 ? &tv : NULL, NULL);
 }
@@ -129,6 +134,7 @@ static void fail_all(kc_ibclient *c, const char *why)
     if (!c->warned)
         kc_warn("NET", "inter-broker connection to %s failed: %s", c->peer, why);
     c->warned = true;
+    kc_sock_reader_free(&c->rd);
     if (c->bev) {
         bufferevent_free(c->bev);
         c->bev = NULL;
@@ -155,15 +161,13 @@ static void fail_all(kc_ibclient *c, const char *why)
  * buffer (*@p owned set: the caller frees it), or from the input (left there: the caller drains
  * 4 + *@p n bytes after use). *@p frame points after the size prefix, at the correlation id.
  * @return false when the frame is incomplete or the connection failed. */
-static bool next_frame(kc_ibclient *c, struct bufferevent *bev, bool *more, const uint8_t **frame,
+static bool next_frame(kc_ibclient *c, struct evbuffer *in, bool *more, const uint8_t **frame,
                        size_t *n, uint8_t **owned)
 {
-    struct evbuffer *in = bufferevent_get_input(bev);
-    int fd = bufferevent_getfd(bev);
     *owned = NULL;
     for (;;) {
         if (c->fill.buf)
-            return (*frame = *owned = kc_frame_fill_step(&c->fill, in, fd, n)) != NULL;
+            return (*frame = *owned = kc_frame_fill_step(&c->fill, &c->rd, n)) != NULL;
         size_t avail = evbuffer_get_length(in), need = 8;
         uint8_t head[8];
         if (avail >= sizeof(head)) {
@@ -181,7 +185,7 @@ static bool next_frame(kc_ibclient *c, struct bufferevent *bev, bool *more, cons
             }
         }
         if (avail < need) {
-            if (*more && kc_sock_read_more(in, fd, need - avail, more))
+            if (*more && kc_sock_reader_fill(&c->rd, need - avail, more))
                 continue;
             return false;
         }
@@ -190,14 +194,15 @@ static bool next_frame(kc_ibclient *c, struct bufferevent *bev, bool *more, cons
     }
 }
 
-static void read_frames(kc_ibclient *c, struct bufferevent *bev)
+/* Answers every complete response frame. @p more: whether to read the socket when frames run
+ * out (the plaintext reader's wake-up; a TLS bufferevent has read already). */
+static void read_frames(kc_ibclient *c, struct bufferevent *bev, bool more)
 {
-    struct evbuffer *in = bufferevent_get_input(bev);
-    bool more = !c->sec.ssl_ctx && kc_sock_more_waiting(evbuffer_get_length(in), c->in_seen);
+    struct evbuffer *in = c->sec.ssl_ctx ? bufferevent_get_input(bev) : c->rd.in;
     const uint8_t *frame;
     size_t n;
     uint8_t *owned;
-    while (c->bev == bev && !c->dead && next_frame(c, bev, &more, &frame, &n, &owned)) {
+    while (c->bev == bev && !c->dead && next_frame(c, in, &more, &frame, &n, &owned)) {
         inflight *f = c->head;
         if (!f || (int32_t)kc_be32(frame) != f->correlation) {
             free(owned);
@@ -220,15 +225,30 @@ static void read_frames(kc_ibclient *c, struct bufferevent *bev)
         if (!owned && c->bev == bev && !c->dead) /* the callback did not lose the connection */
             evbuffer_drain(in, 4 + n);
     }
-    if (c->bev == bev && !c->dead)
-        c->in_seen = evbuffer_get_length(in);
+    if (c->bev == bev && !c->dead && !c->sec.ssl_ctx && c->rd.error)
+        fail_all(c, c->rd.error < 0 ? "closed by the peer" : strerror(c->rd.error));
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
 {
     kc_ibclient *c = arg;
     enter(c);
-    read_frames(c, bev);
+    read_frames(c, bev, false);
+    leave(c);
+}
+
+static void on_readable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    kc_ibclient *c = arg;
+    enter(c);
+    if (what & EV_TIMEOUT) {
+        char why[64];
+        snprintf(why, sizeof(why), "no response within %d ms", c->timeout_ms);
+        fail_all(c, why);
+    } else {
+        read_frames(c, c->bev, true);
+    }
     leave(c);
 }
 
@@ -285,16 +305,20 @@ static int do_connect(kc_ibclient *c)
         freeaddrinfo(ai);
         return -1;
     }
-    c->in_seen = 0;
     c->connected = false;
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    /* plaintext: the reader reads, from the start (a refused connection reads as an error) */
+    bufferevent_enable(c->bev, c->sec.ssl_ctx ? EV_READ | EV_WRITE : EV_WRITE);
     int rc = bufferevent_socket_connect(c->bev, ai->ai_addr, (int)ai->ai_addrlen);
     freeaddrinfo(ai);
     if (rc) {
         bufferevent_free(c->bev);
         c->bev = NULL;
         return -1;
+    }
+    if (!c->sec.ssl_ctx) {
+        kc_sock_reader_init(&c->rd, c->base, bufferevent_getfd(c->bev), on_readable, c);
+        kc_sock_reader_enable(&c->rd);
     }
     /* requests are small and latency-bound (a follower's fetch moves the high watermark that
      * acks=all waits for): Nagle's delay on top of a delayed ACK would add tens of ms each */

@@ -1,8 +1,9 @@
 /*
- * Plaintext socket I/O beside libevent's bufferevents (see sock_io.h). Invariants: bytes are
- * only ever appended to an input, and taken from an output's front, in the socket's order, so
- * that the bufferevent's own reads and writes and these interleave correctly on the one reactor
- * thread; a direct write happens only while the bufferevent's own write event is disabled.
+ * Plaintext socket I/O beside libevent's bufferevents (see sock_io.h). Invariants: a reader's
+ * socket is read only by it (its bufferevent never enables EV_READ), so bytes reach its input in
+ * the socket's order; bytes are taken from an output's front only, and a direct write happens
+ * only while the bufferevent's own write event is disabled, so that its writes and these
+ * interleave correctly on the one reactor thread.
  */
 #include "net/sock_io.h"
 
@@ -13,39 +14,112 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 #define CHUNK_BYTES (32u << 10)
 #define MIN_BYTES   (64u << 10)
 #define MAX_BYTES   (1u << 20)
 
-bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *more)
+void kc_sock_reader_init(kc_sock_reader *r, struct event_base *base, int fd,
+                         void (*cb)(int, short, void *), void *arg)
+{
+    *r = (kc_sock_reader){.fd = fd};
+    r->ev = event_new(base, fd, EV_READ | EV_PERSIST, cb, arg);
+    r->in = evbuffer_new();
+    if (!r->ev || !r->in)
+        kc_fatal("sock_io: out of memory");
+}
+
+void kc_sock_reader_free(kc_sock_reader *r)
+{
+    if (r->ev)
+        event_free(r->ev);
+    if (r->in)
+        evbuffer_free(r->in);
+    r->ev = NULL;
+    r->in = NULL;
+    r->enabled = false;
+}
+
+void kc_sock_reader_enable(kc_sock_reader *r)
+{
+    if (r->enabled)
+        return;
+    r->enabled = true;
+    event_add(r->ev, r->has_timeout ? &r->timeout : NULL);
+}
+
+void kc_sock_reader_disable(kc_sock_reader *r)
+{
+    if (!r->enabled)
+        return;
+    r->enabled = false;
+    event_del(r->ev);
+}
+
+void kc_sock_reader_wake(kc_sock_reader *r)
+{
+    event_active(r->ev, EV_READ, 0);
+}
+
+void kc_sock_reader_set_timeout(kc_sock_reader *r, int timeout_ms)
+{
+    bool had = r->has_timeout;
+    r->has_timeout = timeout_ms >= 0;
+    if (r->has_timeout)
+        r->timeout = kc_timeval_ms(timeout_ms);
+    if (!r->enabled)
+        return;
+    /* event_add reschedules the timer of a pending event without touching epoll; a NULL
+     * timeout would leave the old timer in place */
+    if (r->has_timeout)
+        event_add(r->ev, &r->timeout);
+    else if (had)
+        event_remove_timer(r->ev);
+}
+
+/* One read of at most @p len bytes: how many came; 0 when none waits, or when the stream ended
+ * or failed (r->error says which). */
+static size_t sock_recv(kc_sock_reader *r, void *buf, size_t len)
+{
+    if (r->error)
+        return 0;
+    ssize_t n;
+    do
+        n = read(r->fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    if (n > 0)
+        return (size_t)n;
+    if (n == 0)
+        r->error = -1;
+    else if (errno != EAGAIN && errno != EWOULDBLOCK)
+        r->error = errno;
+    return 0;
+}
+
+bool kc_sock_reader_fill(kc_sock_reader *r, size_t missing_bytes, bool *more)
 {
     size_t max = missing_bytes < MIN_BYTES   ? MIN_BYTES
                  : missing_bytes > MAX_BYTES ? MAX_BYTES
                                              : missing_bytes;
     size_t total = 0;
-    evbuffer_unfreeze(in, 0);
     while (total < max) {
         size_t want = max - total < CHUNK_BYTES ? max - total : CHUNK_BYTES;
         struct evbuffer_iovec v;
-        if (evbuffer_reserve_space(in, (ev_ssize_t)want, &v, 1) < 1)
+        if (evbuffer_reserve_space(r->in, (ev_ssize_t)want, &v, 1) < 1)
             kc_fatal("sock_io: out of memory");
         if (v.iov_len > want)
             v.iov_len = want;
-        ssize_t n;
-        do
-            n = read(fd, v.iov_base, v.iov_len);
-        while (n < 0 && errno == EINTR);
-        if (n <= 0)
-            break; /* EAGAIN, end of stream or an error: the bufferevent's next read reports */
-        v.iov_len = (size_t)n;
-        evbuffer_commit_space(in, &v, 1);
-        total += (size_t)n;
-        if ((size_t)n < want)
+        size_t n = sock_recv(r, v.iov_base, v.iov_len);
+        if (n == 0)
+            break;
+        v.iov_len = n;
+        evbuffer_commit_space(r->in, &v, 1);
+        total += n;
+        if (n < want)
             break;
     }
-    evbuffer_freeze(in, 0);
     *more = total == max;
     return total > 0;
 }
@@ -59,27 +133,23 @@ void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes)
     f->have = 0;
 }
 
-uint8_t *kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd, size_t *len_bytes)
+uint8_t *kc_frame_fill_step(kc_frame_fill *f, kc_sock_reader *r, size_t *len_bytes)
 {
-    size_t held = evbuffer_get_length(in), missing = f->len - f->have;
+    size_t held = evbuffer_get_length(r->in), missing = f->len - f->have;
     size_t take = held < missing ? held : missing;
     if (take > 0) {
-        evbuffer_remove(in, f->buf + f->have, take);
+        evbuffer_remove(r->in, f->buf + f->have, take);
         f->have += take;
         missing -= take;
     }
     size_t budget = MAX_BYTES;
     while (missing > 0 && budget > 0) {
         size_t want = missing < budget ? missing : budget;
-        ssize_t n = read(fd, f->buf + f->have, want);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break; /* EAGAIN, end of stream or an error: the bufferevent's next read reports */
-        f->have += (size_t)n;
-        missing -= (size_t)n;
-        budget -= (size_t)n;
-        if ((size_t)n < want)
+        size_t n = sock_recv(r, f->buf + f->have, want);
+        f->have += n;
+        missing -= n;
+        budget -= n;
+        if (n < want)
             break;
     }
     if (missing > 0)

@@ -9,11 +9,12 @@
  *
  * Reading: a bufferevent reads at most 4 KiB per wake-up of the loop (EVBUFFER_MAX_READ), each
  * after a FIONREAD ioctl, so 64 KiB of pipelined requests or of one fetch response cost 16 turns
- * of the loop, 16 ioctls and 16 reads. The connection code (client connections and the
- * inter-broker client) reads the rest itself when the bufferevent's last read was a full one and
- * a frame is still incomplete, and reads a large frame (a Produce request, a fetch response)
- * straight into the buffer that will hold it, which also spares a copy out of the input's
- * chains.
+ * of the loop, 16 ioctls and 16 reads, and even a 6 KiB one two reads and an ioctl. A plaintext
+ * connection (client connections and the inter-broker client) reads with a kc_sock_reader
+ * instead: a read event of its own beside the bufferevent, which only writes; one read of up to
+ * 64 KiB per wake-up, more while reads come back full; a large frame (a Produce request, a fetch
+ * response) is read straight into the buffer that will hold it, which also spares a copy out of
+ * the input's chains.
  */
 #ifndef KC_SOCK_IO_H
 #define KC_SOCK_IO_H
@@ -22,7 +23,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/time.h>
+
 struct bufferevent;
+struct event;
+struct event_base;
 struct evbuffer;
 
 /**
@@ -40,26 +45,60 @@ void kc_sock_write_now(struct bufferevent *bev);
 void kc_sock_write_done(struct bufferevent *bev);
 
 /**
- * Whether more bytes probably wait on the socket: the input grew from @p seen_bytes (its length
- * when the read callback last returned) to @p have_bytes by at least what a bufferevent reads at
- * most per wake-up (libevent 2.1's EVBUFFER_MAX_READ, 4 KiB).
+ * The reading half of a plaintext socket whose bufferevent keeps EV_READ disabled (see above).
+ * Its event is level-triggered: while enabled, the callback runs as long as bytes, the end of
+ * the stream or an error wait, so the callback must read (kc_sock_reader_fill) or disable it.
  */
-static inline bool kc_sock_more_waiting(size_t have_bytes, size_t seen_bytes)
-{
-    return have_bytes >= seen_bytes + 4096;
-}
+typedef struct kc_sock_reader {
+    struct event *ev;    /* EV_READ | EV_PERSIST on fd; pending while enabled */
+    struct evbuffer *in; /* bytes read and not yet taken, in the socket's order */
+    int fd;              /* borrowed: the bufferevent closes it, after kc_sock_reader_free */
+    bool enabled;
+    bool has_timeout;
+    struct timeval timeout; /* with has_timeout: the callback gets EV_TIMEOUT after this long
+                               without anything to read while enabled */
+    int error; /* 0 while the stream is open; -1 once its end was read, else the errno value of
+                  the read that failed. Sticky: the owner closes once it sees it. */
+} kc_sock_reader;
 
 /**
- * Reads from the non-blocking socket @p fd onto the end of @p in (a bufferevent's input: its
- * end is unfrozen for the read and frozen again): at least 64 KiB, or @p missing_bytes (what
+ * Sets @p r up for the connected (or connecting), non-blocking socket @p fd on @p base: @p cb
+ * gets (fd, EV_READ or EV_TIMEOUT, @p arg). Starts disabled. Aborts when memory runs out.
+ */
+void kc_sock_reader_init(kc_sock_reader *r, struct event_base *base, int fd,
+                         void (*cb)(int, short, void *), void *arg);
+
+/** Frees the event and the input (not the descriptor). Safe on a zeroed reader. */
+void kc_sock_reader_free(kc_sock_reader *r);
+
+/** Starts watching the socket (no system call when already enabled). */
+void kc_sock_reader_enable(kc_sock_reader *r);
+
+/** Stops watching the socket (one epoll_ctl); bytes already read stay in the input. */
+void kc_sock_reader_disable(kc_sock_reader *r);
+
+/**
+ * Runs the callback once from the loop (never from inside this call) with EV_READ, for bytes
+ * already in the input that no readiness of the socket will announce. Harmless when nothing
+ * waits: the callback's read comes back empty.
+ */
+void kc_sock_reader_wake(kc_sock_reader *r);
+
+/**
+ * A read timeout of @p timeout_ms (the callback gets EV_TIMEOUT after that long without
+ * anything to read while enabled), or none when @p timeout_ms < 0. No system call.
+ */
+void kc_sock_reader_set_timeout(kc_sock_reader *r, int timeout_ms);
+
+/**
+ * Reads from the socket onto the end of the input: at least 64 KiB, or @p missing_bytes (what
  * the incomplete frame lacks) up to 1 MiB, so that one busy connection does not hold the loop.
  * It reads in pieces of up to 32 KiB, each in a chain below glibc's mmap threshold, until a
  * read comes back short.
  * @return whether any byte came. *@p more is set to whether yet more may wait (everything asked
- * for came). End of stream and errors are not reported: the bufferevent's own next read meets
- * the same condition and reports it through its event callback. Aborts when memory runs out.
+ * for came). The end of the stream or an error sets r->error. Aborts when memory runs out.
  */
-bool kc_sock_read_more(struct evbuffer *in, int fd, size_t missing_bytes, bool *more);
+bool kc_sock_reader_fill(kc_sock_reader *r, size_t missing_bytes, bool *more);
 
 /** Frames this large or larger are read with a kc_frame_fill. */
 #define KC_FRAME_FILL_MIN_BYTES (64u << 10)
@@ -75,13 +114,13 @@ typedef struct kc_frame_fill {
 void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes);
 
 /**
- * Continues @p f: first from what @p in holds (bytes that came before any still in the socket),
- * then from the plaintext socket @p fd directly, at most 1 MiB per call, until a read comes back
- * short. End of stream and errors are left to the bufferevent (see kc_sock_read_more).
+ * Continues @p f: first from what @p r's input holds (bytes that came before any still in the
+ * socket), then from the socket directly, at most 1 MiB per call, until a read comes back
+ * short. The end of the stream or an error sets r->error.
  * @return the complete frame (malloc'd, *@p len_bytes long; the caller owns it and @p f is empty
  * again), or NULL while it is incomplete.
  */
-uint8_t *kc_frame_fill_step(kc_frame_fill *f, struct evbuffer *in, int fd, size_t *len_bytes);
+uint8_t *kc_frame_fill_step(kc_frame_fill *f, kc_sock_reader *r, size_t *len_bytes);
 
 /** Frees a frame still being read (the connection closed). */
 void kc_frame_fill_free(kc_frame_fill *f);

@@ -1,11 +1,12 @@
 /*
- * Large reads from a plaintext socket into an evbuffer (net/sock_io.h): how much one call
- * takes, that the bytes arrive whole and in order after what the buffer held, and that an empty
- * socket or a closed peer reads nothing and is left to the bufferevent to report. A writer
+ * The plaintext reader (net/sock_io.h): how much one fill takes, that the bytes arrive whole and
+ * in order after what the input held, that an empty socket reads nothing and a closed peer is
+ * reported, and that its event runs, wakes, stops and times out as its owners rely on. A writer
  * thread feeds the socket: a fresh machine's socket buffers hold only ~200 KiB.
  */
 #include <criterion/criterion.h>
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +23,10 @@
 #define TOTAL (3u << 20)
 
 static int fds[2];
+static struct event_base *base;
+static kc_sock_reader rd;
+static int calls;
+static short last_what;
 static uint8_t *pattern;
 static size_t written;
 static pthread_t writer;
@@ -85,10 +90,31 @@ static void setup(void)
     for (size_t i = 0; i < TOTAL; i++)
         pattern[i] = (uint8_t)(i * 131 + (i >> 12));
     written = 0;
+    base = event_base_new();
+    cr_assert_not_null(base);
+    calls = 0;
+    last_what = 0;
+}
+
+static void on_readable(int fd, short what, void *arg)
+{
+    (void)fd;
+    (void)arg;
+    calls++;
+    last_what = what;
+    bool more;
+    kc_sock_reader_fill(&rd, 0, &more); /* level-triggered: what waits must be taken */
+}
+
+static void reader_start(void)
+{
+    kc_sock_reader_init(&rd, base, fds[0], on_readable, NULL);
 }
 
 static void teardown(void)
 {
+    kc_sock_reader_free(&rd);
+    event_base_free(base);
     close(fds[0]); /* ends a writer still blocked (EPIPE, no SIGPIPE: MSG_NOSIGNAL) */
     peer_wait();
     if (fds[1] >= 0)
@@ -96,16 +122,21 @@ static void teardown(void)
     free(pattern);
 }
 
-/* Writes @p n bytes into the peer end and returns an input as a bufferevent leaves it after
- * one read of them: 4 KiB taken, its end frozen. */
-static struct evbuffer *after_a_bufferevent_read(size_t n)
+/* Writes @p n bytes into the peer end and returns the reader's input after a first read of
+ * 4 KiB of them. */
+static struct evbuffer *after_a_first_read(size_t n)
 {
-    struct evbuffer *in = evbuffer_new();
+    reader_start();
     peer_write(n);
     peer_wait();
-    cr_assert_eq(evbuffer_read(in, fds[0], 4096), 4096);
-    evbuffer_freeze(in, 0);
-    return in;
+    cr_assert_eq(evbuffer_read(rd.in, fds[0], 4096), 4096);
+    return rd.in;
+}
+
+/* Runs the loop once without waiting. */
+static void loop_once(void)
+{
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 }
 
 static void expect_content(struct evbuffer *in, size_t len)
@@ -117,28 +148,29 @@ static void expect_content(struct evbuffer *in, size_t len)
 
 Test(sock_io, takes_at_least_64_KiB_and_says_more_may_wait, .init = setup, .fini = teardown)
 {
+    reader_start();
     peer_write(150 * KIB);
     queued_at_least(100 * KIB);
-    struct evbuffer *in = evbuffer_new();
     bool more = false;
-    cr_assert(kc_sock_read_more(in, fds[0], 10, &more));
+    cr_assert(kc_sock_reader_fill(&rd, 10, &more));
     cr_assert(more, "everything asked for came");
-    expect_content(in, 64 * KIB);
-    evbuffer_free(in);
+    expect_content(rd.in, 64 * KIB);
+    cr_assert_eq(rd.error, 0);
 }
 
 Test(sock_io, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teardown)
 {
+    reader_start();
+    struct evbuffer *in = rd.in;
     peer_write(TOTAL);
     queued_at_least(100 * KIB);
-    struct evbuffer *in = evbuffer_new();
     bool more = false;
-    cr_assert(kc_sock_read_more(in, fds[0], 100 * KIB, &more));
+    cr_assert(kc_sock_reader_fill(&rd, 100 * KIB, &more));
     cr_assert(more);
     expect_content(in, 100 * KIB);
     size_t have = 100 * KIB;
     while (have < TOTAL) {
-        if (kc_sock_read_more(in, fds[0], 8u << 20, &more)) {
+        if (kc_sock_reader_fill(&rd, 8u << 20, &more)) {
             size_t now = evbuffer_get_length(in);
             cr_assert_leq(now - have, 1u << 20, "one call read %zu bytes", now - have);
             have = now;
@@ -148,48 +180,83 @@ Test(sock_io, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teard
     }
     peer_wait();
     expect_content(in, TOTAL);
-    evbuffer_free(in);
 }
 
 Test(sock_io, stops_at_a_short_read_and_appends_after_what_was_held, .init = setup,
      .fini = teardown)
 {
-    struct evbuffer *in = after_a_bufferevent_read(5000 + 70 * KIB);
+    struct evbuffer *in = after_a_first_read(5000 + 70 * KIB);
     bool more = true;
-    cr_assert(kc_sock_read_more(in, fds[0], 100 * KIB, &more));
+    cr_assert(kc_sock_reader_fill(&rd, 100 * KIB, &more));
     cr_assert_not(more, "the socket ran dry before 100 KiB");
     expect_content(in, 5000 + 70 * KIB);
-    cr_assert_eq(evbuffer_add(in, "x", 1), -1, "the input's end is frozen again");
-    evbuffer_free(in);
+    cr_assert_eq(rd.error, 0, "a dry socket is no error");
 }
 
-Test(sock_io, an_empty_socket_or_a_closed_peer_reads_nothing, .init = setup, .fini = teardown)
+Test(sock_io, an_empty_socket_reads_nothing_and_a_closed_peer_is_reported, .init = setup,
+     .fini = teardown)
 {
-    struct evbuffer *in = evbuffer_new();
+    reader_start();
     bool more = true;
-    cr_assert_not(kc_sock_read_more(in, fds[0], 100, &more));
+    cr_assert_not(kc_sock_reader_fill(&rd, 100, &more));
     cr_assert_not(more);
+    cr_assert_eq(rd.error, 0);
+    peer_write(10);
+    peer_wait();
     close(fds[1]);
     fds[1] = -1;
-    cr_assert_not(kc_sock_read_more(in, fds[0], 100, &more));
-    cr_assert_eq(evbuffer_get_length(in), 0);
-    cr_assert_eq(read(fds[0], pattern, 1), 0, "end of stream still there for the bufferevent");
-    evbuffer_free(in);
+    cr_assert(kc_sock_reader_fill(&rd, 100, &more), "the bytes before the end come");
+    expect_content(rd.in, 10);
+    cr_assert_not(kc_sock_reader_fill(&rd, 100, &more));
+    cr_assert_eq(rd.error, -1, "the end of the stream is reported by the next fill");
+    cr_assert_not(kc_sock_reader_fill(&rd, 100, &more), "and stays reported");
+    cr_assert_eq(rd.error, -1);
+}
+
+Test(sock_io, the_event_runs_while_enabled_wakes_on_request_and_times_out, .init = setup,
+     .fini = teardown)
+{
+    reader_start();
+    peer_write(100);
+    peer_wait();
+    loop_once();
+    cr_assert_eq(calls, 0, "disabled at first");
+    kc_sock_reader_enable(&rd);
+    for (int i = 0; i < 1000 && calls == 0; i++)
+        event_base_loop(base, EVLOOP_ONCE);
+    cr_assert_eq(calls, 1);
+    cr_assert(last_what & EV_READ);
+    expect_content(rd.in, 100);
+    kc_sock_reader_disable(&rd);
+    kc_sock_reader_wake(&rd);
+    loop_once();
+    cr_assert_eq(calls, 2, "a wake runs the callback even while disabled");
+    /* a timeout fires only while enabled, and goes when set to none */
+    kc_sock_reader_set_timeout(&rd, 20);
+    kc_sock_reader_enable(&rd);
+    event_base_loop(base, EVLOOP_ONCE);
+    cr_assert_eq(calls, 3);
+    cr_assert(last_what & EV_TIMEOUT, "nothing to read within 20 ms");
+    kc_sock_reader_set_timeout(&rd, -1);
+    struct timeval tv = {0, 100 * 1000};
+    event_base_loopexit(base, &tv);
+    event_base_dispatch(base);
+    cr_assert_eq(calls, 3, "no timeout once set to none");
 }
 
 Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = setup,
      .fini = teardown)
 {
-    struct evbuffer *in = after_a_bufferevent_read(4096 + 60 * KIB);
+    struct evbuffer *in = after_a_first_read(4096 + 60 * KIB);
     kc_frame_fill f = {0};
     kc_frame_fill_start(&f, 200 * KIB);
     size_t len = 0;
-    cr_assert_null(kc_frame_fill_step(&f, in, fds[0], &len), "60 KiB of 200 came");
+    cr_assert_null(kc_frame_fill_step(&f, &rd, &len), "60 KiB of 200 came");
     cr_assert_eq(f.have, 4096 + 60 * KIB);
     cr_assert_eq(evbuffer_get_length(in), 0);
     peer_write(TOTAL - written);
     uint8_t *frame;
-    while (!(frame = kc_frame_fill_step(&f, in, fds[0], &len))) {
+    while (!(frame = kc_frame_fill_step(&f, &rd, &len))) {
         await_readable();
     }
     cr_assert_eq(len, 200 * KIB);
@@ -202,21 +269,20 @@ Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = s
         await_readable();
     }
     cr_assert_eq(memcmp(next, pattern + 200 * KIB, sizeof(next)), 0);
-    evbuffer_free(in);
 }
 
 Test(sock_io, a_frame_takes_at_most_what_it_lacks_from_the_input, .init = setup, .fini = teardown)
 {
-    struct evbuffer *in = evbuffer_new();
+    reader_start();
+    struct evbuffer *in = rd.in;
     evbuffer_add(in, pattern, 100 * KIB);
     kc_frame_fill f = {0};
     kc_frame_fill_start(&f, 70 * KIB);
     size_t len = 0;
-    uint8_t *frame = kc_frame_fill_step(&f, in, fds[0], &len);
+    uint8_t *frame = kc_frame_fill_step(&f, &rd, &len);
     cr_assert_not_null(frame);
     cr_assert_eq(len, 70 * KIB);
     cr_assert_eq(memcmp(frame, pattern, 70 * KIB), 0);
     cr_assert_eq(evbuffer_get_length(in), 30 * KIB, "the next frame's bytes stay");
     free(frame);
-    evbuffer_free(in);
 }
