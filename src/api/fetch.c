@@ -353,6 +353,7 @@ static void fetch_respond(kc_broker *b, kc_request *req, const kc_fetch_req *r, 
     for (int i = 0; i < req->out.n_splices && !tail_reader; i++) {
         const kc_wbuf_splice *sp = &req->out.splices[i];
         if (!range_cached(sp->fd, sp->offset, sp->len)) {
+            kc_wbuf_pin_files(&req->out); /* the worker and the later send outlive this turn */
             kc_workers_submit(b->workers, prefetch_work, prefetch_done, req);
             return;
         }

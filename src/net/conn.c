@@ -274,26 +274,52 @@ static void out_add(kc_conn *c, struct evbuffer *out, const uint8_t *data, size_
     c->out_tail_file = false;
 }
 
-/* Queues one response frame: size prefix patched, memory parts copied, file ranges spliced
- * with sendfile on PLAINTEXT (evbuffer_add_file owns the dup'd descriptor from then on). */
+/* Queues a file range: spliced with sendfile on PLAINTEXT (evbuffer_add_file owns a descriptor
+ * of its own from then on: the writer's, or a dup of a borrowed one), copied on TLS or when no
+ * descriptor is left. @return the bytes it holds in memory. */
+static size_t out_add_file(kc_conn *c, struct evbuffer *out, kc_wbuf_splice *sp, int64_t offset,
+                           size_t len)
+{
+    if (c->plain) {
+        int fd = sp->owned ? sp->fd : dup(sp->fd);
+        if (fd >= 0 && evbuffer_add_file(out, fd, offset, (ev_off_t)len) == 0) {
+            if (sp->owned)
+                sp->fd = -1;
+            c->out_tail_file = true;
+            return 0;
+        }
+        if (fd >= 0 && !sp->owned)
+            close(fd);
+    }
+    add_file_copy(out, sp->fd, offset, len);
+    return len;
+}
+
+/* Writes one response frame, size prefix patched: on PLAINTEXT with nothing queued before it,
+ * as much as the socket takes at once (kc_sock_send_frame, file ranges straight from their
+ * descriptors); what is left is queued, memory parts copied and file ranges added with
+ * out_add_file. */
 static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
 {
-    bool tls = kc_sec_is_tls(c->broker->cfg->listeners[c->listener].protocol);
     kc_wbuf_i32_at(w, 0, (int32_t)(kc_wbuf_total(w) - 4));
-    size_t pos = 0, mem = w->len;
-    for (int i = 0; i < w->n_splices; i++) {
-        kc_wbuf_splice *sp = &w->splices[i];
-        out_add(c, out, w->data + pos, sp->at - pos);
-        pos = sp->at;
-        if (!tls && evbuffer_add_file(out, sp->fd, sp->offset, (ev_off_t)sp->len) == 0) {
-            sp->fd = -1;
-            c->out_tail_file = true;
-        } else {
-            add_file_copy(out, sp->fd, sp->offset, sp->len);
-            mem += sp->len;
-        }
+    size_t skip = 0;
+    if (c->plain && evbuffer_get_length(out) == 0 && !(bufferevent_get_enabled(c->bev) & EV_WRITE))
+        skip = kc_sock_send_frame(bufferevent_getfd(c->bev), w);
+    size_t pos = 0, mem = 0;
+    for (int i = 0; i <= w->n_splices; i++) {
+        kc_wbuf_splice *sp = i < w->n_splices ? &w->splices[i] : NULL;
+        size_t end = sp ? sp->at : w->len, n = end - pos, from = skip < n ? skip : n;
+        out_add(c, out, w->data + pos + from, n - from);
+        mem += n - from;
+        skip -= from;
+        pos = end;
+        if (!sp)
+            break;
+        from = skip < sp->len ? skip : sp->len;
+        if (from < sp->len)
+            mem += out_add_file(c, out, sp, sp->offset + (int64_t)from, sp->len - from);
+        skip -= from;
     }
-    out_add(c, out, w->data + pos, w->len - pos);
     c->out_mem += (int64_t)mem;
     kc_broker *b = c->broker;
     b->queued_response_bytes += (int64_t)mem;
@@ -380,6 +406,8 @@ static void request_finish(kc_request *req)
         request_free(req);
         return;
     }
+    if (c->head != req) /* waits behind an unanswered request: past this turn of the loop */
+        kc_wbuf_pin_files(&req->out);
     c->in_callback++;
     conn_flush(c);
     conn_maybe_finish_drain(c);

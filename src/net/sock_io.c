@@ -12,12 +12,16 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <stdlib.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 
-#define CHUNK_BYTES (32u << 10)
+/* libevent sizes a chain by doubling up to its contents plus its own header: 32 KiB of contents
+ * would take a 64 KiB allocation, so a piece leaves room for the header */
+#define CHUNK_BYTES ((32u << 10) - 256)
 #define MIN_BYTES   (64u << 10)
 #define MAX_BYTES   (1u << 20)
 
@@ -179,6 +183,55 @@ void kc_sock_write_now(struct bufferevent *bev)
     evbuffer_freeze(out, 1);
     if (evbuffer_get_length(out) > 0)
         bufferevent_enable(bev, EV_WRITE);
+}
+
+/* Sends @p len bytes at @p p; how many went. */
+static size_t send_mem(int fd, const uint8_t *p, size_t len, bool more)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = send(fd, p + done, len - done, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    return done;
+}
+
+/* Sends @p len bytes of file @p in at @p offset; how many went. */
+static size_t send_file(int fd, int in, int64_t offset, size_t len)
+{
+    off_t off = (off_t)offset;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = sendfile(fd, in, &off, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+    return done;
+}
+
+size_t kc_sock_send_frame(int fd, const kc_wbuf *w)
+{
+    size_t sent = 0, pos = 0;
+    for (int i = 0; i < w->n_splices; i++) {
+        const kc_wbuf_splice *sp = &w->splices[i];
+        size_t n = send_mem(fd, w->data + pos, sp->at - pos, true);
+        sent += n;
+        if (n < sp->at - pos)
+            return sent;
+        pos = sp->at;
+        n = send_file(fd, sp->fd, sp->offset, sp->len);
+        sent += n;
+        if (n < sp->len)
+            return sent;
+    }
+    return sent + send_mem(fd, w->data + pos, w->len - pos, false);
 }
 
 void kc_sock_write_done(struct bufferevent *bev)

@@ -25,6 +25,8 @@
 
 #include <sys/time.h>
 
+#include "proto/buf.h"
+
 struct bufferevent;
 struct event;
 struct event_base;
@@ -43,6 +45,17 @@ void kc_sock_write_now(struct bufferevent *bev);
  * next kc_sock_write_now() writes at once again.
  */
 void kc_sock_write_done(struct bufferevent *bev);
+
+/**
+ * Sends the frame @p w (memory parts and file ranges, kc_wbuf_file) to the plaintext, connected
+ * socket @p fd now, without queuing: memory with send(), MSG_MORE when a file range follows so
+ * that TCP does not send the header alone (the peer would wake for a partial frame), file
+ * ranges with sendfile() from their descriptors as they are, borrowed or owned. For a caller
+ * with nothing queued before it (kc_sock_write_now's condition); it queues what is left.
+ * @return how many bytes of the frame went out: all of them, or up to where the socket filled
+ * or failed (a failure shows again in the bufferevent's write of the rest, which reports it).
+ */
+size_t kc_sock_send_frame(int fd, const kc_wbuf *w);
 
 /**
  * The reading half of a plaintext socket whose bufferevent keeps EV_READ disabled (see above).
@@ -93,7 +106,7 @@ void kc_sock_reader_set_timeout(kc_sock_reader *r, int timeout_ms);
 /**
  * Reads from the socket onto the end of the input: at least 64 KiB, or @p missing_bytes (what
  * the incomplete frame lacks) up to 1 MiB, so that one busy connection does not hold the loop.
- * It reads in pieces of up to 32 KiB, each in a chain below glibc's mmap threshold, until a
+ * It reads in pieces of up to 32 KiB, each in a chain of 32 KiB at most, until a
  * read comes back short.
  * @return whether any byte came. *@p more is set to whether yet more may wait (everything asked
  * for came). The end of the stream or an error sets r->error. Aborts when memory runs out.

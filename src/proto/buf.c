@@ -322,18 +322,64 @@ void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len)
         if (!w->splices)
             kc_fatal("wbuf: out of memory");
     }
-    int d = dup(fd);
-    if (d < 0) {
-        /* out of descriptors (EMFILE): copy the bytes instead of failing the request */
-        size_t at = kc_wbuf_reserve(w, len);
-        if (kc_pread_full(fd, w->data + at, len, (off_t)offset)) {
-            kc_error("WBUF", "pread of a fetch range failed");
-            memset(w->data + at, 0, len);
-        }
-        return;
-    }
-    w->splices[w->n_splices++] = (kc_wbuf_splice){w->len, d, offset, len};
+    w->splices[w->n_splices++] = (kc_wbuf_splice){w->len, fd, false, offset, len};
     w->spliced_bytes += len;
+}
+
+/* Reads @p len bytes of @p fd at @p offset into @p dst; zeroes when the read fails. */
+static void read_range(uint8_t *dst, int fd, int64_t offset, size_t len)
+{
+    if (kc_pread_full(fd, dst, len, (off_t)offset)) {
+        /* the range was checked against the log: a short read means the disk failed; the
+         * frame stays well-formed and the client sees a corrupt batch */
+        kc_error("WBUF", "pread of a fetch range failed");
+        memset(dst, 0, len);
+    }
+}
+
+/* The whole output in memory: the file ranges read in between the memory parts. */
+static void flatten(kc_wbuf *w)
+{
+    size_t total = kc_wbuf_total(w), pos = 0, out = 0;
+    uint8_t *flat = malloc(total ? total : 1);
+    if (!flat)
+        kc_fatal("wbuf: out of memory");
+    for (int i = 0; i < w->n_splices; i++) {
+        kc_wbuf_splice *sp = &w->splices[i];
+        if (sp->at > pos)
+            memcpy(flat + out, w->data + pos, sp->at - pos);
+        out += sp->at - pos;
+        pos = sp->at;
+        read_range(flat + out, sp->fd, sp->offset, sp->len);
+        out += sp->len;
+        if (sp->owned)
+            close(sp->fd);
+    }
+    if (w->len > pos)
+        memcpy(flat + out, w->data + pos, w->len - pos);
+    free(w->data);
+    free(w->splices);
+    w->data = flat;
+    w->len = w->cap = total;
+    w->splices = NULL;
+    w->n_splices = w->cap_splices = 0;
+    w->spliced_bytes = 0;
+}
+
+void kc_wbuf_pin_files(kc_wbuf *w)
+{
+    for (int i = 0; i < w->n_splices; i++) {
+        kc_wbuf_splice *sp = &w->splices[i];
+        if (sp->owned || sp->fd < 0)
+            continue;
+        int d = dup(sp->fd);
+        if (d < 0) { /* out of descriptors (EMFILE): copy the bytes instead of failing */
+            flatten(w);
+            return;
+        }
+        sp->fd = d;
+        sp->owned = true;
+    }
 }
 
 void kc_wbuf_records(kc_wbuf *w, bool flex, kc_records r)
@@ -354,7 +400,7 @@ size_t kc_wbuf_total(const kc_wbuf *w)
 void kc_wbuf_free(kc_wbuf *w)
 {
     for (int i = 0; i < w->n_splices; i++)
-        if (w->splices[i].fd >= 0)
+        if (w->splices[i].owned && w->splices[i].fd >= 0)
             close(w->splices[i].fd);
     free(w->splices);
     free(w->data);

@@ -33,7 +33,7 @@ typedef struct kc_bytes {
 typedef struct kc_records {
     const uint8_t *p;
     int32_t len;
-    int fd; /* borrowed; kc_wbuf_records() dups it */
+    int fd; /* borrowed; see kc_wbuf_file() */
     int64_t file_pos;
 } kc_records;
 
@@ -46,7 +46,8 @@ typedef struct kc_rbuf {
 /** A file range spliced into a writer's output at byte @p at of its memory part. */
 typedef struct kc_wbuf_splice {
     size_t at;      /* the file bytes go before data[at] */
-    int fd;         /* owned (a dup), -1 once handed over */
+    int fd;         /* borrowed (see kc_wbuf_file) or, when owned, a dup; -1 once handed over */
+    bool owned;     /* fd is the writer's own (kc_wbuf_pin_files): kc_wbuf_free closes it */
     int64_t offset; /* in the file */
     size_t len;
 } kc_wbuf_splice;
@@ -128,11 +129,20 @@ void kc_wbuf_records(kc_wbuf *w, bool flex, kc_records r);
 /** RECORDS reader: a memory view (fd -1). */
 kc_records kc_rbuf_records(kc_rbuf *r, bool flex, bool nullable);
 /**
- * Splice @p len bytes of file @p fd at @p offset into the output here (the descriptor is
- * dup'd, so the caller may close its own). When dup() fails (EMFILE) the bytes are read into
- * memory instead. Aborts on OOM.
+ * Splice @p len bytes of file @p fd at @p offset into the output here. The descriptor is
+ * borrowed (a log segment's, kc_plog_slice): valid only until control returns to the event
+ * loop or a call that may delete segments. A writer that outlives that (a response queued
+ * behind another, or handed to a worker) must call kc_wbuf_pin_files() first: a dup() per
+ * response that is sent at once cost two system calls per fetch. Aborts on OOM.
  */
 void kc_wbuf_file(kc_wbuf *w, int fd, int64_t offset, size_t len);
+/**
+ * Makes the writer's file ranges its own: each borrowed descriptor is dup'd (closed by
+ * kc_wbuf_free). When dup() fails (EMFILE), the whole output is read into memory instead and
+ * the writer holds no file range any more (a range that cannot be read is zeroes, logged: the
+ * client sees a corrupt batch). Aborts on OOM.
+ */
+void kc_wbuf_pin_files(kc_wbuf *w);
 /** Total output bytes: memory plus spliced file ranges. */
 size_t kc_wbuf_total(const kc_wbuf *w);
 /** An array count; @p n -1 writes null. */

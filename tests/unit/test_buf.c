@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -691,13 +692,18 @@ Test(buf, records_file_backed_classic)
     cr_assert_eq(sp->at, 6, "the file bytes go right after the length prefix (at %zu)", sp->at);
     cr_assert_eq(sp->offset, 100);
     cr_assert_eq(sp->len, 300);
-    cr_assert_neq(sp->fd, fd, "the splice holds its own (dup'd) descriptor");
-    cr_assert(fu_fd_open(sp->fd));
-    cr_assert(same_file(sp->fd, fd), "the dup refers to the same file");
+    cr_assert_eq(sp->fd, fd, "the splice borrows the log's descriptor");
+    cr_assert_not(sp->owned);
     cr_assert_eq(w.spliced_bytes, 300);
     cr_assert_eq(kc_wbuf_total(&w), sizeof(want) + 300);
 
-    /* the caller may close its own descriptor: the splice's still reads the range */
+    /* pinned, it holds a dup of its own: the caller may close its descriptor */
+    kc_wbuf_pin_files(&w);
+    cr_assert(sp->owned);
+    cr_assert_neq(sp->fd, fd, "the splice holds its own (dup'd) descriptor");
+    cr_assert(same_file(sp->fd, fd), "the dup refers to the same file");
+    kc_wbuf_pin_files(&w);
+    cr_assert(fu_fd_open(fd));
     close(fd);
     uint8_t b[300];
     cr_assert_eq(pread(sp->fd, b, sizeof(b), sp->offset), 300);
@@ -727,10 +733,9 @@ Test(buf, records_file_backed_compact)
     cr_assert_eq(w.splices[0].offset, 0);
     cr_assert_eq(w.splices[0].len, 200);
     cr_assert_eq(kc_wbuf_total(&w), 202);
-    int d = w.splices[0].fd;
-    close(fd);
     kc_wbuf_free(&w);
-    cr_assert_not(fu_fd_open(d));
+    cr_assert(fu_fd_open(fd), "a borrowed descriptor stays its owner's");
+    close(fd);
 }
 
 Test(buf, records_in_memory_and_null_do_not_splice)
@@ -774,12 +779,14 @@ Test(buf, several_splices_in_output_order)
     cr_assert_eq(w.len, 80);
     cr_assert_eq(w.spliced_bytes, total_file);
     cr_assert_eq(kc_wbuf_total(&w), 80 + total_file);
+    kc_wbuf_pin_files(&w);
     int fds[20];
     for (int i = 0; i < 20; i++) {
         cr_assert_eq(w.splices[i].at, (size_t)(4 * (i + 1)), "splice %d at %zu", i,
                      w.splices[i].at);
         cr_assert_eq(w.splices[i].offset, 100 * i);
         cr_assert_eq(w.splices[i].len, (size_t)(10 + i));
+        cr_assert(w.splices[i].owned);
         fds[i] = w.splices[i].fd;
         for (int k = 0; k < i; k++)
             cr_assert_neq(fds[i], fds[k], "every splice has its own dup");
@@ -796,11 +803,50 @@ Test(buf, free_skips_handed_over_splices)
     int fd = temp_file(64);
     kc_wbuf w = {0};
     kc_wbuf_file(&w, fd, 0, 64);
+    kc_wbuf_pin_files(&w);
     int taken = w.splices[0].fd;
     w.splices[0].fd = -1;
     kc_wbuf_free(&w);
     cr_assert(fu_fd_open(taken), "a handed-over descriptor belongs to its new owner");
     close(taken);
+    close(fd);
+}
+
+Test(buf, pinning_without_descriptors_left_reads_the_ranges_into_memory)
+{
+    int fd = temp_file(4096);
+    kc_wbuf w = {0};
+    kc_wbuf_i16(&w, 0x0102);
+    kc_wbuf_file(&w, fd, 10, 5);
+    kc_wbuf_i8(&w, 0x7E);
+    kc_wbuf_file(&w, fd, 200, 3);
+    /* no descriptor left: dup() fails with EMFILE */
+    struct rlimit lim;
+    cr_assert_eq(getrlimit(RLIMIT_NOFILE, &lim), 0);
+    int top = fcntl(0, F_DUPFD, 0);
+    cr_assert_geq(top, 0);
+    close(top);
+    struct rlimit tight = {(rlim_t)top, lim.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+    kc_wbuf_pin_files(&w);
+    cr_assert_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+    cr_assert_eq(w.n_splices, 0, "no file range left");
+    cr_assert_eq(w.spliced_bytes, 0);
+    static const uint8_t want[] = {0x01,
+                                   0x02,
+                                   10 * 7,
+                                   11 * 7,
+                                   12 * 7,
+                                   13 * 7,
+                                   14 * 7,
+                                   0x7E,
+                                   (uint8_t)(200 * 7),
+                                   (uint8_t)(201 * 7),
+                                   (uint8_t)(202 * 7)};
+    assert_bytes(&w, want, sizeof(want));
+    cr_assert_eq(kc_wbuf_total(&w), sizeof(want));
+    kc_wbuf_free(&w);
+    cr_assert(fu_fd_open(fd));
     close(fd);
 }
 

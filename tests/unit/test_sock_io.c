@@ -286,3 +286,60 @@ Test(sock_io, a_frame_takes_at_most_what_it_lacks_from_the_input, .init = setup,
     cr_assert_eq(evbuffer_get_length(in), 30 * KIB, "the next frame's bytes stay");
     free(frame);
 }
+
+/* A frame of @p head bytes of memory, @p file_len bytes of the pattern from a file at offset
+ * 1000, then 3 bytes of memory; *@p fd is the file (unlinked). */
+static kc_wbuf frame_with_file(size_t head, size_t file_len, int *fd)
+{
+    char path[] = "/tmp/cafka-unit-sock-XXXXXX";
+    *fd = mkstemp(path);
+    cr_assert_geq(*fd, 0);
+    unlink(path);
+    cr_assert_eq(write(*fd, pattern, 1000 + file_len), (ssize_t)(1000 + file_len));
+    kc_wbuf w = {0};
+    kc_wbuf_put(&w, pattern + 5000, head);
+    kc_wbuf_file(&w, *fd, 1000, file_len);
+    kc_wbuf_put(&w, "end", 3);
+    return w;
+}
+
+/* Reads @p n bytes from the peer end (blocking). */
+static void peer_read(uint8_t *buf, size_t n)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = read(fds[1], buf + got, n - got);
+        cr_assert_gt(r, 0);
+        got += (size_t)r;
+    }
+}
+
+Test(sock_io, a_frame_goes_out_whole_memory_and_file_in_order, .init = setup, .fini = teardown)
+{
+    int fd;
+    kc_wbuf w = frame_with_file(100, 5000, &fd);
+    cr_assert_eq(kc_sock_send_frame(fds[0], &w), 100 + 5000 + 3);
+    uint8_t got[5103];
+    peer_read(got, sizeof(got));
+    cr_assert_eq(memcmp(got, pattern + 5000, 100), 0);
+    cr_assert_eq(memcmp(got + 100, pattern + 1000, 5000), 0, "the file range, from its offset");
+    cr_assert_eq(memcmp(got + 5100, "end", 3), 0);
+    kc_wbuf_free(&w);
+    close(fd);
+}
+
+Test(sock_io, a_frame_stops_where_the_socket_fills_and_says_how_far_it_went, .init = setup,
+     .fini = teardown)
+{
+    int fd;
+    kc_wbuf w = frame_with_file(100, 2u << 20, &fd); /* more than a socket buffer holds */
+    size_t sent = kc_sock_send_frame(fds[0], &w);
+    cr_assert_gt(sent, 100);
+    cr_assert_lt(sent, 100 + (2u << 20), "the socket filled (sent %zu)", sent);
+    uint8_t *got = malloc(sent);
+    peer_read(got, sent);
+    cr_assert_eq(memcmp(got, pattern + 5000, 100), 0);
+    cr_assert_eq(memcmp(got + 100, pattern + 1000, sent - 100), 0);
+    free(got);
+    kc_wbuf_free(&w);
+    close(fd);
+}
