@@ -655,6 +655,8 @@ static void conn_read_frames(kc_conn *c, bool more)
     struct evbuffer *in = conn_input(c);
     const kc_config *cfg = c->broker->cfg;
     c->last_read_ms = kc_mono_ms();
+    if (c->plain)
+        kc_sock_reader_begin(&c->rd);
     c->in_callback++;
     uint8_t *frame;
     size_t len;

@@ -247,6 +247,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         snprintf(why, sizeof(why), "no response within %d ms", c->timeout_ms);
         fail_all(c, why);
     } else {
+        kc_sock_reader_begin(&c->rd);
         read_frames(c, c->bev, true);
     }
     leave(c);
@@ -262,22 +263,24 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     kc_ibclient *c = arg;
+    enter(c);
     if (what & BEV_EVENT_CONNECTED) {
         /* what was queued while connecting is being written by the bufferevent; on_write
          * disables EV_WRITE once it is out */
         c->connected = !c->sec.ssl_ctx;
         if (c->connected)
             kc_sock_write_done(bev);
-        return;
+    } else {
+        char why[128];
+        if (what & BEV_EVENT_TIMEOUT)
+            snprintf(why, sizeof(why), "no response within %d ms", c->timeout_ms);
+        else if (what & BEV_EVENT_EOF)
+            snprintf(why, sizeof(why), "closed by the peer");
+        else
+            snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        fail_all(c, why); /* the owner may free the client from a failure callback */
     }
-    char why[128];
-    if (what & BEV_EVENT_TIMEOUT)
-        snprintf(why, sizeof(why), "no response within %d ms", c->timeout_ms);
-    else if (what & BEV_EVENT_EOF)
-        snprintf(why, sizeof(why), "closed by the peer");
-    else
-        snprintf(why, sizeof(why), "%s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-    fail_all(c, why);
+    leave(c);
 }
 
 static int do_connect(kc_ibclient *c)

@@ -46,6 +46,11 @@ void kc_sock_reader_free(kc_sock_reader *r)
     r->enabled = false;
 }
 
+void kc_sock_reader_begin(kc_sock_reader *r)
+{
+    r->budget = KC_SOCK_READ_BUDGET_BYTES;
+}
+
 void kc_sock_reader_enable(kc_sock_reader *r)
 {
     if (r->enabled)
@@ -107,6 +112,8 @@ bool kc_sock_reader_fill(kc_sock_reader *r, size_t missing_bytes, bool *more)
     size_t max = missing_bytes < MIN_BYTES   ? MIN_BYTES
                  : missing_bytes > MAX_BYTES ? MAX_BYTES
                                              : missing_bytes;
+    if (max > r->budget)
+        max = r->budget;
     size_t total = 0;
     while (total < max) {
         size_t want = max - total < CHUNK_BYTES ? max - total : CHUNK_BYTES;
@@ -124,7 +131,8 @@ bool kc_sock_reader_fill(kc_sock_reader *r, size_t missing_bytes, bool *more)
         if (n < want)
             break;
     }
-    *more = total == max;
+    r->budget -= total;
+    *more = total == max && r->budget > 0;
     return total > 0;
 }
 
@@ -146,13 +154,12 @@ uint8_t *kc_frame_fill_step(kc_frame_fill *f, kc_sock_reader *r, size_t *len_byt
         f->have += take;
         missing -= take;
     }
-    size_t budget = MAX_BYTES;
-    while (missing > 0 && budget > 0) {
-        size_t want = missing < budget ? missing : budget;
+    while (missing > 0 && r->budget > 0) {
+        size_t want = missing < r->budget ? missing : r->budget;
         size_t n = sock_recv(r, f->buf + f->have, want);
         f->have += n;
         missing -= n;
-        budget -= n;
+        r->budget -= n;
         if (n < want)
             break;
     }

@@ -70,9 +70,13 @@ typedef struct kc_sock_reader {
     bool has_timeout;
     struct timeval timeout; /* with has_timeout: the callback gets EV_TIMEOUT after this long
                                without anything to read while enabled */
-    int error; /* 0 while the stream is open; -1 once its end was read, else the errno value of
-                  the read that failed. Sticky: the owner closes once it sees it. */
+    int error;     /* 0 while the stream is open; -1 once its end was read, else the errno value of
+                      the read that failed. Sticky: the owner closes once it sees it. */
+    size_t budget; /* bytes the reads of this callback may still take (kc_sock_reader_begin) */
 } kc_sock_reader;
+
+/** What one callback reads at most (see kc_sock_reader_begin). */
+#define KC_SOCK_READ_BUDGET_BYTES (1u << 20)
 
 /**
  * Sets @p r up for the connected (or connecting), non-blocking socket @p fd on @p base: @p cb
@@ -83,6 +87,15 @@ void kc_sock_reader_init(kc_sock_reader *r, struct event_base *base, int fd,
 
 /** Frees the event and the input (not the descriptor). Safe on a zeroed reader. */
 void kc_sock_reader_free(kc_sock_reader *r);
+
+/**
+ * Starts a callback's reading: its reads (kc_sock_reader_fill, kc_frame_fill_step) take at most
+ * KC_SOCK_READ_BUDGET_BYTES in all, then leave the rest to the next turn of the loop (the event
+ * is level-triggered). A peer that pipelines requests which take no response slot (acks=0
+ * Produce) or whose answers go out at once keeps every read full: without a bound, the callback
+ * would read for as long as the peer writes, and every other connection and timer would wait.
+ */
+void kc_sock_reader_begin(kc_sock_reader *r);
 
 /** Starts watching the socket (no system call when already enabled). */
 void kc_sock_reader_enable(kc_sock_reader *r);
@@ -105,11 +118,12 @@ void kc_sock_reader_set_timeout(kc_sock_reader *r, int timeout_ms);
 
 /**
  * Reads from the socket onto the end of the input: at least 64 KiB, or @p missing_bytes (what
- * the incomplete frame lacks) up to 1 MiB, so that one busy connection does not hold the loop.
- * It reads in pieces of up to 32 KiB, each in a chain of 32 KiB at most, until a
- * read comes back short.
- * @return whether any byte came. *@p more is set to whether yet more may wait (everything asked
- * for came). The end of the stream or an error sets r->error. Aborts when memory runs out.
+ * the incomplete frame lacks) up to 1 MiB, within what is left of the callback's budget. It
+ * reads in pieces of up to 32 KiB, each in a chain of 32 KiB at most, until a read comes back
+ * short.
+ * @return whether any byte came. *@p more is set to whether yet more may wait and may be read
+ * now (everything asked for came, and budget is left). The end of the stream or an error sets
+ * r->error. Aborts when memory runs out.
  */
 bool kc_sock_reader_fill(kc_sock_reader *r, size_t missing_bytes, bool *more);
 
@@ -128,7 +142,7 @@ void kc_frame_fill_start(kc_frame_fill *f, size_t len_bytes);
 
 /**
  * Continues @p f: first from what @p r's input holds (bytes that came before any still in the
- * socket), then from the socket directly, at most 1 MiB per call, until a read comes back
+ * socket), then from the socket directly, within the callback's budget, until a read comes back
  * short. The end of the stream or an error sets r->error.
  * @return the complete frame (malloc'd, *@p len_bytes long; the caller owns it and @p f is empty
  * again), or NULL while it is incomplete.

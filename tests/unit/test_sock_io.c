@@ -103,12 +103,14 @@ static void on_readable(int fd, short what, void *arg)
     calls++;
     last_what = what;
     bool more;
+    kc_sock_reader_begin(&rd);
     kc_sock_reader_fill(&rd, 0, &more); /* level-triggered: what waits must be taken */
 }
 
 static void reader_start(void)
 {
     kc_sock_reader_init(&rd, base, fds[0], on_readable, NULL);
+    kc_sock_reader_begin(&rd);
 }
 
 static void teardown(void)
@@ -170,6 +172,7 @@ Test(sock_io, takes_what_a_frame_lacks_up_to_1_MiB, .init = setup, .fini = teard
     expect_content(in, 100 * KIB);
     size_t have = 100 * KIB;
     while (have < TOTAL) {
+        kc_sock_reader_begin(&rd); /* a callback each */
         if (kc_sock_reader_fill(&rd, 8u << 20, &more)) {
             size_t now = evbuffer_get_length(in);
             cr_assert_leq(now - have, 1u << 20, "one call read %zu bytes", now - have);
@@ -191,6 +194,36 @@ Test(sock_io, stops_at_a_short_read_and_appends_after_what_was_held, .init = set
     cr_assert_not(more, "the socket ran dry before 100 KiB");
     expect_content(in, 5000 + 70 * KIB);
     cr_assert_eq(rd.error, 0, "a dry socket is no error");
+}
+
+Test(sock_io, a_callback_reads_at_most_its_budget_and_leaves_the_rest_in_the_socket, .init = setup,
+     .fini = teardown)
+{
+    reader_start();
+    peer_write(TOTAL);
+    size_t took = 0;
+    bool more = true;
+    /* as a callback reading a peer that keeps its socket full */
+    for (int i = 0; i < 10000 && took < KC_SOCK_READ_BUDGET_BYTES; i++) {
+        queued_at_least(1);
+        size_t before = evbuffer_get_length(rd.in);
+        kc_sock_reader_fill(&rd, 8u << 20, &more);
+        took += evbuffer_get_length(rd.in) - before;
+    }
+    cr_assert_eq(took, KC_SOCK_READ_BUDGET_BYTES, "one callback read %zu bytes", took);
+    cr_assert_not(more, "the read that used up the budget says to stop");
+    cr_assert_not(kc_sock_reader_fill(&rd, 100, &more), "nothing more in this callback");
+    kc_frame_fill f = {0};
+    kc_frame_fill_start(&f, 100 * KIB);
+    evbuffer_drain(rd.in, evbuffer_get_length(rd.in));
+    size_t len;
+    cr_assert_null(kc_frame_fill_step(&f, &rd, &len));
+    cr_assert_eq(f.have, 0, "a frame fill keeps to the budget too");
+    queued_at_least(1);
+    kc_sock_reader_begin(&rd); /* the next callback */
+    cr_assert(kc_sock_reader_fill(&rd, 100, &more), "the rest waited in the socket");
+    kc_frame_fill_free(&f);
+    cr_assert_eq(rd.error, 0);
 }
 
 Test(sock_io, an_empty_socket_reads_nothing_and_a_closed_peer_is_reported, .init = setup,
@@ -258,6 +291,7 @@ Test(sock_io, a_frame_fills_from_the_input_first_then_from_the_socket, .init = s
     uint8_t *frame;
     while (!(frame = kc_frame_fill_step(&f, &rd, &len))) {
         await_readable();
+        kc_sock_reader_begin(&rd);
     }
     cr_assert_eq(len, 200 * KIB);
     cr_assert_eq(memcmp(frame, pattern, 200 * KIB), 0, "bytes differ");
