@@ -192,28 +192,15 @@ void kc_sock_write_now(struct bufferevent *bev)
         bufferevent_enable(bev, EV_WRITE);
 }
 
-/* Sends @p len bytes at @p p; how many went. */
-static size_t send_mem(int fd, const uint8_t *p, size_t len, bool more)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = send(fd, p + done, len - done, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    return done;
-}
-
-/* Sends @p len bytes of file @p in at @p offset; how many went. */
-static size_t send_file(int fd, int in, int64_t offset, size_t len)
+/* Sends @p len bytes: from memory at @p p (send with @p flags), or, when @p in >= 0, of file @p in
+ * at @p offset (sendfile). @return how many went before the socket filled or failed. */
+static size_t send_all(int fd, const uint8_t *p, int in, int64_t offset, size_t len, int flags)
 {
     off_t off = (off_t)offset;
     size_t done = 0;
     while (done < len) {
-        ssize_t n = sendfile(fd, in, &off, len - done);
+        ssize_t n =
+            in >= 0 ? sendfile(fd, in, &off, len - done) : send(fd, p + done, len - done, flags);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -228,17 +215,17 @@ size_t kc_sock_send_frame(int fd, const kc_wbuf *w)
     size_t sent = 0, pos = 0;
     for (int i = 0; i < w->n_splices; i++) {
         const kc_wbuf_splice *sp = &w->splices[i];
-        size_t n = send_mem(fd, w->data + pos, sp->at - pos, true);
+        size_t n = send_all(fd, w->data + pos, -1, 0, sp->at - pos, MSG_NOSIGNAL | MSG_MORE);
         sent += n;
         if (n < sp->at - pos)
             return sent;
         pos = sp->at;
-        n = send_file(fd, sp->fd, sp->offset, sp->len);
+        n = send_all(fd, NULL, sp->fd, sp->offset, sp->len, 0);
         sent += n;
         if (n < sp->len)
             return sent;
     }
-    return sent + send_mem(fd, w->data + pos, w->len - pos, false);
+    return sent + send_all(fd, w->data + pos, -1, 0, w->len - pos, MSG_NOSIGNAL);
 }
 
 void kc_sock_write_done(struct bufferevent *bev)
