@@ -274,22 +274,15 @@ static void out_add(kc_conn *c, struct evbuffer *out, const uint8_t *data, size_
     c->out_tail_file = false;
 }
 
-/* Queues a file range: spliced with sendfile on PLAINTEXT (evbuffer_add_file owns a descriptor
- * of its own from then on: the writer's, or a dup of a borrowed one), copied on TLS or when no
- * descriptor is left. @return the bytes it holds in memory. */
+/* Queues a file range: spliced with sendfile on PLAINTEXT, where evbuffer_add_file takes over
+ * the writer's own (pinned) descriptor; copied on TLS. @return the bytes it holds in memory. */
 static size_t out_add_file(kc_conn *c, struct evbuffer *out, kc_wbuf_splice *sp, int64_t offset,
                            size_t len)
 {
-    if (c->plain) {
-        int fd = sp->owned ? sp->fd : dup(sp->fd);
-        if (fd >= 0 && evbuffer_add_file(out, fd, offset, (ev_off_t)len) == 0) {
-            if (sp->owned)
-                sp->fd = -1;
-            c->out_tail_file = true;
-            return 0;
-        }
-        if (fd >= 0 && !sp->owned)
-            close(fd);
+    if (c->plain && sp->owned && evbuffer_add_file(out, sp->fd, offset, (ev_off_t)len) == 0) {
+        sp->fd = -1;
+        c->out_tail_file = true;
+        return 0;
     }
     add_file_copy(out, sp->fd, offset, len);
     return len;
@@ -298,13 +291,16 @@ static size_t out_add_file(kc_conn *c, struct evbuffer *out, kc_wbuf_splice *sp,
 /* Writes one response frame, size prefix patched: on PLAINTEXT with nothing queued before it,
  * as much as the socket takes at once (kc_sock_send_frame, file ranges straight from their
  * descriptors); what is left is queued, memory parts copied and file ranges added with
- * out_add_file. */
+ * out_add_file (on PLAINTEXT after kc_wbuf_pin_files, which may turn the whole frame into
+ * memory: the bytes, and so the count already sent, stay the same). */
 static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
 {
     kc_wbuf_i32_at(w, 0, (int32_t)(kc_wbuf_total(w) - 4));
     size_t skip = 0;
     if (c->plain && evbuffer_get_length(out) == 0 && !(bufferevent_get_enabled(c->bev) & EV_WRITE))
         skip = kc_sock_send_frame(bufferevent_getfd(c->bev), w);
+    if (c->plain && skip < kc_wbuf_total(w))
+        kc_wbuf_pin_files(w); /* the queued rest is sent after this turn of the loop */
     size_t pos = 0, mem = 0;
     for (int i = 0; i <= w->n_splices; i++) {
         kc_wbuf_splice *sp = i < w->n_splices ? &w->splices[i] : NULL;
