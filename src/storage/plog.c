@@ -64,6 +64,8 @@ struct kc_plog {
     kc_producer_state producers; /* idempotent producers: kept by every append, rebuilt at open
                                   * and after truncation from a snapshot and the headers after it */
     int64_t snapshot_offset;     /* the newest `.snapshot` file's offset, -1 = none */
+    bool snapshot_unsynced;      /* that file was written without an fsync: the next flush job
+                                  * at or past its offset syncs it */
     tail_batches *tail;          /* NULL until the first append */
 };
 
@@ -489,17 +491,25 @@ static int rebuild_producers(kc_plog *l)
 }
 
 /* Kafka's takeSnapshot: the producers as of @p offset (no batch between the log end and it),
- * only past the newest snapshot. A failure costs a longer replay at the next open: logged. */
-static void take_snapshot(kc_plog *l, int64_t offset, bool durable)
+ * only past the newest snapshot. Written without an fsync: the flush job that makes the segment
+ * below it durable syncs it too (kc_plog_prepare_flush). A roll used to fsync it on the reactor,
+ * where it queued behind the worker's flush of the segment just rolled away from and held every
+ * connection for hundreds of milliseconds (KAFKA-9693, fixed the same way in KAFKA-15046). A
+ * snapshot lost to a crash before that flush costs a longer replay at the next open, never a
+ * wrong state: the open reads the newest snapshot that passes its CRC and is not above the log
+ * end. A failure to write it costs the same: logged. */
+static void take_snapshot(kc_plog *l, int64_t offset)
 {
     if (offset <= l->snapshot_offset)
         return;
-    int rc = kc_producer_snapshot_write(l->dir, offset, &l->producers, durable);
-    if (rc)
+    int rc = kc_producer_snapshot_write(l->dir, offset, &l->producers);
+    if (rc) {
         kc_warn("STORAGE", "%s: cannot write the producer snapshot at %" PRId64 ": %s", l->dir,
                 offset, strerror(-rc));
-    else
+    } else {
         l->snapshot_offset = offset;
+        l->snapshot_unsynced = true;
+    }
 }
 
 static void delete_snapshots(kc_plog *l)
@@ -832,7 +842,7 @@ void kc_plog_close(kc_plog *l)
     if (!l)
         return;
     if (l->nsegs) {
-        take_snapshot(l, kc_plog_log_end_offset(l), false);
+        take_snapshot(l, kc_plog_log_end_offset(l));
         segment *s = active(l); /* seg_deactivate, without remapping what is closed next */
         if (s->tidx.writable && s->max_timestamp >= 0 && !kc_index_full(&s->tidx))
             kc_time_index_maybe_append(&s->tidx, s->max_timestamp, s->offset_of_max_timestamp);
@@ -878,7 +888,7 @@ static int roll_at(kc_plog *l, int64_t base)
     }
     push_seg(l, s);
     kc_debug("STORAGE", "%s: rolled segment %020" PRId64, l->dir, s->base_offset);
-    take_snapshot(l, base, true);
+    take_snapshot(l, base);
     return 0;
 }
 
@@ -1396,7 +1406,7 @@ kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to)
     if (up_to <= l->recovery_point)
         return NULL;
     kc_plog_flush_job *j = calloc(1, sizeof(*j));
-    if (!j || !(j->fds = calloc((size_t)l->nsegs * 3 + 1, sizeof(int))))
+    if (!j || !(j->fds = calloc((size_t)l->nsegs * 3 + 2, sizeof(int))))
         kc_fatal("plog: out of memory");
     j->up_to = up_to;
     for (int i = 0; i < l->nsegs; i++) {
@@ -1409,6 +1419,14 @@ kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to)
         for (int k = 0; k < 3; k++)
             if (fds[k] >= 0)
                 j->fds[j->n++] = fds[k];
+    }
+    if (l->snapshot_unsynced && l->snapshot_offset <= up_to) {
+        char path[4096];
+        kc_producer_snapshot_path(l->dir, l->snapshot_offset, path, sizeof(path));
+        int fd = open(path, O_RDONLY | O_CLOEXEC); /* gone (truncated away): nothing to sync */
+        if (fd >= 0)
+            j->fds[j->n++] = fd;
+        l->snapshot_unsynced = false;
     }
     /* the folder too: rolled segments' directory entries must be as durable as their data */
     int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -1,6 +1,6 @@
 /*
- * Snapshot files: built in memory and written with one write + fsync; read whole (a few dozen
- * bytes per producer). Entries are written in hash order, as Kafka's.
+ * Snapshot files: built in memory and written with one write (the log's flush job syncs them);
+ * read whole (a few dozen bytes per producer). Entries are written in hash order, as Kafka's.
  */
 #include "storage/producer_snapshot.h"
 
@@ -28,8 +28,7 @@ void kc_producer_snapshot_path(const char *dir, int64_t offset, char *out, size_
     snprintf(out, len, "%s/%020" PRId64 SUFFIX, dir, offset);
 }
 
-int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_producer_state *ps,
-                               bool durable)
+int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_producer_state *ps)
 {
     size_t n = HEADER_BYTES + (size_t)ps->n_entries * ENTRY_BYTES;
     uint8_t *buf = malloc(n), *p = buf + HEADER_BYTES;
@@ -53,11 +52,8 @@ int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_produce
     kc_put_be32(buf + 2, kc_crc32c(0, buf + 6, n - 6));
     char path[4096];
     kc_producer_snapshot_path(dir, offset, path, sizeof(path));
-    int rc = 0, fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        rc = -errno;
-    else if ((rc = kc_write_full(fd, buf, n)) == 0 && durable && fsync(fd))
-        rc = -errno;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = fd < 0 ? -errno : kc_write_full(fd, buf, n);
     if (fd >= 0)
         close(fd);
     free(buf);

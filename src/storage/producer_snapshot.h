@@ -20,13 +20,13 @@ void kc_producer_snapshot_path(const char *dir, int64_t offset, char *out, size_
  * Write @p ps as the snapshot at @p offset in @p dir: int16 version 1, uint32 CRC-32C of the
  * rest, int32 count, then per producer its id, epoch, last batch (last sequence, last offset,
  * offset delta), last timestamp, coordinator epoch -1 and no open transaction (46 bytes).
- * Written in place (no temporary file), and fsynced when @p durable, as Kafka does; a caller
- * that passes false syncs the file system itself before relying on it (a clean shutdown: one
- * syncfs instead of 10,000 fsyncs). A torn snapshot fails its CRC at load and is deleted.
+ * Written in place (no temporary file) and not fsynced: the caller makes it durable with the
+ * log's next flush job, or with one syncfs at a clean shutdown instead of 10,000 fsyncs (Kafka
+ * 3.7 also moved this fsync off the request path, KAFKA-15046). A torn snapshot fails its CRC
+ * at load and is deleted.
  * @return 0 or -errno.
  */
-int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_producer_state *ps,
-                               bool durable);
+int kc_producer_snapshot_write(const char *dir, int64_t offset, const kc_producer_state *ps);
 
 /**
  * Read the snapshot file @p path into @p ps (emptied first). Each producer gets its last batch

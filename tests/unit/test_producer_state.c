@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "batch_builder.h"
@@ -301,6 +303,61 @@ Test(producer_state, snapshots_follow_rolls_and_truncation, .init = setup, .fini
     kc_plog_close(l);
 }
 
+/* fsync(2) of this test binary (the log's code is linked into it, so its calls land here):
+ * records the inode of every descriptor synced, then syncs it. */
+static ino_t synced[64];
+static int n_synced;
+
+int fsync(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && n_synced < (int)(sizeof(synced) / sizeof(synced[0])))
+        synced[n_synced++] = st.st_ino;
+    return (int)syscall(SYS_fsync, fd);
+}
+
+static bool was_synced(const char *path)
+{
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0, "%s", path);
+    for (int i = 0; i < n_synced; i++)
+        if (synced[i] == st.st_ino)
+            return true;
+    return false;
+}
+
+Test(producer_state, roll_leaves_the_snapshot_fsync_to_the_flush_job, .init = setup,
+     .fini = teardown)
+{
+    kc_plog *l = open_log();
+    cr_assert_eq(append(l, 21, 0, 0, 2), 0);
+    n_synced = 0;
+    cr_assert_eq(kc_plog_roll(l, 0), 0);
+    /* KAFKA-9693: an fsync here held the reactor behind the flush of the segment rolled from */
+    cr_assert_eq(n_synced, 0, "the roll itself syncs nothing");
+    char snap[700];
+    kc_producer_snapshot_path(logdir, 2, snap, sizeof(snap));
+    cr_assert(fu_exists(snap), "the snapshot at the new base is written at once");
+    kc_plog_flush_job *j = kc_plog_prepare_flush(l, 2);
+    cr_assert_not_null(j);
+    cr_assert_eq(kc_plog_flush_job_run(j), 0);
+    kc_plog_flush_job_done(l, j, true);
+    cr_assert(was_synced(snap), "the flush of the segment below it syncs the snapshot too");
+    cr_assert(was_synced(logdir), "and the folder that names it");
+    cr_assert_eq(kc_plog_recovery_point(l), 2);
+
+    /* synced once: the next flush job leaves it alone */
+    cr_assert_eq(append(l, 21, 0, 2, 2), 2);
+    n_synced = 0;
+    j = kc_plog_prepare_flush(l, 4);
+    cr_assert_not_null(j);
+    cr_assert_eq(kc_plog_flush_job_run(j), 0);
+    kc_plog_flush_job_done(l, j, true);
+    cr_assert_gt(n_synced, 0);
+    cr_assert_not(was_synced(snap));
+    kc_plog_close(l);
+}
+
 Test(producer_state, snapshot_bytes_are_kafkas)
 {
     /* ../shared/reference/kafka-groups-and-producer-state.md §5.3: producer 1000, epoch 0,
@@ -314,10 +371,10 @@ Test(producer_state, snapshot_bytes_are_kafkas)
     cr_assert_eq(fu_mkdtemp(root, sizeof(root), "psnap"), 0);
     kc_producer_state ps;
     kc_producer_state_init(&ps);
-    cr_assert_eq(kc_producer_snapshot_write(root, 0, &ps, true), 0);
+    cr_assert_eq(kc_producer_snapshot_write(root, 0, &ps), 0);
     kc_producer_append a = {1000, 0, 0, 4, 100, 104, 1700000000000LL};
     kc_producer_state_update(&ps, &a);
-    cr_assert_eq(kc_producer_snapshot_write(root, 105, &ps, true), 0);
+    cr_assert_eq(kc_producer_snapshot_write(root, 105, &ps), 0);
     char path[700];
     uint8_t got[64];
     kc_producer_snapshot_path(root, 0, path, sizeof(path));
