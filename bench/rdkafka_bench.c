@@ -32,7 +32,10 @@
  * with linger.ms=BENCH_LINGER_MS (default 5) and, when BENCH_QUEUE_KB is set, at most that
  * many KiB queued (queue.buffering.max.kbytes: Java's buffer.memory), so that latency at full
  * speed measures a bounded queue rather than the whole run. BENCH_COMPRESSION sets the producer's
- * compression.type, BENCH_IDEMPOTENCE=true its enable.idempotence. Payloads are log-like text.
+ * compression.type, BENCH_IDEMPOTENCE=true its enable.idempotence. BENCH_LATENCY_LOG=PATH makes
+ * produce write one line per delivered record to PATH: its enqueue time (CLOCK_MONOTONIC, s), its
+ * latency (ms) and its partition, in delivery order, to find when a tail happened. Payloads are
+ * log-like text.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -55,6 +58,7 @@ static double *lat;    /* latency of each delivered record, in seconds */
 static long nlat;
 static double last_dr; /* time of the last delivery report */
 static const char *first_err;
+static FILE *latency_log; /* BENCH_LATENCY_LOG */
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -73,6 +77,9 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     last_dr = now_s();
     if (lat)
         lat[nlat++] = last_dr - enq_at[id - 1];
+    if (latency_log)
+        fprintf(latency_log, "%.6f %.3f %d\n", enq_at[id - 1], (last_dr - enq_at[id - 1]) * 1e3,
+                (int)m->partition);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -226,6 +233,11 @@ static int do_produce(const char *brokers, const char *topic, long count, int si
     fill_text(payload, (size_t)size);
     if (rate > 0 && rate * seconds < (double)count)
         count = (long)(rate * seconds);
+    const char *ll = getenv("BENCH_LATENCY_LOG");
+    if (ll && *ll && !(latency_log = fopen(ll, "w"))) {
+        perror(ll);
+        return 1;
+    }
     enq_at = calloc((size_t)count + 1, sizeof(double));
     lat = calloc((size_t)count + 1, sizeof(double));
     if (!enq_at || !lat) {
@@ -301,6 +313,8 @@ static int do_produce(const char *brokers, const char *topic, long count, int si
            delivered, failed, secs, (double)delivered / secs, (double)delivered * size / 1e6 / secs,
            p50, p99, p999, (double)i / sent);
     rd_kafka_destroy(rk);
+    if (latency_log)
+        fclose(latency_log);
     free(payload);
     free(enq_at);
     free(lat);

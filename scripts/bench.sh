@@ -21,8 +21,10 @@
 # with linger.ms=BENCH_RATE_LINGER_MS (0), and the same rate with acks=1 for comparison. Each run
 # is bounded by BENCH_MAX_SECONDS (30); BENCH_BROKER_PROPS adds broker properties
 # (space-separated KEY=VALUE). Prints one table and the two targets: acks=all RF3 throughput
-# >= 50 % of (page-cache write / 3), and p99 <= 5 ms at the fixed rate. Stops what it started
-# and removes the brokers' data.
+# >= 50 % of (page-cache write / 3), and p99 <= 5 ms at the fixed rate. With BENCH_LATENCY_DIR
+# set, each run writes every record's enqueue time and latency to DIR/LABEL.txt (rdkafka_bench's
+# BENCH_LATENCY_LOG), to see when a tail happened. Stops what it started and removes the
+# brokers' data.
 #
 # scripts/bench.sh groups — consumer-group benchmark (not a test): the same ensemble and three
 # brokers, a topic of 60 partitions at RF 3, then bench/group_bench.c: the rebalance time of a
@@ -713,7 +715,8 @@ run() {
     local label=$1 out kv
     shift
     timeout 120 sync -f "$dir" || true
-    out=$($BENCH produce "$BROKERS" "$1" "${RUN_COUNT:-$count}" "$size" "${@:2}") || {
+    out=$(BENCH_LATENCY_LOG=${BENCH_LATENCY_DIR:+$BENCH_LATENCY_DIR/$label.txt} \
+        $BENCH produce "$BROKERS" "$1" "${RUN_COUNT:-$count}" "$size" "${@:2}") || {
         echo "$out" >&2
         echo "bench: producer run '$label' failed" >&2
     }
