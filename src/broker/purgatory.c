@@ -21,6 +21,7 @@ typedef struct watch_list {
     const void *key;
     kc_delayed **ops;
     int n, cap;
+    bool soon; /* the key waits in the purgatory's soon list */
 } watch_list;
 
 struct kc_delayed {
@@ -37,6 +38,10 @@ struct kc_purgatory {
     kc_broker *b;
     watch_list *buckets[N_BUCKETS];
     int size;
+    /* kc_purgatory_check_soon(): keys to check once the callbacks already due this turn ran */
+    struct event *soon_ev;
+    const void **soon;
+    int n_soon, cap_soon;
 };
 
 static size_t bucket_of(const void *key)
@@ -213,6 +218,46 @@ void kc_purgatory_check(kc_purgatory *pg, const void *key)
         free(ready);
 }
 
+static void on_soon(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_purgatory *pg = arg;
+    /* keys marked while these checks run (a completion that appends) wait for the next pass:
+     * take the list as it is now */
+    const void **keys = pg->soon;
+    int n = pg->n_soon;
+    pg->soon = NULL;
+    pg->n_soon = pg->cap_soon = 0;
+    for (int i = 0; i < n; i++) {
+        watch_list *w = list_find(pg, keys[i], false);
+        if (w)
+            w->soon = false;
+    }
+    for (int i = 0; i < n; i++)
+        kc_purgatory_check(pg, keys[i]);
+    free(keys);
+}
+
+void kc_purgatory_check_soon(kc_purgatory *pg, const void *key)
+{
+    watch_list *w = list_find(pg, key, false);
+    if (!w || w->soon)
+        return; /* nothing waits on it, or its check is already due */
+    if (pg->n_soon == pg->cap_soon) {
+        pg->cap_soon = pg->cap_soon ? 2 * pg->cap_soon : 16;
+        pg->soon = realloc(pg->soon, sizeof(*pg->soon) * (size_t)pg->cap_soon);
+        if (!pg->soon)
+            kc_fatal("purgatory: out of memory");
+    }
+    pg->soon[pg->n_soon++] = key;
+    w->soon = true;
+    if (!pg->soon_ev && !(pg->soon_ev = event_new(pg->b->base, -1, 0, on_soon, pg)))
+        kc_fatal("purgatory: out of memory");
+    if (pg->n_soon == 1)
+        event_active(pg->soon_ev, 0, 0);
+}
+
 int kc_purgatory_size(const kc_purgatory *pg)
 {
     return pg->size;
@@ -234,5 +279,8 @@ void kc_purgatory_expire_all(kc_purgatory *pg)
 
 void kc_purgatory_free(kc_purgatory *pg)
 {
+    if (pg->soon_ev)
+        event_free(pg->soon_ev);
+    free(pg->soon);
     free(pg);
 }

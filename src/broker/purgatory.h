@@ -51,6 +51,16 @@ kc_delayed *kc_purgatory_watch(kc_purgatory *pg, const void *const *keys, int n_
 /** Something @p key stands for changed: complete every operation watching it that is ready. */
 void kc_purgatory_check(kc_purgatory *pg, const void *key);
 
+/**
+ * Like kc_purgatory_check(), later in this turn of the loop: after every callback already due
+ * (the rest of what one read brought, the other sockets that were ready), once per key however
+ * often it was asked for. For the appends of a busy partition: one follower fetch answered with
+ * the batches of several produce requests is one round instead of several, where Kafka's request
+ * handler threads would each complete it at once. Only a key that operations watch now is kept;
+ * an operation watched after this call is still checked with the rest.
+ */
+void kc_purgatory_check_soon(kc_purgatory *pg, const void *key);
+
 /** Number of operations waiting (tests, metrics). */
 int kc_purgatory_size(const kc_purgatory *pg);
 

@@ -12,6 +12,11 @@
  * once the responses queued in memory for all connections together exceed
  * queued.max.response.bytes, while more than OUTPUT_SHARE_BYTES of its own are in memory: the
  * connections that do not read their answers stop taking requests, those that read stay served.
+ * On PLAINTEXT, answers held in memory go out once the callbacks already due in the turn of the
+ * loop that finished them ran, all those of one connection in one writev (request_finish): a
+ * read of several pipelined requests, or a high watermark that completes several acks=all
+ * produces, costs one system call and one wake-up of the client, not one each. Until then they
+ * count as output for the pause above.
  * A sweep closes what a peer may leave hanging: a TLS handshake or a partial request frame that
  * sees no byte for socket.connection.setup.timeout.ms, and a connection idle (nothing read,
  * nothing queued either way) for connections.max.idle.ms, as Kafka's Selector does. The fast
@@ -86,10 +91,13 @@ typedef struct kc_conn {
     int64_t out_mem;    /* of the output, bytes in memory (an upper bound: file ranges sent
                            with sendfile take none); counted in broker->queued_response_bytes */
     struct evbuffer_cb_entry *out_cb; /* keeps out_mem as the output drains */
-    bool out_tail_file; /* the output's last chain may be a file range (see out_add) */
-    bool closed;        /* bev freed; struct freed when no callback is on the stack */
-    bool draining;      /* graceful shutdown: close once the queue and output are empty */
-    int in_callback;    /* depth of our callbacks on the stack */
+    bool out_tail_file;     /* the output's last chain may be a file range (see out_add) */
+    struct event *flush_ev; /* plain: finished responses go out together (request_finish) */
+    int64_t due_bytes;      /* of those, waiting for flush_ev; counted as output (output_full)
+                               and in broker->queued_response_bytes */
+    bool closed;            /* bev freed; struct freed when no callback is on the stack */
+    bool draining;          /* graceful shutdown: close once the queue and output are empty */
+    int in_callback;        /* depth of our callbacks on the stack */
     struct kc_conn *prev, *next;
 } kc_conn;
 
@@ -161,6 +169,11 @@ static void conn_close(kc_conn *c)
     c->broker->queued_response_bytes -= c->out_mem;
     c->out_mem = 0;
     kc_sock_reader_free(&c->rd); /* before the bufferevent closes the descriptor */
+    if (c->flush_ev)
+        event_free(c->flush_ev);
+    c->flush_ev = NULL;
+    c->broker->queued_response_bytes -= c->due_bytes;
+    c->due_bytes = 0;
     bufferevent_free(c->bev);
     c->bev = NULL;
     conn_unlink(c);
@@ -288,16 +301,17 @@ static size_t out_add_file(kc_conn *c, struct evbuffer *out, kc_wbuf_splice *sp,
     return len;
 }
 
-/* Writes one response frame, size prefix patched: on PLAINTEXT with nothing queued before it,
- * as much as the socket takes at once (kc_sock_send_frame, file ranges straight from their
- * descriptors); what is left is queued, memory parts copied and file ranges added with
- * out_add_file (on PLAINTEXT after kc_wbuf_pin_files, which may turn the whole frame into
+/* Writes one response frame, size prefix patched: on PLAINTEXT with nothing queued before it and
+ * @p send_now, as much as the socket takes at once (kc_sock_send_frame, file ranges straight
+ * from their descriptors); what is left is queued, memory parts copied and file ranges added
+ * with out_add_file (on PLAINTEXT after kc_wbuf_pin_files, which may turn the whole frame into
  * memory: the bytes, and so the count already sent, stay the same). */
-static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w)
+static void conn_write_response(kc_conn *c, struct evbuffer *out, kc_wbuf *w, bool send_now)
 {
     kc_wbuf_i32_at(w, 0, (int32_t)(kc_wbuf_total(w) - 4));
     size_t skip = 0;
-    if (c->plain && evbuffer_get_length(out) == 0 && !(bufferevent_get_enabled(c->bev) & EV_WRITE))
+    if (send_now && c->plain && evbuffer_get_length(out) == 0 &&
+        !(bufferevent_get_enabled(c->bev) & EV_WRITE))
         skip = kc_sock_send_frame(bufferevent_getfd(c->bev), w);
     if (c->plain && skip < kc_wbuf_total(w))
         kc_wbuf_pin_files(w); /* the queued rest is sent after this turn of the loop */
@@ -340,14 +354,15 @@ static void on_output_change(struct evbuffer *buf, const struct evbuffer_cb_info
 /* Whether @p c must stop reading until its output drains (see the header comment). */
 static bool output_full(const kc_conn *c)
 {
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) > OUTPUT_PAUSE_BYTES)
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) + (size_t)c->due_bytes >
+        OUTPUT_PAUSE_BYTES)
         return true;
     /* the inter-broker listener is not exempt (clients often share it): a follower or the
      * controller reads its answers at once, so the pause lasts until they are sent */
     const kc_broker *b = c->broker;
     return b->cfg->queued_max_response_bytes >= 0 &&
            b->queued_response_bytes > b->cfg->queued_max_response_bytes &&
-           c->out_mem > (int64_t)OUTPUT_SHARE_BYTES;
+           c->out_mem + c->due_bytes > (int64_t)OUTPUT_SHARE_BYTES;
 }
 
 /* The output drained, in part or whole: reading resumes once it is at OUTPUT_RESUME_BYTES. */
@@ -371,17 +386,30 @@ static void conn_send(kc_conn *c)
     conn_output_drained(c);
 }
 
-/* Writes every finished response at the head of the queue, in order. */
+/* Writes every finished response at the head of the queue, in order. Several of them, all in
+ * memory, are queued and written with one writev (conn_send); a file range is worth its own
+ * sendfile, and queuing it would cost a dup of its descriptor. */
 static void conn_flush(kc_conn *c)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
+    int ready = 0;
+    bool files = false;
+    for (const kc_request *r = c->head; r && r->done; r = r->next) {
+        ready += !r->no_response;
+        files |= r->out.n_splices > 0;
+    }
+    bool one_write = ready > 1 && !files;
+    if (c->flush_ev)
+        event_del(c->flush_ev);                       /* a flush already due is this one */
+    c->broker->queued_response_bytes -= c->due_bytes; /* counted again as they are queued */
+    c->due_bytes = 0;
     while (c->head && c->head->done) {
         kc_request *r = c->head;
         c->head = r->next;
         if (!c->head)
             c->tail = NULL;
         if (!r->no_response)
-            conn_write_response(c, out, &r->out);
+            conn_write_response(c, out, &r->out, !one_write);
         c->inflight--;
         request_free(r);
     }
@@ -394,12 +422,38 @@ static void conn_flush(kc_conn *c)
     }
 }
 
+static void conn_on_flush_due(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    kc_conn *c = arg;
+    c->in_callback++;
+    conn_flush(c);
+    conn_maybe_finish_drain(c);
+    if (--c->in_callback == 0 && c->closed)
+        free(c);
+}
+
 static void request_finish(kc_request *req)
 {
     req->done = true;
     kc_conn *c = req->conn;
     if (!c) {
         request_free(req);
+        return;
+    }
+    /* Plaintext, in memory: sent once the callbacks already due this turn of the loop ran, with
+     * every other response they finish on this connection (the rest of the requests one read
+     * brought, the acks=all produces one high watermark advance completes): one writev instead
+     * of a send each. A response with file ranges goes now, and those due before it with it. */
+    if (c->plain && req->out.n_splices == 0 && !c->draining) {
+        if (!c->flush_ev &&
+            !(c->flush_ev = event_new(c->broker->base, -1, 0, conn_on_flush_due, c)))
+            kc_fatal("conn: out of memory");
+        int64_t n = req->no_response ? 0 : (int64_t)kc_wbuf_total(&req->out);
+        c->due_bytes += n; /* a reader that never reads still stops being read (output_full) */
+        c->broker->queued_response_bytes += n;
+        event_active(c->flush_ev, 0, 0);
         return;
     }
     if (c->head != req) /* waits behind an unanswered request: past this turn of the loop */
@@ -671,8 +725,11 @@ static void conn_read_frames(kc_conn *c, bool more)
             conn_read_disable(c);
         }
     }
-    if (!c->closed && c->plain && c->rd.error) /* end of stream or a failed read */
-        conn_close(c);
+    if (!c->closed && c->plain && c->rd.error) { /* end of stream or a failed read */
+        conn_flush(c); /* what was answered still goes: the peer may have only shut its side */
+        if (!c->closed)
+            conn_close(c);
+    }
     c->in_callback--;
     if (c->closed && !c->in_callback)
         free(c);

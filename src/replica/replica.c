@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
+#include "broker/purgatory.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "replica/replica_internal.h"
@@ -80,7 +81,9 @@ static void maybe_advance_hw(kc_broker *b, kc_partition *p)
     }
     if (hw > p->high_watermark) {
         p->high_watermark = hw;
-        kc_broker_on_partition_change(b, p);
+        /* the produces and fetches it completes are answered later in this turn, together
+         * with those of every other follower fetch and append it brought */
+        kc_purgatory_check_soon(b->purgatory, p);
     }
 }
 
@@ -217,7 +220,7 @@ void kc_replica_on_leader_append(kc_broker *b, kc_partition *p)
     int64_t hw = p->high_watermark;
     maybe_advance_hw(b, p);
     if (p->high_watermark == hw) /* else waiters were woken already; followers wait for bytes */
-        kc_broker_on_partition_change(b, p);
+        kc_purgatory_check_soon(b->purgatory, p);
 }
 
 void kc_replica_follower_set_hw(kc_broker *b, kc_partition *p, int64_t leader_hw)

@@ -118,6 +118,56 @@ Test(purgatory, completes_once_when_check_finds_it_ready)
     cr_assert_eq(o.ready_calls, calls, "no longer asked once completed");
 }
 
+Test(purgatory, check_soon_runs_once_per_key_after_the_callbacks_due)
+{
+    op a = {0}, b = {0}, c = {0};
+    watch1(&key_a, 60000, &a);
+    watch1(&key_b, 60000, &b);
+    watch1(&key_c, 60000, &c);
+    a.ready = b.ready = true;
+    kc_purgatory_check_soon(broker.purgatory, &key_a);
+    kc_purgatory_check_soon(broker.purgatory, &key_a);
+    kc_purgatory_check_soon(broker.purgatory, &key_b);
+    kc_purgatory_check_soon(broker.purgatory, &key_a);
+    static int unwatched;
+    kc_purgatory_check_soon(broker.purgatory, &unwatched); /* nothing waits on it */
+    cr_assert_eq(a.ready_calls + b.ready_calls + c.ready_calls, 0, "not now");
+    cr_assert_eq(a.completed + b.completed, 0);
+
+    event_base_loop(broker.base, EVLOOP_NONBLOCK);
+    cr_assert_eq(a.ready_calls, 1, "one check however often it was asked for");
+    cr_assert_eq(b.ready_calls, 1);
+    cr_assert_eq(c.ready_calls, 0, "a key not asked for is not checked");
+    cr_assert_eq(a.completed, 1);
+    cr_assert_eq(b.completed, 1);
+    cr_assert_eq(kc_purgatory_size(broker.purgatory), 1);
+
+    /* due again after its pass */
+    c.ready = true;
+    kc_purgatory_check_soon(broker.purgatory, &key_c);
+    event_base_loop(broker.base, EVLOOP_NONBLOCK);
+    cr_assert_eq(c.completed, 1);
+    cr_assert_eq(kc_purgatory_size(broker.purgatory), 0);
+}
+
+Test(purgatory, check_soon_of_a_completed_key_is_harmless)
+{
+    op a = {0}, n = {0};
+    watch1(&key_a, 60000, &a);
+    kc_purgatory_check_soon(broker.purgatory, &key_a);
+    a.ready = true;
+    kc_purgatory_check(broker.purgatory, &key_a); /* its list goes before the pass */
+    cr_assert_eq(a.completed, 1);
+    watch1(&key_a, 60000, &n); /* a new list under the same key */
+    event_base_loop(broker.base, EVLOOP_NONBLOCK);
+    cr_assert_eq(a.completed, 1);
+    cr_assert_eq(n.ready_calls, 1, "the pass still checks the key");
+    cr_assert_eq(n.completed, 0);
+    n.ready = true;
+    kc_purgatory_check(broker.purgatory, &key_a);
+    cr_assert_eq(n.completed, 1);
+}
+
 Test(purgatory, not_ready_stays_watched)
 {
     op o = {0};
