@@ -18,7 +18,8 @@
 # of the same disk (dd of BENCH_DD_MIB, default 1024, into new files: the steady rate before the
 # acks=all RF3 run and one write after it, the faster counting, no fsync; see page_cache_steady);
 # then latency at a fixed rate of one third of the acks=all RF3 peak for BENCH_RATE_SECONDS (10)
-# with linger.ms=BENCH_RATE_LINGER_MS (0), and the same rate with acks=1 for comparison. Each run
+# with linger.ms=BENCH_RATE_LINGER_MS (0), and the same rate with acks=1 and with acks=all and
+# linger.ms=1 for comparison (neither counts for the target). Each run
 # is bounded by BENCH_MAX_SECONDS (30); BENCH_BROKER_PROPS adds broker properties
 # (space-separated KEY=VALUE). Prints one table and the two targets: acks=all RF3 throughput
 # >= 50 % of (page-cache write / 3), and p99 <= 5 ms at the fixed rate. With BENCH_LATENCY_DIR
@@ -750,6 +751,11 @@ if [ "$rate" -gt 0 ]; then
     # waiting for followers.
     RUN_COUNT=$((rate * rate_secs)) BENCH_LINGER_MS=$rate_linger \
         run rate1 bench-rf3 1 "$rate" "$rate_secs"
+    # The same rate at acks=all with linger.ms=1 (not the target): with linger.ms=0 librdkafka
+    # sends a request for every few records, and the client alone then needs about a core at
+    # 80,000 records/s; a millisecond of batching shows what the brokers do when it does not.
+    RUN_COUNT=$((rate * rate_secs)) BENCH_LINGER_MS=1 \
+        run rate-l1 bench-rf3 all "$rate" "$rate_secs"
 fi
 
 f() { # KEY FORMAT
@@ -774,6 +780,7 @@ row "RF1 acks=1" rf1-1
 row "RF1 acks=all" rf1-all
 row "RF3 acks=all at ${rate}/s (1/3 peak, ${rate_secs} s)" rate
 row "RF3 acks=1 at ${rate}/s (same rate)" rate1
+row "RF3 acks=all, same rate, linger.ms=1" rate-l1
 printf '| %-42s | %9s | %8.1f | %7s | %7s | %8s |\n' "page-cache write (dd, $dd_mib MiB, steady)" - \
     "$dd_before" - - -
 printf '| %-42s | %9s | %8.1f | %7s | %7s | %8s |\n' "page-cache write (dd, $dd_mib MiB, after)" - \
