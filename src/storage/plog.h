@@ -208,7 +208,9 @@ typedef struct kc_plog_flush_job kc_plog_flush_job;
 
 /**
  * Dup the descriptors of every segment (and index) that holds offsets in [recovery point,
- * @p up_to) so that a worker can fsync them. @return the job, or NULL when nothing to flush.
+ * @p up_to) so that a worker can fsync them, with the log's folder and its newest producer
+ * snapshot when that one, at or below @p up_to, was written without an fsync (a roll's).
+ * @return the job, or NULL when nothing to flush (nothing past the recovery point).
  */
 kc_plog_flush_job *kc_plog_prepare_flush(kc_plog *l, int64_t up_to);
 /** Worker: fsync the job's files. @return 0 or the first -errno. */
