@@ -838,6 +838,9 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
     if (c->plain) { /* the reader reads; writes go out at once (see conn_send) */
         kc_sock_reader_init(&c->rd, b->base, bufferevent_getfd(bev), conn_on_readable, c);
         kc_sock_reader_enable(&c->rd);
+        /* a new bufferevent starts with EV_WRITE enabled: the first answer would wait a turn
+         * for the write event, and one owed when the peer's end of stream is read, be lost */
+        bufferevent_disable(bev, EV_WRITE);
     } else {
         bufferevent_enable(bev, EV_READ | EV_WRITE);
     }

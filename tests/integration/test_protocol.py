@@ -2,8 +2,9 @@
 too-new ApiVersions is answered (KIP-511), responses come in request order even when an
 earlier request waits (delayed fetch), Fetch waits for min_bytes and returns records produced
 meanwhile, OFFSET_OUT_OF_RANGE, ListOffsets by timestamp, CreateTopics replication factor
-checks."""
+checks, and answers owed to a client that shut its sending side still reach it."""
 
+import socket
 import struct
 import time
 
@@ -206,3 +207,29 @@ def test_pipelined_requests_beyond_the_inflight_window_all_answered_in_order(bro
         assert corr == n and res[("pipelined", 0)]["base_offset"] == 0
         corr, err, _ = kw.parse_api_versions_v0_response(c.recv_response())
         assert (corr, err) == (n + 1, 0)
+
+
+def test_answers_reach_a_client_that_shut_its_sending_side(broker):
+    # Requests written, then shutdown(SHUT_WR) before reading (as `printf ... | nc -N` does): the
+    # broker closes on end of stream, and what it answered goes out first, although it writes
+    # answers only once the rest of that turn of its loop ran. Pipelined small requests, and one
+    # Produce large enough to be read straight into its own buffer, whose read then meets the end
+    # of stream in the same turn.
+    create_topic(broker, "half-closed", partitions=1)
+    n = 40
+    small = b"".join(kw.api_versions_v0(i) for i in range(n))
+    big = kw.produce_v3(7, "half-closed", 0, kw.record_batch([(None, b"v" * 200_000, ())]), acks=1)
+    for round_ in range(5):
+        with kw.Conn("127.0.0.1", broker.plaintext_port, timeout=scaled(10)) as c:
+            c.send(small)
+            c.sock.shutdown(socket.SHUT_WR)
+            for i in range(n):
+                corr, err, _ = kw.parse_api_versions_v0_response(c.recv_response())
+                assert (corr, err) == (i, 0)
+            assert c.wait_closed(scaled(10)), "closed after the answers"
+        with kw.Conn("127.0.0.1", broker.plaintext_port, timeout=scaled(10)) as c:
+            c.send(big)
+            c.sock.shutdown(socket.SHUT_WR)
+            corr, res, _ = kw.parse_produce_v3_response(c.recv_response())
+            assert corr == 7 and res[("half-closed", 0)]["base_offset"] == round_
+            assert c.wait_closed(scaled(10)), "closed after the answer"
