@@ -55,7 +55,7 @@ typedef struct kc_broker {
     bool accept_paused;                 /* client listeners disabled at max.connections */
     struct event *conn_sweep;           /* idle connections and stalled handshakes/frames */
     int64_t queued_requests;            /* read, neither answered nor delayed (net/conn.c) */
-    int64_t held_request_bytes;         /* frames of requests read and not yet answered */
+    int64_t held_request_bytes;         /* frames of those requests */
     int admit_waiters;                  /* connections waiting for those to fall */
     int64_t queued_response_bytes;      /* response bytes queued in memory (not file ranges) */
     int64_t response_bytes_peak;        /* of queued_response_bytes since the last heap trim */

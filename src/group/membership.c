@@ -44,11 +44,14 @@ static bool in_group(const kc_group *g, const kc_member *m)
     return !m->pending && kc_group_member(g, kc_str_c(m->member_id)) == m;
 }
 
+/* A parked JoinGroup or SyncGroup waits for the other members' requests: it leaves the
+ * admission limits (kc_request_delayed) so that it never holds theirs back. */
 static void park_join(kc_group *g, kc_member *m, kc_request *req)
 {
     m->join_req = req;
     req->pending = m;
     req->on_orphan = join_orphan;
+    kc_request_delayed(req);
     if (in_group(g, m))
         g->n_awaiting_join++;
 }
@@ -121,6 +124,7 @@ static void park_sync(kc_member *m, kc_request *req)
     m->sync_req = req;
     req->pending = m;
     req->on_orphan = sync_orphan;
+    kc_request_delayed(req);
 }
 
 static void sync_respond(kc_request *req, int16_t err, const kc_group *g, const uint8_t *a,
@@ -528,9 +532,10 @@ static void add_member_and_rebalance(kc_coordinator *c, kc_group *g, join_in *in
     }
     if (g->state == KC_GROUP_PREPARING_REBALANCE && g->generation == 0)
         g->new_member_added = true;
-    m->join_req = in->req;
+    m->join_req = in->req; /* parked as park_join does, counted by kc_group_add_member */
     in->req->pending = m;
     in->req->on_orphan = join_orphan;
+    kc_request_delayed(in->req);
     kc_group_add_member(g, m); /* counts it as awaiting join */
     kc_member_heartbeat(c, m, NEW_MEMBER_JOIN_TIMEOUT_MS);
     maybe_prepare_rebalance(c, g, "a member joined");

@@ -3,11 +3,13 @@
  * their responses (Kafka mutes a channel with a request in flight; we allow a window so that
  * pipelining clients such as librdkafka stay fast) and resumes when the queue drains.
  * Admission bounds what the broker holds for requests: at queued.max.requests requests read and
- * neither answered nor delayed, or queued.max.request.bytes of frames read and not answered,
- * every connection stops reading (Kafka mutes its channels the same way when the request queue or
- * the memory pool is full; the inter-broker listener is exempt) until one is answered; and one
- * connection stops reading while it holds socket.request.max.bytes of unanswered frames. The
- * fast path pays two counters for it.
+ * neither answered nor delayed, or queued.max.request.bytes of their frames, every connection
+ * stops reading (Kafka mutes its channels the same way when the request queue or the memory pool
+ * is full, and releases a request from both once handled) until one is answered or delayed; and
+ * one connection stops reading while it holds socket.request.max.bytes of unanswered frames,
+ * delayed ones included. Exempt, whatever listener they come in on (clients often share the
+ * inter-broker one): the requests that delayed ones wait for (kc_req_waited_for). The fast path
+ * pays two counters and a peek at the frame's first bytes for it.
  * Responses: a connection stops being read while OUTPUT_PAUSE_BYTES wait to be sent to it, and,
  * once the responses queued in memory for all connections together exceed
  * queued.max.response.bytes, while more than OUTPUT_SHARE_BYTES of its own are in memory: the
@@ -47,6 +49,7 @@
 #include "net/conn_quotas.h"
 #include "net/listeners.h"
 #include "net/sock_io.h"
+#include "proto/header.h"
 
 #define MAX_INFLIGHT 64
 /* A client that does not read its responses stops being read from (Kafka mutes such a
@@ -71,7 +74,8 @@ typedef struct kc_conn {
     char peer[128];
     char ip[64];        /* the peer's address, as counted by the connection quotas */
     char host[64];      /* the same as ACL host entries name it (java_host_text) */
-    bool inter_broker;  /* on the inter-broker listener (exempt from max.connections) */
+    bool inter_broker;  /* on the inter-broker listener (exempt from max.connections, not from
+                           admission: see kc_req_waited_for) */
     bool handshaking;   /* TLS handshake not completed yet */
     bool plain;         /* no TLS: read by rd, written beside the bufferevent (sock_io.h) */
     kc_sock_reader rd;  /* plain: the reading half (the bufferevent never reads) */
@@ -103,15 +107,25 @@ typedef struct kc_conn {
 
 static void admission_release(kc_broker *b);
 
+/* @p req was answered or delayed (or dies unanswered): it stops counting against the broker's
+ * admission limits, as a handled request in Kafka leaves the request queue and the memory pool.
+ * A request that waits for others must not hold back the ones it waits for. */
+static void request_leave_queue(kc_request *req)
+{
+    if (!req->queued)
+        return;
+    req->queued = false;
+    req->broker->queued_requests--;
+    req->broker->held_request_bytes -= (int64_t)req->frame_len;
+    if (req->broker->admit_waiters)
+        admission_release(req->broker);
+}
+
 static void request_free(kc_request *req)
 {
-    kc_broker *b = req->broker;
-    b->queued_requests -= req->queued;
-    b->held_request_bytes -= (int64_t)req->frame_len;
+    request_leave_queue(req);
     if (req->conn)
         req->conn->held_bytes -= (int64_t)req->frame_len;
-    if (b->admit_waiters)
-        admission_release(b);
     kc_arena_free(&req->arena);
     kc_wbuf_free(&req->out);
     free(req->frame);
@@ -234,12 +248,7 @@ static void admission_release(kc_broker *b)
 
 void kc_request_delayed(kc_request *req)
 {
-    if (!req->queued)
-        return;
-    req->queued = false;
-    req->broker->queued_requests--;
-    if (req->broker->admit_waiters)
-        admission_release(req->broker);
+    request_leave_queue(req);
 }
 
 static void conn_maybe_finish_drain(kc_conn *c)
@@ -437,6 +446,7 @@ static void conn_on_flush_due(evutil_socket_t fd, short what, void *arg)
 static void request_finish(kc_request *req)
 {
     req->done = true;
+    request_leave_queue(req); /* what it holds now waits only for the socket */
     kc_conn *c = req->conn;
     if (!c) {
         request_free(req);
@@ -665,9 +675,24 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
             conn_close(c);
             return false;
         }
-        /* the inter-broker listener is exempt, as from max.connections: the controller's
-         * requests and the followers' fetches must never wait behind clients' */
-        if (!c->inter_broker && admission_closed(c->broker, size)) {
+        /* the requests that delayed ones wait for pass: the first bytes of a frame tell */
+        bool closed = admission_closed(c->broker, size);
+        size_t head =
+            4 + (KC_REQ_WAITED_FOR_PEEK_BYTES < (size_t)size ? KC_REQ_WAITED_FOR_PEEK_BYTES
+                                                             : (size_t)size);
+        if (closed && have < head) { /* they come together */
+            if (*more && kc_sock_reader_fill(&c->rd, head - have, more))
+                continue;
+            if (!c->plain)
+                bufferevent_setwatermark(bev, EV_READ, head, 0);
+            return false;
+        }
+        if (closed) {
+            uint8_t peek[4 + KC_REQ_WAITED_FOR_PEEK_BYTES];
+            evbuffer_copyout(in, peek, head);
+            closed = !kc_req_waited_for(peek + 4, head - 4);
+        }
+        if (closed) {
             c->admit_wait = true;
             c->broker->admit_waiters++;
             conn_read_disable(c);

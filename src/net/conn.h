@@ -59,7 +59,7 @@ struct kc_request {
     bool done;
     bool no_response;
     bool raw_sasl; /* a bare SASL token (KC_AUTH_RAW_TOKENS): no header in, none out */
-    bool queued;   /* counted in the broker's queued_requests (see kc_request_delayed) */
+    bool queued;   /* counted in the broker's admission limits (see kc_request_delayed) */
     /* Set by a handler whose request waits (delayed fetch): called when the connection closes
      * before the request finished, so that the waiter is cancelled instead of lingering until
      * its timeout. It must finish the request (kc_request_respond() frees it). */
@@ -83,9 +83,11 @@ void kc_conn_accept(struct kc_broker *b, struct bufferevent *bev, int listener, 
 void kc_conns_start(struct kc_broker *b);
 
 /**
- * @p req now waits in the purgatory: it stops counting against queued.max.requests (Kafka counts
- * only requests waiting for a handler, and a delayed one has been handled), while its frame
- * still counts against queued.max.request.bytes until it is answered.
+ * @p req now waits for something else (the purgatory, other group members): it stops counting
+ * against queued.max.requests and queued.max.request.bytes, as a handled request leaves Kafka's
+ * request queue and memory pool, so that it never holds back the requests it waits for. Its
+ * frame still counts against its connection's socket.request.max.bytes until it is answered.
+ * Idempotent; answering a request does the same.
  */
 void kc_request_delayed(kc_request *req);
 

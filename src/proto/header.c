@@ -1,4 +1,5 @@
-/* Request header decoding and the response-header version rule. */
+/* Request header decoding, the response-header version rule, and which requests others wait
+ * for (read from a frame's first bytes, before the frame is taken). */
 #include "proto/header.h"
 
 #include "kc_apis.h"
@@ -36,4 +37,27 @@ void kc_req_header_write(kc_wbuf *w, int16_t api_key, int16_t api_version, int32
 bool kc_resp_header_flexible(int16_t api_key, int16_t api_version)
 {
     return api_key != KC_API_API_VERSIONS && kc_api_is_flexible(api_key, api_version);
+}
+
+bool kc_req_waited_for(const uint8_t *p, size_t n)
+{
+    if (n < 2)
+        return false;
+    switch ((int16_t)kc_be16(p)) {
+    case KC_API_LEADER_AND_ISR:
+    case KC_API_STOP_REPLICA:
+    case KC_API_UPDATE_METADATA:
+    case KC_API_CONTROLLED_SHUTDOWN:
+    case KC_API_ALTER_ISR:
+        return true;
+    case KC_API_FETCH: {
+        if (n < 10)
+            return false;
+        int16_t id_len = (int16_t)kc_be16(p + 8); /* -1: a null client id */
+        size_t at = 10 + (id_len > 0 ? (size_t)id_len : 0);
+        return at + 4 <= n && (int32_t)kc_be32(p + at) >= 0;
+    }
+    default:
+        return false;
+    }
 }

@@ -169,10 +169,11 @@ def test_idle_connections_close_and_max_connections_pauses_accepting(broker_fact
 
 
 def test_admission_limits_keep_every_client_served(broker_factory):
-    """queued.max.requests=1 and queued.max.request.bytes=1: the broker takes one client request at
-    a time (the first frame is always admitted) and connections wait their turn; pipelined
-    requests from several connections, an acks=all producer and a consumer group all still get
-    every answer, in order."""
+    """queued.max.requests=1 and queued.max.request.bytes=1 on one broker: pipelined requests from
+    several connections, an acks=all producer and a consumer group all still get every answer,
+    in order. A request leaves the limits once answered or delayed, and the broker answers most
+    at once, so here the limits close only while a request waits for ZooKeeper or the metadata;
+    the next test holds them closed with offset commits that wait for followers."""
     from confluent_kafka import Consumer
 
     b = broker_factory(1, overrides={"queued.max.requests": 1, "queued.max.request.bytes": 1,
@@ -206,6 +207,53 @@ def test_admission_limits_keep_every_client_served(broker_factory):
     finally:
         c.close()
     assert got == prod.acked
+
+
+def test_admission_limits_never_hold_back_what_a_delayed_request_waits_for(broker_factory):
+    """Three brokers at queued.max.requests=1 and queued.max.request.bytes=1, their clients on the
+    inter-broker listener: requests that wait for others leave the limits, and the ones they wait
+    for pass them. acks=all produces wait for the followers' fetches, offset commits to a
+    replicated __consumer_offsets wait for them too (offsets.commit.timeout.ms would answer
+    REQUEST_TIMED_OUT), and two members' JoinGroups and SyncGroups wait for each other's. Every
+    record is acknowledged and every synchronous commit succeeds."""
+    from confluent_kafka import Consumer, KafkaException
+
+    from test_controller import make_cluster
+
+    cluster = make_cluster(broker_factory, **{"queued.max.requests": 1, "queued.max.request.bytes": 1,
+                                              "offsets.topic.replication.factor": 3,
+                                              "min.insync.replicas": 2})
+    b = cluster[1]
+    create_topic(b, "waits", partitions=4, replication_factor=3)
+    prod = BackgroundProducer(b, "waits")
+    members = []
+    try:
+        prod.progress("with every produce waiting for two followers", n=2000)
+        members = [Consumer(rdkafka_conf(b, extra={"group.id": "waits-g", "enable.auto.commit": False,
+                                                   "auto.offset.reset": "earliest",
+                                                   "session.timeout.ms": 10000}))
+                   for _ in range(2)]
+        for m in members:
+            m.subscribe(["waits"])
+        commits = [0, 0]
+        deadline = time.monotonic() + scaled(90)
+        # the producer keeps going, so that both members have records to commit after the
+        # second one's join has rebalanced the group
+        while min(commits) < 3 and time.monotonic() < deadline:
+            for i, m in enumerate(members):
+                if any(x.error() is None for x in m.consume(500, timeout=0.2)):
+                    try:
+                        m.commit(asynchronous=False)
+                    except KafkaException as e:
+                        raise AssertionError(f"a synchronous commit failed: {e}") from e
+                    commits[i] += 1
+        assert min(commits) >= 3, f"both members consumed and committed: {commits}"
+        assert all(m.assignment() for m in members), "a two-member rebalance completed"
+        prod.progress("after the rebalance", n=200)
+    finally:
+        for m in members:
+            m.close()
+        prod.finish()
 
 
 def test_connections_that_never_read_stay_within_the_memory_bound(broker_factory, monkeypatch):

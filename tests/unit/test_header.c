@@ -159,3 +159,55 @@ Test(header, api_flexibility_table)
     cr_assert_not(kc_api_is_flexible(0, 7));
     cr_assert_not(kc_api_is_flexible(999, 10));
 }
+
+/* A Fetch request's first bytes: header v1 with client id @p id, then replica_id. */
+static size_t fetch_head(uint8_t *p, const char *id, int32_t replica_id)
+{
+    size_t n = strlen(id);
+    uint8_t h[] = {0x00, 0x01, 0x00, 0x0B, 0, 0, 0, 9, (uint8_t)(n >> 8), (uint8_t)n};
+    memcpy(p, h, sizeof(h));
+    memcpy(p + sizeof(h), id, n);
+    uint32_t r = (uint32_t)replica_id;
+    uint8_t rb[] = {(uint8_t)(r >> 24), (uint8_t)(r >> 16), (uint8_t)(r >> 8), (uint8_t)r};
+    memcpy(p + sizeof(h) + n, rb, 4);
+    return sizeof(h) + n + 4;
+}
+
+Test(header, a_followers_fetch_is_waited_for_a_consumers_is_not)
+{
+    uint8_t p[256];
+    size_t n = fetch_head(p, "broker-2-fetcher-0", 2);
+    cr_assert(kc_req_waited_for(p, n));
+    cr_assert_not(kc_req_waited_for(p, n - 1), "replica_id not all there: cannot tell");
+    n = fetch_head(p, "rdkafka", -1);
+    cr_assert_not(kc_req_waited_for(p, n), "a consumer's fetch");
+    /* a null client id (length -1) puts replica_id right after the length */
+    n = fetch_head(p, "", 0);
+    p[8] = p[9] = 0xFF;
+    cr_assert(kc_req_waited_for(p, n));
+    /* a client id longer than the peek allows: the replica id lies beyond it */
+    char id[100];
+    memset(id, 'x', sizeof(id) - 1);
+    id[sizeof(id) - 1] = 0;
+    n = fetch_head(p, id, 1);
+    cr_assert_not(kc_req_waited_for(p, KC_REQ_WAITED_FOR_PEEK_BYTES));
+    cr_assert(kc_req_waited_for(p, n));
+}
+
+Test(header, cluster_actions_are_waited_for_client_requests_are_not)
+{
+    const int16_t waited[] = {KC_API_LEADER_AND_ISR, KC_API_STOP_REPLICA, KC_API_UPDATE_METADATA,
+                              KC_API_CONTROLLED_SHUTDOWN, KC_API_ALTER_ISR};
+    for (size_t i = 0; i < sizeof(waited) / sizeof(*waited); i++) {
+        uint8_t p[2] = {(uint8_t)(waited[i] >> 8), (uint8_t)waited[i]};
+        cr_assert(kc_req_waited_for(p, 2), "api %d", waited[i]);
+        cr_assert_not(kc_req_waited_for(p, 1), "one byte does not tell");
+    }
+    const int16_t not_waited[] = {KC_API_PRODUCE,       KC_API_METADATA,      KC_API_JOIN_GROUP,
+                                  KC_API_OFFSET_COMMIT, KC_API_CREATE_TOPICS, KC_API_ELECT_LEADERS};
+    for (size_t i = 0; i < sizeof(not_waited) / sizeof(*not_waited); i++) {
+        uint8_t p[2] = {(uint8_t)(not_waited[i] >> 8), (uint8_t)not_waited[i]};
+        cr_assert_not(kc_req_waited_for(p, 2), "api %d", not_waited[i]);
+    }
+    cr_assert_not(kc_req_waited_for(metadata_v1, sizeof(metadata_v1)));
+}
