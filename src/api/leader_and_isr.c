@@ -42,6 +42,11 @@ static void apply(lai *x)
     for (int32_t i = 0; i < r->topic_states_count; i++)
         total += r->topic_states[i].partition_states_count;
     kc_leader_and_isr_resp resp = {0};
+    /* one line for the whole request: out of descriptors, every open of a 10,000-partition
+     * request fails alike */
+    char why[512], why_more[512];
+    int n_failed = 0;
+    const kc_partition *first_failed = NULL;
     resp.partition_errors =
         kc_arena_alloc(&req->arena, sizeof(*resp.partition_errors) * (size_t)(total + 1));
     for (int32_t i = 0; i < r->topic_states_count; i++) {
@@ -74,7 +79,9 @@ static void apply(lai *x)
             p->leader = ps->leader;
             p->leader_epoch = ps->leader_epoch;
             p->zk_version = ps->zk_version;
-            if (kc_log_manager_open(b, p)) {
+            if (kc_log_manager_open(b, p, n_failed ? why_more : why, sizeof(why))) {
+                if (!n_failed++)
+                    first_failed = p;
                 pe->error_code = KC_ERR_KAFKA_STORAGE_ERROR;
                 continue;
             }
@@ -97,6 +104,9 @@ static void apply(lai *x)
             pe->error_code = KC_ERR_NONE;
         }
     }
+    if (n_failed)
+        kc_error("STORAGE", "cannot open %d of %d partition log(s) of LeaderAndIsr (%s-%d: %s)",
+                 n_failed, total, first_failed->topic->name, first_failed->id, why);
     kc_leader_and_isr_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);
 }

@@ -88,7 +88,7 @@ static bool dir_exists(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int kc_log_manager_open(kc_broker *b, kc_partition *p)
+int kc_log_manager_open(kc_broker *b, kc_partition *p, char *why, size_t cap)
 {
     bool replica = false;
     for (int32_t i = 0; i < p->n_replicas; i++)
@@ -96,8 +96,7 @@ int kc_log_manager_open(kc_broker *b, kc_partition *p)
     if (!replica || p->log)
         return 0;
     if (p->deleting) {
-        kc_error("STORAGE", "%s-%d: the previous log is still being deleted", p->topic->name,
-                 p->id);
+        snprintf(why, cap, "the previous log is still being deleted");
         return -1;
     }
     const kc_config *c = b->cfg;
@@ -122,12 +121,9 @@ int kc_log_manager_open(kc_broker *b, kc_partition *p)
         .now_ms = kc_now_ms(),
     };
     kc_plog_open_stats st;
-    char err[512];
     int64_t t0 = kc_now_ms();
-    if (kc_plog_open(dir, &p->topic->log_config, &o, &p->log, &st, err, sizeof(err))) {
-        kc_error("STORAGE", "cannot open partition %s-%d: %s", p->topic->name, p->id, err);
+    if (kc_plog_open(dir, &p->topic->log_config, &o, &p->log, &st, why, cap))
         return -1;
-    }
     p->log_dir = chosen;
     p->last_flush_ms = kc_now_ms();
     /* the high watermark survives restarts (Kafka's replication-offset-checkpoint), within
@@ -193,7 +189,9 @@ static void each_log_parallel(kc_broker *b, kc_partition **parts, size_t n,
 
 static void open_one(kc_broker *b, kc_partition *p)
 {
-    kc_log_manager_open(b, p);
+    char why[512];
+    if (kc_log_manager_open(b, p, why, sizeof(why)))
+        kc_error("STORAGE", "cannot open partition %s-%d: %s", p->topic->name, p->id, why);
 }
 
 static void close_one(kc_broker *b, kc_partition *p)

@@ -24,15 +24,18 @@ void kc_log_manager_start_tasks(kc_broker *b);
 
 /**
  * Open the local log of @p p when this broker is one of its replicas (no-op otherwise or when
- * open already), recovering it as the checkpoints require. @return 0, or -1 after logging.
+ * open already), recovering it as the checkpoints require. @return 0, or -1 with the reason in
+ * @p why (@p cap bytes, NUL-terminated) for the caller to log: the partition's previous log is
+ * still being deleted, or the open failed (a storage error, EMFILE). The caller logs, so that a
+ * request opening thousands of logs can say it once.
  */
-int kc_log_manager_open(kc_broker *b, kc_partition *p);
+int kc_log_manager_open(kc_broker *b, kc_partition *p, char *why, size_t cap);
 
 /**
  * kc_log_manager_open() for every partition of every loaded topic, on
  * num.recovery.threads.per.data.dir threads per log dir, and log how many logs opened in how
  * long. Blocking: start-up only, before the reactor runs; a log that fails to open is logged
- * and left closed, as by kc_log_manager_open().
+ * and left closed.
  */
 void kc_log_manager_open_all(kc_broker *b);
 

@@ -189,3 +189,24 @@ def _metadata_ok(port):
         return 1 in kw.metadata(port, topics=[])["brokers"]
     except OSError:
         return False
+
+
+def test_logs_that_cannot_open_for_lack_of_descriptors_are_logged_once_per_request(broker_factory):
+    """Out of descriptors, the logs of one LeaderAndIsr fail to open alike: the broker answers
+    KAFKA_STORAGE_ERROR for those partitions and says so in one line per request, not one per
+    partition (every log line an outside event can trigger is limited), and keeps serving."""
+    limit = 300
+    b = broker_factory(1, start=False)
+    b.preexec_fn = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    b.start()
+    admin = admin_client(b)
+    admin.create_topics([NewTopic("nofds", num_partitions=600, replication_factor=1)],
+                        operation_timeout=10)["nofds"].result(timeout=scaled(60))
+    pattern = r"cannot open (\d+) of (\d+) partition log\(s\) of LeaderAndIsr"
+    wait_for(lambda: re.search(pattern, b.log_text()), scaled(60), "the failed opens logged")
+    failed = re.findall(pattern, b.log_text())
+    # 600 partitions, one descriptor each, against an open-file limit of 300
+    assert sum(int(n) for n, _ in failed) >= 300, failed
+    assert len(failed) <= 5, f"{len(failed)} lines for {len(failed)} requests at most"
+    assert b.log_text().count("cannot open") == len(failed), "no line per partition"
+    assert b.running and _metadata_ok(b.plaintext_port)
