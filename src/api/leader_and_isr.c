@@ -105,7 +105,8 @@ static void apply(lai *x)
         }
     }
     if (n_failed)
-        kc_error("STORAGE", "cannot open %d of %d partition log(s) of LeaderAndIsr (%s-%d: %s)",
+        kc_error("STORAGE",
+                 "cannot open %d partition log(s) of a LeaderAndIsr of %d partitions (%s-%d: %s)",
                  n_failed, total, first_failed->topic->name, first_failed->id, why);
     kc_leader_and_isr_resp_encode(&req->out, req->hdr.api_version, &resp);
     kc_request_respond(req);

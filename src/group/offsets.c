@@ -197,6 +197,9 @@ void kc_coord_offset_commit(kc_request *req, const kc_offset_commit_req *r,
             recs[i].value = (kc_bytes){vals.data + koff[4 * i + 2],
                                        (int32_t)(koff[4 * i + 3] - koff[4 * i + 2])};
         }
+        /* waits for the followers (offsets.commit.required.acks): out of the admission limits
+         * first, since the answer may come, and free the request, before the call returns */
+        kc_request_delayed(req);
         kc_group_log_append(b, g->partition, g, recs, x->n,
                             b->cfg->offsets_commit_required_acks == -1, on_committed, x);
     }

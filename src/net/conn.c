@@ -676,7 +676,8 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
             return false;
         }
         /* the requests that delayed ones wait for pass: the first bytes of a frame tell */
-        bool closed = admission_closed(c->broker, size);
+        /* a SASL exchange passes too: its frames are small (pre_auth) and answered at once */
+        bool closed = c->auth == KC_AUTH_DONE && admission_closed(c->broker, size);
         size_t head =
             4 + (KC_REQ_WAITED_FOR_PEEK_BYTES < (size_t)size ? KC_REQ_WAITED_FOR_PEEK_BYTES
                                                              : (size_t)size);

@@ -37,23 +37,26 @@ int kc_req_header_parse(kc_rbuf *r, kc_req_header *h);
 void kc_req_header_write(kc_wbuf *w, int16_t api_key, int16_t api_version, int32_t correlation_id,
                          const char *client_id);
 
-/** How much of a frame kc_req_waited_for() needs at most: a Fetch's header with a client id of
- * up to 64 bytes (cafka's fetchers use short ones), then its replica_id. */
+/** How much of a frame kc_req_waited_for() needs at most: a request header v1 with a client id
+ * of up to 64 bytes (cafka's fetchers use short ones), then a replica_id. */
 #define KC_REQ_WAITED_FOR_PEEK_BYTES (10 + 64 + 4)
 
 /**
  * Whether the request whose frame (after its size prefix) starts with the @p n bytes at @p p is
  * one that delayed requests wait for, so that the broker's admission limits (queued.max.requests,
  * queued.max.request.bytes) must never hold it back behind them:
- * - a follower's Fetch (replica_id >= 0): acks=all produces and offset commits wait for the high
- *   watermark it moves; a consumer's Fetch (replica_id -1) is not;
+ * - a follower's Fetch and OffsetForLeaderEpoch (v3+: replica_id >= 0): acks=all produces and
+ *   offset commits wait for the high watermark they move, and a truncating follower asks for
+ *   epochs before it fetches; a consumer's (replica_id -1) is not;
  * - the cluster actions LeaderAndIsr, StopReplica, UpdateMetadata (admin requests wait for the
  *   metadata it brings), ControlledShutdown and AlterIsr, which Kafka keeps apart on
- *   control.plane.listener.name.
+ *   control.plane.listener.name;
+ * - ApiVersions, with which peers open the connections those come on (answered at once; the
+ *   SASL exchange that may follow passes as every frame before authentication does, net/conn.c).
  * Any peer could send these, so a spoofed one gains only what the per-connection limits allow.
- * False when the bytes do not tell: fewer than 2, or a Fetch whose replica_id lies beyond @p n
- * (a client id longer than KC_REQ_WAITED_FOR_PEEK_BYTES leaves room for). Fetch is not flexible
- * in the versions cafka serves (0-11), so its header is request header v1.
+ * False when the bytes do not tell: fewer than 2, or a replica_id beyond @p n (a client id
+ * longer than KC_REQ_WAITED_FOR_PEEK_BYTES leaves room for). Neither Fetch (0-11) nor
+ * OffsetForLeaderEpoch (0-3) is flexible in the versions cafka serves: request header v1.
  */
 bool kc_req_waited_for(const uint8_t *p, size_t n);
 

@@ -202,7 +202,7 @@ def test_logs_that_cannot_open_for_lack_of_descriptors_are_logged_once_per_reque
     admin = admin_client(b)
     admin.create_topics([NewTopic("nofds", num_partitions=600, replication_factor=1)],
                         operation_timeout=10)["nofds"].result(timeout=scaled(60))
-    pattern = r"cannot open (\d+) of (\d+) partition log\(s\) of LeaderAndIsr"
+    pattern = r"cannot open (\d+) partition log\(s\) of a LeaderAndIsr of (\d+) partitions"
     wait_for(lambda: re.search(pattern, b.log_text()), scaled(60), "the failed opens logged")
     failed = re.findall(pattern, b.log_text())
     # 600 partitions, one descriptor each, against an open-file limit of 300

@@ -194,10 +194,26 @@ Test(header, a_followers_fetch_is_waited_for_a_consumers_is_not)
     cr_assert(kc_req_waited_for(p, n));
 }
 
+Test(header, a_followers_offset_for_leader_epoch_is_waited_for_from_v3)
+{
+    uint8_t p[256];
+    size_t n = fetch_head(p, "replica-fetcher-2-0", 2);
+    p[1] = KC_API_OFFSET_FOR_LEADER_EPOCH;
+    p[3] = 3;
+    cr_assert(kc_req_waited_for(p, n));
+    p[3] = 2; /* before v3 the body starts with the topics, not a replica_id */
+    cr_assert_not(kc_req_waited_for(p, n));
+    n = fetch_head(p, "rdkafka", -1);
+    p[1] = KC_API_OFFSET_FOR_LEADER_EPOCH;
+    p[3] = 3;
+    cr_assert_not(kc_req_waited_for(p, n), "a consumer's");
+}
+
 Test(header, cluster_actions_are_waited_for_client_requests_are_not)
 {
-    const int16_t waited[] = {KC_API_LEADER_AND_ISR, KC_API_STOP_REPLICA, KC_API_UPDATE_METADATA,
-                              KC_API_CONTROLLED_SHUTDOWN, KC_API_ALTER_ISR};
+    const int16_t waited[] = {KC_API_LEADER_AND_ISR,  KC_API_STOP_REPLICA,
+                              KC_API_UPDATE_METADATA, KC_API_CONTROLLED_SHUTDOWN,
+                              KC_API_ALTER_ISR,       KC_API_API_VERSIONS};
     for (size_t i = 0; i < sizeof(waited) / sizeof(*waited); i++) {
         uint8_t p[2] = {(uint8_t)(waited[i] >> 8), (uint8_t)waited[i]};
         cr_assert(kc_req_waited_for(p, 2), "api %d", waited[i]);
