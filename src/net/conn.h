@@ -83,10 +83,11 @@ void kc_conn_accept(struct kc_broker *b, struct bufferevent *bev, int listener, 
 void kc_conns_start(struct kc_broker *b);
 
 /**
- * @p req now waits for something else (the purgatory, other group members): it stops counting
- * against queued.max.requests and queued.max.request.bytes, as a handled request leaves Kafka's
- * request queue and memory pool, so that it never holds back the requests it waits for. Its
- * frame still counts against its connection's socket.request.max.bytes until it is answered.
+ * @p req now waits for something else (the purgatory, other members, the followers): it stops
+ * counting against queued.max.requests and queued.max.request.bytes, as a handled request
+ * leaves Kafka's request queue and memory pool, so that it never holds back the requests it
+ * waits for. Its frame still counts against its connection's socket.request.max.bytes until it
+ * is answered.
  * Idempotent; answering a request does the same.
  */
 void kc_request_delayed(kc_request *req);
