@@ -14,7 +14,7 @@ import threading
 import time
 
 import kafka_wire as kw
-from helpers import BIN_DIR, create_topic, rdkafka_conf, scaled, wait_for
+from helpers import BIN_DIR, create_topic, rdkafka_conf, scaled, small_asan_quarantine, wait_for
 
 SETUP_MS = 1500
 
@@ -82,7 +82,8 @@ class BackgroundProducer:
         assert self.errors == [], self.errors[:3]
 
 
-def test_per_ip_limits_handshake_and_frame_deadlines(broker_factory):
+def test_per_ip_limits_handshake_and_frame_deadlines(broker_factory, monkeypatch):
+    small_asan_quarantine(monkeypatch)  # the RSS check below is about what the broker holds
     b = broker_factory(1, overrides={"max.connections.per.ip": 100,
                                      "max.connections.per.ip.overrides": "127.0.0.3:300,127.0.0.4:300",
                                      "socket.connection.setup.timeout.ms": SETUP_MS})
@@ -120,8 +121,8 @@ def test_per_ip_limits_handshake_and_frame_deadlines(broker_factory):
         socks = []
         wait_for(lambda: fd_count(b.proc.pid) <= baseline + 2, scaled(30),
                  f"the broker's descriptors back to their baseline ({baseline})")
-        # what 5,400 hostile connections cost is given back (allocator slack aside; ASan keeps
-        # freed memory in its quarantine)
+        # what 5,400 hostile connections cost is given back (allocator slack aside; ASan's
+        # shadow memory keeps what it mapped)
         slack_kib = (128 if "asan" in str(BIN_DIR) else 32) * 1024
         assert rss_kib(b.proc.pid) <= rss_baseline + slack_kib, (rss_baseline, rss_kib(b.proc.pid))
         assert "stalled for socket.connection.setup.timeout.ms" in b.log_text()
@@ -265,10 +266,7 @@ def test_connections_that_never_read_stay_within_the_memory_bound(broker_factory
     baseline when they close."""
     from confluent_kafka import Consumer
 
-    # under ASan freed memory waits in a quarantine (256 MiB by default) before reuse: keep it
-    # small, so that RSS measures what the broker holds
-    if "asan" in str(BIN_DIR):
-        monkeypatch.setenv("ASAN_OPTIONS", os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4")
+    small_asan_quarantine(monkeypatch)
     budget = 16 << 20
     b = broker_factory(1, overrides={"queued.max.response.bytes": budget})
     create_topic(b, "wide", partitions=2000, timeout=scaled(60))

@@ -13,7 +13,7 @@ import threading
 import time
 
 import kafka_wire as kw
-from helpers import BIN_DIR, create_topic, rdkafka_conf, scaled, wait_for
+from helpers import BIN_DIR, create_topic, rdkafka_conf, scaled, small_asan_quarantine, wait_for
 
 CAFKA = str(BIN_DIR / "cafka")
 
@@ -338,8 +338,7 @@ def test_fetches_deep_in_a_segment_map_no_memory_sized_by_the_position(broker_fa
     broker's peak virtual size stays where reading near the segment's start left it."""
     from confluent_kafka import Consumer, TopicPartition
 
-    if "asan" in str(BIN_DIR):  # freed memory would wait in a 256 MiB quarantine, mapped anew
-        monkeypatch.setenv("ASAN_OPTIONS", os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=4")
+    small_asan_quarantine(monkeypatch)
     b = broker_factory(1)
     create_topic(b, "deep", partitions=1)
     batch = kw.record_batch([(None, b"v" * 1000, ())] * 1000)  # ~1 MB
