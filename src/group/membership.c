@@ -532,10 +532,7 @@ static void add_member_and_rebalance(kc_coordinator *c, kc_group *g, join_in *in
     }
     if (g->state == KC_GROUP_PREPARING_REBALANCE && g->generation == 0)
         g->new_member_added = true;
-    m->join_req = in->req; /* parked as park_join does, counted by kc_group_add_member */
-    in->req->pending = m;
-    in->req->on_orphan = join_orphan;
-    kc_request_delayed(in->req);
+    park_join(g, m, in->req);  /* not in the group yet: kc_group_add_member counts it */
     kc_group_add_member(g, m); /* counts it as awaiting join */
     kc_member_heartbeat(c, m, NEW_MEMBER_JOIN_TIMEOUT_MS);
     maybe_prepare_rebalance(c, g, "a member joined");

@@ -675,8 +675,8 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
             conn_close(c);
             return false;
         }
-        /* the requests that delayed ones wait for pass: the first bytes of a frame tell */
-        /* a SASL exchange passes too: its frames are small (pre_auth) and answered at once */
+        /* the requests that delayed ones wait for pass, told by the frame's first bytes, and so
+         * does a SASL exchange: its frames are small (pre_auth) and answered at once */
         bool closed = c->auth == KC_AUTH_DONE && admission_closed(c->broker, size);
         size_t head =
             4 + (KC_REQ_WAITED_FOR_PEEK_BYTES < (size_t)size ? KC_REQ_WAITED_FOR_PEEK_BYTES
@@ -688,12 +688,9 @@ static bool next_frame(kc_conn *c, struct bufferevent *bev, struct evbuffer *in,
                 bufferevent_setwatermark(bev, EV_READ, head, 0);
             return false;
         }
-        if (closed) {
-            uint8_t peek[4 + KC_REQ_WAITED_FOR_PEEK_BYTES];
-            evbuffer_copyout(in, peek, head);
-            closed = !kc_req_waited_for(peek + 4, head - 4);
-        }
-        if (closed) {
+        uint8_t peek[4 + KC_REQ_WAITED_FOR_PEEK_BYTES];
+        if (closed && evbuffer_copyout(in, peek, head) == (ev_ssize_t)head &&
+            !kc_req_waited_for(peek + 4, head - 4)) {
             c->admit_wait = true;
             c->broker->admit_waiters++;
             conn_read_disable(c);

@@ -43,19 +43,19 @@ bool kc_req_waited_for(const uint8_t *p, size_t n)
 {
     if (n < 2)
         return false;
-    switch ((int16_t)kc_be16(p)) {
+    int16_t key = (int16_t)kc_be16(p);
+    switch (key) {
     case KC_API_LEADER_AND_ISR:
     case KC_API_STOP_REPLICA:
     case KC_API_UPDATE_METADATA:
     case KC_API_CONTROLLED_SHUTDOWN:
     case KC_API_ALTER_ISR:
-        return true;
     case KC_API_API_VERSIONS: /* opens a connection, answered at once */
         return true;
     case KC_API_FETCH:
     case KC_API_OFFSET_FOR_LEADER_EPOCH: {
         /* replica_id is the body's first field: of every Fetch, of OffsetForLeaderEpoch v3+ */
-        if (n < 10 || (kc_be16(p) == KC_API_OFFSET_FOR_LEADER_EPOCH && kc_be16(p + 2) < 3))
+        if (n < 10 || (key == KC_API_OFFSET_FOR_LEADER_EPOCH && kc_be16(p + 2) < 3))
             return false;
         int16_t id_len = (int16_t)kc_be16(p + 8); /* -1: a null client id */
         size_t at = 10 + (id_len > 0 ? (size_t)id_len : 0);
