@@ -5,7 +5,8 @@
  * how Kafka tells an acks=0 producer (it has no response to read an error from).
  * acks=1 answers after the leader's append. acks=-1 (Kafka's DelayedProduce): refused with
  * NOT_ENOUGH_REPLICAS before anything is appended when the ISR is smaller than the topic's
- * min.insync.replicas; otherwise appended, then the answer waits in the purgatory until the high
+ * min.insync.replicas; otherwise appended, then the answer waits in the purgatory, holding its
+ * response but no longer its frame (Kafka's clearPartitionRecords), until the high
  * watermark passes every appended batch (the whole ISR has it), or the request's timeout_ms
  * (REQUEST_TIMED_OUT for partitions still waiting), or leadership is lost
  * (NOT_LEADER_OR_FOLLOWER). A partition whose ISR shrank below min.insync.replicas meanwhile
@@ -300,6 +301,13 @@ void kc_handle_produce(kc_request *req)
      * a new leader may not have (the purgatory expires it as REQUEST_TIMED_OUT) */
     if (ctx->n_waits > 0 && !replicas_settled(b, ctx)) {
         ctx->pending++; /* the replication wait, released by produce_complete */
+        /* the records are in the log: the wait holds the response alone, not the frame */
+        for (int32_t i = 0; i < resp.responses_count; i++) {
+            kc_str *name = &ctx->resp.responses[i].name;
+            if (name->len >= 0)
+                name->p = kc_arena_strndup(&req->arena, name->p, (size_t)name->len);
+        }
+        kc_request_release_frame(req);
         const void **keys = kc_arena_alloc(&req->arena, sizeof(*keys) * (size_t)ctx->n_waits);
         for (int i = 0; i < ctx->n_waits; i++)
             keys[i] = ctx->waits[i].p;

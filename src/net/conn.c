@@ -172,6 +172,18 @@ static void conn_read_resume(kc_conn *c)
     }
 }
 
+/* Reading paused for MAX_INFLIGHT or socket.request.max.bytes resumes at half of each, so that
+ * a connection near a limit does not wake for every answer. */
+static void conn_maybe_unpause(kc_conn *c)
+{
+    if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
+        c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
+        c->paused = false;
+        if (!c->out_full)
+            conn_read_resume(c);
+    }
+}
+
 /* Closes the socket now. Finished requests are freed; unfinished ones are orphaned and freed by
  * whoever finishes them. The struct itself goes when no callback of ours is running. */
 static void conn_close(kc_conn *c)
@@ -249,6 +261,21 @@ static void admission_release(kc_broker *b)
 void kc_request_delayed(kc_request *req)
 {
     request_leave_queue(req);
+}
+
+void kc_request_release_frame(kc_request *req)
+{
+    request_leave_queue(req);
+    kc_conn *c = req->conn;
+    if (c)
+        c->held_bytes -= (int64_t)req->frame_len;
+    free(req->frame);
+    req->frame = NULL;
+    req->frame_len = 0;
+    req->hdr.client_id = KC_STR_NULL;
+    kc_rbuf_init(&req->body, NULL, 0);
+    if (c && !c->closed)
+        conn_maybe_unpause(c);
 }
 
 static void conn_maybe_finish_drain(kc_conn *c)
@@ -423,12 +450,7 @@ static void conn_flush(kc_conn *c)
         request_free(r);
     }
     conn_send(c);
-    if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
-        c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
-        c->paused = false;
-        if (!c->out_full)
-            conn_read_resume(c);
-    }
+    conn_maybe_unpause(c);
 }
 
 static void conn_on_flush_due(evutil_socket_t fd, short what, void *arg)

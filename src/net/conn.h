@@ -93,6 +93,17 @@ void kc_conns_start(struct kc_broker *b);
 void kc_request_delayed(kc_request *req);
 
 /**
+ * The handler of @p req no longer needs its frame: frees it, and it stops counting against its
+ * connection's socket.request.max.bytes (and, as kc_request_delayed(), the admission limits).
+ * Afterwards req->body, req->hdr.client_id and every string decoded from the body point
+ * nowhere: copy what the response still needs into req->arena first. A delayed acks=all
+ * Produce calls it once its records are appended, as Kafka's clearPartitionRecords() does, so
+ * that parked produces hold their responses, not their records.
+ * Idempotent.
+ */
+void kc_request_release_frame(kc_request *req);
+
+/**
  * Finish @p req: its response body has been appended to req->out. Responses are written in
  * request order. Frees @p req once written (or at once when its connection is gone).
  */

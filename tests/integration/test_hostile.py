@@ -7,6 +7,7 @@ producer keeps producing through all of it. Hostile sockets come from other loop
 (127.0.0.2...) so that the test's own clients on 127.0.0.1 are not limited."""
 
 import os
+import signal
 import socket
 import ssl
 import struct
@@ -337,3 +338,76 @@ def _pin_and_measure(b, budget, answer, prod, cons, socks):
              "the broker's RSS back near its baseline")
     prod.progress("after they closed")
     consume_some(50)
+
+
+def test_parked_acks_all_produces_hold_their_answers_not_their_records(broker_factory, monkeypatch):
+    """A leader whose follower is stopped parks every acks=all Produce until the follower has the
+    records. 8 connections x 40 produces of ~1 MB each park ~320 MB: once appended, a parked
+    produce holds its response but not its frame (Kafka's clearPartitionRecords), so the
+    leader's RSS grows by far less than what waits, and every produce is answered, with its own
+    topic name and offset, once the follower is back."""
+    small_asan_quarantine(monkeypatch)  # freed frames would otherwise stay in ASan's quarantine
+    conns, per_conn, value_bytes = 8, 40, 1_000_000
+    # the follower's ZooKeeper session outlives the test's pause (ZooKeeper's default cap is
+    # 40 s), and so does the ISR: the produces wait until the follower is back
+    over = {"replica.lag.time.max.ms": 120000, "zookeeper.session.timeout.ms": 40000,
+            "default.replication.factor": 2}
+    brokers = {i: broker_factory(i, overrides=over) for i in (1, 2)}
+    topic = "parked"
+    create_topic(brokers[1], topic, partitions=1, replication_factor=2)
+    wait_for(lambda: kw.metadata(brokers[1].plaintext_port, [topic])["topics"][topic][1][0][3]
+             in ([1, 2], [2, 1]), scaled(20), "both replicas in the ISR")
+    leader = brokers[kw.metadata(brokers[1].plaintext_port, [topic])["topics"][topic][1][0][1]]
+    follower = brokers[3 - leader.id]
+    batch = kw.record_batch([(None, b"x" * value_bytes, ())])
+    with kw.Conn("127.0.0.1", leader.plaintext_port) as c:  # the leader took one already
+        _, res, _ = kw.parse_produce_v3_response(c.roundtrip(kw.produce_v3(1, topic, 0, batch, acks=-1)))
+        assert res[(topic, 0)]["error_code"] == 0, res
+    rss_baseline = rss_kib(leader.proc.pid)
+    segment_dir = leader.data_dir / f"{topic}-0"
+
+    def log_bytes():
+        return sum(f.stat().st_size for f in segment_dir.glob("*.log"))
+
+    appended_before = log_bytes()
+    socks = []
+    follower.proc.send_signal(signal.SIGSTOP)
+    try:
+        frame = lambda corr: kw.produce_v3(corr, topic, 0, batch, acks=-1, timeout_ms=120000)
+        for i in range(conns):
+            s = socket.create_connection(("127.0.0.1", leader.plaintext_port), timeout=scaled(30))
+            s.sendall(b"".join(frame(i * per_conn + k) for k in range(per_conn)))
+            socks.append(s)
+        wait_for(lambda: log_bytes() >= appended_before + conns * per_conn * len(batch), scaled(60),
+                 "every produce appended by the leader")
+        for s in socks:  # they wait for the follower: none is answered yet
+            s.setblocking(False)
+            try:
+                got = s.recv(1)
+            except BlockingIOError:
+                got = None
+            assert got is None, f"a produce was answered while its follower was stopped: {got!r}"
+            s.setblocking(True)
+        grown_mib = (rss_kib(leader.proc.pid) - rss_baseline) / 1024
+        parked_mib = conns * per_conn * len(batch) / (1 << 20)
+        slack_mib = 128 if "asan" in str(BIN_DIR) else 32
+        assert grown_mib <= 64 + slack_mib, (
+            f"the leader's RSS grew {grown_mib:.0f} MiB while {parked_mib:.0f} MiB of produces were parked")
+    finally:
+        follower.proc.send_signal(signal.SIGCONT)
+    offsets = []
+    try:
+        for i, s in enumerate(socks):
+            s.settimeout(scaled(60))
+            with s.makefile("rb") as f:
+                for k in range(per_conn):
+                    (size,) = struct.unpack(">i", f.read(4))
+                    corr, res, _ = kw.parse_produce_v3_response(f.read(size))
+                    assert corr == i * per_conn + k, (corr, i, k)
+                    assert list(res) == [(topic, 0)], res  # the name outlived the frame
+                    assert res[(topic, 0)]["error_code"] == 0, res
+                    offsets.append(res[(topic, 0)]["base_offset"])
+    finally:
+        for s in socks:
+            s.close()
+    assert sorted(offsets) == list(range(1, 1 + conns * per_conn)), "each produce has its own offset"
