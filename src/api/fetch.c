@@ -456,14 +456,19 @@ static bool session_begin(kc_broker *b, kc_request *req, kc_fetch_req *r, fetch_
     fs->serial = s->serial;
     fs->epoch = s->epoch;
     int32_t nt = 0;
-    for (const kc_fs_partition *p = s->head; p; p = p->next)
-        if (!p->prev || p->prev->topic_len != p->topic_len ||
-            memcmp(p->prev->topic, p->topic, (size_t)p->topic_len) != 0)
+    const kc_fs_partition *p, *prev = NULL;
+    TAILQ_FOREACH(p, &s->order, order)
+    {
+        if (!prev || prev->topic_len != p->topic_len ||
+            memcmp(prev->topic, p->topic, (size_t)p->topic_len) != 0)
             nt++;
+        prev = p;
+    }
     r->topics = kc_arena_alloc(&req->arena, sizeof(*r->topics) * (size_t)(nt + 1));
     r->topics_count = 0;
     kc_fetch_topic *t = NULL;
-    for (const kc_fs_partition *p = s->head; p; p = p->next) {
+    TAILQ_FOREACH(p, &s->order, order)
+    {
         if (!t || t->topic.len != p->topic_len ||
             memcmp(t->topic.p, p->topic, (size_t)p->topic_len) != 0) {
             t = &r->topics[r->topics_count++];
@@ -471,10 +476,10 @@ static bool session_begin(kc_broker *b, kc_request *req, kc_fetch_req *r, fetch_
                                 p->topic_len};
             t->partitions_count = 0;
             int32_t n = 1;
-            for (const kc_fs_partition *q = p->next;
+            for (const kc_fs_partition *q = TAILQ_NEXT(p, order);
                  q && q->topic_len == p->topic_len &&
                  memcmp(q->topic, p->topic, (size_t)p->topic_len) == 0;
-                 q = q->next)
+                 q = TAILQ_NEXT(q, order))
                 n++;
             t->partitions = kc_arena_alloc(&req->arena, sizeof(*t->partitions) * (size_t)n);
         }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "broker/metadata_cache.h"
 #include "broker/topics.h"
@@ -46,10 +47,10 @@ typedef struct kc_broker {
     bool registering; /* a re-registration multi is in flight */
 
     struct evconnlistener *listeners[KC_MAX_LISTENERS];
-    struct ssl_ctx_st *ssl_ctx;        /* NULL without an SSL listener */
-    struct ssl_ctx_st *ssl_client_ctx; /* inter-broker TLS client; NULL unless it is SSL */
-    kc_ibclient_security ib_security;  /* how this broker reaches the others (ibclient.h) */
-    struct kc_conn *conns;             /* doubly linked */
+    struct ssl_ctx_st *ssl_ctx;             /* NULL without an SSL listener */
+    struct ssl_ctx_st *ssl_client_ctx;      /* inter-broker TLS client; NULL unless it is SSL */
+    kc_ibclient_security ib_security;       /* how this broker reaches the others (ibclient.h) */
+    LIST_HEAD(kc_conn_list, kc_conn) conns; /* every open connection */
     int n_conns;
     struct kc_conn_quotas *conn_quotas; /* max.connections[.per.ip] (net/conn_quotas.h) */
     bool accept_paused;                 /* client listeners disabled at max.connections */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "config/dynconf.h"
 
@@ -247,7 +248,7 @@ kc_change_listener *kc_change_listener_start(kc_broker *b, const char *root, con
     l->armed_session = kc_zk_session_id(b->zk);
     list_changes(l);
     l->timer = event_new(b->base, -1, EV_PERSIST, on_timer, l);
-    struct timeval tv = {TIMER_MS / 1000, (TIMER_MS % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(TIMER_MS);
     if (!l->timer || event_add(l->timer, &tv))
         kc_fatal("change listener: cannot arm the timer for %s", root);
     return l;

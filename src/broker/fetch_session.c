@@ -19,7 +19,7 @@ struct kc_fetch_session_cache {
     uint64_t next_serial;
     kc_fetch_session **ids; /* n_ids buckets, a power of two */
     uint32_t n_ids;
-    kc_fetch_session *lru_head, *lru_tail; /* least recently used first */
+    TAILQ_HEAD(, kc_fetch_session) lru; /* least recently used first */
 };
 
 /* splitmix64 */
@@ -56,13 +56,14 @@ kc_fetch_session_cache *kc_fetch_session_cache_new(int32_t max_slots, uint64_t s
     c->next_serial = 1;
     c->n_ids = 16;
     c->ids = kc_xcalloc(c->n_ids, sizeof(*c->ids));
+    TAILQ_INIT(&c->lru);
     return c;
 }
 
 static void session_free(kc_fetch_session *s)
 {
-    for (kc_fs_partition *p = s->head, *next; p; p = next) {
-        next = p->next;
+    for (kc_fs_partition *p = TAILQ_FIRST(&s->order), *next; p; p = next) {
+        next = TAILQ_NEXT(p, order);
         free(p);
     }
     free(s->buckets);
@@ -73,8 +74,8 @@ void kc_fetch_session_cache_free(kc_fetch_session_cache *c)
 {
     if (!c)
         return;
-    for (kc_fetch_session *s = c->lru_head, *next; s; s = next) {
-        next = s->lru_next;
+    for (kc_fetch_session *s = TAILQ_FIRST(&c->lru), *next; s; s = next) {
+        next = TAILQ_NEXT(s, lru);
         session_free(s);
     }
     free(c->ids);
@@ -96,37 +97,13 @@ kc_fetch_session *kc_fetch_session_get(kc_fetch_session_cache *c, int32_t id)
     return NULL;
 }
 
-static void lru_unlink(kc_fetch_session_cache *c, kc_fetch_session *s)
-{
-    if (s->lru_prev)
-        s->lru_prev->lru_next = s->lru_next;
-    else
-        c->lru_head = s->lru_next;
-    if (s->lru_next)
-        s->lru_next->lru_prev = s->lru_prev;
-    else
-        c->lru_tail = s->lru_prev;
-    s->lru_prev = s->lru_next = NULL;
-}
-
-static void lru_append(kc_fetch_session_cache *c, kc_fetch_session *s)
-{
-    s->lru_prev = c->lru_tail;
-    s->lru_next = NULL;
-    if (c->lru_tail)
-        c->lru_tail->lru_next = s;
-    else
-        c->lru_head = s;
-    c->lru_tail = s;
-}
-
 static void session_remove(kc_fetch_session_cache *c, kc_fetch_session *s)
 {
     kc_fetch_session **pp = &c->ids[id_slot(c, s->id)];
     while (*pp != s)
         pp = &(*pp)->id_next;
     *pp = s->id_next;
-    lru_unlink(c, s);
+    TAILQ_REMOVE(&c->lru, s, lru);
     c->count--;
     session_free(s);
 }
@@ -143,8 +120,8 @@ bool kc_fetch_session_remove(kc_fetch_session_cache *c, int32_t id)
 void kc_fetch_session_touch(kc_fetch_session_cache *c, kc_fetch_session *s, int64_t now_ms)
 {
     s->last_used_ms = now_ms;
-    lru_unlink(c, s);
-    lru_append(c, s);
+    TAILQ_REMOVE(&c->lru, s, lru);
+    TAILQ_INSERT_TAIL(&c->lru, s, lru);
 }
 
 int32_t kc_fetch_session_next_epoch(int32_t epoch)
@@ -192,15 +169,16 @@ static int key_cmp(bool pa, int32_t sa, int32_t ia, bool pb, int32_t sb, int32_t
  * than the minimum age; a consumer only sessions older than it. */
 static bool try_evict(kc_fetch_session_cache *c, bool privileged, int32_t size, int64_t now_ms)
 {
-    kc_fetch_session *lru = c->lru_head;
+    kc_fetch_session *lru = TAILQ_FIRST(&c->lru);
     if (!lru)
         return false;
     if (now_ms - lru->last_used_ms > KC_FETCH_SESSION_EVICTION_MS) {
         session_remove(c, lru);
         return true;
     }
-    kc_fetch_session *min = NULL;
-    for (kc_fetch_session *s = c->lru_head; s; s = s->lru_next) {
+    kc_fetch_session *min = NULL, *s;
+    TAILQ_FOREACH(s, &c->lru, lru)
+    {
         bool old = now_ms - s->created_ms > KC_FETCH_SESSION_EVICTION_MS;
         if (!(old || (privileged && !s->privileged)))
             continue;
@@ -240,17 +218,18 @@ static void buckets_init(kc_fetch_session *s, int32_t n_partitions)
 kc_fetch_session *kc_fetch_session_mirror_new(int32_t n_partitions_hint)
 {
     kc_fetch_session *s = kc_xcalloc(1, sizeof(*s));
+    TAILQ_INIT(&s->order);
     buckets_init(s, n_partitions_hint);
     return s;
 }
 
 void kc_fetch_session_mirror_clear(kc_fetch_session *s)
 {
-    for (kc_fs_partition *p = s->head, *next; p; p = next) {
-        next = p->next;
+    for (kc_fs_partition *p = TAILQ_FIRST(&s->order), *next; p; p = next) {
+        next = TAILQ_NEXT(p, order);
         free(p);
     }
-    s->head = s->tail = NULL;
+    TAILQ_INIT(&s->order);
     s->size = 0;
     memset(s->buckets, 0, sizeof(*s->buckets) * s->n_buckets);
 }
@@ -278,13 +257,14 @@ kc_fetch_session *kc_fetch_session_create(kc_fetch_session_cache *c, bool privil
     s->privileged = privileged;
     s->created_ms = s->last_used_ms = now_ms;
     s->epoch = kc_fetch_session_next_epoch(KC_FETCH_SESSION_INITIAL_EPOCH);
+    TAILQ_INIT(&s->order);
     buckets_init(s, n_partitions);
     if ((uint32_t)c->count >= c->n_ids)
         ids_grow(c);
     uint32_t k = id_slot(c, id);
     s->id_next = c->ids[k];
     c->ids[k] = s;
-    lru_append(c, s);
+    TAILQ_INSERT_TAIL(&c->lru, s, lru);
     c->count++;
     return s;
 }
@@ -319,35 +299,13 @@ kc_fs_partition *kc_fetch_session_find(kc_fetch_session *s, kc_str topic, int32_
     return NULL;
 }
 
-static void order_unlink(kc_fetch_session *s, kc_fs_partition *p)
-{
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        s->head = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
-    else
-        s->tail = p->prev;
-    p->prev = p->next = NULL;
-}
-
-static void order_append(kc_fetch_session *s, kc_fs_partition *p)
-{
-    p->prev = s->tail;
-    p->next = NULL;
-    if (s->tail)
-        s->tail->next = p;
-    else
-        s->head = p;
-    s->tail = p;
-}
-
 static void buckets_grow(kc_fetch_session *s)
 {
     uint32_t n = s->n_buckets * 2;
     kc_fs_partition **b = kc_xcalloc(n, sizeof(*b));
-    for (kc_fs_partition *p = s->head; p; p = p->next) {
+    kc_fs_partition *p;
+    TAILQ_FOREACH(p, &s->order, order)
+    {
         p->hnext = b[p->hash & (n - 1)];
         b[p->hash & (n - 1)] = p;
     }
@@ -374,7 +332,7 @@ kc_fs_partition *kc_fetch_session_update(kc_fetch_session *s, kc_str topic, int3
         uint32_t k = p->hash & (s->n_buckets - 1);
         p->hnext = s->buckets[k];
         s->buckets[k] = p;
-        order_append(s, p);
+        TAILQ_INSERT_TAIL(&s->order, p, order);
         s->size++;
     }
     p->max_bytes = d->max_bytes;
@@ -394,7 +352,7 @@ bool kc_fetch_session_forget(kc_fetch_session *s, kc_str topic, int32_t partitio
         if (part_is(*pp, h, topic, partition)) {
             kc_fs_partition *p = *pp;
             *pp = p->hnext;
-            order_unlink(s, p);
+            TAILQ_REMOVE(&s->order, p, order);
             s->size--;
             free(p);
             return true;
@@ -410,9 +368,9 @@ bool kc_fetch_session_sent(kc_fetch_session *s, kc_fs_partition *p, int16_t erro
                    log_start_offset != p->local_log_start_offset;
     p->high_watermark = error != 0 ? -1 : high_watermark;
     p->local_log_start_offset = log_start_offset;
-    if (include && incremental && s->tail != p) {
-        order_unlink(s, p);
-        order_append(s, p);
+    if (include && incremental && TAILQ_NEXT(p, order)) { /* not already the tail */
+        TAILQ_REMOVE(&s->order, p, order);
+        TAILQ_INSERT_TAIL(&s->order, p, order);
     }
     return include;
 }

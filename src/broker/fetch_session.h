@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "proto/buf.h"
 #include "proto/errors.h"
@@ -47,8 +48,8 @@ typedef struct kc_fs_partition {
     /* from the responses: last sent, -1 when added (or after an error, for the HW) */
     int64_t high_watermark;
     int64_t local_log_start_offset;
-    struct kc_fs_partition *prev, *next; /* session order */
-    struct kc_fs_partition *hnext;       /* hash chain */
+    TAILQ_ENTRY(kc_fs_partition) order; /* session order */
+    struct kc_fs_partition *hnext;      /* hash chain */
     uint32_t hash;
     int32_t topic_len;
     char topic[]; /* topic_len bytes, not NUL-terminated */
@@ -60,13 +61,13 @@ typedef struct kc_fetch_session {
     uint64_t serial; /* unique for the cache's life */
     bool privileged; /* created by a follower (replica_id >= 0) */
     int64_t created_ms, last_used_ms;
-    int32_t epoch; /* the next epoch expected from the fetcher */
-    int32_t size;  /* partitions */
-    kc_fs_partition *head, *tail;
-    kc_fs_partition **buckets; /* n_buckets, a power of two */
+    int32_t epoch;                                  /* the next epoch expected from the fetcher */
+    int32_t size;                                   /* partitions */
+    TAILQ_HEAD(kc_fs_order, kc_fs_partition) order; /* oldest sent first */
+    kc_fs_partition **buckets;                      /* n_buckets, a power of two */
     uint32_t n_buckets;
-    struct kc_fetch_session *lru_prev, *lru_next; /* cache's LRU list */
-    struct kc_fetch_session *id_next;             /* cache's id hash chain */
+    TAILQ_ENTRY(kc_fetch_session) lru; /* cache's LRU list */
+    struct kc_fetch_session *id_next;  /* cache's id hash chain */
 } kc_fetch_session;
 
 typedef struct kc_fetch_session_cache kc_fetch_session_cache;

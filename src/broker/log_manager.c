@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/workers.h"
@@ -32,12 +34,10 @@ typedef struct log_dir_state {
     kc_checkpoint recovery, log_start, replication; /* replication = high watermarks */
 } log_dir_state;
 
-struct delete_ctx;
-
 typedef struct kc_log_manager {
     log_dir_state dirs[KC_MAX_LOG_DIRS];
-    struct delete_ctx *deletes; /* renamed `.deleted`, waiting for file.delete.delay.ms */
-    bool checkpoint_in_flight;  /* one writer at a time: they share the .tmp names */
+    LIST_HEAD(, delete_ctx) deletes; /* renamed `.deleted`, waiting for file.delete.delay.ms */
+    bool checkpoint_in_flight;       /* one writer at a time: they share the .tmp names */
     struct event *retention_timer, *checkpoint_timer, *flush_timer, *cleaner_timer,
         *producer_expiry_timer;
 } kc_log_manager;
@@ -336,7 +336,7 @@ void kc_log_manager_after_append(kc_broker *b, kc_partition *p, bool rolled)
 /* ---------------------------------------------------------------- deletion */
 
 typedef struct delete_ctx {
-    struct delete_ctx *next, *prev; /* pending on the manager until due */
+    LIST_ENTRY(delete_ctx) pending; /* on the manager until due */
     kc_broker *b;
     char **paths;
     int n;
@@ -355,14 +355,9 @@ static void delete_work(void *arg)
     free(d);
 }
 
-static void delete_unlink_pending(kc_log_manager *m, delete_ctx *d)
+static void delete_unlink_pending(delete_ctx *d)
 {
-    if (d->prev)
-        d->prev->next = d->next;
-    else
-        m->deletes = d->next;
-    if (d->next)
-        d->next->prev = d->prev;
+    LIST_REMOVE(d, pending);
     event_free(d->ev);
 }
 
@@ -372,7 +367,7 @@ static void on_delete_due(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     delete_ctx *d = arg;
-    delete_unlink_pending(lm(d->b), d);
+    delete_unlink_pending(d);
     kc_workers_submit(d->b->workers, delete_work, NULL, d);
 }
 
@@ -389,12 +384,8 @@ void kc_log_manager_retention(kc_broker *b, kc_partition *p)
     d->paths = paths;
     d->n = n;
     d->ev = evtimer_new(b->base, on_delete_due, d);
-    d->next = lm(b)->deletes;
-    if (d->next)
-        d->next->prev = d;
-    lm(b)->deletes = d;
-    int64_t ms = p->topic->log_config.file_delete_delay_ms;
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    LIST_INSERT_HEAD(&lm(b)->deletes, d, pending);
+    struct timeval tv = kc_timeval_ms(p->topic->log_config.file_delete_delay_ms);
     evtimer_add(d->ev, &tv);
 }
 
@@ -443,7 +434,7 @@ int kc_log_manager_delete(kc_broker *b, kc_partition *p)
             kc_fatal("logs: out of memory");
         *r = (delete_retry){b, p};
         p->deleting = true;
-        struct timeval tv = {0, 50 * 1000};
+        struct timeval tv = kc_timeval_ms(50);
         event_base_once(b->base, -1, EV_TIMEOUT, on_delete_retry, r, &tv);
         return 0;
     }
@@ -726,7 +717,7 @@ static void on_cleaner_timer(evutil_socket_t fd, short what, void *arg)
 static struct event *periodic(kc_broker *b, int64_t ms, event_callback_fn fn)
 {
     struct event *ev = event_new(b->base, -1, EV_PERSIST, fn, b);
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    struct timeval tv = kc_timeval_ms(ms);
     event_add(ev, &tv);
     return ev;
 }
@@ -805,9 +796,9 @@ void kc_log_manager_free(kc_broker *b)
         kc_checkpoint_free(&m->dirs[i].log_start);
         kc_checkpoint_free(&m->dirs[i].replication);
     }
-    while (m->deletes) { /* due or not: nothing reads them any more */
-        delete_ctx *d = m->deletes;
-        delete_unlink_pending(m, d);
+    while (!LIST_EMPTY(&m->deletes)) { /* due or not: nothing reads them any more */
+        delete_ctx *d = LIST_FIRST(&m->deletes);
+        delete_unlink_pending(d);
         delete_work(d);
     }
     struct event *evs[5] = {m->retention_timer, m->checkpoint_timer, m->flush_timer,

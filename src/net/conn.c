@@ -95,14 +95,14 @@ typedef struct kc_conn {
     int64_t out_mem;    /* of the output, bytes in memory (an upper bound: file ranges sent
                            with sendfile take none); counted in broker->queued_response_bytes */
     struct evbuffer_cb_entry *out_cb; /* keeps out_mem as the output drains */
-    bool out_tail_file;     /* the output's last chain may be a file range (see out_add) */
-    struct event *flush_ev; /* plain: finished responses go out together (request_finish) */
-    int64_t due_bytes;      /* of those, waiting for flush_ev; counted as output (output_full)
-                               and in broker->queued_response_bytes */
-    bool closed;            /* bev freed; struct freed when no callback is on the stack */
-    bool draining;          /* graceful shutdown: close once the queue and output are empty */
-    int in_callback;        /* depth of our callbacks on the stack */
-    struct kc_conn *prev, *next;
+    bool out_tail_file;       /* the output's last chain may be a file range (see out_add) */
+    struct event *flush_ev;   /* plain: finished responses go out together (request_finish) */
+    int64_t due_bytes;        /* of those, waiting for flush_ev; counted as output (output_full)
+                                 and in broker->queued_response_bytes */
+    bool closed;              /* bev freed; struct freed when no callback is on the stack */
+    bool draining;            /* graceful shutdown: close once the queue and output are empty */
+    int in_callback;          /* depth of our callbacks on the stack */
+    LIST_ENTRY(kc_conn) link; /* broker->conns */
 } kc_conn;
 
 static void admission_release(kc_broker *b);
@@ -135,12 +135,7 @@ static void request_free(kc_request *req)
 static void conn_unlink(kc_conn *c)
 {
     kc_broker *b = c->broker;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        b->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    LIST_REMOVE(c, link);
     b->n_conns--;
 }
 
@@ -248,7 +243,7 @@ static void admission_release(kc_broker *b)
 {
     if (admission_closed(b, 0))
         return;
-    for (kc_conn *c = b->conns; c && b->admit_waiters; c = c->next) {
+    for (kc_conn *c = LIST_FIRST(&b->conns); c && b->admit_waiters; c = LIST_NEXT(c, link)) {
         if (!c->admit_wait)
             continue;
         c->admit_wait = false;
@@ -869,10 +864,7 @@ void kc_conn_accept(kc_broker *b, struct bufferevent *bev, int listener, const c
         kc_sec_is_sasl(b->cfg->listeners[listener].protocol) ? KC_AUTH_HANDSHAKE : KC_AUTH_DONE;
     snprintf(c->principal, sizeof(c->principal), "User:ANONYMOUS");
     c->accepted_ms = c->last_read_ms = kc_mono_ms();
-    c->next = b->conns;
-    if (b->conns)
-        b->conns->prev = c;
-    b->conns = c;
+    LIST_INSERT_HEAD(&b->conns, c, link);
     b->n_conns++;
     bufferevent_setcb(bev, conn_on_read, conn_on_write, conn_on_event, c);
     c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), on_output_change, c);
@@ -927,8 +919,8 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     kc_broker *b = arg;
     static kc_log_limit limits[N_OVERDUE];
     int64_t now = kc_mono_ms();
-    for (kc_conn *c = b->conns, *next; c; c = next) {
-        next = c->next;
+    for (kc_conn *c = LIST_FIRST(&b->conns), *next; c; c = next) {
+        next = LIST_NEXT(c, link);
         enum overdue why = c->draining ? NOT_OVERDUE : conn_overdue(c, now);
         if (why == NOT_OVERDUE)
             continue;
@@ -959,9 +951,9 @@ void kc_conns_start(kc_broker *b)
 
 void kc_conns_shutdown(kc_broker *b)
 {
-    kc_conn *c = b->conns;
+    kc_conn *c = LIST_FIRST(&b->conns);
     while (c) {
-        kc_conn *n = c->next;
+        kc_conn *n = LIST_NEXT(c, link);
         c->draining = true;
         conn_read_disable(c);
         conn_maybe_finish_drain(c);
@@ -976,8 +968,8 @@ int kc_conns_count(const kc_broker *b)
 
 void kc_conns_free_all(kc_broker *b)
 {
-    while (b->conns)
-        conn_close(b->conns);
+    while (!LIST_EMPTY(&b->conns))
+        conn_close(LIST_FIRST(&b->conns));
     if (b->conn_sweep)
         event_free(b->conn_sweep);
     b->conn_sweep = NULL;

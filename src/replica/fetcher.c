@@ -371,12 +371,14 @@ static void add_forgotten(kc_fetcher *f, kc_arena *a, kc_fetch_req *req)
 {
     int32_t n = 0;
     kc_fs_partition **gone = NULL;
-    for (kc_fs_partition *q = f->mirror->head; q; q = q->next) {
-        if (find_sent(f, (kc_str){q->topic, q->topic_len}, q->partition))
+    kc_fs_partition *m;
+    TAILQ_FOREACH(m, &f->mirror->order, order)
+    {
+        if (find_sent(f, (kc_str){m->topic, m->topic_len}, m->partition))
             continue;
         if (!gone)
             gone = kc_arena_alloc(a, sizeof(*gone) * (size_t)f->mirror->size);
-        gone[n++] = q;
+        gone[n++] = m;
     }
     if (n == 0)
         return;

@@ -45,8 +45,9 @@ static kc_fetch_session *make(bool privileged, int n, int64_t now)
 static int order(kc_fetch_session *s, int32_t *out)
 {
     int n = 0;
-    for (kc_fs_partition *p = s->head; p; p = p->next)
-        out[n++] = p->partition;
+    kc_fs_partition *p;
+    TAILQ_FOREACH(p, &s->order, order)
+    out[n++] = p->partition;
     return n;
 }
 
@@ -172,16 +173,16 @@ Test(fetch_session, incremental_add_update_forget)
     d = fd(3);
     kc_fetch_session_update(s, S("u"), 0, &d);
     cr_assert_eq(s->size, 4);
-    cr_assert_eq(s->tail->partition, 0);
-    cr_assert_eq(s->tail->topic_len, 1);
-    cr_assert_eq(s->tail->topic[0], 'u');
+    cr_assert_eq(TAILQ_LAST(&s->order, kc_fs_order)->partition, 0);
+    cr_assert_eq(TAILQ_LAST(&s->order, kc_fs_order)->topic_len, 1);
+    cr_assert_eq(TAILQ_LAST(&s->order, kc_fs_order)->topic[0], 'u');
     /* forget */
     cr_assert(kc_fetch_session_forget(s, S("t"), 0));
     cr_assert_not(kc_fetch_session_forget(s, S("t"), 0));
     cr_assert_not(kc_fetch_session_forget(s, S("x"), 0));
     cr_assert_eq(s->size, 3);
     cr_assert_null(kc_fetch_session_find(s, S("t"), 0));
-    cr_assert_eq(s->head->partition, 1);
+    cr_assert_eq(TAILQ_FIRST(&s->order)->partition, 1);
     /* a partition both added and forgotten ends up removed (update first, then forget) */
     d = fd(0);
     kc_fetch_session_update(s, S("v"), 0, &d);
@@ -349,14 +350,13 @@ Test(fetch_session, mirror_clear_and_reuse)
     cr_assert_eq(kc_fetch_session_find(m, S("t"), 2999)->fetch_offset, 2999);
     kc_fetch_session_mirror_clear(m);
     cr_assert_eq(m->size, 0);
-    cr_assert_null(m->head);
-    cr_assert_null(m->tail);
+    cr_assert(TAILQ_EMPTY(&m->order));
     cr_assert_null(kc_fetch_session_find(m, S("t"), 7));
     kc_fs_fetch_data d = fd(42);
     kc_fetch_session_update(m, S("t"), 7, &d);
     cr_assert_eq(m->size, 1);
     cr_assert_eq(kc_fetch_session_find(m, S("t"), 7)->fetch_offset, 42);
-    cr_assert_eq(m->head, m->tail);
+    cr_assert_eq(TAILQ_FIRST(&m->order), TAILQ_LAST(&m->order, kc_fs_order));
     kc_fetch_session_mirror_free(m);
     kc_fetch_session_mirror_free(NULL);
 }
