@@ -42,20 +42,20 @@ static size_t build_batch(uint8_t *b)
     while (pos + 120 < BATCH_BYTES) {
         uint8_t rec[128];
         size_t r = 0;
-        rec[r++] = 0;        /* attributes */
-        rec[r++] = 0;        /* timestamp delta 0 */
+        rec[r++] = 0;                             /* attributes */
+        rec[r++] = 0;                             /* timestamp delta 0 */
         rec[r++] = (uint8_t)(n < 64 ? n * 2 : 0); /* offset delta (zigzag), small n only */
-        if (n >= 64) {       /* two-byte zigzag varint */
+        if (n >= 64) {                            /* two-byte zigzag varint */
             uint32_t z = (uint32_t)n << 1;
             rec[r - 1] = (uint8_t)(z | 0x80);
             rec[r++] = (uint8_t)(z >> 7);
         }
-        rec[r++] = 1;        /* key null (zigzag -1) */
-        rec[r++] = 200;      /* value length 100 (zigzag 200 = 0xC8 0x01) */
+        rec[r++] = 1;   /* key null (zigzag -1) */
+        rec[r++] = 200; /* value length 100 (zigzag 200 = 0xC8 0x01) */
         rec[r++] = 1;
         memset(rec + r, 'x', 100);
         r += 100;
-        rec[r++] = 0;        /* no headers */
+        rec[r++] = 0; /* no headers */
         b[pos++] = (uint8_t)(r << 1);
         if (r << 1 >= 0x80) {
             b[pos - 1] = (uint8_t)(((r << 1) & 0x7f) | 0x80);
@@ -122,10 +122,15 @@ int main(int argc, char **argv)
 
     /* Appends and raw writes alternate, twice each, into fresh files; the best of each counts,
      * so that page-cache warm-up and writeback hit both sides alike. */
-    kc_log_config cfg = {.segment_bytes = 1L << 30, .segment_ms = 1L << 40,
-                         .segment_index_bytes = 10 << 20, .index_interval_bytes = 4096,
-                         .retention_ms = -1, .retention_bytes = -1, .flush_messages = INT64_MAX,
-                         .flush_ms = INT64_MAX, .cleanup_delete = true,
+    kc_log_config cfg = {.segment_bytes = 1L << 30,
+                         .segment_ms = 1L << 40,
+                         .segment_index_bytes = 10 << 20,
+                         .index_interval_bytes = 4096,
+                         .retention_ms = -1,
+                         .retention_bytes = -1,
+                         .flush_messages = INT64_MAX,
+                         .flush_ms = INT64_MAX,
+                         .cleanup_delete = true,
                          .max_message_bytes = 1 << 20};
     kc_plog_open_opts o = {.clean_shutdown = true, .recovery_point = -1, .log_start_offset = -1};
     kc_plog *l = NULL;

@@ -457,8 +457,7 @@ static bool session_begin(kc_broker *b, kc_request *req, kc_fetch_req *r, fetch_
     fs->epoch = s->epoch;
     int32_t nt = 0;
     const kc_fs_partition *p, *prev = NULL;
-    TAILQ_FOREACH(p, &s->order, order)
-    {
+    TAILQ_FOREACH (p, &s->order, order) {
         if (!prev || prev->topic_len != p->topic_len ||
             memcmp(prev->topic, p->topic, (size_t)p->topic_len) != 0)
             nt++;
@@ -467,8 +466,7 @@ static bool session_begin(kc_broker *b, kc_request *req, kc_fetch_req *r, fetch_
     r->topics = kc_arena_alloc(&req->arena, sizeof(*r->topics) * (size_t)(nt + 1));
     r->topics_count = 0;
     kc_fetch_topic *t = NULL;
-    TAILQ_FOREACH(p, &s->order, order)
-    {
+    TAILQ_FOREACH (p, &s->order, order) {
         if (!t || t->topic.len != p->topic_len ||
             memcmp(t->topic.p, p->topic, (size_t)p->topic_len) != 0) {
             t = &r->topics[r->topics_count++];

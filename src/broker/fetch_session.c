@@ -177,8 +177,7 @@ static bool try_evict(kc_fetch_session_cache *c, bool privileged, int32_t size, 
         return true;
     }
     kc_fetch_session *min = NULL, *s;
-    TAILQ_FOREACH(s, &c->lru, lru)
-    {
+    TAILQ_FOREACH (s, &c->lru, lru) {
         bool old = now_ms - s->created_ms > KC_FETCH_SESSION_EVICTION_MS;
         if (!(old || (privileged && !s->privileged)))
             continue;
@@ -304,8 +303,7 @@ static void buckets_grow(kc_fetch_session *s)
     uint32_t n = s->n_buckets * 2;
     kc_fs_partition **b = kc_xcalloc(n, sizeof(*b));
     kc_fs_partition *p;
-    TAILQ_FOREACH(p, &s->order, order)
-    {
+    TAILQ_FOREACH (p, &s->order, order) {
         p->hnext = b[p->hash & (n - 1)];
         b[p->hash & (n - 1)] = p;
     }

@@ -372,8 +372,7 @@ static void add_forgotten(kc_fetcher *f, kc_arena *a, kc_fetch_req *req)
     int32_t n = 0;
     kc_fs_partition **gone = NULL;
     kc_fs_partition *m;
-    TAILQ_FOREACH(m, &f->mirror->order, order)
-    {
+    TAILQ_FOREACH (m, &f->mirror->order, order) {
         if (find_sent(f, (kc_str){m->topic, m->topic_len}, m->partition))
             continue;
         if (!gone)

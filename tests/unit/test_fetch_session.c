@@ -46,8 +46,8 @@ static int order(kc_fetch_session *s, int32_t *out)
 {
     int n = 0;
     kc_fs_partition *p;
-    TAILQ_FOREACH(p, &s->order, order)
-    out[n++] = p->partition;
+    TAILQ_FOREACH (p, &s->order, order)
+        out[n++] = p->partition;
     return n;
 }
 
