@@ -7,9 +7,10 @@
  * stops reading (Kafka mutes its channels the same way when the request queue or the memory pool
  * is full, and releases a request from both once handled) until one is answered or delayed; and
  * one connection stops reading while it holds socket.request.max.bytes of unanswered frames,
- * delayed ones included. Exempt, whatever listener they come in on (clients often share the
- * inter-broker one): the requests that delayed ones wait for (kc_req_waited_for). The fast path
- * pays two counters and a peek at the frame's first bytes for it.
+ * delayed ones included unless their handler released the frame (kc_request_release_frame: a
+ * parked acks=all Produce, whose records are in the log). Exempt, whatever listener they come
+ * in on (clients often share the inter-broker one): the requests that delayed ones wait for
+ * (kc_req_waited_for). The fast path pays two counters and a peek at the frame's first bytes.
  * Responses: a connection stops being read while OUTPUT_PAUSE_BYTES wait to be sent to it, and,
  * once the responses queued in memory for all connections together exceed
  * queued.max.response.bytes, while more than OUTPUT_SHARE_BYTES of its own are in memory: the
