@@ -8,7 +8,10 @@
  * the per-record produce latency (rd_kafka_producev to its delivery report; the enqueue time
  * sits in an array indexed by the message opaque) as p50/p99/p99.9 in ms, and one
  * machine-readable "result:" line. With RATE > 0 the producer is held to RATE records/s by a
- * token bucket (10 ms of burst) for SECONDS (at most COUNT records). Records have no key and no
+ * token bucket (10 ms of burst) for SECONDS (at most COUNT records), and it also prints how many
+ * 100 ms windows enqueued under 90 % of the rate and how often the client's queue was full: short
+ * windows with a queue never full mean the machine held the client itself back (a machine-wide
+ * stall), not the brokers. Records have no key and no
  * partition (RD_KAFKA_PARTITION_UA): librdkafka's sticky partitioner (2.x: partitioner
  * consistent_random, sticky.partitioning.linger.ms 10) sends them to one random partition at a
  * time, a new one every 10 ms; one warm-up record per partition (not counted) opens the
@@ -99,6 +102,31 @@ static double pct_ms(const double *v, long n, double q)
     if (r < 1)
         r = 1;
     return v[r - 1] * 1e3;
+}
+
+/* With a RATE, the whole 100 ms windows of the pacing loop (from @p t0, @p secs long) in which
+ * fewer than 90 % of their share of records were enqueued into *@p held, of *@p windows. A
+ * window falls short when the pacing thread did not run for more than the 10 ms the token bucket
+ * makes up, or when the client's queue was full: with @p queue_full at 0 it was the machine that
+ * held the client back, not the brokers. Tells a machine-wide stall from a broker's in a run
+ * whose latency tail is in question. */
+static void held_back_windows(const double *enq, long n, double t0, double secs, double rate,
+                              long *held, long *windows)
+{
+    *held = *windows = 0;
+    long nw = (long)(secs / 0.1);
+    int *count = nw > 0 ? calloc((size_t)nw, sizeof(*count)) : NULL;
+    if (!count)
+        return;
+    for (long i = 0; i < n; i++) {
+        long k = (long)((enq[i] - t0) / 0.1);
+        if (k >= 0 && k < nw)
+            count[k]++;
+    }
+    for (long k = 0; k < nw; k++)
+        *held += count[k] < 0.9 * rate * 0.1;
+    *windows = nw;
+    free(count);
 }
 
 /* Log-line-like text (words and numbers from a fixed generator): compresses as real payloads
@@ -260,7 +288,7 @@ static int do_produce(const char *brokers, const char *topic, long count, int si
     rd_kafka_flush(rk, 10000);
 
     double t0 = now_s(), tokens = 1, burst = rate > 100 ? rate / 100 : 1, last = t0;
-    long i = 0;
+    long i = 0, queue_full = 0;
     while (i < count) {
         double t = now_s();
         if (t >= deadline)
@@ -282,6 +310,7 @@ static int do_produce(const char *brokers, const char *topic, long count, int si
             rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, (size_t)size),
                               RD_KAFKA_V_OPAQUE((void *)(intptr_t)(i + 1)), RD_KAFKA_V_END);
         if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            queue_full++;
             rd_kafka_poll(rk, 1);
             continue;
         }
@@ -306,12 +335,20 @@ static int do_produce(const char *brokers, const char *topic, long count, int si
     printf("produce latency: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms"
            " (acks=%s, offered %.0f msgs/s)\n",
            p50, p99, p999, nlat ? lat[nlat - 1] * 1e3 : -1, acks, (double)i / sent);
+    long held = 0, windows = 0;
+    if (rate > 0) {
+        held_back_windows(enq_at, i, t0, sent, rate, &held, &windows);
+        printf("produce pacing: %ld of %ld windows of 100 ms enqueued under 90 %% of the rate "
+               "(queue full %ld times)\n",
+               held, windows, queue_full);
+    }
     if (failed)
         printf("produce: %ld failed deliveries (first: %s)\n", failed, first_err);
     printf("result: records=%ld failed=%ld secs=%.3f msgs_s=%.0f mb_s=%.2f p50_ms=%.3f "
-           "p99_ms=%.3f p999_ms=%.3f offered_s=%.0f\n",
+           "p99_ms=%.3f p999_ms=%.3f offered_s=%.0f held_windows=%ld windows=%ld "
+           "queue_full=%ld\n",
            delivered, failed, secs, (double)delivered / secs, (double)delivered * size / 1e6 / secs,
-           p50, p99, p999, (double)i / sent);
+           p50, p99, p999, (double)i / sent, held, windows, queue_full);
     rd_kafka_destroy(rk);
     if (latency_log)
         fclose(latency_log);
