@@ -817,5 +817,5 @@ awk -v p="${R[rate.p99_ms]:--1}" -v r="$rate" -v o="${R[rate.offered_s]:-0}" \
     if (p < 0) { print "target 2: fixed-rate run did not produce a result"; exit }
     printf "target 2: p99 at %d msgs/s (offered %.0f/s) %.2f ms vs <= 5 ms: %s\n",
         r, o, p, (p <= 5 ? "met" : "NOT met")
-    printf "  the client was held back below 90 %% of its rate in %s of %s windows of 100 ms (its queue full %s times): with the queue never full, a machine-wide stall\n", h, w, q }'
+    printf "  client pacing: %s of %s windows of 100 ms under 90 %% of the rate, queue full %s times (short windows with the queue never full: the machine held the client back)\n", h, w, q }'
 if recycled "$dd_before" "$dd_after"; then echo "$RECYCLED_NOTE"; fi
