@@ -122,14 +122,22 @@ static void request_leave_queue(kc_request *req)
         admission_release(req->broker);
 }
 
-static void request_free(kc_request *req)
+/* Frees @p req's frame: it stops counting against its connection and the admission limits. */
+static void request_drop_frame(kc_request *req)
 {
     request_leave_queue(req);
     if (req->conn)
         req->conn->held_bytes -= (int64_t)req->frame_len;
+    free(req->frame);
+    req->frame = NULL;
+    req->frame_len = 0;
+}
+
+static void request_free(kc_request *req)
+{
+    request_drop_frame(req);
     kc_arena_free(&req->arena);
     kc_wbuf_free(&req->out);
-    free(req->frame);
     free(req);
 }
 
@@ -165,18 +173,6 @@ static void conn_read_resume(kc_conn *c)
     } else {
         bufferevent_enable(c->bev, EV_READ);
         bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
-    }
-}
-
-/* Reading paused for MAX_INFLIGHT or socket.request.max.bytes resumes at half of each, so that
- * a connection near a limit does not wake for every answer. */
-static void conn_maybe_unpause(kc_conn *c)
-{
-    if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
-        c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
-        c->paused = false;
-        if (!c->out_full)
-            conn_read_resume(c);
     }
 }
 
@@ -259,19 +255,13 @@ void kc_request_delayed(kc_request *req)
     request_leave_queue(req);
 }
 
+/* A paused connection is not resumed here: its handlers run only while it reads, and a later
+ * release is seen by the next answer's conn_flush. */
 void kc_request_release_frame(kc_request *req)
 {
-    request_leave_queue(req);
-    kc_conn *c = req->conn;
-    if (c)
-        c->held_bytes -= (int64_t)req->frame_len;
-    free(req->frame);
-    req->frame = NULL;
-    req->frame_len = 0;
+    request_drop_frame(req);
     req->hdr.client_id = KC_STR_NULL;
     kc_rbuf_init(&req->body, NULL, 0);
-    if (c && !c->closed)
-        conn_maybe_unpause(c);
 }
 
 static void conn_maybe_finish_drain(kc_conn *c)
@@ -446,7 +436,12 @@ static void conn_flush(kc_conn *c)
         request_free(r);
     }
     conn_send(c);
-    conn_maybe_unpause(c);
+    if (c->paused && c->inflight < MAX_INFLIGHT / 2 &&
+        c->held_bytes < c->broker->cfg->socket_request_max_bytes / 2 && !c->draining) {
+        c->paused = false;
+        if (!c->out_full)
+            conn_read_resume(c);
+    }
 }
 
 static void conn_on_flush_due(evutil_socket_t fd, short what, void *arg)

@@ -375,19 +375,19 @@ def test_parked_acks_all_produces_hold_their_answers_not_their_records(broker_fa
     try:
         frame = lambda corr: kw.produce_v3(corr, topic, 0, batch, acks=-1, timeout_ms=120000)
         for i in range(conns):
-            s = socket.create_connection(("127.0.0.1", leader.plaintext_port), timeout=scaled(30))
-            s.sendall(b"".join(frame(i * per_conn + k) for k in range(per_conn)))
-            socks.append(s)
+            c = kw.Conn("127.0.0.1", leader.plaintext_port, timeout=scaled(60))
+            socks.append(c)
+            c.send(b"".join(frame(i * per_conn + k) for k in range(per_conn)))
         wait_for(lambda: log_bytes() >= appended_before + conns * per_conn * len(batch), scaled(60),
                  "every produce appended by the leader")
-        for s in socks:  # they wait for the follower: none is answered yet
-            s.setblocking(False)
+        for c in socks:  # they wait for the follower: none is answered yet
+            c.sock.setblocking(False)
             try:
-                got = s.recv(1)
+                got = c.sock.recv(1)
             except BlockingIOError:
                 got = None
             assert got is None, f"a produce was answered while its follower was stopped: {got!r}"
-            s.setblocking(True)
+            c.sock.settimeout(scaled(60))
         grown_mib = (rss_kib(leader.proc.pid) - rss_baseline) / 1024
         parked_mib = conns * per_conn * len(batch) / (1 << 20)
         slack_mib = 128 if "asan" in str(BIN_DIR) else 32
@@ -397,17 +397,14 @@ def test_parked_acks_all_produces_hold_their_answers_not_their_records(broker_fa
         follower.proc.send_signal(signal.SIGCONT)
     offsets = []
     try:
-        for i, s in enumerate(socks):
-            s.settimeout(scaled(60))
-            with s.makefile("rb") as f:
-                for k in range(per_conn):
-                    (size,) = struct.unpack(">i", f.read(4))
-                    corr, res, _ = kw.parse_produce_v3_response(f.read(size))
-                    assert corr == i * per_conn + k, (corr, i, k)
-                    assert list(res) == [(topic, 0)], res  # the name outlived the frame
-                    assert res[(topic, 0)]["error_code"] == 0, res
-                    offsets.append(res[(topic, 0)]["base_offset"])
+        for i, c in enumerate(socks):
+            for k in range(per_conn):
+                corr, res, _ = kw.parse_produce_v3_response(c.recv_response())
+                assert corr == i * per_conn + k, (corr, i, k)
+                assert list(res) == [(topic, 0)], res  # the name outlived the frame
+                assert res[(topic, 0)]["error_code"] == 0, res
+                offsets.append(res[(topic, 0)]["base_offset"])
     finally:
-        for s in socks:
-            s.close()
+        for c in socks:
+            c.close()
     assert sorted(offsets) == list(range(1, 1 + conns * per_conn)), "each produce has its own offset"
